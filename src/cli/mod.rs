@@ -1,0 +1,108 @@
+//! The command line: `sigmascope [FILE]` opens the window, subcommands run headless on the same core.
+
+mod bench;
+mod inspect;
+mod noise_table;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::compute::DevicePreference;
+use crate::structure::{LoadOptions, Selection, Structure, find_bundled, load_path};
+
+/// Exit code for bad input (missing, unreadable or malformed file, empty selection, bad flag values).
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// sigmascope: see why residues do (not) move in protein diffusion samplers.
+#[derive(Debug, Parser)]
+#[command(name = "sigmascope", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// Headless subcommand; without one the desktop window opens.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Structure to open in the window (PDB/mmCIF, optionally .gz); the bundled 4HHB when absent.
+    pub file: Option<PathBuf>,
+    /// Atom selection and model for the opened file.
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Compute device.
+    #[arg(long, value_enum, default_value_t = DevicePreference::Auto)]
+    pub device: DevicePreference,
+}
+
+/// Headless subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print format, models, atoms, residues, chains and what the selection dropped.
+    Inspect(inspect::InspectArgs),
+    /// Per-level displacement table (atoms, residues, chains) of noise models, measured and expected.
+    NoiseTable(noise_table::NoiseTableArgs),
+    /// Timings as JSON.
+    Bench(bench::BenchArgs),
+}
+
+/// Model choice and atom selection, shared by every command that loads a structure.
+#[derive(Debug, Clone, Args)]
+pub struct LoadArgs {
+    /// Model to load (1-based).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub model: u32,
+    /// Keep hydrogen atoms (dropped by default).
+    #[arg(long)]
+    pub keep_hydrogens: bool,
+    /// Keep water molecules (dropped by default).
+    #[arg(long)]
+    pub keep_water: bool,
+    /// Drop hetero groups other than water (kept by default).
+    #[arg(long)]
+    pub no_hetero: bool,
+}
+
+impl LoadArgs {
+    /// The loader options these flags describe.
+    pub fn options(&self) -> LoadOptions {
+        LoadOptions {
+            model: self.model as usize,
+            selection: Selection {
+                keep_hydrogens: self.keep_hydrogens,
+                keep_water: self.keep_water,
+                drop_hetero: self.no_hetero,
+            },
+        }
+    }
+}
+
+/// Loads a file argument; a bundled name (`4hhb`, `1crn`, `1l2y`) works when no such file exists.
+pub fn load_structure(path: &Path, load: &LoadArgs) -> anyhow::Result<Structure> {
+    let options = load.options();
+    if !path.exists()
+        && let Some(bundled) = path.to_str().and_then(find_bundled)
+    {
+        return Ok(bundled.load(&options)?);
+    }
+    Ok(load_path(path, &options)?)
+}
+
+/// Parses the arguments and runs; the binary's whole `main`.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Inspect(args)) => inspect::run(&args),
+        Some(Command::NoiseTable(args)) => noise_table::run(&args),
+        Some(Command::Bench(args)) => bench::run(&args),
+        None => crate::app::run(cli.file.as_deref(), &cli.load, cli.device),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", one_line(&format!("{e:#}")));
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,10 @@
+//! sigmascope: a visualizer and debugger for diffusion samplers of protein structures.
+//!
+//! Data flows one way: `structure` → `noise` → (sampler, denoiser, trajectory) → render → `app`.
+//! Everything before the app knows nothing of egui; the CLI and the app call the same core.
+
+pub mod app;
+pub mod cli;
+pub mod compute;
+pub mod noise;
+pub mod structure;

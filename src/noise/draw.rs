@@ -1,0 +1,143 @@
+//! Multiscale noise drawn on the burn device and per-level displacement statistics, all O(atoms):
+//! level noise is broadcast down the hierarchy by gathering with the atom→residue / atom→chain maps,
+//! and centroids are segment sums (scatter-add) over the same maps.
+
+use std::sync::Mutex;
+
+use burn::tensor::{Device, Distribution, IndexingUpdateOp, Int, Tensor, TensorData};
+
+use super::weights::LevelStds;
+use crate::structure::Structure;
+
+/// The hierarchy's index maps and group sizes as device tensors, built once per structure and device.
+#[derive(Debug, Clone)]
+pub struct HierarchyTensors {
+    /// Atom → residue, [atoms].
+    pub atom_residue: Tensor<1, Int>,
+    /// Atom → chain, [atoms].
+    pub atom_chain: Tensor<1, Int>,
+    /// Residue → chain, [residues].
+    pub residue_chain: Tensor<1, Int>,
+    /// 1 / atoms per residue, [1, residues, 1].
+    pub inv_atoms_per_residue: Tensor<3>,
+    /// 1 / residues per chain, [1, chains, 1].
+    pub inv_residues_per_chain: Tensor<3>,
+    /// Number of atoms.
+    pub atoms: usize,
+    /// Number of residues.
+    pub residues: usize,
+    /// Number of chains.
+    pub chains: usize,
+}
+
+fn index_tensor(values: &[u32], device: &Device) -> Tensor<1, Int> {
+    let data: Vec<i32> = values.iter().map(|&v| v as i32).collect();
+    Tensor::from_data(TensorData::new(data, [values.len()]), device)
+}
+
+fn inverse_sizes(sizes: &[usize], device: &Device) -> Tensor<3> {
+    let data: Vec<f32> = sizes.iter().map(|&n| 1.0 / n.max(1) as f32).collect();
+    Tensor::from_data(TensorData::new(data, [1, sizes.len(), 1]), device)
+}
+
+impl HierarchyTensors {
+    /// Uploads a structure's index maps.
+    pub fn new(structure: &Structure, device: &Device) -> Self {
+        Self {
+            atom_residue: index_tensor(&structure.atom_residue, device),
+            atom_chain: index_tensor(&structure.atom_chain(), device),
+            residue_chain: index_tensor(&structure.residue_chain, device),
+            inv_atoms_per_residue: inverse_sizes(&structure.atoms_per_residue(), device),
+            inv_residues_per_chain: inverse_sizes(&structure.residues_per_chain(), device),
+            atoms: structure.atom_count(),
+            residues: structure.residue_count(),
+            chains: structure.chain_count(),
+        }
+    }
+
+    /// Residue centroids of batched points [K, atoms, 3] → [K, residues, 3] (segment mean).
+    pub fn residue_centroids(&self, points: Tensor<3>) -> Tensor<3> {
+        let [k, _, _] = points.dims();
+        let device = points.device();
+        Tensor::<3>::zeros([k, self.residues, 3], &device).select_assign(
+            1,
+            self.atom_residue.clone(),
+            points,
+            IndexingUpdateOp::Add,
+        ) * self.inv_atoms_per_residue.clone()
+    }
+
+    /// Chain centroids as the mean of residue centroids [K, residues, 3] → [K, chains, 3] (seed 004).
+    pub fn chain_centroids(&self, residue_centroids: Tensor<3>) -> Tensor<3> {
+        let [k, _, _] = residue_centroids.dims();
+        let device = residue_centroids.device();
+        Tensor::<3>::zeros([k, self.chains, 3], &device).select_assign(
+            1,
+            self.residue_chain.clone(),
+            residue_centroids,
+            IndexingUpdateOp::Add,
+        ) * self.inv_residues_per_chain.clone()
+    }
+}
+
+/// Serialises seeded draws: burn seeds a device's generator, which other threads could advance too.
+static SEEDED_DRAWS: Mutex<()> = Mutex::new(());
+
+/// Runs `draws` with the device's generator seeded, so the same seed on the same device repeats exactly.
+pub fn with_seed<R>(device: &Device, seed: u64, draws: impl FnOnce() -> R) -> R {
+    let _guard = SEEDED_DRAWS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    device.seed(seed);
+    draws()
+}
+
+/// Draws `repeats` independent noise samples [repeats, atoms, 3]: per-atom noise plus residue and chain
+/// noise broadcast to their atoms (seed 004, `add_noise`).
+pub fn draw_noise(
+    h: &HierarchyTensors,
+    stds: LevelStds,
+    repeats: usize,
+    device: &Device,
+) -> Tensor<3> {
+    let normal = Distribution::Normal(0.0, 1.0);
+    let mut noise = Tensor::<3>::random([repeats, h.atoms, 3], normal, device) * stds.atom;
+    if stds.residue > 0.0 {
+        let residue = Tensor::<3>::random([repeats, h.residues, 3], normal, device) * stds.residue;
+        noise = noise + residue.select(1, h.atom_residue.clone());
+    }
+    if stds.chain > 0.0 {
+        let chain = Tensor::<3>::random([repeats, h.chains, 3], normal, device) * stds.chain;
+        noise = noise + chain.select(1, h.atom_chain.clone());
+    }
+    noise
+}
+
+fn mean_square(x: Tensor<3>) -> Tensor<2> {
+    let [k, _, _] = x.dims();
+    x.square().mean_dim(2).mean_dim(1).reshape([k, 1])
+}
+
+/// Number of columns of [`level_mean_squares`].
+pub const LEVEL_COLUMNS: usize = 6;
+
+/// Per-repeat mean squared displacement per coordinate, [K, 6]: atom abs, atom rel, residue abs,
+/// residue rel, chain abs, chain rel (relative to residue centroid / chain centroid / mean of chains).
+pub fn level_mean_squares(h: &HierarchyTensors, displacement: Tensor<3>) -> Tensor<2> {
+    let residue = h.residue_centroids(displacement.clone());
+    let chain = h.chain_centroids(residue.clone());
+    let atom_rel = displacement.clone() - residue.clone().select(1, h.atom_residue.clone());
+    let residue_rel = residue.clone() - chain.clone().select(1, h.residue_chain.clone());
+    let chain_rel = chain.clone() - chain.clone().mean_dim(1);
+    Tensor::cat(
+        vec![
+            mean_square(displacement),
+            mean_square(atom_rel),
+            mean_square(residue),
+            mean_square(residue_rel),
+            mean_square(chain),
+            mean_square(chain_rel),
+        ],
+        1,
+    )
+}

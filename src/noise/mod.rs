@@ -1,0 +1,20 @@
+//! Noise lab: flat and multiscale noise drawn on the burn device, and the per-level displacement
+//! table (measured next to the closed form) that shows how much of each level's motion is its own.
+
+mod draw;
+mod expected;
+mod report;
+mod table;
+mod weights;
+
+pub use draw::{HierarchyTensors, LEVEL_COLUMNS, draw_noise, level_mean_squares, with_seed};
+pub use expected::{GroupSizes, LevelMeanSquares, expected_mean_squares};
+pub use report::{residue_sentence, summary_text, table_text};
+pub use table::{
+    Figure, LevelFigures, NoiseCell, NoiseCells, NoiseTable, NoiseTableSpec, SigmaPoint, TableRow,
+    TrainingSigma, noise_table,
+};
+pub use weights::{
+    ConstantWeights, LevelSchedule, LevelStds, LevelWeights, LogSigmaRamp, NamedNoise, NoiseError,
+    NoiseModel, WEIGHT_PRESETS, parse_noise,
+};

@@ -1,0 +1,256 @@
+//! Sampler presets as data, each with the source it reproduces (values checked against
+//! `shared/research/anchors_features.md`, which cites the files), and the churn rules they use.
+
+use super::precondition::CNoiseMode;
+use super::schedule::{ScheduleSpec, ScheduleTimes};
+
+/// How the churn factor gamma of a step is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum ChurnRule {
+    /// Boltz / Protenix: gamma = gamma_0 when the **next** sigma exceeds gamma_min (Å), else 0.
+    NextSigmaGate {
+        /// gamma_0.
+        gamma_0: f64,
+        /// gamma_min, Å.
+        gamma_min: f64,
+    },
+    /// EDM: gamma = min(S_churn / N, sqrt(2) - 1) when S_tmin ≤ current sigma ≤ S_tmax, else 0.
+    /// Chai-1 compares its sigma_data-scaled sigmas with unscaled thresholds; so does this rule.
+    EdmWindow {
+        /// S_churn.
+        s_churn: f64,
+        /// S_tmin.
+        s_tmin: f64,
+        /// S_tmax.
+        s_tmax: f64,
+    },
+}
+
+impl ChurnRule {
+    /// No churn: a deterministic ODE sampler.
+    pub const NONE: Self = Self::NextSigmaGate {
+        gamma_0: 0.0,
+        gamma_min: 0.0,
+    };
+
+    /// gamma for the step from `sigma` to `sigma_next` in a schedule of `steps` steps.
+    pub fn gamma(&self, sigma: f64, sigma_next: f64, steps: usize) -> f64 {
+        match *self {
+            Self::NextSigmaGate { gamma_0, gamma_min } => {
+                if sigma_next > gamma_min {
+                    gamma_0
+                } else {
+                    0.0
+                }
+            }
+            Self::EdmWindow { s_churn, s_tmin, s_tmax } => {
+                if (s_tmin..=s_tmax).contains(&sigma) {
+                    (s_churn / steps.max(1) as f64).min(std::f64::consts::SQRT_2 - 1.0)
+                } else {
+                    0.0
+                }
+            }
+        }
+    }
+}
+
+/// Euler or Heun.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Solver {
+    /// First order: x_next = x_hat + step_scale (sigma_next - t_hat) d.
+    Euler,
+    /// EDM's second-order correction, skipped on the step to sigma = 0.
+    Heun,
+}
+
+/// Everything that defines a sampler run apart from the structure, noise and denoiser.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct SamplerPreset {
+    /// Preset name.
+    pub name: &'static str,
+    /// Where the values come from.
+    pub source: &'static str,
+    /// The sigma schedule.
+    pub schedule: ScheduleSpec,
+    /// Churn rule.
+    pub churn: ChurnRule,
+    /// S_noise / noise_scale: multiplies the churn noise.
+    pub noise_scale: f64,
+    /// step_scale (eta): multiplies the Euler update.
+    pub step_scale: f64,
+    /// Euler or Heun.
+    pub solver: Solver,
+    /// Center, random rotation and random translation before every step.
+    pub augment: bool,
+    /// Std of the random translation, Å (Boltz `s_trans` = 1, not scaled by sigma).
+    pub translation_std: f64,
+    /// Kabsch-align the noisy state onto the prediction before the step (Boltz `alignment_reverse_diff`).
+    pub align_to_prediction: bool,
+    /// c_noise convention.
+    pub c_noise: CNoiseMode,
+    /// Training noise distribution: P_mean.
+    pub p_mean: f64,
+    /// Training noise distribution: P_std.
+    pub p_std: f64,
+}
+
+const fn endpoints(sigma_min: f64, sigma_max: f64, rho: f64, steps: usize, sigma_data: f64, scaled: bool) -> ScheduleSpec {
+    ScheduleSpec {
+        sigma_min,
+        sigma_max,
+        rho,
+        steps,
+        sigma_data,
+        scale_by_sigma_data: scaled,
+        append_zero: true,
+        times: ScheduleTimes::Endpoints,
+    }
+}
+
+/// The presets: `edm`, `boltz1`, `boltz2`, `af3`, `chai1`, `seed-002`.
+pub const PRESETS: [SamplerPreset; 6] = [
+    SamplerPreset {
+        name: "edm",
+        source: "NVlabs/edm generate.py edm_sampler defaults; EDMPrecond sigma_data 0.5, c_noise ln(sigma)/4; EDMLoss P_std 1.2",
+        schedule: endpoints(0.002, 80.0, 7.0, 18, 0.5, false),
+        churn: ChurnRule::EdmWindow {
+            s_churn: 0.0,
+            s_tmin: 0.0,
+            s_tmax: f64::INFINITY,
+        },
+        noise_scale: 1.0,
+        step_scale: 1.0,
+        solver: Solver::Heun,
+        augment: false,
+        translation_std: 0.0,
+        align_to_prediction: false,
+        c_noise: CNoiseMode::Edm,
+        p_mean: -1.2,
+        p_std: 1.2,
+    },
+    SamplerPreset {
+        name: "boltz1",
+        source: "jwohlwend/boltz src/boltz/main.py BoltzDiffusionParams; modules/diffusion.py",
+        schedule: endpoints(4e-4, 160.0, 8.0, 200, 16.0, true),
+        churn: ChurnRule::NextSigmaGate {
+            gamma_0: 0.605,
+            gamma_min: 1.107,
+        },
+        noise_scale: 0.901,
+        step_scale: 1.638,
+        solver: Solver::Euler,
+        augment: true,
+        translation_std: 1.0,
+        align_to_prediction: true,
+        c_noise: CNoiseMode::LogRatio,
+        p_mean: -1.2,
+        p_std: 1.5,
+    },
+    SamplerPreset {
+        name: "boltz2",
+        source: "jwohlwend/boltz src/boltz/main.py Boltz2DiffusionParams; modules/diffusionv2.py AtomDiffusion",
+        schedule: endpoints(1e-4, 160.0, 7.0, 200, 16.0, true),
+        churn: ChurnRule::NextSigmaGate {
+            gamma_0: 0.8,
+            gamma_min: 1.0,
+        },
+        noise_scale: 1.003,
+        step_scale: 1.5,
+        solver: Solver::Euler,
+        augment: true,
+        translation_std: 1.0,
+        align_to_prediction: true,
+        c_noise: CNoiseMode::LogRatio,
+        p_mean: -1.2,
+        p_std: 1.5,
+    },
+    SamplerPreset {
+        name: "af3",
+        source: "bytedance/Protenix configs/configs_base.py, protenix/model/generator.py sample_diffusion",
+        schedule: endpoints(4e-4, 160.0, 7.0, 200, 16.0, true),
+        churn: ChurnRule::NextSigmaGate {
+            gamma_0: 0.8,
+            gamma_min: 1.0,
+        },
+        noise_scale: 1.003,
+        step_scale: 1.5,
+        solver: Solver::Euler,
+        augment: true,
+        translation_std: 1.0,
+        align_to_prediction: false,
+        c_noise: CNoiseMode::LogRatio,
+        p_mean: -1.2,
+        p_std: 1.5,
+    },
+    SamplerPreset {
+        name: "chai1",
+        source: "chaidiscovery/chai-lab chai_lab/chai1.py DiffusionConfig; model/diffusion_schedules.py (midpoints)",
+        schedule: ScheduleSpec {
+            sigma_min: 4e-4,
+            sigma_max: 80.0,
+            rho: 7.0,
+            steps: 200,
+            sigma_data: 16.0,
+            scale_by_sigma_data: true,
+            append_zero: false,
+            times: ScheduleTimes::Midpoints,
+        },
+        churn: ChurnRule::EdmWindow {
+            s_churn: 80.0,
+            s_tmin: 4e-4,
+            s_tmax: 80.0,
+        },
+        noise_scale: 1.003,
+        step_scale: 1.0,
+        solver: Solver::Heun,
+        augment: true,
+        translation_std: 1.0,
+        align_to_prediction: false,
+        c_noise: CNoiseMode::LogRatio,
+        p_mean: -1.2,
+        p_std: 1.5,
+    },
+    SamplerPreset {
+        name: "seed-002",
+        source: "seed 002 debug_training.py: sigma_max 80 times sigma_data 16 (pitfall 8), Euler, gamma 0, step_scale 1; sigma_min not stated, Boltz-1's 4e-4 used",
+        schedule: endpoints(4e-4, 80.0, 7.0, 200, 16.0, true),
+        churn: ChurnRule::NONE,
+        noise_scale: 1.0,
+        step_scale: 1.0,
+        solver: Solver::Euler,
+        augment: false,
+        translation_std: 0.0,
+        align_to_prediction: false,
+        c_noise: CNoiseMode::LogRatio,
+        p_mean: -1.2,
+        p_std: 1.5,
+    },
+];
+
+/// Finds a preset by name.
+pub fn find_preset(name: &str) -> Option<SamplerPreset> {
+    PRESETS.iter().copied().find(|p| p.name.eq_ignore_ascii_case(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn churn_gates() {
+        let boltz = find_preset("boltz2").unwrap().churn;
+        assert_eq!(boltz.gamma(5.0, 1.5, 200), 0.8);
+        assert_eq!(boltz.gamma(5.0, 1.0, 200), 0.0, "gated on the next sigma, strictly above gamma_min");
+        let chai = find_preset("chai1").unwrap().churn;
+        assert!((chai.gamma(50.0, 40.0, 200) - 0.4).abs() < 1e-12);
+        assert_eq!(chai.gamma(1000.0, 900.0, 200), 0.0, "unscaled S_tmax: no churn above 80 Å");
+        let edm = ChurnRule::EdmWindow {
+            s_churn: 80.0,
+            s_tmin: 0.0,
+            s_tmax: f64::INFINITY,
+        };
+        assert!((edm.gamma(1.0, 0.5, 18) - (std::f64::consts::SQRT_2 - 1.0)).abs() < 1e-12);
+    }
+}

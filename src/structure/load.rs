@@ -1,0 +1,520 @@
+//! Reading PDB and mmCIF (plain or gzip) through pdbtbx into the flat `Structure`.
+
+use std::io::Read as _;
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+
+use super::hierarchy::{Chain, FileFormat, Residue, Selection, SelectionReport, Structure};
+
+/// Options for loading: which model and which atoms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Model to load, 1-based (`--model N`).
+    pub model: usize,
+    /// Atom selection applied at load.
+    pub selection: Selection,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self {
+            model: 1,
+            selection: Selection::default(),
+        }
+    }
+}
+
+/// Why a structure could not be loaded. Every message names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be opened or read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+    /// The gzip stream is corrupt.
+    #[error("cannot decompress {name}: {reason}")]
+    Gzip {
+        /// The file.
+        name: String,
+        /// The decoder's reason.
+        reason: String,
+    },
+    /// Neither extension nor content say PDB or mmCIF.
+    #[error(
+        "cannot tell the format of {name}: expected .pdb, .ent, .cif or .mmcif (optionally .gz)"
+    )]
+    UnknownFormat {
+        /// The file.
+        name: String,
+    },
+    /// The parser refused the file.
+    #[error("cannot parse {name} as {format}: {reason}")]
+    Parse {
+        /// The file.
+        name: String,
+        /// The format it was parsed as.
+        format: &'static str,
+        /// The parser's first breaking error.
+        reason: String,
+    },
+    /// `--model N` beyond the models in the file.
+    #[error("{name} has {available} model(s); model {requested} does not exist")]
+    NoSuchModel {
+        /// The file.
+        name: String,
+        /// The requested model (1-based).
+        requested: usize,
+        /// Models in the file.
+        available: usize,
+    },
+    /// No atom survives the selection (or the file has none).
+    #[error("{name}: no atoms left after the selection ({detail})")]
+    EmptySelection {
+        /// The file.
+        name: String,
+        /// What was there and what was dropped.
+        detail: String,
+    },
+}
+
+/// Loads a structure file from disk. The format comes from the extension (`.gz` is looked through),
+/// or from the content when the extension says nothing.
+pub fn load_path(path: &Path, options: &LoadOptions) -> Result<Structure, LoadError> {
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let file_name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let mut structure = load_bytes(&file_name, &bytes, options)?;
+    structure.source_path = Some(path.to_path_buf());
+    Ok(structure)
+}
+
+/// Loads a structure from bytes; `file_name` gives the display name and the format hint.
+pub fn load_bytes(
+    file_name: &str,
+    bytes: &[u8],
+    options: &LoadOptions,
+) -> Result<Structure, LoadError> {
+    let text_bytes = decompress_if_gzip(file_name, bytes)?;
+    let inner_name = file_name.strip_suffix(".gz").unwrap_or(file_name);
+    let format = format_from_name(inner_name)
+        .or_else(|| format_from_content(&text_bytes))
+        .ok_or_else(|| LoadError::UnknownFormat {
+            name: file_name.to_owned(),
+        })?;
+    let pdb = parse(file_name, format, &text_bytes)?;
+    let name = display_name(inner_name);
+    let mut structure = build_structure(&name, format, &pdb, options).map_err(|e| match e {
+        BuildError::NoSuchModel {
+            requested,
+            available,
+        } => LoadError::NoSuchModel {
+            name: file_name.to_owned(),
+            requested,
+            available,
+        },
+        BuildError::Empty(detail) => LoadError::EmptySelection {
+            name: file_name.to_owned(),
+            detail,
+        },
+    })?;
+    structure.name = name;
+    Ok(structure)
+}
+
+fn display_name(inner_name: &str) -> String {
+    Path::new(inner_name).file_stem().map_or_else(
+        || inner_name.to_owned(),
+        |s| s.to_string_lossy().into_owned(),
+    )
+}
+
+fn decompress_if_gzip(file_name: &str, bytes: &[u8]) -> Result<Vec<u8>, LoadError> {
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::with_capacity(bytes.len() * 4);
+        flate2::read::MultiGzDecoder::new(bytes)
+            .read_to_end(&mut out)
+            .map_err(|e| LoadError::Gzip {
+                name: file_name.to_owned(),
+                reason: e.to_string(),
+            })?;
+        Ok(out)
+    } else {
+        Ok(bytes.to_vec())
+    }
+}
+
+fn format_from_name(name: &str) -> Option<FileFormat> {
+    let ext = Path::new(name).extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "pdb" | "ent" | "pdb1" | "brk" => Some(FileFormat::Pdb),
+        "cif" | "mmcif" => Some(FileFormat::Mmcif),
+        _ => None,
+    }
+}
+
+fn format_from_content(bytes: &[u8]) -> Option<FileFormat> {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)]);
+    let first = head
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))?;
+    if first.starts_with("data_") {
+        return Some(FileFormat::Mmcif);
+    }
+    let pdb_records = [
+        "HEADER", "ATOM  ", "HETATM", "MODEL ", "REMARK", "CRYST1", "TITLE ",
+    ];
+    head.lines()
+        .any(|l| pdb_records.iter().any(|r| l.starts_with(r)))
+        .then_some(FileFormat::Pdb)
+}
+
+fn parse(file_name: &str, format: FileFormat, text: &[u8]) -> Result<pdbtbx::PDB, LoadError> {
+    let parse_error = |reason: String| LoadError::Parse {
+        name: file_name.to_owned(),
+        format: format.label(),
+        reason,
+    };
+    let mut read_options = pdbtbx::ReadOptions::new();
+    read_options
+        .set_format(match format {
+            FileFormat::Pdb => pdbtbx::Format::Pdb,
+            FileFormat::Mmcif => pdbtbx::Format::Mmcif,
+        })
+        .set_level(pdbtbx::StrictnessLevel::Loose);
+    let text = sanitize(format, text);
+    // A parser bug on a malformed file must become a load error, never a crash of the app.
+    let result = quietly(|| read_options.read_raw(std::io::BufReader::new(&text[..])))
+        .map_err(|_| parse_error("the parser gave up on malformed input".to_owned()))?;
+    match result {
+        Ok((pdb, _warnings)) => Ok(pdb),
+        Err(errors) => {
+            let first = errors
+                .iter()
+                .find(|e| e.fails(pdbtbx::StrictnessLevel::Loose))
+                .or_else(|| errors.first());
+            Err(parse_error(first.map_or_else(
+                || "unknown error".to_owned(),
+                |e| {
+                    one_line(&format!(
+                        "{}: {}",
+                        e.short_description(),
+                        e.long_description()
+                    ))
+                },
+            )))
+        }
+    }
+}
+
+thread_local! {
+    /// Set while this thread runs the parser under `quietly`.
+    static QUIET_PANICS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, turning a panic into `Err` without printing the panic message. The process-wide hook is
+/// wrapped once; it stays silent only on the thread inside `quietly`, so other panics still print.
+fn quietly<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
+    static WRAP_HOOK: std::sync::Once = std::sync::Once::new();
+    WRAP_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET_PANICS.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    QUIET_PANICS.with(|q| q.set(true));
+    let result = std::panic::catch_unwind(AssertUnwindSafe(f));
+    QUIET_PANICS.with(|q| q.set(false));
+    result
+}
+
+/// Normalises PDB text pdbtbx would refuse over things that carry nothing we use: REMARK lines without a
+/// remark number (written by some tools) are dropped, and atom records cut inside the element/charge
+/// columns (67..80) are blank-padded to 80 columns, as the fixed-column format defines missing columns.
+fn sanitize(format: FileFormat, text: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if format != FileFormat::Pdb {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let bad_remark = |line: &[u8]| {
+        line.starts_with(b"REMARK")
+            && !line.get(6..10).is_some_and(|n| {
+                n.iter().any(u8::is_ascii_digit)
+                    && n.iter().all(|c| c.is_ascii_digit() || *c == b' ')
+            })
+    };
+    let cut_atom = |line: &[u8]| {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        (line.starts_with(b"ATOM  ") || line.starts_with(b"HETATM"))
+            && (67..80).contains(&line.len())
+    };
+    if !text
+        .split(|&b| b == b'\n')
+        .any(|l| bad_remark(l) || cut_atom(l))
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = Vec::with_capacity(text.len() + 1024);
+    for line in text.split(|&b| b == b'\n') {
+        if bad_remark(line) {
+            continue;
+        }
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        out.extend_from_slice(line);
+        if cut_atom(line) {
+            out.resize(out.len() + 80 - line.len(), b' ');
+        }
+        out.push(b'\n');
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+enum BuildError {
+    NoSuchModel { requested: usize, available: usize },
+    Empty(String),
+}
+
+/// Atoms of one model after altloc merging and the selection, in file order.
+#[derive(Default)]
+struct ModelAtoms {
+    positions: Vec<[f32; 3]>,
+    elements: Vec<String>,
+    atom_names: Vec<String>,
+    b_factors: Vec<f32>,
+    hetero: Vec<bool>,
+    atom_residue: Vec<u32>,
+    residues: Vec<Residue>,
+    residue_chain: Vec<u32>,
+    chains: Vec<Chain>,
+    dropped: SelectionReport,
+}
+
+const WATER_NAMES: [&str; 7] = ["HOH", "WAT", "H2O", "DOD", "D2O", "TIP", "TIP3"];
+
+fn is_water(residue_name: &str) -> bool {
+    WATER_NAMES.contains(&residue_name)
+}
+
+/// Element symbol from the file, or guessed from the atom name (first letter) when missing.
+fn element_symbol(atom: &pdbtbx::Atom) -> String {
+    match atom.element() {
+        Some(e) => e.symbol().to_ascii_uppercase(),
+        None => atom
+            .name()
+            .trim_start_matches(|c: char| c.is_ascii_digit())
+            .chars()
+            .next()
+            .map_or_else(|| "X".to_owned(), |c| c.to_ascii_uppercase().to_string()),
+    }
+}
+
+fn collect_model(model: &pdbtbx::Model, selection: Selection) -> ModelAtoms {
+    let mut out = ModelAtoms::default();
+    for chain in model.chains() {
+        let chain_index = out.chains.len() as u32;
+        let first_residue = out.residues.len() as u32;
+        for residue in chain.residues() {
+            let residue_index = out.residues.len() as u32;
+            let first_atom = out.positions.len() as u32;
+            let mut residue_name: Option<&str> = None;
+            // (atom name, serial number, conformer index) of the atoms kept so far in this residue.
+            let mut kept: Vec<(&str, usize, usize)> = Vec::new();
+            for (conformer_index, conformer) in residue.conformers().enumerate() {
+                for atom in conformer.atoms() {
+                    let (name, serial) = (atom.name(), atom.serial_number());
+                    let mut other_locations = kept
+                        .iter()
+                        .filter(|&&(n, _, c)| n == name && c != conformer_index)
+                        .peekable();
+                    if other_locations.peek().is_some() {
+                        // pdbtbx copies atoms without altloc into every conformer (same serial): skip the
+                        // copy. A different serial is a true alternate location: the first one seen wins.
+                        if !other_locations.any(|&(_, s, _)| s == serial) {
+                            out.dropped.alternate_locations += 1;
+                        }
+                        continue;
+                    }
+                    // Repeated names inside one conformer are distinct atoms (some files have them).
+                    kept.push((name, serial, conformer_index));
+                    let name = *residue_name.get_or_insert(conformer.name());
+                    let element = element_symbol(atom);
+                    if is_water(name) {
+                        if !selection.keep_water {
+                            out.dropped.water_atoms += 1;
+                            continue;
+                        }
+                    } else if atom.hetero() && selection.drop_hetero {
+                        out.dropped.hetero_atoms += 1;
+                        continue;
+                    }
+                    if (element == "H" || element == "D") && !selection.keep_hydrogens {
+                        out.dropped.hydrogens += 1;
+                        continue;
+                    }
+                    let (x, y, z) = atom.pos();
+                    out.positions.push([x as f32, y as f32, z as f32]);
+                    out.elements.push(element);
+                    out.atom_names.push(atom.name().to_owned());
+                    out.b_factors.push(atom.b_factor() as f32);
+                    out.hetero.push(atom.hetero());
+                    out.atom_residue.push(residue_index);
+                }
+            }
+            let atoms = first_atom..out.positions.len() as u32;
+            if !atoms.is_empty() {
+                let (number, insertion_code) = residue.id();
+                out.residues.push(Residue {
+                    name: residue_name.unwrap_or("UNK").to_owned(),
+                    number,
+                    insertion_code: insertion_code.map(str::to_owned),
+                    chain: chain_index,
+                    atoms,
+                });
+                out.residue_chain.push(chain_index);
+            }
+        }
+        let residues = first_residue..out.residues.len() as u32;
+        if !residues.is_empty() {
+            out.chains.push(Chain {
+                id: chain.id().to_owned(),
+                residues,
+            });
+        }
+    }
+    out
+}
+
+/// Identity of the selected atoms, to decide which models can join the ensemble.
+fn same_atoms(a: &ModelAtoms, b: &ModelAtoms) -> bool {
+    a.atom_names == b.atom_names
+        && a.residues.len() == b.residues.len()
+        && a.residues
+            .iter()
+            .zip(&b.residues)
+            .all(|(x, y)| x.name == y.name && x.number == y.number && x.atoms == y.atoms)
+}
+
+fn build_structure(
+    name: &str,
+    format: FileFormat,
+    pdb: &pdbtbx::PDB,
+    options: &LoadOptions,
+) -> Result<Structure, BuildError> {
+    let model_count = pdb.model_count();
+    let index = options.model.checked_sub(1).unwrap_or(usize::MAX);
+    let Some(model) = pdb.model(index) else {
+        if model_count == 0 {
+            return Err(BuildError::Empty("the file has no atom records".to_owned()));
+        }
+        return Err(BuildError::NoSuchModel {
+            requested: options.model,
+            available: model_count,
+        });
+    };
+    let chosen = collect_model(model, options.selection);
+    if chosen.positions.is_empty() {
+        let d = &chosen.dropped;
+        return Err(BuildError::Empty(format!(
+            "model {} has {} atom(s); dropped {} hydrogen, {} water, {} hetero",
+            options.model,
+            model.atom_count(),
+            d.hydrogens,
+            d.water_atoms,
+            d.hetero_atoms
+        )));
+    }
+    let mut ensemble = Vec::new();
+    let mut ensemble_models = Vec::new();
+    let mut dropped = chosen.dropped.clone();
+    for (i, other) in pdb.models().enumerate() {
+        if i == index {
+            ensemble.push(chosen.positions.clone());
+            ensemble_models.push(i + 1);
+            continue;
+        }
+        let atoms = collect_model(other, options.selection);
+        if same_atoms(&chosen, &atoms) {
+            ensemble.push(atoms.positions);
+            ensemble_models.push(i + 1);
+        } else {
+            dropped.models_not_in_ensemble.push(i + 1);
+        }
+    }
+    let ModelAtoms {
+        positions,
+        elements,
+        atom_names,
+        b_factors,
+        hetero,
+        atom_residue,
+        residues,
+        residue_chain,
+        chains,
+        dropped: _,
+    } = chosen;
+    Ok(Structure {
+        name: name.to_owned(),
+        source_path: None,
+        format,
+        model_count,
+        model_number: options.model,
+        positions,
+        elements,
+        atom_names,
+        b_factors,
+        hetero,
+        atom_residue,
+        residues,
+        residue_chain,
+        chains,
+        ensemble,
+        ensemble_models,
+        selection: options.selection,
+        dropped,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_is_taken_from_extension_then_content() {
+        assert_eq!(format_from_name("a.PDB"), Some(FileFormat::Pdb));
+        assert_eq!(format_from_name("a.ent"), Some(FileFormat::Pdb));
+        assert_eq!(format_from_name("a.cif"), Some(FileFormat::Mmcif));
+        assert_eq!(format_from_name("a.txt"), None);
+        assert_eq!(
+            format_from_content(b"# c\ndata_1ABC\n"),
+            Some(FileFormat::Mmcif)
+        );
+        assert_eq!(
+            format_from_content(b"HEADER  X\nATOM      1"),
+            Some(FileFormat::Pdb)
+        );
+        assert_eq!(format_from_content(b"hello\nworld\n"), None);
+    }
+
+    #[test]
+    fn garbage_is_an_error_naming_the_file() {
+        let err = load_bytes("junk.txt", b"hello world\n", &LoadOptions::default()).unwrap_err();
+        assert!(err.to_string().contains("junk.txt"), "{err}");
+        let err =
+            load_bytes("bad.gz", &[0x1f, 0x8b, 0, 1, 2], &LoadOptions::default()).unwrap_err();
+        assert!(matches!(err, LoadError::Gzip { .. }), "{err}");
+    }
+}

@@ -1,0 +1,17 @@
+//! Structures in and out: PDB/mmCIF loading, the flat atom/residue/chain hierarchy, centroids,
+//! bundled examples and multi-MODEL PDB export.
+
+mod atomic_write;
+mod bundled;
+mod export;
+mod hierarchy;
+mod load;
+
+pub use atomic_write::{WriteError, write_atomic};
+pub use bundled::{BUNDLED, BundledStructure, default_structure, find_bundled};
+pub use export::{
+    ExportFrame, ExportOptions, residue_level_path, residue_level_pdb_text, trajectory_pdb_text,
+    write_residue_level_pdb, write_trajectory_pdb,
+};
+pub use hierarchy::{Chain, FileFormat, Residue, Selection, SelectionReport, Structure};
+pub use load::{LoadError, LoadOptions, load_bytes, load_path};
