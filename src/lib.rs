@@ -6,5 +6,8 @@
 pub mod app;
 pub mod cli;
 pub mod compute;
+pub mod denoiser;
 pub mod noise;
+pub mod sampler;
 pub mod structure;
+pub mod trajectory;

@@ -216,3 +216,141 @@ fn noise_table_single_chain_text_says_undefined() {
     ]));
     assert!(json["rows"][0]["noises"]["seed-old"]["chain"].is_null());
 }
+
+#[test]
+fn schedule_sample_and_analyze_contract() {
+    let d = json(&sigmascope(&[
+        "schedule",
+        "--preset",
+        "boltz2",
+        "--steps",
+        "50",
+        "--structure",
+        &data("4hhb.pdb"),
+        "--json",
+    ]));
+    let steps = d["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 50);
+    assert!((steps[0]["sigma"].as_f64().unwrap() - 2560.0).abs() < 1e-9);
+    assert!(steps[0]["per_level"]["residue"]["c_skip"].is_f64());
+    assert!(
+        d["coverage"]["warning"]
+            .as_str()
+            .unwrap()
+            .starts_with("The first")
+    );
+
+    let dir = scratch("sample");
+    let xt = dir.join("xt.pdb");
+    let out = sigmascope(&[
+        "sample",
+        &data("1crn.pdb"),
+        "--preset",
+        "boltz2",
+        "--steps",
+        "12",
+        "--denoiser",
+        "exact",
+        "--augment",
+        "on",
+        "--seed",
+        "1",
+        "--device",
+        "cpu",
+        "--out",
+        xt.to_str().unwrap(),
+        "--json",
+    ]);
+    let d = json(&out);
+    let frames = d["frames"].as_array().unwrap();
+    assert_eq!(frames.len(), 13);
+    for key in ["sigma", "rmsd", "levels", "t_hat", "gamma"] {
+        assert!(!frames[1][key].is_null(), "{key}");
+    }
+    assert!(frames[1]["levels"]["chain"].is_null(), "one chain");
+    // 12 steps with step_scale 1.5 and churn do not fully converge (Boltz uses 200): far closer than the start.
+    let final_rmsd = d["final_rmsd"].as_f64().unwrap();
+    assert_eq!(final_rmsd, frames[12]["rmsd"].as_f64().unwrap());
+    assert!(
+        final_rmsd < frames[0]["rmsd"].as_f64().unwrap() / 1000.0,
+        "{final_rmsd}"
+    );
+    let text = std::fs::read_to_string(&xt).unwrap();
+    assert_eq!(text.lines().filter(|l| l.starts_with("MODEL")).count(), 14);
+
+    let a = json(&sigmascope(&[
+        "analyze",
+        xt.to_str().unwrap(),
+        "--keep-hydrogens",
+        "--keep-water",
+        "--json",
+    ]));
+    let analysed = a["frames"].as_array().unwrap();
+    assert_eq!(analysed.len(), 13);
+    for (s, t) in frames.iter().zip(analysed) {
+        let (x, y) = (s["rmsd"].as_f64().unwrap(), t["rmsd"].as_f64().unwrap());
+        assert!((x - y).abs() < 2e-3 + 1e-5 * x, "{x} vs {y}");
+    }
+    assert_bad_input(
+        &sigmascope(&["sample", &data("1crn.pdb"), "--preset", "nope"]),
+        "unknown preset",
+    );
+    assert_bad_input(
+        &sigmascope(&[
+            "sample",
+            &data("1crn.pdb"),
+            "--denoiser",
+            "ensemble",
+            "--device",
+            "cpu",
+        ]),
+        "2 models",
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn analyze_reads_npy_with_a_topology() {
+    let dir = scratch("npy");
+    let topology = data("1crn.pdb");
+    let structure =
+        sigmascope::structure::load_path(Path::new(&topology), &Default::default()).unwrap();
+    let n = structure.atom_count();
+    // Two frames: the structure itself and a copy shifted by 1 Å along x (RMSD 0 after superposition).
+    let mut values: Vec<f32> = structure.positions.iter().flatten().copied().collect();
+    values.extend(
+        structure
+            .positions
+            .iter()
+            .flat_map(|p| [p[0] + 1.0, p[1], p[2]]),
+    );
+    let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': (2, {n}, 3), }}");
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(header.as_bytes());
+    values
+        .iter()
+        .for_each(|v| bytes.extend_from_slice(&v.to_le_bytes()));
+    let npy = dir.join("traj.npy");
+    std::fs::write(&npy, bytes).unwrap();
+    let d = json(&sigmascope(&[
+        "analyze",
+        npy.to_str().unwrap(),
+        "--topology",
+        &topology,
+        "--json",
+    ]));
+    let frames = d["frames"].as_array().unwrap();
+    assert_eq!(frames.len(), 2);
+    assert!(frames[1]["rmsd"].as_f64().unwrap() < 1e-3);
+    assert!((frames[1]["levels"]["atom"]["motion"].as_f64().unwrap() - 1.0).abs() < 1e-4);
+    assert_bad_input(
+        &sigmascope(&["analyze", npy.to_str().unwrap()]),
+        "--topology",
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

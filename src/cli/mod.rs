@@ -1,8 +1,12 @@
 //! The command line: `sigmascope [FILE]` opens the window, subcommands run headless on the same core.
 
+mod analyze;
 mod bench;
 mod inspect;
 mod noise_table;
+mod sample;
+mod sampler_args;
+mod schedule;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -39,6 +43,12 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     /// Per-level displacement table (atoms, residues, chains) of noise models, measured and expected.
     NoiseTable(noise_table::NoiseTableArgs),
+    /// Sigma schedule, churn, preconditioning and training coverage of a sampler preset.
+    Schedule(schedule::ScheduleArgs),
+    /// Run a sampler on a structure and print per-frame, per-level metrics.
+    Sample(sample::SampleArgs),
+    /// Per-frame metrics of a trajectory written by another tool.
+    Analyze(analyze::AnalyzeArgs),
     /// Timings as JSON.
     Bench(bench::BenchArgs),
 }
@@ -91,6 +101,9 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Inspect(args)) => inspect::run(&args),
         Some(Command::NoiseTable(args)) => noise_table::run(&args),
+        Some(Command::Schedule(args)) => schedule::run(&args),
+        Some(Command::Sample(args)) => sample::run(&args),
+        Some(Command::Analyze(args)) => analyze::run(&args),
         Some(Command::Bench(args)) => bench::run(&args),
         None => crate::app::run(cli.file.as_deref(), &cli.load, cli.device),
     };

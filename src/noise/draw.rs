@@ -55,28 +55,38 @@ impl HierarchyTensors {
         }
     }
 
-    /// Residue centroids of batched points [K, atoms, 3] → [K, residues, 3] (segment mean).
-    pub fn residue_centroids(&self, points: Tensor<3>) -> Tensor<3> {
-        let [k, _, _] = points.dims();
-        let device = points.device();
+    /// Sums over each residue's atoms of batched values [K, atoms, 3] → [K, residues, 3] (scatter-add).
+    pub fn residue_sums(&self, values: Tensor<3>) -> Tensor<3> {
+        let [k, _, _] = values.dims();
+        let device = values.device();
         Tensor::<3>::zeros([k, self.residues, 3], &device).select_assign(
             1,
             self.atom_residue.clone(),
-            points,
+            values,
             IndexingUpdateOp::Add,
-        ) * self.inv_atoms_per_residue.clone()
+        )
+    }
+
+    /// Sums over each chain's residues of batched values [K, residues, 3] → [K, chains, 3].
+    pub fn chain_sums(&self, values: Tensor<3>) -> Tensor<3> {
+        let [k, _, _] = values.dims();
+        let device = values.device();
+        Tensor::<3>::zeros([k, self.chains, 3], &device).select_assign(
+            1,
+            self.residue_chain.clone(),
+            values,
+            IndexingUpdateOp::Add,
+        )
+    }
+
+    /// Residue centroids of batched points [K, atoms, 3] → [K, residues, 3] (segment mean).
+    pub fn residue_centroids(&self, points: Tensor<3>) -> Tensor<3> {
+        self.residue_sums(points) * self.inv_atoms_per_residue.clone()
     }
 
     /// Chain centroids as the mean of residue centroids [K, residues, 3] → [K, chains, 3] (seed 004).
     pub fn chain_centroids(&self, residue_centroids: Tensor<3>) -> Tensor<3> {
-        let [k, _, _] = residue_centroids.dims();
-        let device = residue_centroids.device();
-        Tensor::<3>::zeros([k, self.chains, 3], &device).select_assign(
-            1,
-            self.residue_chain.clone(),
-            residue_centroids,
-            IndexingUpdateOp::Add,
-        ) * self.inv_residues_per_chain.clone()
+        self.chain_sums(residue_centroids) * self.inv_residues_per_chain.clone()
     }
 }
 

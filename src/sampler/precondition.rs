@@ -108,8 +108,16 @@ mod tests {
             assert!((p.c_skip + p.c_out * p.c_out / 256.0 - 1.0).abs() < 1e-12);
             assert!((p.c_in * (sigma * sigma + 256.0).sqrt() - 1.0).abs() < 1e-12);
         }
-        assert!(Preconditioning::at(16.0, 16.0, CNoiseMode::LogRatio).c_noise.abs() < 1e-15);
-        assert!((Preconditioning::at(16.0, 16.0, CNoiseMode::Edm).c_noise - 16f64.ln() / 4.0).abs() < 1e-15);
+        assert!(
+            Preconditioning::at(16.0, 16.0, CNoiseMode::LogRatio)
+                .c_noise
+                .abs()
+                < 1e-15
+        );
+        assert!(
+            (Preconditioning::at(16.0, 16.0, CNoiseMode::Edm).c_noise - 16f64.ln() / 4.0).abs()
+                < 1e-15
+        );
     }
 
     #[test]

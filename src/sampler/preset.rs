@@ -44,7 +44,11 @@ impl ChurnRule {
                     0.0
                 }
             }
-            Self::EdmWindow { s_churn, s_tmin, s_tmax } => {
+            Self::EdmWindow {
+                s_churn,
+                s_tmin,
+                s_tmax,
+            } => {
                 if (s_tmin..=s_tmax).contains(&sigma) {
                     (s_churn / steps.max(1) as f64).min(std::f64::consts::SQRT_2 - 1.0)
                 } else {
@@ -96,7 +100,14 @@ pub struct SamplerPreset {
     pub p_std: f64,
 }
 
-const fn endpoints(sigma_min: f64, sigma_max: f64, rho: f64, steps: usize, sigma_data: f64, scaled: bool) -> ScheduleSpec {
+const fn endpoints(
+    sigma_min: f64,
+    sigma_max: f64,
+    rho: f64,
+    steps: usize,
+    sigma_data: f64,
+    scaled: bool,
+) -> ScheduleSpec {
     ScheduleSpec {
         sigma_min,
         sigma_max,
@@ -231,7 +242,10 @@ pub const PRESETS: [SamplerPreset; 6] = [
 
 /// Finds a preset by name.
 pub fn find_preset(name: &str) -> Option<SamplerPreset> {
-    PRESETS.iter().copied().find(|p| p.name.eq_ignore_ascii_case(name))
+    PRESETS
+        .iter()
+        .copied()
+        .find(|p| p.name.eq_ignore_ascii_case(name))
 }
 
 #[cfg(test)]
@@ -242,10 +256,18 @@ mod tests {
     fn churn_gates() {
         let boltz = find_preset("boltz2").unwrap().churn;
         assert_eq!(boltz.gamma(5.0, 1.5, 200), 0.8);
-        assert_eq!(boltz.gamma(5.0, 1.0, 200), 0.0, "gated on the next sigma, strictly above gamma_min");
+        assert_eq!(
+            boltz.gamma(5.0, 1.0, 200),
+            0.0,
+            "gated on the next sigma, strictly above gamma_min"
+        );
         let chai = find_preset("chai1").unwrap().churn;
         assert!((chai.gamma(50.0, 40.0, 200) - 0.4).abs() < 1e-12);
-        assert_eq!(chai.gamma(1000.0, 900.0, 200), 0.0, "unscaled S_tmax: no churn above 80 Å");
+        assert_eq!(
+            chai.gamma(1000.0, 900.0, 200),
+            0.0,
+            "unscaled S_tmax: no churn above 80 Å"
+        );
         let edm = ChurnRule::EdmWindow {
             s_churn: 80.0,
             s_tmin: 0.0,

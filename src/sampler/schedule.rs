@@ -39,8 +39,15 @@ impl ScheduleSpec {
     /// Boltz `sample_schedule` multiplies by sigma_data and pads a 0.
     pub fn sigmas(&self) -> Vec<f64> {
         let n = self.steps.max(1);
-        let (lo, hi) = (self.sigma_min.powf(1.0 / self.rho), self.sigma_max.powf(1.0 / self.rho));
-        let scale = if self.scale_by_sigma_data { self.sigma_data } else { 1.0 };
+        let (lo, hi) = (
+            self.sigma_min.powf(1.0 / self.rho),
+            self.sigma_max.powf(1.0 / self.rho),
+        );
+        let scale = if self.scale_by_sigma_data {
+            self.sigma_data
+        } else {
+            1.0
+        };
         let mut sigmas: Vec<f64> = (0..n)
             .map(|i| {
                 let t = match self.times {

@@ -1,0 +1,54 @@
+//! `sigmascope analyze`: the sampler's per-frame metrics for a trajectory written by another tool.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::LoadArgs;
+use super::sample::{frames_json, frames_text};
+use crate::trajectory::{import_trajectory, trajectory_metrics};
+
+/// Arguments of `analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Multi-MODEL PDB/mmCIF (same atoms in every model) or an NPY/NPZ array [frames, atoms, 3].
+    pub trajectory: PathBuf,
+    /// Ground truth to compare with (default: the first model, or the topology for arrays).
+    #[arg(long)]
+    pub reference: Option<PathBuf>,
+    /// Structure giving the atoms of an array trajectory.
+    #[arg(long)]
+    pub topology: Option<PathBuf>,
+    /// Atom selection (must match how the trajectory was written).
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `analyze`.
+pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
+    let imported = import_trajectory(
+        &args.trajectory,
+        args.reference.as_deref(),
+        args.topology.as_deref(),
+        &args.load.options(),
+    )?;
+    let s = &imported.structure;
+    let metrics = trajectory_metrics(s, &s.positions, &imported.frames);
+    let final_rmsd = metrics.last().map_or(f64::NAN, |m| m.rmsd);
+    if args.json {
+        let json = serde_json::json!({
+            "structure": super::inspect::InspectReport::of(s),
+            "frames": frames_json(&imported.frames, &metrics),
+            "final_rmsd": final_rmsd,
+        });
+        println!("{}", serde_json::to_string(&json)?);
+    } else {
+        println!("{}: {} frames against the reference", s.name, metrics.len());
+        print!("{}", frames_text(&metrics));
+        println!("final rmsd {final_rmsd:.4} Å");
+    }
+    Ok(())
+}

@@ -1,0 +1,157 @@
+//! The ensemble denoiser: data are K structures with the same atoms (NMR models, say). Under Gaussian
+//! noise with the multiscale covariance, the posterior over the K point masses has weights
+//! w_k ∝ exp(-½ (x - μ_k)ᵀ Σ⁻¹ (x - μ_k)) and the posterior mean is x̂0 = Σ_k w_k μ_k.
+//!
+//! Per coordinate axis Σ = σ² (a I + r B_res + c B_chain), with a, r, c = w_a, w_r, w_c over w_sum and
+//! B the same-residue / same-chain indicator matrices. It is inverted blockwise, never densely:
+//! within a residue of n atoms (a I + r 1 1ᵀ)⁻¹ = (I - r/(a + r n) 1 1ᵀ) / a (Sherman–Morrison), and the
+//! chain term adds, per chain (Woodbury with u = 1 over the chain's atoms, M⁻¹u = 1/(a + r n_r) per residue):
+//! vᵀ Σ⁻¹ v σ² = Σ_res [Σ v_i² - r/(a + r n) (Σ v_i)²] / a - Σ_chain c s_c² / (1 + c q_c),
+//! with s_c = Σ_res (Σ_{i∈res} v_i) / (a + r n_res) and q_c = Σ_res n_res / (a + r n_res).
+//! Cost O(atoms · K).
+
+use burn::tensor::activation::softmax;
+use burn::tensor::{Device, Tensor, TensorData};
+
+use super::{DenoiseContext, Denoiser, DenoiserOutput};
+use crate::noise::{HierarchyTensors, LevelWeights};
+use crate::structure::Structure;
+
+/// Why an ensemble denoiser could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EnsembleError {
+    /// The file has one usable model.
+    #[error("the ensemble denoiser needs at least 2 models with the same atoms; {0} has {1}")]
+    TooFewModels(String, usize),
+    /// w_a = 0 makes the covariance singular.
+    #[error("the ensemble denoiser needs per-atom noise (w_a > 0) for a proper covariance")]
+    NoAtomNoise,
+}
+
+/// Posterior mean over K structures under multiscale Gaussian noise.
+#[derive(Debug, Clone)]
+pub struct EnsembleDenoiser {
+    /// Models in the data frame, [K, N, 3].
+    models: Tensor<3>,
+    hierarchy: HierarchyTensors,
+    atom_fraction: f64,
+    chain_fraction: f64,
+    /// r / (a + r n_res), [1, R, 1].
+    residue_shrink: Tensor<3>,
+    /// 1 / (a + r n_res), [1, R, 1].
+    residue_gain: Tensor<3>,
+    /// c / (1 + c q_c), [1, C, 1].
+    chain_shrink: Tensor<3>,
+}
+
+impl EnsembleDenoiser {
+    /// Builds the denoiser from a structure's ensemble and the noise weights of its covariance.
+    pub fn new(
+        structure: &Structure,
+        weights: &LevelWeights,
+        device: &Device,
+    ) -> Result<Self, EnsembleError> {
+        let k = structure.ensemble.len();
+        if k < 2 {
+            return Err(EnsembleError::TooFewModels(structure.name.clone(), k));
+        }
+        let total = weights.sum();
+        let (a, r, c) = (
+            weights.atom / total,
+            weights.residue / total,
+            weights.chain / total,
+        );
+        if a <= 0.0 {
+            return Err(EnsembleError::NoAtomNoise);
+        }
+        let n = structure.atom_count();
+        let flat: Vec<f32> = structure
+            .ensemble
+            .iter()
+            .flatten()
+            .flatten()
+            .copied()
+            .collect();
+        let per_residue = |f: &dyn Fn(f64) -> f64| -> Vec<f32> {
+            structure
+                .atoms_per_residue()
+                .iter()
+                .map(|&n| f(n as f64) as f32)
+                .collect()
+        };
+        let residues = structure.residue_count();
+        let shrink = per_residue(&|n| r / (a + r * n));
+        let gain = per_residue(&|n| 1.0 / (a + r * n));
+        let mut q = vec![0.0f64; structure.chain_count()];
+        for (res, &chain) in structure.residue_chain.iter().enumerate() {
+            let size = structure.residues[res].atoms.len() as f64;
+            q[chain as usize] += size / (a + r * size);
+        }
+        let chain_shrink: Vec<f32> = q.iter().map(|q| (c / (1.0 + c * q)) as f32).collect();
+        Ok(Self {
+            models: Tensor::from_data(TensorData::new(flat, [k, n, 3]), device),
+            hierarchy: HierarchyTensors::new(structure, device),
+            atom_fraction: a,
+            chain_fraction: c,
+            residue_shrink: Tensor::from_data(TensorData::new(shrink, [1, residues, 1]), device),
+            residue_gain: Tensor::from_data(TensorData::new(gain, [1, residues, 1]), device),
+            chain_shrink: Tensor::from_data(
+                TensorData::new(chain_shrink.clone(), [1, chain_shrink.len(), 1]),
+                device,
+            ),
+        })
+    }
+
+    /// Number of data structures K.
+    pub fn len(&self) -> usize {
+        self.models.dims()[0]
+    }
+
+    /// Always false: an ensemble has at least two structures.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Squared Mahalanobis distances (x - μ_k)ᵀ Σ⁻¹ (x - μ_k) for every model, [K]; x in the data frame.
+    pub fn mahalanobis(&self, x_in_data: Tensor<2>, sigma: f64) -> Tensor<1> {
+        let [k, n, _] = self.models.dims();
+        let v = x_in_data.reshape([1, n, 3]) - self.models.clone();
+        let square_sums = self.hierarchy.residue_sums(v.clone().square());
+        let sums = self.hierarchy.residue_sums(v);
+        let within = (square_sums - sums.clone().square() * self.residue_shrink.clone())
+            .sum_dim(2)
+            .sum_dim(1)
+            / self.atom_fraction;
+        let mut distance = within;
+        if self.chain_fraction > 0.0 {
+            let s = self.hierarchy.chain_sums(sums * self.residue_gain.clone());
+            distance = distance
+                - (s.square() * self.chain_shrink.clone())
+                    .sum_dim(2)
+                    .sum_dim(1);
+        }
+        distance.reshape([k]) / (sigma * sigma)
+    }
+}
+
+impl Denoiser for EnsembleDenoiser {
+    fn name(&self) -> &'static str {
+        "ensemble"
+    }
+
+    fn denoise(&self, x: Tensor<2>, sigma: f64, context: &DenoiseContext) -> DenoiserOutput {
+        // Bring x to the data frame (inverse of y = x R + t), weigh the models there, map the mean back.
+        let x_in_data = (x - context.frame_translation.clone())
+            .matmul(context.frame_rotation.clone().transpose());
+        let log_weights = self.mahalanobis(x_in_data, sigma) * -0.5;
+        let weights = softmax(log_weights, 0);
+        let [k, n, _] = self.models.dims();
+        let mean = (self.models.clone() * weights.clone().reshape([k, 1, 1]))
+            .sum_dim(0)
+            .reshape([n, 3]);
+        DenoiserOutput {
+            x0: context.to_frame(mean),
+            weights: Some(weights),
+        }
+    }
+}

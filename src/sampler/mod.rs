@@ -1,0 +1,17 @@
+//! Sampling: EDM schedules and presets, preconditioning (global and per level), training coverage, and
+//! the Euler/Heun engine with churn and augmentation.
+
+mod coverage;
+mod engine;
+mod precondition;
+mod preset;
+mod schedule;
+
+pub use coverage::{TrainingCoverage, Z_999, training_coverage};
+pub use engine::{Sampler, SamplerError, SamplerSettings, StartNoise};
+pub use precondition::{
+    CNoiseMode, LevelPreconditioning, LevelSigmas, Preconditioning, level_preconditioning,
+    level_sigmas,
+};
+pub use preset::{ChurnRule, PRESETS, SamplerPreset, Solver, find_preset};
+pub use schedule::{ScheduleSpec, ScheduleTimes};

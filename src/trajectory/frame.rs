@@ -1,0 +1,79 @@
+//! One recorded sampler frame and the trajectory that holds them.
+
+use super::rigid::RigidTransform;
+use crate::sampler::LevelPreconditioning;
+
+/// The augmentation a step applied before denoising: x ← (x - center) R + t (Boltz `center_random_augmentation`).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Augmentation {
+    /// Centroid removed, Å.
+    pub center: [f64; 3],
+    /// The transform applied after centering.
+    pub transform: RigidTransform,
+}
+
+/// Everything recorded for one frame. Frame 0 is the start; frame k follows step k.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Frame {
+    /// Frame index.
+    pub index: usize,
+    /// Noise level of `x_t` (the step's target sigma; sigma_0 for the start), Å.
+    pub sigma: f64,
+    /// Noise level the step started from, Å.
+    pub sigma_prev: f64,
+    /// sigma_prev (1 + gamma): the level after churn, where the denoiser was evaluated, Å.
+    pub t_hat: f64,
+    /// Churn factor gamma.
+    pub gamma: f64,
+    /// Std of the churn noise injected, Å per coordinate.
+    pub churn_std: f64,
+    /// The state after the step, in the sampler's frame, Å.
+    #[serde(skip)]
+    pub x_t: Vec<[f32; 3]>,
+    /// The denoiser's prediction x̂0 at this step, in the sampler's frame (none for the start).
+    #[serde(skip)]
+    pub x0_hat: Option<Vec<[f32; 3]>>,
+    /// Map data frame → sampler frame in force for this frame (undo it to compare with the truth).
+    pub frame_from_data: RigidTransform,
+    /// The augmentation applied by this step, if any.
+    pub augmentation: Option<Augmentation>,
+    /// The rigid alignment of the noisy state onto x̂0 applied by this step, if any.
+    pub alignment: Option<RigidTransform>,
+    /// Preconditioning coefficients at t_hat, global and per level.
+    pub precondition: Option<LevelPreconditioning>,
+    /// Posterior weight per data structure (ensemble denoiser).
+    pub ensemble_weights: Option<Vec<f64>>,
+}
+
+impl Frame {
+    /// A frame of plain coordinates (imported trajectories): no transforms, no sampler data.
+    pub fn from_positions(index: usize, positions: Vec<[f32; 3]>) -> Self {
+        Self {
+            index,
+            sigma: f64::NAN,
+            sigma_prev: f64::NAN,
+            t_hat: f64::NAN,
+            gamma: 0.0,
+            churn_std: 0.0,
+            x_t: positions,
+            x0_hat: None,
+            frame_from_data: RigidTransform::IDENTITY,
+            augmentation: None,
+            alignment: None,
+            precondition: None,
+            ensemble_weights: None,
+        }
+    }
+
+    /// x_t with the sampler's transforms undone (in the ground truth's frame).
+    pub fn x_t_in_data(&self) -> Vec<[f32; 3]> {
+        self.frame_from_data.inverse().apply_all(&self.x_t)
+    }
+
+    /// x̂0 with the sampler's transforms undone.
+    pub fn x0_in_data(&self) -> Option<Vec<[f32; 3]>> {
+        self.x0_hat
+            .as_ref()
+            .map(|x| self.frame_from_data.inverse().apply_all(x))
+    }
+}

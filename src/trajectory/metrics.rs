@@ -1,0 +1,253 @@
+//! Per-frame, per-level metrics: RMSD from the ground truth after Kabsch superposition, motion since the
+//! previous frame (augmentation undone), the independent share of residue motion, per-residue motion for
+//! the residue × frame heat map, and the share of abnormal backbone bonds.
+
+use super::frame::Frame;
+use super::rigid::{rms_distance, superposed_rmsd};
+use crate::structure::Structure;
+
+/// Consecutive CA–CA distance range counted as normal: 3.8 ± 0.3 Å.
+pub const CA_CA_RANGE: (f64, f64) = (3.5, 4.1);
+/// Peptide C–N distance range counted as normal: 1.33 ± 0.1 Å.
+pub const PEPTIDE_CN_RANGE: (f64, f64) = (1.23, 1.43);
+
+/// Atom pairs whose distance is checked, taken from the reference where they are bonded.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BackboneIndex {
+    /// (CA of residue i, CA of residue i + 1) within a chain.
+    pub ca_ca: Vec<(usize, usize)>,
+    /// (C of residue i, N of residue i + 1) within a chain.
+    pub peptide_cn: Vec<(usize, usize)>,
+}
+
+fn distance(a: [f32; 3], b: [f32; 3]) -> f64 {
+    (0..3)
+        .map(|k| (f64::from(a[k]) - f64::from(b[k])).powi(2))
+        .sum::<f64>()
+        .sqrt()
+}
+
+impl BackboneIndex {
+    /// Consecutive residues of each chain; only pairs that are normal in `reference` (no chain breaks).
+    pub fn new(structure: &Structure, reference: &[[f32; 3]]) -> Self {
+        let find = |residue: usize, name: &str| {
+            let r = &structure.residues[residue];
+            (r.atoms.start as usize..r.atoms.end as usize)
+                .find(|&i| structure.atom_names[i] == name)
+        };
+        let mut index = Self::default();
+        for chain in &structure.chains {
+            for r in chain.residues.start as usize..(chain.residues.end as usize).saturating_sub(1)
+            {
+                let normal = |a: usize, b: usize, (lo, hi): (f64, f64)| {
+                    let d = distance(reference[a], reference[b]);
+                    (lo..=hi).contains(&d)
+                };
+                if let (Some(a), Some(b)) = (find(r, "CA"), find(r + 1, "CA"))
+                    && normal(a, b, CA_CA_RANGE)
+                {
+                    index.ca_ca.push((a, b));
+                }
+                if let (Some(a), Some(b)) = (find(r, "C"), find(r + 1, "N"))
+                    && normal(a, b, PEPTIDE_CN_RANGE)
+                {
+                    index.peptide_cn.push((a, b));
+                }
+            }
+        }
+        index
+    }
+}
+
+/// Abnormal backbone bonds in one frame.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct BondReport {
+    /// CA–CA pairs checked.
+    pub ca_ca_checked: usize,
+    /// CA–CA pairs outside 3.8 ± 0.3 Å.
+    pub ca_ca_abnormal: usize,
+    /// Peptide C–N pairs checked.
+    pub peptide_cn_checked: usize,
+    /// Peptide C–N pairs outside 1.33 ± 0.1 Å.
+    pub peptide_cn_abnormal: usize,
+    /// Abnormal share over both kinds (0 when nothing was checked).
+    pub share: f64,
+}
+
+/// Counts abnormal bonds of `positions`.
+pub fn bond_report(backbone: &BackboneIndex, positions: &[[f32; 3]]) -> BondReport {
+    let abnormal = |pairs: &[(usize, usize)], (lo, hi): (f64, f64)| {
+        pairs
+            .iter()
+            .filter(|&&(a, b)| !(lo..=hi).contains(&distance(positions[a], positions[b])))
+            .count()
+    };
+    let ca = abnormal(&backbone.ca_ca, CA_CA_RANGE);
+    let cn = abnormal(&backbone.peptide_cn, PEPTIDE_CN_RANGE);
+    let checked = backbone.ca_ca.len() + backbone.peptide_cn.len();
+    BondReport {
+        ca_ca_checked: backbone.ca_ca.len(),
+        ca_ca_abnormal: ca,
+        peptide_cn_checked: backbone.peptide_cn.len(),
+        peptide_cn_abnormal: cn,
+        share: if checked > 0 {
+            (ca + cn) as f64 / checked as f64
+        } else {
+            0.0
+        },
+    }
+}
+
+/// Metrics of one level in one frame.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct LevelMetrics {
+    /// RMSD from the ground truth after Kabsch superposition at this level (Å).
+    pub rmsd: f64,
+    /// RMS motion since the previous frame, augmentation undone (Å); none for the first frame.
+    pub motion: Option<f64>,
+    /// Residues: share of their motion not inherited from their chain, sqrt(Σ|ΔD - ΔC|² / Σ|ΔD|²).
+    pub independent_share: Option<f64>,
+}
+
+/// Metrics of atoms, residue centroids and chain centroids.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Levels {
+    /// Atoms.
+    pub atom: LevelMetrics,
+    /// Residue centroids.
+    pub residue: LevelMetrics,
+    /// Chain centroids; none with a single chain.
+    pub chain: Option<LevelMetrics>,
+}
+
+/// Everything measured on one frame.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FrameMetrics {
+    /// Frame index.
+    pub index: usize,
+    /// Noise level (null for imported frames).
+    pub sigma: f64,
+    /// Atom RMSD after superposition (Å).
+    pub rmsd: f64,
+    /// RMSD of the prediction x̂0 after superposition (Å).
+    pub x0_rmsd: Option<f64>,
+    /// Per-level metrics.
+    pub levels: Levels,
+    /// Motion of each residue centroid since the previous frame (Å), for the heat map.
+    pub residue_motion: Vec<f32>,
+    /// Abnormal backbone bonds.
+    pub abnormal_bonds: BondReport,
+}
+
+fn independent_share(
+    structure: &Structure,
+    d_res: &[[f32; 3]],
+    d_chain: &[[f32; 3]],
+) -> Option<f64> {
+    let (mut own, mut total) = (0.0, 0.0);
+    for (r, d) in d_res.iter().enumerate() {
+        let c = d_chain[structure.residue_chain[r] as usize];
+        for k in 0..3 {
+            own += (f64::from(d[k]) - f64::from(c[k])).powi(2);
+            total += f64::from(d[k]).powi(2);
+        }
+    }
+    (total > 0.0).then(|| (own / total).sqrt())
+}
+
+fn difference(a: &[[f32; 3]], b: &[[f32; 3]]) -> Vec<[f32; 3]> {
+    a.iter()
+        .zip(b)
+        .map(|(p, q)| std::array::from_fn(|k| p[k] - q[k]))
+        .collect()
+}
+
+/// A frame's points at every level, in the ground truth's frame.
+struct LevelPoints {
+    atoms: Vec<[f32; 3]>,
+    residues: Vec<[f32; 3]>,
+    chains: Vec<[f32; 3]>,
+}
+
+impl LevelPoints {
+    fn of(structure: &Structure, atoms: Vec<[f32; 3]>) -> Self {
+        let residues = structure.residue_centroids(&atoms);
+        let chains = structure.chain_centroids(&residues);
+        Self {
+            atoms,
+            residues,
+            chains,
+        }
+    }
+}
+
+/// Motion between two frames at every level.
+struct Motion {
+    atom: f64,
+    residue: f64,
+    chain: f64,
+    residue_share: Option<f64>,
+    per_residue: Vec<f32>,
+}
+
+fn motion(structure: &Structure, now: &LevelPoints, before: &LevelPoints) -> Motion {
+    let d_res = difference(&now.residues, &before.residues);
+    let d_chain = difference(&now.chains, &before.chains);
+    Motion {
+        atom: rms_distance(&now.atoms, &before.atoms),
+        residue: rms_distance(&now.residues, &before.residues),
+        chain: rms_distance(&now.chains, &before.chains),
+        residue_share: independent_share(structure, &d_res, &d_chain),
+        per_residue: d_res
+            .iter()
+            .map(|d| (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt())
+            .collect(),
+    }
+}
+
+/// Measures every frame against `reference` (data frame). Frames are compared with transforms undone.
+pub fn trajectory_metrics(
+    structure: &Structure,
+    reference: &[[f32; 3]],
+    frames: &[Frame],
+) -> Vec<FrameMetrics> {
+    let backbone = BackboneIndex::new(structure, reference);
+    let truth = LevelPoints::of(structure, reference.to_vec());
+    let several_chains = structure.chain_count() >= 2;
+    let mut previous: Option<LevelPoints> = None;
+    let mut out = Vec::with_capacity(frames.len());
+    for frame in frames {
+        let now = LevelPoints::of(structure, frame.x_t_in_data());
+        let moved = previous
+            .as_ref()
+            .map(|before| motion(structure, &now, before));
+        let levels = Levels {
+            atom: LevelMetrics {
+                rmsd: superposed_rmsd(&now.atoms, &truth.atoms),
+                motion: moved.as_ref().map(|m| m.atom),
+                independent_share: None,
+            },
+            residue: LevelMetrics {
+                rmsd: superposed_rmsd(&now.residues, &truth.residues),
+                motion: moved.as_ref().map(|m| m.residue),
+                independent_share: moved.as_ref().and_then(|m| m.residue_share),
+            },
+            chain: several_chains.then(|| LevelMetrics {
+                rmsd: superposed_rmsd(&now.chains, &truth.chains),
+                motion: moved.as_ref().map(|m| m.chain),
+                independent_share: None,
+            }),
+        };
+        out.push(FrameMetrics {
+            index: frame.index,
+            sigma: frame.sigma,
+            rmsd: levels.atom.rmsd,
+            x0_rmsd: frame.x0_in_data().map(|x0| superposed_rmsd(&x0, reference)),
+            levels,
+            residue_motion: moved.map_or_else(|| vec![0.0; now.residues.len()], |m| m.per_residue),
+            abnormal_bonds: bond_report(&backbone, &now.atoms),
+        });
+        previous = Some(now);
+    }
+    out
+}

@@ -1,0 +1,270 @@
+//! Rigid transforms (row-vector convention, y = x R + t, as Boltz writes `x @ R + t`), Kabsch
+//! superposition with nalgebra's SVD, uniform random rotations and a small seeded generator.
+
+use nalgebra::{Matrix3, Vector3};
+
+/// A rigid transform acting on row vectors: y = x R + t.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct RigidTransform {
+    /// Rotation, row-major; applied on the right of row vectors.
+    pub rotation: [[f64; 3]; 3],
+    /// Translation, Å.
+    pub translation: [f64; 3],
+}
+
+impl Default for RigidTransform {
+    fn default() -> Self {
+        Self::IDENTITY
+    }
+}
+
+impl RigidTransform {
+    /// The identity.
+    pub const IDENTITY: Self = Self {
+        rotation: [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+        translation: [0.0; 3],
+    };
+
+    /// A pure translation.
+    pub fn translation(t: [f64; 3]) -> Self {
+        Self {
+            translation: t,
+            ..Self::IDENTITY
+        }
+    }
+
+    fn matrix(&self) -> Matrix3<f64> {
+        Matrix3::from_fn(|i, j| self.rotation[i][j])
+    }
+
+    /// Applies the transform to one point.
+    pub fn apply(&self, p: [f32; 3]) -> [f32; 3] {
+        let r = &self.rotation;
+        let x = [f64::from(p[0]), f64::from(p[1]), f64::from(p[2])];
+        std::array::from_fn(|j| {
+            (x[0] * r[0][j] + x[1] * r[1][j] + x[2] * r[2][j] + self.translation[j]) as f32
+        })
+    }
+
+    /// Applies the transform to every point.
+    pub fn apply_all(&self, points: &[[f32; 3]]) -> Vec<[f32; 3]> {
+        points.iter().map(|p| self.apply(*p)).collect()
+    }
+
+    /// `self` then `next`: x (R1 R2) + (t1 R2 + t2).
+    pub fn then(&self, next: &Self) -> Self {
+        let r = self.matrix() * next.matrix();
+        let t = Vector3::from(self.translation).transpose() * next.matrix()
+            + Vector3::from(next.translation).transpose();
+        Self {
+            rotation: std::array::from_fn(|i| std::array::from_fn(|j| r[(i, j)])),
+            translation: [t[0], t[1], t[2]],
+        }
+    }
+
+    /// The inverse: x = (y - t) Rᵀ.
+    pub fn inverse(&self) -> Self {
+        let rt = self.matrix().transpose();
+        let t = -(Vector3::from(self.translation).transpose() * rt);
+        Self {
+            rotation: std::array::from_fn(|i| std::array::from_fn(|j| rt[(i, j)])),
+            translation: [t[0], t[1], t[2]],
+        }
+    }
+
+    /// Rotation as a flat row-major array (for uploading to the device).
+    pub fn rotation_flat(&self) -> [f32; 9] {
+        std::array::from_fn(|k| self.rotation[k / 3][k % 3] as f32)
+    }
+}
+
+/// Mean of points in f64.
+pub fn centroid(points: &[[f32; 3]]) -> [f64; 3] {
+    let n = points.len().max(1) as f64;
+    let mut sum = [0.0; 3];
+    for p in points {
+        for k in 0..3 {
+            sum[k] += f64::from(p[k]);
+        }
+    }
+    sum.map(|s| s / n)
+}
+
+/// The rigid transform that best superposes `mobile` onto `target` (least squares, Kabsch 1976).
+/// With fewer than 3 points only the mean shift is applied (seed 004's `superpose` guard).
+pub fn kabsch(mobile: &[[f32; 3]], target: &[[f32; 3]]) -> RigidTransform {
+    let (pm, pt) = (centroid(mobile), centroid(target));
+    if mobile.len() < 3 || mobile.len() != target.len() {
+        return RigidTransform::translation(std::array::from_fn(|k| pt[k] - pm[k]));
+    }
+    // H = Σ (p - p̄)ᵀ (q - q̄) with row vectors; the best R (on the right) is U diag(1, 1, d) Vᵀ.
+    let mut h = Matrix3::<f64>::zeros();
+    for (p, q) in mobile.iter().zip(target) {
+        let a = Vector3::new(
+            f64::from(p[0]) - pm[0],
+            f64::from(p[1]) - pm[1],
+            f64::from(p[2]) - pm[2],
+        );
+        let b = Vector3::new(
+            f64::from(q[0]) - pt[0],
+            f64::from(q[1]) - pt[1],
+            f64::from(q[2]) - pt[2],
+        );
+        h += a * b.transpose();
+    }
+    let svd = h.svd(true, true);
+    let (Some(u), Some(v_t)) = (svd.u, svd.v_t) else {
+        return RigidTransform::translation(std::array::from_fn(|k| pt[k] - pm[k]));
+    };
+    let d = (u * v_t).determinant().signum();
+    let r = u * Matrix3::from_diagonal(&Vector3::new(1.0, 1.0, d)) * v_t;
+    let shift = Vector3::from(pt).transpose() - Vector3::from(pm).transpose() * r;
+    RigidTransform {
+        rotation: std::array::from_fn(|i| std::array::from_fn(|j| r[(i, j)])),
+        translation: [shift[0], shift[1], shift[2]],
+    }
+}
+
+/// RMS distance between two point sets (Å).
+pub fn rms_distance(a: &[[f32; 3]], b: &[[f32; 3]]) -> f64 {
+    let n = a.len().max(1) as f64;
+    let sum: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(p, q)| {
+            (0..3)
+                .map(|k| (f64::from(p[k]) - f64::from(q[k])).powi(2))
+                .sum::<f64>()
+        })
+        .sum();
+    (sum / n).sqrt()
+}
+
+/// RMSD after Kabsch superposition of `mobile` onto `target`.
+pub fn superposed_rmsd(mobile: &[[f32; 3]], target: &[[f32; 3]]) -> f64 {
+    rms_distance(&kabsch(mobile, target).apply_all(mobile), target)
+}
+
+/// SplitMix64: a small, well-known seeded generator for the few CPU-side draws (rotations, translations).
+#[derive(Debug, Clone)]
+pub struct SplitMix64(u64);
+
+impl SplitMix64 {
+    /// A generator for `seed` and a `stream` (e.g. the step index), so each step draws independently.
+    pub fn new(seed: u64, stream: u64) -> Self {
+        let mut g = Self(seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        g.next_u64();
+        g
+    }
+
+    /// Next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in (0, 1].
+    pub fn uniform(&mut self) -> f64 {
+        ((self.next_u64() >> 11) as f64 + 1.0) / (1u64 << 53) as f64
+    }
+
+    /// Standard normal (Box–Muller).
+    pub fn normal(&mut self) -> f64 {
+        let (u1, u2) = (self.uniform(), self.uniform());
+        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    }
+}
+
+/// A uniformly random rotation from a normalised Gaussian quaternion (Boltz `random_rotations`).
+pub fn random_rotation(rng: &mut SplitMix64) -> [[f64; 3]; 3] {
+    let mut q = [rng.normal(), rng.normal(), rng.normal(), rng.normal()];
+    let norm = q.iter().map(|v| v * v).sum::<f64>().sqrt().max(1e-12);
+    q.iter_mut().for_each(|v| *v /= norm);
+    let [w, x, y, z] = q;
+    [
+        [
+            1.0 - 2.0 * (y * y + z * z),
+            2.0 * (x * y - z * w),
+            2.0 * (x * z + y * w),
+        ],
+        [
+            2.0 * (x * y + z * w),
+            1.0 - 2.0 * (x * x + z * z),
+            2.0 * (y * z - x * w),
+        ],
+        [
+            2.0 * (x * z - y * w),
+            2.0 * (y * z + x * w),
+            1.0 - 2.0 * (x * x + y * y),
+        ],
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn points() -> Vec<[f32; 3]> {
+        vec![
+            [0.0, 0.0, 0.0],
+            [1.5, 0.0, 0.0],
+            [0.0, 2.0, 0.0],
+            [0.0, 0.0, 3.0],
+            [1.0, 1.0, 1.0],
+        ]
+    }
+
+    #[test]
+    fn kabsch_recovers_a_known_rotation() {
+        let mut rng = SplitMix64::new(3, 0);
+        let known = RigidTransform {
+            rotation: random_rotation(&mut rng),
+            translation: [4.0, -2.0, 7.5],
+        };
+        let moved = known.apply_all(&points());
+        let found = kabsch(&points(), &moved);
+        for i in 0..3 {
+            for j in 0..3 {
+                assert!((found.rotation[i][j] - known.rotation[i][j]).abs() < 1e-5);
+            }
+            assert!((found.translation[i] - known.translation[i]).abs() < 1e-4);
+        }
+        assert!(superposed_rmsd(&points(), &moved) < 1e-5);
+    }
+
+    #[test]
+    fn fewer_than_three_points_shift_only() {
+        let a = [[0.0, 0.0, 0.0], [1.0, 0.0, 0.0]];
+        let b = [[5.0, 5.0, 5.0], [5.0, 6.0, 5.0]];
+        let t = kabsch(&a, &b);
+        assert_eq!(t.rotation, RigidTransform::IDENTITY.rotation);
+        assert!((t.translation[0] - 4.5).abs() < 1e-12 && (t.translation[1] - 5.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn compose_and_invert() {
+        let mut rng = SplitMix64::new(9, 1);
+        let a = RigidTransform {
+            rotation: random_rotation(&mut rng),
+            translation: [1.0, 2.0, 3.0],
+        };
+        let b = RigidTransform {
+            rotation: random_rotation(&mut rng),
+            translation: [-1.0, 0.5, 0.0],
+        };
+        let p = [0.3, -1.2, 2.0];
+        let two_steps = b.apply(a.apply(p));
+        let composed = a.then(&b).apply(p);
+        let back = a.then(&b).inverse().apply(composed);
+        for k in 0..3 {
+            assert!((two_steps[k] - composed[k]).abs() < 1e-5);
+            assert!((back[k] - p[k]).abs() < 1e-5);
+        }
+        let r = random_rotation(&mut rng);
+        let det = nalgebra::Matrix3::from_fn(|i, j| r[i][j]).determinant();
+        assert!((det - 1.0).abs() < 1e-9);
+    }
+}

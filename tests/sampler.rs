@@ -1,0 +1,491 @@
+//! The sampler engine against the published formulas and closed forms.
+
+#![expect(clippy::unwrap_used)]
+#![allow(clippy::needless_range_loop)] // the dense reference solver reads like the textbook
+
+use std::sync::OnceLock;
+
+use burn::tensor::{Tensor, TensorData};
+use sigmascope::compute::ComputeDevice;
+use sigmascope::denoiser::{DenoiseContext, Denoiser, EnsembleDenoiser, ExactDenoiser};
+use sigmascope::noise::{LevelWeights, parse_noise};
+use sigmascope::sampler::{
+    CNoiseMode, ChurnRule, PRESETS, Preconditioning, Sampler, SamplerPreset, SamplerSettings,
+    ScheduleTimes, Solver, StartNoise, find_preset,
+};
+use sigmascope::structure::{
+    Chain, FileFormat, LoadOptions, Residue, Selection, SelectionReport, Structure, find_bundled,
+};
+use sigmascope::trajectory::{
+    Frame, RigidTransform, Track, import_trajectory, rms_distance, trajectory_metrics, write_track,
+};
+
+fn cpu() -> &'static ComputeDevice {
+    static CPU: OnceLock<ComputeDevice> = OnceLock::new();
+    CPU.get_or_init(ComputeDevice::cpu)
+}
+
+fn crambin() -> Structure {
+    find_bundled("1crn")
+        .unwrap()
+        .load(&LoadOptions::default())
+        .unwrap()
+}
+
+/// EDM eq. 5 written out again, independently of `ScheduleSpec::sigmas`.
+fn published_sigmas(p: &SamplerPreset) -> Vec<f64> {
+    let s = &p.schedule;
+    let n = s.steps as f64;
+    let scale = if s.scale_by_sigma_data {
+        s.sigma_data
+    } else {
+        1.0
+    };
+    let mut out: Vec<f64> = (0..s.steps)
+        .map(|i| {
+            let t = match s.times {
+                ScheduleTimes::Endpoints => i as f64 / (n - 1.0),
+                ScheduleTimes::Midpoints => (i as f64 + 0.5) / n,
+            };
+            let inv = 1.0 / s.rho;
+            scale
+                * (s.sigma_max.powf(inv) + t * (s.sigma_min.powf(inv) - s.sigma_max.powf(inv)))
+                    .powf(s.rho)
+        })
+        .collect();
+    if s.append_zero {
+        out.push(0.0);
+    }
+    out
+}
+
+#[test]
+fn every_preset_schedule_and_coefficients_follow_the_formulas() {
+    let expected_start = [
+        ("edm", 80.0),
+        ("boltz1", 2560.0),
+        ("boltz2", 2560.0),
+        ("af3", 2560.0),
+        ("seed-002", 1280.0),
+    ];
+    for p in PRESETS {
+        let sigmas = p.schedule.sigmas();
+        let want = published_sigmas(&p);
+        assert_eq!(sigmas.len(), want.len(), "{}", p.name);
+        for (a, b) in sigmas.iter().zip(&want) {
+            assert!((a - b).abs() <= 1e-9 * b.max(1.0), "{}: {a} vs {b}", p.name);
+        }
+        if let Some((_, start)) = expected_start.iter().find(|(n, _)| *n == p.name) {
+            assert!(
+                (sigmas[0] - start).abs() < 1e-9,
+                "{} starts at {}",
+                p.name,
+                sigmas[0]
+            );
+        }
+        for &sigma in &sigmas[..sigmas.len() - 1] {
+            let c = Preconditioning::at(sigma, p.schedule.sigma_data, p.c_noise);
+            let sd = p.schedule.sigma_data;
+            // EDM table 1: c_skip = sd²/(σ²+sd²), c_out = σ sd / sqrt(σ²+sd²), c_in = 1/sqrt(σ²+sd²).
+            assert!((c.c_skip - sd * sd / (sigma * sigma + sd * sd)).abs() < 1e-12);
+            assert!((c.c_out - sigma * sd / (sigma * sigma + sd * sd).sqrt()).abs() < 1e-9);
+            assert!((c.c_in - 1.0 / (sigma * sigma + sd * sd).sqrt()).abs() < 1e-12);
+            let c_noise = match p.c_noise {
+                CNoiseMode::Edm => 0.25 * sigma.ln(),
+                CNoiseMode::LogRatio => 0.25 * (sigma / sd).ln(),
+            };
+            assert!((c.c_noise - c_noise).abs() < 1e-12);
+        }
+    }
+    // Presets carry the values of their sources.
+    let b2 = find_preset("boltz2").unwrap();
+    assert_eq!(
+        (
+            b2.schedule.sigma_min,
+            b2.schedule.rho,
+            b2.step_scale,
+            b2.noise_scale
+        ),
+        (1e-4, 7.0, 1.5, 1.003)
+    );
+    let b1 = find_preset("boltz1").unwrap();
+    assert_eq!(
+        (
+            b1.schedule.sigma_min,
+            b1.schedule.rho,
+            b1.step_scale,
+            b1.noise_scale
+        ),
+        (4e-4, 8.0, 1.638, 0.901)
+    );
+    assert_eq!(find_preset("chai1").unwrap().solver, Solver::Heun);
+    assert_eq!(find_preset("edm").unwrap().c_noise, CNoiseMode::Edm);
+}
+
+fn without_churn(mut p: SamplerPreset) -> SamplerPreset {
+    p.churn = ChurnRule::NONE;
+    p.schedule.steps = p.schedule.steps.min(40);
+    p
+}
+
+fn run(structure: &Structure, preset: SamplerPreset, seed: u64) -> Vec<Frame> {
+    let settings = SamplerSettings {
+        preset,
+        noise: parse_noise("seed-old").unwrap(),
+        start: StartNoise::Multiscale,
+        seed,
+    };
+    let denoiser = Box::new(ExactDenoiser::new(&structure.positions, &cpu().device));
+    let mut sampler = Sampler::new(structure, settings, denoiser, &cpu().device).unwrap();
+    sampler.run(|_, _| true).unwrap();
+    sampler.into_frames()
+}
+
+#[test]
+fn exact_denoiser_without_churn_lands_on_the_ground_truth() {
+    let s = crambin();
+    for p in PRESETS {
+        for augment in [false, true] {
+            let mut preset = without_churn(p);
+            preset.augment = augment;
+            preset.translation_std = if augment { 1.0 } else { 0.0 };
+            if !preset.schedule.append_zero {
+                // Chai-1's midpoint schedule ends above 0: x_N - x0 = (x_0 - x0) sigma_N / sigma_0 for Euler and Heun
+                // with an exact denoiser; with a final 0 appended it lands exactly.
+                let frames = run(&s, preset, 4);
+                let (first, last) = (&frames[0], frames.last().unwrap());
+                let ratio = last.sigma / first.sigma;
+                let start_error = rms_distance(&first.x_t_in_data(), &s.positions);
+                let end_error = rms_distance(&last.x_t_in_data(), &s.positions);
+                assert!(
+                    (end_error - start_error * ratio).abs() < 1e-3 + 1e-3 * end_error,
+                    "{} {end_error}",
+                    p.name
+                );
+                preset.schedule.append_zero = true;
+            }
+            let frames = run(&s, preset, 4);
+            let last = frames.last().unwrap();
+            assert_eq!(last.sigma, 0.0);
+            let error = rms_distance(&last.x_t_in_data(), &s.positions);
+            let worst = last
+                .x_t_in_data()
+                .iter()
+                .zip(&s.positions)
+                .map(|(a, b)| (0..3).map(|k| (a[k] - b[k]).abs()).fold(0.0f32, f32::max))
+                .fold(0.0f32, f32::max);
+            assert!(
+                worst < 1e-3,
+                "{} augment {augment}: rms {error}, worst {worst}",
+                p.name
+            );
+            if augment {
+                assert!(last.augmentation.is_some());
+                // The sampler's own frame really is rotated: only undoing it recovers the truth.
+                assert!(rms_distance(&last.x_t, &s.positions) > 1.0, "{}", p.name);
+            }
+        }
+    }
+}
+
+#[test]
+fn seeded_runs_repeat_and_other_seeds_differ() {
+    let s = crambin();
+    let mut preset = find_preset("boltz2").unwrap();
+    preset.schedule.steps = 8;
+    let a = run(&s, preset, 5);
+    let b = run(&s, preset, 5);
+    let c = run(&s, preset, 6);
+    assert_eq!(a, b);
+    assert_ne!(a[3].x_t, c[3].x_t);
+    // Churn was on: gamma 0.8 while the next sigma exceeds 1 Å.
+    assert!((a[1].gamma - 0.8).abs() < 1e-12 && a[1].churn_std > 0.0);
+}
+
+/// A 3-residue, 2-chain toy: residues of 2, 3 and 2 atoms; chain A holds residues 0 and 1.
+fn toy() -> Structure {
+    let positions: Vec<[f32; 3]> = (0..7)
+        .map(|i| [i as f32, (i * i) as f32 * 0.1, -(i as f32)])
+        .collect();
+    let residues = vec![
+        Residue {
+            name: "ALA".into(),
+            number: 1,
+            insertion_code: None,
+            chain: 0,
+            atoms: 0..2,
+        },
+        Residue {
+            name: "GLY".into(),
+            number: 2,
+            insertion_code: None,
+            chain: 0,
+            atoms: 2..5,
+        },
+        Residue {
+            name: "SER".into(),
+            number: 1,
+            insertion_code: None,
+            chain: 1,
+            atoms: 5..7,
+        },
+    ];
+    let mut ensemble = vec![positions.clone()];
+    for k in 1..3 {
+        ensemble.push(
+            positions
+                .iter()
+                .map(|p| {
+                    [
+                        p[0] + k as f32 * 0.7,
+                        p[1] - k as f32 * 0.3,
+                        p[2] + (k * k) as f32 * 0.2,
+                    ]
+                })
+                .collect(),
+        );
+    }
+    Structure {
+        name: "toy".into(),
+        source_path: None,
+        format: FileFormat::Pdb,
+        model_count: 3,
+        model_number: 1,
+        elements: vec!["C".into(); 7],
+        atom_names: vec!["CA".into(); 7],
+        b_factors: vec![0.0; 7],
+        hetero: vec![false; 7],
+        atom_residue: vec![0, 0, 1, 1, 1, 2, 2],
+        residues,
+        residue_chain: vec![0, 0, 1],
+        chains: vec![
+            Chain {
+                id: "A".into(),
+                residues: 0..2,
+            },
+            Chain {
+                id: "B".into(),
+                residues: 2..3,
+            },
+        ],
+        ensemble,
+        ensemble_models: vec![1, 2, 3],
+        selection: Selection::default(),
+        dropped: SelectionReport::default(),
+        positions,
+    }
+}
+
+/// Solves A x = b by Gauss–Jordan elimination with partial pivoting (dense, test only).
+fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
+    let n = b.len();
+    for col in 0..n {
+        let pivot = (col..n)
+            .max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))
+            .unwrap();
+        a.swap(col, pivot);
+        b.swap(col, pivot);
+        for row in 0..n {
+            if row != col {
+                let f = a[row][col] / a[col][col];
+                for k in col..n {
+                    a[row][k] -= f * a[col][k];
+                }
+                b[row] -= f * b[col];
+            }
+        }
+    }
+    (0..n).map(|i| b[i] / a[i][i]).collect()
+}
+
+#[test]
+fn ensemble_posterior_matches_dense_covariance() {
+    let s = toy();
+    let weights = LevelWeights::new(2.0, 3.0, 1.5).unwrap();
+    let (a, r, c) = (1.5 / 6.5, 3.0 / 6.5, 2.0 / 6.5);
+    let sigma = 1.7;
+    let x: Vec<[f32; 3]> = (0..7)
+        .map(|i| [i as f32 + 0.4, 0.2 * i as f32, 0.5 - i as f32])
+        .collect();
+
+    // Dense Σ/σ² = a I + r [same residue] + c [same chain], per axis.
+    let chain_of = |i: usize| s.residue_chain[s.atom_residue[i] as usize];
+    let cov: Vec<Vec<f64>> = (0..7)
+        .map(|i| {
+            (0..7)
+                .map(|j| {
+                    let mut v = 0.0;
+                    if i == j {
+                        v += a;
+                    }
+                    if s.atom_residue[i] == s.atom_residue[j] {
+                        v += r;
+                    }
+                    if chain_of(i) == chain_of(j) {
+                        v += c;
+                    }
+                    v * sigma * sigma
+                })
+                .collect()
+        })
+        .collect();
+    let distances: Vec<f64> = s
+        .ensemble
+        .iter()
+        .map(|model| {
+            (0..3)
+                .map(|axis| {
+                    let v: Vec<f64> = (0..7)
+                        .map(|i| f64::from(x[i][axis] - model[i][axis]))
+                        .collect();
+                    let w = solve(cov.clone(), v.clone());
+                    v.iter().zip(&w).map(|(p, q)| p * q).sum::<f64>()
+                })
+                .sum()
+        })
+        .collect();
+    let max = distances
+        .iter()
+        .map(|d| -0.5 * d)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let unnormalised: Vec<f64> = distances.iter().map(|d| (-0.5 * d - max).exp()).collect();
+    let total: f64 = unnormalised.iter().sum();
+    let dense_weights: Vec<f64> = unnormalised.iter().map(|u| u / total).collect();
+
+    let device = &cpu().device;
+    let denoiser = EnsembleDenoiser::new(&s, &weights, device).unwrap();
+    let identity = DenoiseContext {
+        frame_rotation: Tensor::from_data(
+            TensorData::new(RigidTransform::IDENTITY.rotation_flat().to_vec(), [3, 3]),
+            device,
+        ),
+        frame_translation: Tensor::from_data(TensorData::new(vec![0.0f32; 3], [1, 3]), device),
+        step: 0,
+    };
+    let flat: Vec<f32> = x.iter().flatten().copied().collect();
+    let out = denoiser.denoise(
+        Tensor::from_data(TensorData::new(flat, [7, 3]), device),
+        sigma,
+        &identity,
+    );
+    let got: Vec<f32> = out.weights.unwrap().into_data().try_into_vec().unwrap();
+    for (g, w) in got.iter().zip(&dense_weights) {
+        assert!(
+            (f64::from(*g) - w).abs() < 1e-4,
+            "{got:?} vs {dense_weights:?}"
+        );
+    }
+    assert!(
+        dense_weights.iter().all(|w| *w > 1e-3),
+        "the toy weighs every model: {dense_weights:?}"
+    );
+    let mean: Vec<f32> = out.x0.into_data().try_into_vec().unwrap();
+    for i in 0..7 {
+        for axis in 0..3 {
+            let want: f64 = (0..3)
+                .map(|k| dense_weights[k] * f64::from(s.ensemble[k][i][axis]))
+                .sum();
+            assert!((f64::from(mean[i * 3 + axis]) - want).abs() < 1e-3);
+        }
+    }
+}
+
+#[test]
+fn ensemble_denoiser_samples_into_the_nmr_ensemble() {
+    let s = find_bundled("1l2y")
+        .unwrap()
+        .load(&LoadOptions::default())
+        .unwrap();
+    let noise = parse_noise("rebalanced").unwrap();
+    let mut preset = without_churn(find_preset("boltz2").unwrap());
+    preset.schedule.steps = 30;
+    let settings = SamplerSettings {
+        preset,
+        noise: noise.clone(),
+        start: StartNoise::Isotropic,
+        seed: 2,
+    };
+    let denoiser =
+        Box::new(EnsembleDenoiser::new(&s, &noise.model.weights_at(1.0), &cpu().device).unwrap());
+    let mut sampler = Sampler::new(&s, settings, denoiser, &cpu().device).unwrap();
+    sampler.run(|_, _| true).unwrap();
+    let last = sampler.frames().last().unwrap();
+    let weights = last.ensemble_weights.as_ref().unwrap();
+    assert_eq!(weights.len(), 38);
+    assert!((weights.iter().sum::<f64>() - 1.0).abs() < 1e-4);
+    // At sigma → 0 the posterior collapses on one model and the sample is that model.
+    let (best, w) = weights
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .unwrap();
+    assert!(*w > 0.99, "{weights:?}");
+    assert!(rms_distance(&last.x_t_in_data(), &s.ensemble[best]) < 1e-2);
+}
+
+#[test]
+fn exported_trajectory_imports_with_equal_metrics() {
+    let s = find_bundled("4hhb")
+        .unwrap()
+        .load(&LoadOptions::default())
+        .unwrap();
+    let mut preset = find_preset("af3").unwrap();
+    preset.schedule.steps = 6;
+    let frames = run(&s, preset, 9);
+    let metrics = trajectory_metrics(&s, &s.positions, &frames);
+    let dir = std::env::temp_dir().join(format!("sigmascope-sampler-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("xt.pdb");
+    write_track(&path, &s, &frames, Track::State).unwrap();
+    let imported = import_trajectory(
+        &path,
+        None,
+        None,
+        &LoadOptions {
+            model: 1,
+            selection: Selection::everything(),
+        },
+    )
+    .unwrap();
+    assert_eq!(imported.frames.len(), frames.len());
+    let back = trajectory_metrics(
+        &imported.structure,
+        &imported.structure.positions,
+        &imported.frames,
+    );
+    for (a, b) in metrics.iter().zip(&back) {
+        // PDB keeps 3 decimals: figures agree to the rounding of coordinates (plus far-out frames' fewer decimals).
+        let tol = 2e-3 + 1e-5 * a.rmsd;
+        assert!((a.rmsd - b.rmsd).abs() < tol, "{} vs {}", a.rmsd, b.rmsd);
+        assert!((a.levels.residue.rmsd - b.levels.residue.rmsd).abs() < tol);
+        let (ca, cb) = (a.levels.chain.unwrap(), b.levels.chain.unwrap());
+        assert!((ca.rmsd - cb.rmsd).abs() < tol);
+        assert_eq!(
+            a.abnormal_bonds.ca_ca_abnormal,
+            b.abnormal_bonds.ca_ca_abnormal
+        );
+        match (a.levels.residue.motion, b.levels.residue.motion) {
+            (Some(x), Some(y)) => assert!((x - y).abs() < tol + 1e-5 * x),
+            (x, y) => assert_eq!(x.is_some(), y.is_some()),
+        }
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn residues_barely_move_on_their_own_with_old_weights() {
+    // Seed 002, pitfall 1: a deterministic run from multiscale seed-old noise moves residues with their chain;
+    // with the exact denoiser the motion is the start noise scaled, so the independent residue share is the
+    // noise's own residue rel/abs share.
+    let s = find_bundled("4hhb")
+        .unwrap()
+        .load(&LoadOptions::default())
+        .unwrap();
+    let mut preset = without_churn(find_preset("seed-002").unwrap());
+    preset.schedule.steps = 10;
+    let frames = run(&s, preset, 1);
+    let metrics = trajectory_metrics(&s, &s.positions, &frames);
+    let share = metrics[3].levels.residue.independent_share.unwrap();
+    assert!(share < 0.5, "{share}");
+    assert!(metrics[3].levels.chain.is_some());
+}
