@@ -35,6 +35,19 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// Time per sampler step (exact denoiser, Euler, augmentation on, frames not read back) on synthetic
+    /// structures, on the CPU backend and the wgpu adapter.
+    SamplerStep {
+        /// Atom counts of the synthetic structures.
+        #[arg(long, value_delimiter = ',', default_values_t = [1_000usize, 10_000, 100_000, 1_000_000])]
+        atoms: Vec<usize>,
+        /// Timed steps per size (after 3 warm-up steps).
+        #[arg(long, default_value_t = 20)]
+        steps: usize,
+        /// Skip the CPU backend.
+        #[arg(long)]
+        gpu_only: bool,
+    },
 }
 
 #[derive(serde::Serialize)]
@@ -71,9 +84,74 @@ fn time_table(
     })
 }
 
+#[derive(serde::Serialize)]
+struct StepTiming {
+    device: String,
+    atoms: usize,
+    steps: usize,
+    millis_per_step: f64,
+}
+
+fn time_steps(compute: &ComputeDevice, atoms: usize, steps: usize) -> anyhow::Result<StepTiming> {
+    let structure = crate::structure::Structure::synthetic(atoms);
+    let mut preset =
+        crate::sampler::find_preset("af3").ok_or_else(|| anyhow::anyhow!("af3 preset"))?;
+    preset.schedule.steps = steps + 3;
+    let settings = crate::sampler::SamplerSettings {
+        preset,
+        noise: parse_noise("seed-old")?,
+        start: crate::sampler::StartNoise::Multiscale,
+        seed: 0,
+    };
+    let denoiser = Box::new(crate::denoiser::ExactDenoiser::new(
+        &structure.positions,
+        &compute.device,
+    ));
+    let mut sampler =
+        crate::sampler::Sampler::new(&structure, settings, denoiser, &compute.device)?;
+    sampler.set_recording(false);
+    for _ in 0..3 {
+        sampler.step()?;
+    }
+    let start = Instant::now();
+    for _ in 0..steps {
+        sampler.step()?;
+    }
+    // Each step reads the 3-float centroid back, so the device has finished when the loop ends.
+    Ok(StepTiming {
+        device: compute.describe(),
+        atoms: structure.atom_count(),
+        steps,
+        millis_per_step: start.elapsed().as_secs_f64() * 1000.0 / steps.max(1) as f64,
+    })
+}
+
 /// Runs `bench`.
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     match &args.what {
+        BenchWhat::SamplerStep {
+            atoms,
+            steps,
+            gpu_only,
+        } => {
+            let gpu = open_wgpu();
+            let mut timings = Vec::new();
+            for &n in atoms {
+                if !gpu_only {
+                    timings.push(time_steps(&ComputeDevice::cpu(), n, *steps)?);
+                }
+                if let Ok(gpu) = &gpu {
+                    timings.push(time_steps(gpu, n, *steps)?);
+                }
+            }
+            let json = serde_json::json!({
+                "benchmark": "sampler-step",
+                "step": "af3 preset: augmentation (center, rotation, translation), churn, exact denoiser, Euler",
+                "timings": timings,
+                "wgpu_skipped": gpu.err().map(|e| e.to_string()),
+            });
+            println!("{}", serde_json::to_string_pretty(&json)?);
+        }
         BenchWhat::NoiseTable {
             file,
             load,

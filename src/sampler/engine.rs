@@ -72,6 +72,7 @@ pub struct Sampler {
     frame_translation: Tensor<2>,
     frame_from_data: RigidTransform,
     frames: Vec<Frame>,
+    recording: bool,
 }
 
 fn upload(values: &[f32], shape: [usize; 2], device: &Device) -> Tensor<2> {
@@ -125,6 +126,7 @@ impl Sampler {
             ),
             frame_from_data,
             frames: Vec::new(),
+            recording: true,
             sigmas,
             settings,
         };
@@ -168,6 +170,12 @@ impl Sampler {
     /// Gives the frames up.
     pub fn into_frames(self) -> Vec<Frame> {
         self.frames
+    }
+
+    /// Turns the per-step readback of x_t and x̂0 off (benchmarks) or on; frames taken while it is off
+    /// carry the step's scalars and transforms but no coordinates.
+    pub fn set_recording(&mut self, on: bool) {
+        self.recording = on;
     }
 
     /// The settings of this run.
@@ -271,12 +279,15 @@ impl Sampler {
         }
         self.x = x_next;
 
-        // Record: one readback of the state, the prediction, the weights and the centroid.
-        let mut transaction = Transaction::default()
-            .register(self.x.clone())
-            .register(output.x0);
-        if let Some(w) = output.weights.clone() {
-            transaction = transaction.register(w);
+        // Record: one readback of the state, the prediction, the weights and the centroid (only the
+        // centroid when recording is off, to keep the host's copy of the frame transform).
+        let mut transaction = Transaction::default();
+        let weights_present = output.weights.is_some();
+        if self.recording {
+            transaction = transaction.register(self.x.clone()).register(output.x0);
+            if let Some(w) = output.weights {
+                transaction = transaction.register(w);
+            }
         }
         if let Some(c) = center_tensor {
             transaction = transaction.register(c);
@@ -285,29 +296,26 @@ impl Sampler {
             .try_execute()
             .map_err(|e| SamplerError::Device(format!("{e:?}")))?
             .into_iter();
-        let x_t = read_points(
-            data.next()
-                .ok_or_else(|| SamplerError::Device("readback".to_owned()))?,
-        )?;
-        let x0 = read_points(
-            data.next()
-                .ok_or_else(|| SamplerError::Device("readback".to_owned()))?,
-        )?;
-        let ensemble_weights = match output.weights {
-            Some(_) => Some(
-                data.next()
-                    .ok_or_else(|| SamplerError::Device("readback".to_owned()))?
+        let missing = || SamplerError::Device("readback".to_owned());
+        let (x_t, x0, ensemble_weights) = if self.recording {
+            let x_t = read_points(data.next().ok_or_else(missing)?)?;
+            let x0 = read_points(data.next().ok_or_else(missing)?)?;
+            let weights = if weights_present {
+                let w = data.next().ok_or_else(missing)?;
+                let w = w
                     .try_into_vec::<f32>()
-                    .map_err(|e| SamplerError::Device(format!("{e:?}")))?
-                    .into_iter()
-                    .map(f64::from)
-                    .collect(),
-            ),
-            None => None,
+                    .map_err(|e| SamplerError::Device(format!("{e:?}")))?;
+                Some(w.into_iter().map(f64::from).collect::<Vec<f64>>())
+            } else {
+                None
+            };
+            if x_t.iter().flatten().any(|v| !v.is_finite()) {
+                return Err(SamplerError::NonFinite(step + 1));
+            }
+            (x_t, Some(x0), weights)
+        } else {
+            (Vec::new(), None, None)
         };
-        if x_t.iter().flatten().any(|v| !v.is_finite()) {
-            return Err(SamplerError::NonFinite(step + 1));
-        }
         let augmentation = match (augmentation, data.next()) {
             (Some(transform), Some(center)) => {
                 let c = read_points(center)?
@@ -335,7 +343,7 @@ impl Sampler {
             gamma,
             churn_std,
             x_t,
-            x0_hat: Some(x0),
+            x0_hat: x0,
             frame_from_data: self.frame_from_data,
             augmentation,
             alignment,

@@ -6,6 +6,7 @@ mod bundled;
 mod export;
 mod hierarchy;
 mod load;
+mod synthetic;
 
 pub use atomic_write::{WriteError, write_atomic};
 pub use bundled::{BUNDLED, BundledStructure, default_structure, find_bundled};
@@ -15,3 +16,4 @@ pub use export::{
 };
 pub use hierarchy::{Chain, FileFormat, Residue, Selection, SelectionReport, Structure};
 pub use load::{LoadError, LoadOptions, load_bytes, load_path};
+pub use synthetic::{SYNTHETIC_ATOMS_PER_RESIDUE, SYNTHETIC_RESIDUES_PER_CHAIN};
