@@ -8,6 +8,7 @@ pub mod cli;
 pub mod compute;
 pub mod denoiser;
 pub mod noise;
+pub mod render;
 pub mod sampler;
 pub mod structure;
 pub mod trajectory;

@@ -48,6 +48,19 @@ pub enum BenchWhat {
         #[arg(long)]
         gpu_only: bool,
     },
+    /// Offscreen frame time of the renderer on synthetic structures: a new frame's coordinates uploaded
+    /// and drawn (readback excluded), and the same with the image read back.
+    Render {
+        /// Atom counts of the synthetic structures.
+        #[arg(long, value_delimiter = ',', default_values_t = [10_000usize, 100_000, 1_000_000])]
+        atoms: Vec<usize>,
+        /// Timed frames per size (after 2 warm-up frames).
+        #[arg(long, default_value_t = 10)]
+        frames: usize,
+        /// Image size WIDTHxHEIGHT.
+        #[arg(long, default_value = "1280x720")]
+        size: String,
+    },
 }
 
 #[derive(serde::Serialize)]
@@ -126,9 +139,101 @@ fn time_steps(compute: &ComputeDevice, atoms: usize, steps: usize) -> anyhow::Re
     })
 }
 
+#[derive(serde::Serialize)]
+struct RenderTiming {
+    atoms: usize,
+    frames: usize,
+    upload_and_draw_millis: f64,
+    with_readback_millis: f64,
+}
+
+fn time_render(
+    gpu: &crate::compute::WgpuHandles,
+    atoms: usize,
+    frames: usize,
+    size: [u32; 2],
+) -> anyhow::Result<RenderTiming> {
+    use crate::render::{OrbitCamera, SceneOptions, SceneRenderer, ViewPreset, build_scene};
+    let structure = crate::structure::Structure::synthetic(atoms);
+    let options = SceneOptions::default();
+    // Scenes of two alternating frames, built before timing: the renderer's cost is measured, not the scene's.
+    let shifted: Vec<[f32; 3]> = structure
+        .positions
+        .iter()
+        .map(|p| [p[0] + 0.5, p[1], p[2]])
+        .collect();
+    let scenes = [
+        build_scene(
+            &structure,
+            &structure.positions,
+            &structure.positions,
+            None,
+            &options,
+        ),
+        build_scene(&structure, &shifted, &structure.positions, None, &options),
+    ];
+    let camera = OrbitCamera::fitted(
+        ViewPreset::Fit,
+        scenes[0].center,
+        scenes[0].radius,
+        size[0] as f32 / size[1] as f32,
+    );
+    let mut renderer = SceneRenderer::new(&gpu.device, None);
+    renderer.ensure_target(&gpu.device, size);
+    let frame = |renderer: &mut SceneRenderer, k: usize| {
+        renderer.upload(&gpu.device, &gpu.queue, &scenes[k % 2], &camera);
+        let mut encoder = gpu.device.create_command_encoder(&Default::default());
+        renderer.draw(&mut encoder);
+        gpu.queue.submit([encoder.finish()]);
+        gpu.device
+            .poll(burn::tensor::wgpu::wgpu::PollType::wait_indefinitely())
+            .ok();
+    };
+    for k in 0..2 {
+        frame(&mut renderer, k);
+    }
+    let start = Instant::now();
+    for k in 0..frames {
+        frame(&mut renderer, k);
+    }
+    let upload_and_draw = start.elapsed().as_secs_f64() * 1000.0 / frames.max(1) as f64;
+    let start = Instant::now();
+    for k in 0..frames {
+        frame(&mut renderer, k);
+        renderer.read_color(&gpu.device, &gpu.queue)?;
+    }
+    let with_readback = start.elapsed().as_secs_f64() * 1000.0 / frames.max(1) as f64;
+    Ok(RenderTiming {
+        atoms: structure.atom_count(),
+        frames,
+        upload_and_draw_millis: upload_and_draw,
+        with_readback_millis: with_readback,
+    })
+}
+
 /// Runs `bench`.
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     match &args.what {
+        BenchWhat::Render {
+            atoms,
+            frames,
+            size,
+        } => {
+            let size = super::render::parse_size(size)?;
+            let gpu = crate::compute::open_wgpu_device()?;
+            let timings = atoms
+                .iter()
+                .map(|&n| time_render(&gpu, n, *frames, size))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let json = serde_json::json!({
+                "benchmark": "render",
+                "adapter": gpu.adapter.get_info().name,
+                "size": size,
+                "frame": "new coordinates uploaded (queue.write_buffer) + impostor spheres drawn + wait for the GPU",
+                "timings": timings,
+            });
+            println!("{}", serde_json::to_string_pretty(&json)?);
+        }
         BenchWhat::SamplerStep {
             atoms,
             steps,

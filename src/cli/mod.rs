@@ -4,6 +4,7 @@ mod analyze;
 mod bench;
 mod inspect;
 mod noise_table;
+mod render;
 mod sample;
 mod sampler_args;
 mod schedule;
@@ -49,6 +50,8 @@ pub enum Command {
     Sample(sample::SampleArgs),
     /// Per-frame metrics of a trajectory written by another tool.
     Analyze(analyze::AnalyzeArgs),
+    /// Render a structure or a trajectory frame offscreen to a PNG.
+    Render(render::RenderArgs),
     /// Timings as JSON.
     Bench(bench::BenchArgs),
 }
@@ -104,6 +107,7 @@ pub fn main() -> ExitCode {
         Some(Command::Schedule(args)) => schedule::run(&args),
         Some(Command::Sample(args)) => sample::run(&args),
         Some(Command::Analyze(args)) => analyze::run(&args),
+        Some(Command::Render(args)) => render::run(&args),
         Some(Command::Bench(args)) => bench::run(&args),
         None => crate::app::run(cli.file.as_deref(), &cli.load, cli.device),
     };

@@ -175,8 +175,20 @@ pub fn best_adapter(instance: &wgpu::Instance) -> Option<wgpu::Adapter> {
     adapters.into_iter().next()
 }
 
-/// Opens the best wgpu adapter and registers it with burn.
-pub fn open_wgpu() -> Result<ComputeDevice, DeviceError> {
+/// An opened wgpu device with the handles that made it (for headless rendering and for burn).
+pub struct WgpuHandles {
+    /// The instance.
+    pub instance: wgpu::Instance,
+    /// The adapter (physical device).
+    pub adapter: wgpu::Adapter,
+    /// The logical device.
+    pub device: wgpu::Device,
+    /// Its queue.
+    pub queue: wgpu::Queue,
+}
+
+/// Opens the best wgpu adapter with the shared device descriptor.
+pub fn open_wgpu_device() -> Result<WgpuHandles, DeviceError> {
     let instance = new_instance();
     let adapter = best_adapter(&instance).ok_or(DeviceError::NoAdapter)?;
     let name = adapter.get_info().name;
@@ -187,7 +199,18 @@ pub fn open_wgpu() -> Result<ComputeDevice, DeviceError> {
         name: name.clone(),
         reason: e.to_string(),
     })?;
-    ComputeDevice::from_wgpu(instance, adapter, device, queue)
+    Ok(WgpuHandles {
+        instance,
+        adapter,
+        device,
+        queue,
+    })
+}
+
+/// Opens the best wgpu adapter and registers it with burn.
+pub fn open_wgpu() -> Result<ComputeDevice, DeviceError> {
+    let h = open_wgpu_device()?;
+    ComputeDevice::from_wgpu(h.instance, h.adapter, h.device, h.queue)
 }
 
 /// Picks the compute device for a preference. `Auto` never fails: it falls back to the CPU and says why.

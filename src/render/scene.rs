@@ -1,0 +1,515 @@
+//! The scene: plain data of what the renderer will draw for one frame (no GPU types), built from the
+//! structure, the frame's coordinates, the reference and the view options.
+
+use std::fmt::Write as _;
+
+use glam::Vec3;
+
+use super::camera::OrbitCamera;
+use super::color::{Rgba, chain_color, element_color, rainbow, viridis};
+use crate::structure::Structure;
+
+/// One sphere to draw (atom, residue centroid, chain centroid or ghost atom).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct SphereInstance {
+    /// Center, Å.
+    pub position: [f32; 3],
+    /// Radius, Å.
+    pub radius: f32,
+    /// Gamma-space RGBA.
+    pub color: Rgba,
+}
+
+/// One end of a line segment.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct LineVertex {
+    /// Position (w = 1), Å.
+    pub position: [f32; 4],
+    /// Gamma-space RGBA.
+    pub color: Rgba,
+}
+
+/// Which layers are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layers {
+    /// Atoms as spheres.
+    pub atoms: bool,
+    /// Residue centroids as translucent spheres.
+    pub residues: bool,
+    /// Chain centroids as translucent spheres.
+    pub chains: bool,
+    /// Backbone trace (consecutive CA, or P for nucleic acids).
+    pub trace: bool,
+    /// Faint atoms at the reference positions.
+    pub ghost: bool,
+    /// Displacement arrows of residue and chain centroids.
+    pub arrows: bool,
+}
+
+impl Default for Layers {
+    fn default() -> Self {
+        Self {
+            atoms: true,
+            residues: false,
+            chains: false,
+            trace: true,
+            ghost: false,
+            arrows: false,
+        }
+    }
+}
+
+impl Layers {
+    /// Parses `atoms,residues,chains,trace,ghost,arrows` (any subset).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut layers = Self {
+            atoms: false,
+            trace: false,
+            ..Self::default()
+        };
+        for name in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            match name {
+                "atoms" => layers.atoms = true,
+                "residues" => layers.residues = true,
+                "chains" => layers.chains = true,
+                "trace" => layers.trace = true,
+                "ghost" => layers.ghost = true,
+                "arrows" => layers.arrows = true,
+                other => {
+                    return Err(format!(
+                        "unknown layer '{other}': use atoms, residues, chains, trace, ghost, arrows"
+                    ));
+                }
+            }
+        }
+        Ok(layers)
+    }
+}
+
+/// How atoms are colored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorMode {
+    /// Jmol/CPK by element.
+    Element,
+    /// Categorical by chain.
+    Chain,
+    /// Rainbow along each chain.
+    Residue,
+    /// Atom displacement from the reference (viridis).
+    DisplacementAtom,
+    /// Residue-centroid displacement (viridis).
+    DisplacementResidue,
+    /// Chain-centroid displacement (viridis).
+    DisplacementChain,
+    /// Share of the residue's displacement not inherited from its chain (viridis, 0..1).
+    Independent,
+}
+
+/// Where displacement arrows start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ArrowsFrom {
+    /// From the ground truth.
+    #[default]
+    GroundTruth,
+    /// From the previous frame.
+    Previous,
+}
+
+/// View options of a scene.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SceneOptions {
+    /// Layers drawn.
+    pub layers: Layers,
+    /// Color mode of atoms.
+    pub color_by: ColorMode,
+    /// Start of arrows.
+    pub arrows_from: ArrowsFrom,
+}
+
+impl Default for SceneOptions {
+    fn default() -> Self {
+        Self {
+            layers: Layers::default(),
+            color_by: ColorMode::Element,
+            arrows_from: ArrowsFrom::GroundTruth,
+        }
+    }
+}
+
+/// Value range of a scalar color mode, for the legend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Legend {
+    /// What the colors mean.
+    pub label: String,
+    /// Value at the low end of the colormap.
+    pub min: f32,
+    /// Value at the high end.
+    pub max: f32,
+}
+
+/// Instance counts per layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LayerCounts {
+    /// Atom spheres.
+    pub atoms: usize,
+    /// Residue-centroid spheres.
+    pub residues: usize,
+    /// Chain-centroid spheres.
+    pub chains: usize,
+    /// Trace segments.
+    pub trace: usize,
+    /// Ghost spheres.
+    pub ghost: usize,
+    /// Arrow segments.
+    pub arrows: usize,
+}
+
+/// Everything the renderer draws for one frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scene {
+    /// Opaque spheres: the atoms, in atom order (instance i is atom i when the atom layer is on).
+    pub opaque_spheres: Vec<SphereInstance>,
+    /// Translucent spheres: residue centroids, chain centroids, ghost atoms.
+    pub translucent_spheres: Vec<SphereInstance>,
+    /// Line-list vertices: trace then arrows.
+    pub lines: Vec<LineVertex>,
+    /// Counts per layer.
+    pub counts: LayerCounts,
+    /// Bounding sphere center of the frame, Å.
+    pub center: Vec3,
+    /// Bounding sphere radius, Å.
+    pub radius: f32,
+    /// Legend of scalar color modes.
+    pub legend: Option<Legend>,
+}
+
+/// Display radius of an atom sphere (about 40% of van der Waals), Å.
+pub fn atom_radius(element: &str) -> f32 {
+    match element {
+        "H" | "D" => 0.5,
+        "C" => 0.7,
+        "N" => 0.65,
+        "O" => 0.6,
+        "S" | "P" => 0.9,
+        _ => 0.8,
+    }
+}
+
+fn distance(a: [f32; 3], b: [f32; 3]) -> f32 {
+    Vec3::from(a).distance(Vec3::from(b))
+}
+
+fn with_alpha(mut c: Rgba, a: f32) -> Rgba {
+    c[3] = a;
+    c
+}
+
+/// Per-atom scalar of a displacement mode, its legend, and per-residue / per-chain values.
+struct Scalars {
+    atom: Vec<f32>,
+    residue: Vec<f32>,
+    chain: Vec<f32>,
+    legend: Legend,
+}
+
+fn scalars(
+    s: &Structure,
+    mode: ColorMode,
+    atoms: &[[f32; 3]],
+    reference: &[[f32; 3]],
+) -> Option<Scalars> {
+    let (res, res_ref) = (s.residue_centroids(atoms), s.residue_centroids(reference));
+    let (chn, chn_ref) = (s.chain_centroids(&res), s.chain_centroids(&res_ref));
+    let res_d: Vec<f32> = res
+        .iter()
+        .zip(&res_ref)
+        .map(|(a, b)| distance(*a, *b))
+        .collect();
+    let chn_d: Vec<f32> = chn
+        .iter()
+        .zip(&chn_ref)
+        .map(|(a, b)| distance(*a, *b))
+        .collect();
+    let per_atom = |per_residue: &[f32]| -> Vec<f32> {
+        s.atom_residue
+            .iter()
+            .map(|&r| per_residue[r as usize])
+            .collect()
+    };
+    let per_residue_of_chain: Vec<f32> =
+        s.residue_chain.iter().map(|&c| chn_d[c as usize]).collect();
+    let (atom, label) = match mode {
+        ColorMode::DisplacementAtom => (
+            atoms
+                .iter()
+                .zip(reference)
+                .map(|(a, b)| distance(*a, *b))
+                .collect(),
+            "atom displacement (Å)",
+        ),
+        ColorMode::DisplacementResidue => (per_atom(&res_d), "residue displacement (Å)"),
+        ColorMode::DisplacementChain => (per_atom(&per_residue_of_chain), "chain displacement (Å)"),
+        ColorMode::Independent => {
+            let share: Vec<f32> = (0..res.len())
+                .map(|r| {
+                    let c = s.residue_chain[r] as usize;
+                    let d = Vec3::from(res[r]) - Vec3::from(res_ref[r]);
+                    let dc = Vec3::from(chn[c]) - Vec3::from(chn_ref[c]);
+                    if d.length() > 0.0 {
+                        ((d - dc).length() / d.length()).min(1.0)
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            let atom = per_atom(&share);
+            return Some(Scalars {
+                atom,
+                residue: share,
+                chain: vec![0.0; chn.len()],
+                legend: Legend {
+                    label: "independent residue motion (share)".to_owned(),
+                    min: 0.0,
+                    max: 1.0,
+                },
+            });
+        }
+        _ => return None,
+    };
+    let residue = if mode == ColorMode::DisplacementChain {
+        per_residue_of_chain
+    } else {
+        res_d
+    };
+    let max = atom.iter().copied().fold(0.0f32, f32::max).max(1e-3);
+    Some(Scalars {
+        atom,
+        residue,
+        chain: chn_d,
+        legend: Legend {
+            label: label.to_owned(),
+            min: 0.0,
+            max,
+        },
+    })
+}
+
+/// Builds the scene for `atoms` (data frame) against `reference`; `previous` feeds arrows from the previous frame.
+pub fn build_scene(
+    s: &Structure,
+    atoms: &[[f32; 3]],
+    reference: &[[f32; 3]],
+    previous: Option<&[[f32; 3]]>,
+    options: &SceneOptions,
+) -> Scene {
+    let layers = options.layers;
+    let scalars = scalars(s, options.color_by, atoms, reference);
+    let atom_chain = s.atom_chain();
+    let residue_in_chain = |r: usize| {
+        let chain = &s.chains[s.residue_chain[r] as usize];
+        (r - chain.residues.start as usize) as f32 / (chain.residues.len().max(2) - 1) as f32
+    };
+    let atom_color = |i: usize| -> Rgba {
+        match (&scalars, options.color_by) {
+            (Some(v), _) => viridis(v.atom[i] / v.legend.max),
+            (None, ColorMode::Chain) => chain_color(atom_chain[i] as usize),
+            (None, ColorMode::Residue) => rainbow(residue_in_chain(s.atom_residue[i] as usize)),
+            (None, _) => element_color(&s.elements[i]),
+        }
+    };
+    let mut scene = Scene {
+        opaque_spheres: Vec::new(),
+        translucent_spheres: Vec::new(),
+        lines: Vec::new(),
+        counts: LayerCounts::default(),
+        center: Vec3::ZERO,
+        radius: 1.0,
+        legend: scalars.as_ref().map(|v| v.legend.clone()),
+    };
+    if layers.atoms {
+        scene.opaque_spheres = (0..atoms.len())
+            .map(|i| SphereInstance {
+                position: atoms[i],
+                radius: atom_radius(&s.elements[i]),
+                color: atom_color(i),
+            })
+            .collect();
+        scene.counts.atoms = atoms.len();
+    }
+    let residues = s.residue_centroids(atoms);
+    let chains = s.chain_centroids(&residues);
+    if layers.residues {
+        for (r, p) in residues.iter().enumerate() {
+            let color = scalars.as_ref().map_or_else(
+                || chain_color(s.residue_chain[r] as usize),
+                |v| viridis(v.residue[r] / v.legend.max),
+            );
+            scene.translucent_spheres.push(SphereInstance {
+                position: *p,
+                radius: 1.8,
+                color: with_alpha(color, 0.4),
+            });
+        }
+        scene.counts.residues = residues.len();
+    }
+    if layers.chains {
+        for (c, p) in chains.iter().enumerate() {
+            let color = scalars
+                .as_ref()
+                .map_or_else(|| chain_color(c), |v| viridis(v.chain[c] / v.legend.max));
+            scene.translucent_spheres.push(SphereInstance {
+                position: *p,
+                radius: 4.0,
+                color: with_alpha(color, 0.3),
+            });
+        }
+        scene.counts.chains = chains.len();
+    }
+    if layers.ghost {
+        for p in reference {
+            scene.translucent_spheres.push(SphereInstance {
+                position: *p,
+                radius: 0.35,
+                color: [0.8, 0.8, 0.85, 0.3],
+            });
+        }
+        scene.counts.ghost = reference.len();
+    }
+    if layers.trace {
+        let trace_atom = |r: usize| {
+            let range = s.residues[r].atoms.clone();
+            (range.start as usize..range.end as usize)
+                .find(|&i| s.atom_names[i] == "CA" || s.atom_names[i] == "P")
+        };
+        for chain in &s.chains {
+            for r in chain.residues.start as usize..(chain.residues.end as usize).saturating_sub(1)
+            {
+                if let (Some(a), Some(b)) = (trace_atom(r), trace_atom(r + 1)) {
+                    for i in [a, b] {
+                        let p = atoms[i];
+                        scene.lines.push(LineVertex {
+                            position: [p[0], p[1], p[2], 1.0],
+                            color: [0.9, 0.9, 0.9, 1.0],
+                        });
+                    }
+                    scene.counts.trace += 1;
+                }
+            }
+        }
+    }
+    if layers.arrows {
+        let start = match (options.arrows_from, previous) {
+            (ArrowsFrom::Previous, Some(p)) => p,
+            _ => reference,
+        };
+        let start_residues = s.residue_centroids(start);
+        let start_chains = s.chain_centroids(&start_residues);
+        let arrow = |lines: &mut Vec<LineVertex>, a: [f32; 3], b: [f32; 3], color: Rgba| {
+            lines.push(LineVertex {
+                position: [a[0], a[1], a[2], 1.0],
+                color: with_alpha(color, 0.6),
+            });
+            lines.push(LineVertex {
+                position: [b[0], b[1], b[2], 1.0],
+                color,
+            });
+        };
+        for (a, b) in start_residues.iter().zip(&residues) {
+            arrow(&mut scene.lines, *a, *b, [1.0, 0.85, 0.2, 1.0]);
+        }
+        for (a, b) in start_chains.iter().zip(&chains) {
+            arrow(&mut scene.lines, *a, *b, [1.0, 0.3, 0.9, 1.0]);
+        }
+        scene.counts.arrows = residues.len() + chains.len();
+    }
+    let center =
+        atoms.iter().fold(Vec3::ZERO, |acc, p| acc + Vec3::from(*p)) / atoms.len().max(1) as f32;
+    let radius = atoms
+        .iter()
+        .map(|p| Vec3::from(*p).distance(center))
+        .fold(1.0f32, f32::max)
+        + 2.0;
+    scene.center = center;
+    scene.radius = radius;
+    scene
+}
+
+fn fmt3(v: impl IntoIterator<Item = f32>) -> String {
+    v.into_iter()
+        .map(|x| format!("{x:.3}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The scene as stable text for snapshot tests: counts, bounds, legend, camera matrices, first instances.
+pub fn scene_text(scene: &Scene, camera: &OrbitCamera, aspect: f32) -> String {
+    let mut out = String::new();
+    let c = &scene.counts;
+    writeln!(
+        out,
+        "layers: atoms {} residues {} chains {} trace {} ghost {} arrows {}",
+        c.atoms, c.residues, c.chains, c.trace, c.ghost, c.arrows
+    )
+    .ok();
+    writeln!(
+        out,
+        "bounds: center ({}) radius {:.3}",
+        fmt3(scene.center.to_array()),
+        scene.radius
+    )
+    .ok();
+    match &scene.legend {
+        Some(l) => writeln!(out, "legend: {} [{:.3}, {:.3}]", l.label, l.min, l.max).ok(),
+        None => writeln!(out, "legend: none").ok(),
+    };
+    writeln!(
+        out,
+        "camera: eye ({}) target ({}) distance {:.3} fov_y {:.3}",
+        fmt3(camera.eye().to_array()),
+        fmt3(camera.target.to_array()),
+        camera.distance,
+        camera.fov_y
+    )
+    .ok();
+    for (name, m) in [
+        ("view_from_world", camera.view_from_world()),
+        (
+            "clip_from_view",
+            camera.clip_from_view(aspect, scene.radius),
+        ),
+    ] {
+        writeln!(out, "{name}:").ok();
+        for row in 0..4 {
+            writeln!(out, "  {}", fmt3(m.row(row).to_array())).ok();
+        }
+    }
+    for (name, list) in [
+        ("opaque", &scene.opaque_spheres),
+        ("translucent", &scene.translucent_spheres),
+    ] {
+        writeln!(out, "{name}: {}", list.len()).ok();
+        for i in list.iter().take(4) {
+            writeln!(
+                out,
+                "  pos ({}) r {:.3} color ({})",
+                fmt3(i.position),
+                i.radius,
+                fmt3(i.color)
+            )
+            .ok();
+        }
+    }
+    writeln!(out, "lines: {} vertices", scene.lines.len()).ok();
+    for v in scene.lines.iter().take(4) {
+        writeln!(
+            out,
+            "  pos ({}) color ({})",
+            fmt3(v.position),
+            fmt3(v.color)
+        )
+        .ok();
+    }
+    out
+}

@@ -1,0 +1,332 @@
+//! The renderer: WGSL validation, scene snapshots as text, pixel snapshots on the software adapter,
+//! camera math and picking. `UPDATE_SNAPSHOTS=1 cargo test --test render` rewrites the goldens in
+//! `tests/snapshots/` (make them on lavapipe, as CI renders there).
+
+#![expect(clippy::unwrap_used)]
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use glam::Vec3;
+use sigmascope::compute::{WgpuHandles, open_wgpu_device};
+use sigmascope::render::{
+    ColorMode, Layers, OrbitCamera, SHADER_FILES, Scene, SceneOptions, ViewPreset, build_scene,
+    pick_atom, render_headless, scene_text, shader_source, write_png,
+};
+use sigmascope::structure::{LoadOptions, Structure, find_bundled};
+
+fn snapshot_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name)
+}
+
+fn updating() -> bool {
+    std::env::var_os("UPDATE_SNAPSHOTS").is_some()
+}
+
+fn bundled(name: &str) -> Structure {
+    find_bundled(name)
+        .unwrap()
+        .load(&LoadOptions::default())
+        .unwrap()
+}
+
+/// A deterministic "noised" frame: every residue shifted by its own offset, every atom jittered a little.
+fn noised(s: &Structure) -> Vec<[f32; 3]> {
+    s.positions
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let r = s.atom_residue[i] as f32;
+            let a = i as f32;
+            [
+                p[0] + 3.0 * (r * 0.7).sin() + 0.4 * (a * 1.3).cos(),
+                p[1] + 3.0 * (r * 1.1).cos() + 0.4 * (a * 0.9).sin(),
+                p[2] + 2.0 * (r * 0.5).sin() + 0.4 * (a * 2.1).sin(),
+            ]
+        })
+        .collect()
+}
+
+#[test]
+fn every_wgsl_file_validates_with_naga() {
+    for (path, _) in SHADER_FILES {
+        let source = shader_source(path).unwrap();
+        let module = naga::front::wgsl::parse_str(&source)
+            .unwrap_or_else(|e| panic!("{path}: {}", e.emit_to_string(&source)));
+        naga::valid::Validator::new(
+            naga::valid::ValidationFlags::all(),
+            naga::valid::Capabilities::all(),
+        )
+        .validate(&module)
+        .unwrap_or_else(|e| panic!("{path}: {e:?}"));
+    }
+    // Every file in shaders/ is compiled in.
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("shaders");
+    let mut on_disk = Vec::new();
+    for entry in walk(&dir) {
+        on_disk.push(
+            entry
+                .strip_prefix(&dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/"),
+        );
+    }
+    on_disk.sort();
+    let mut listed: Vec<String> = SHADER_FILES.iter().map(|(p, _)| (*p).to_owned()).collect();
+    listed.sort();
+    assert_eq!(on_disk, listed);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else if path.extension().is_some_and(|e| e == "wgsl") {
+            out.push(path);
+        }
+    }
+    out
+}
+
+struct Case {
+    name: &'static str,
+    structure: &'static str,
+    color_by: ColorMode,
+    layers: &'static str,
+    noised: bool,
+    size: [u32; 2],
+}
+
+const CASES: [Case; 4] = [
+    Case {
+        name: "1crn_element",
+        structure: "1crn",
+        color_by: ColorMode::Element,
+        layers: "atoms,trace",
+        noised: false,
+        size: [320, 240],
+    },
+    Case {
+        name: "4hhb_chain_centroids",
+        structure: "4hhb",
+        color_by: ColorMode::Chain,
+        layers: "atoms,chains",
+        noised: false,
+        size: [400, 300],
+    },
+    Case {
+        name: "4hhb_noised_residue_displacement",
+        structure: "4hhb",
+        color_by: ColorMode::DisplacementResidue,
+        layers: "atoms,arrows",
+        noised: true,
+        size: [400, 300],
+    },
+    Case {
+        name: "1crn_ghost",
+        structure: "1crn",
+        color_by: ColorMode::Residue,
+        layers: "atoms,ghost,trace",
+        noised: true,
+        size: [320, 240],
+    },
+];
+
+fn case_scene(case: &Case) -> (Structure, Scene, OrbitCamera) {
+    let s = bundled(case.structure);
+    let atoms = if case.noised {
+        noised(&s)
+    } else {
+        s.positions.clone()
+    };
+    let options = SceneOptions {
+        layers: Layers::parse(case.layers).unwrap(),
+        color_by: case.color_by,
+        ..SceneOptions::default()
+    };
+    let scene = build_scene(&s, &atoms, &s.positions, None, &options);
+    let camera = OrbitCamera::fitted(
+        ViewPreset::Fit,
+        scene.center,
+        scene.radius,
+        case.size[0] as f32 / case.size[1] as f32,
+    );
+    (s, scene, camera)
+}
+
+#[test]
+fn scene_snapshots_as_text() {
+    for case in &CASES[..3] {
+        let (_, scene, camera) = case_scene(case);
+        let text = scene_text(&scene, &camera, case.size[0] as f32 / case.size[1] as f32);
+        let path = snapshot_path(&format!("scene_{}.txt", case.name));
+        if updating() || !path.exists() {
+            std::fs::write(&path, &text).unwrap();
+        }
+        let golden = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            text, golden,
+            "scene {} changed; UPDATE_SNAPSHOTS=1 to accept",
+            case.name
+        );
+    }
+    let (s, scene, _) = case_scene(&CASES[2]);
+    assert_eq!(scene.counts.atoms, s.atom_count());
+    assert_eq!(scene.counts.arrows, s.residue_count() + s.chain_count());
+    let legend = scene.legend.unwrap();
+    assert_eq!(legend.min, 0.0);
+    assert!(legend.max > 1.0 && legend.max < 6.0, "{}", legend.max);
+}
+
+fn gpu() -> Option<&'static WgpuHandles> {
+    static GPU: OnceLock<Option<WgpuHandles>> = OnceLock::new();
+    GPU.get_or_init(|| match open_wgpu_device() {
+        Ok(h) => Some(h),
+        Err(e) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must have a wgpu adapter: {e}"
+            );
+            None
+        }
+    })
+    .as_ref()
+}
+
+/// The one place pixel thresholds live: a pixel fails when a channel differs by more than 24/255; an image
+/// fails when more than 0.5% of its pixels fail (lavapipe JIT differs slightly between CPUs).
+fn compare_images(actual: &[u8], golden: &[u8]) -> Result<(), String> {
+    if actual.len() != golden.len() {
+        return Err(format!(
+            "size differs: {} vs {} bytes",
+            actual.len(),
+            golden.len()
+        ));
+    }
+    let pixels = actual.len() / 4;
+    let failed = actual
+        .chunks_exact(4)
+        .zip(golden.chunks_exact(4))
+        .filter(|(a, b)| a.iter().zip(b.iter()).any(|(x, y)| x.abs_diff(*y) > 24))
+        .count();
+    let allowed = pixels / 200;
+    if failed > allowed {
+        Err(format!(
+            "{failed} of {pixels} pixels differ (allowed {allowed})"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+fn read_png(path: &std::path::Path) -> Vec<u8> {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buffer = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buffer).unwrap();
+    buffer.truncate(info.buffer_size());
+    buffer
+}
+
+#[test]
+fn pixel_snapshots_on_the_software_adapter() {
+    let Some(gpu) = gpu() else {
+        eprintln!("skipped: no wgpu adapter");
+        return;
+    };
+    for case in &CASES {
+        let (_, scene, camera) = case_scene(case);
+        let rgba = render_headless(&gpu.device, &gpu.queue, &scene, &camera, case.size).unwrap();
+        let path = snapshot_path(&format!("{}.png", case.name));
+        if updating() || !path.exists() {
+            write_png(&path, case.size[0], case.size[1], &rgba).unwrap();
+        }
+        let golden = read_png(&path);
+        if let Err(e) = compare_images(&rgba, &golden) {
+            let new = snapshot_path(&format!("{}.new.png", case.name));
+            write_png(&new, case.size[0], case.size[1], &rgba).unwrap();
+            panic!("{}: {e}; see {}", case.name, new.display());
+        }
+        // Something was drawn: not just the background.
+        let background = rgba
+            .chunks_exact(4)
+            .filter(|p| p[0] < 20 && p[1] < 20 && p[2] < 30)
+            .count();
+        assert!(
+            background < rgba.len() / 4 * 95 / 100,
+            "{}: almost empty",
+            case.name
+        );
+    }
+    // A deliberate change, the camera orbited by 40°, must fail the comparison.
+    let case = &CASES[0];
+    let (_, scene, mut camera) = case_scene(case);
+    camera.orbit(40f32.to_radians(), 0.0);
+    let moved = render_headless(&gpu.device, &gpu.queue, &scene, &camera, case.size).unwrap();
+    assert!(compare_images(&moved, &read_png(&snapshot_path("1crn_element.png"))).is_err());
+}
+
+#[test]
+fn fitted_camera_sees_every_atom() {
+    for (name, aspect) in [("1crn", 4.0 / 3.0), ("4hhb", 0.6), ("4hhb", 2.0)] {
+        let s = bundled(name);
+        let scene = build_scene(
+            &s,
+            &s.positions,
+            &s.positions,
+            None,
+            &SceneOptions::default(),
+        );
+        for view in [ViewPreset::Fit, ViewPreset::Front, ViewPreset::Side] {
+            let camera = OrbitCamera::fitted(view, scene.center, scene.radius, aspect);
+            for p in &s.positions {
+                let ndc = camera.project(Vec3::from(*p), aspect, scene.radius);
+                assert!(
+                    ndc.x.abs() <= 1.0 && ndc.y.abs() <= 1.0,
+                    "{name} {view:?}: {ndc}"
+                );
+                assert!(
+                    (0.0..=1.0).contains(&ndc.z),
+                    "{name} {view:?}: depth {}",
+                    ndc.z
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn picking_returns_the_atom_under_its_projected_center() {
+    let s = bundled("1crn");
+    let scene = build_scene(
+        &s,
+        &s.positions,
+        &s.positions,
+        None,
+        &SceneOptions::default(),
+    );
+    let (w, h) = (320.0, 240.0);
+    let camera = OrbitCamera::fitted(ViewPreset::Fit, scene.center, scene.radius, w / h);
+    // The atom nearest the eye cannot be hidden behind another one.
+    let eye = camera.eye();
+    let nearest = (0..s.atom_count())
+        .min_by(|&a, &b| {
+            Vec3::from(s.positions[a])
+                .distance(eye)
+                .total_cmp(&Vec3::from(s.positions[b]).distance(eye))
+        })
+        .unwrap();
+    let ndc = camera.project(Vec3::from(s.positions[nearest]), w / h, scene.radius);
+    let pixel = [(ndc.x + 1.0) * 0.5 * w, (1.0 - ndc.y) * 0.5 * h];
+    assert_eq!(pick_atom(&scene, &camera, pixel, w, h), Some(nearest));
+    assert_eq!(
+        pick_atom(&scene, &camera, [1.0, 1.0], w, h),
+        None,
+        "a corner shows background"
+    );
+}
