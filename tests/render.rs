@@ -4,6 +4,10 @@
 
 #![expect(clippy::unwrap_used)]
 
+mod common;
+
+use common::compare_images;
+
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -196,32 +200,6 @@ fn gpu() -> Option<&'static WgpuHandles> {
         }
     })
     .as_ref()
-}
-
-/// The one place pixel thresholds live: a pixel fails when a channel differs by more than 24/255; an image
-/// fails when more than 0.5% of its pixels fail (lavapipe JIT differs slightly between CPUs).
-fn compare_images(actual: &[u8], golden: &[u8]) -> Result<(), String> {
-    if actual.len() != golden.len() {
-        return Err(format!(
-            "size differs: {} vs {} bytes",
-            actual.len(),
-            golden.len()
-        ));
-    }
-    let pixels = actual.len() / 4;
-    let failed = actual
-        .chunks_exact(4)
-        .zip(golden.chunks_exact(4))
-        .filter(|(a, b)| a.iter().zip(b.iter()).any(|(x, y)| x.abs_diff(*y) > 24))
-        .count();
-    let allowed = pixels / 200;
-    if failed > allowed {
-        Err(format!(
-            "{failed} of {pixels} pixels differ (allowed {allowed})"
-        ))
-    } else {
-        Ok(())
-    }
 }
 
 fn read_png(path: &std::path::Path) -> Vec<u8> {

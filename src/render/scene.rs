@@ -32,7 +32,7 @@ pub struct LineVertex {
 }
 
 /// Which layers are drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Layers {
     /// Atoms as spheres.
     pub atoms: bool,
@@ -89,7 +89,9 @@ impl Layers {
 }
 
 /// How atoms are colored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
 pub enum ColorMode {
     /// Jmol/CPK by element.
     Element,

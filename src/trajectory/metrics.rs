@@ -205,22 +205,31 @@ fn motion(structure: &Structure, now: &LevelPoints, before: &LevelPoints) -> Mot
     }
 }
 
-/// Measures every frame against `reference` (data frame). Frames are compared with transforms undone.
-pub fn trajectory_metrics(
-    structure: &Structure,
-    reference: &[[f32; 3]],
-    frames: &[Frame],
-) -> Vec<FrameMetrics> {
-    let backbone = BackboneIndex::new(structure, reference);
-    let truth = LevelPoints::of(structure, reference.to_vec());
-    let several_chains = structure.chain_count() >= 2;
-    let mut previous: Option<LevelPoints> = None;
-    let mut out = Vec::with_capacity(frames.len());
-    for frame in frames {
-        let now = LevelPoints::of(structure, frame.x_t_in_data());
-        let moved = previous
-            .as_ref()
-            .map(|before| motion(structure, &now, before));
+/// Measures frames one at a time against a reference (for runs that grow a frame at a time).
+pub struct MetricsTracker<'a> {
+    structure: &'a Structure,
+    backbone: BackboneIndex,
+    truth: LevelPoints,
+    previous: Option<LevelPoints>,
+}
+
+impl<'a> MetricsTracker<'a> {
+    /// A tracker against `reference` (data frame).
+    pub fn new(structure: &'a Structure, reference: &[[f32; 3]]) -> Self {
+        Self {
+            structure,
+            backbone: BackboneIndex::new(structure, reference),
+            truth: LevelPoints::of(structure, reference.to_vec()),
+            previous: None,
+        }
+    }
+
+    /// Measures the next frame (motion is relative to the frame pushed before it).
+    pub fn push(&mut self, frame: &Frame) -> FrameMetrics {
+        let s = self.structure;
+        let now = LevelPoints::of(s, frame.x_t_in_data());
+        let moved = self.previous.as_ref().map(|before| motion(s, &now, before));
+        let truth = &self.truth;
         let levels = Levels {
             atom: LevelMetrics {
                 rmsd: superposed_rmsd(&now.atoms, &truth.atoms),
@@ -232,22 +241,34 @@ pub fn trajectory_metrics(
                 motion: moved.as_ref().map(|m| m.residue),
                 independent_share: moved.as_ref().and_then(|m| m.residue_share),
             },
-            chain: several_chains.then(|| LevelMetrics {
+            chain: (s.chain_count() >= 2).then(|| LevelMetrics {
                 rmsd: superposed_rmsd(&now.chains, &truth.chains),
                 motion: moved.as_ref().map(|m| m.chain),
                 independent_share: None,
             }),
         };
-        out.push(FrameMetrics {
+        let metrics = FrameMetrics {
             index: frame.index,
             sigma: frame.sigma,
             rmsd: levels.atom.rmsd,
-            x0_rmsd: frame.x0_in_data().map(|x0| superposed_rmsd(&x0, reference)),
+            x0_rmsd: frame
+                .x0_in_data()
+                .map(|x0| superposed_rmsd(&x0, &truth.atoms)),
             levels,
             residue_motion: moved.map_or_else(|| vec![0.0; now.residues.len()], |m| m.per_residue),
-            abnormal_bonds: bond_report(&backbone, &now.atoms),
-        });
-        previous = Some(now);
+            abnormal_bonds: bond_report(&self.backbone, &now.atoms),
+        };
+        self.previous = Some(now);
+        metrics
     }
-    out
+}
+
+/// Measures every frame against `reference` (data frame). Frames are compared with transforms undone.
+pub fn trajectory_metrics(
+    structure: &Structure,
+    reference: &[[f32; 3]],
+    frames: &[Frame],
+) -> Vec<FrameMetrics> {
+    let mut tracker = MetricsTracker::new(structure, reference);
+    frames.iter().map(|f| tracker.push(f)).collect()
 }

@@ -10,8 +10,8 @@ pub use export::{Track, write_track};
 pub use frame::{Augmentation, Frame};
 pub use import::{ImportError, ImportedTrajectory, import_trajectory, read_npy};
 pub use metrics::{
-    BackboneIndex, BondReport, CA_CA_RANGE, FrameMetrics, LevelMetrics, Levels, PEPTIDE_CN_RANGE,
-    bond_report, trajectory_metrics,
+    BackboneIndex, BondReport, CA_CA_RANGE, FrameMetrics, LevelMetrics, Levels, MetricsTracker,
+    PEPTIDE_CN_RANGE, bond_report, trajectory_metrics,
 };
 pub use rigid::{
     RigidTransform, SplitMix64, centroid, kabsch, random_rotation, rms_distance, superposed_rmsd,

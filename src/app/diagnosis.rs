@@ -1,0 +1,131 @@
+//! Findings in plain words, computed from the numbers on screen; each names the control that changes it.
+
+use crate::noise::{GroupSizes, NamedNoise, expected_mean_squares};
+use crate::sampler::{SamplerPreset, StartNoise, level_sigmas, training_coverage};
+use crate::structure::Structure;
+use crate::trajectory::FrameMetrics;
+
+use super::settings::training_of;
+
+/// The control a finding points to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// Noise weights (noise panel).
+    NoiseWeights,
+    /// Preset and schedule (sampler panel).
+    Schedule,
+    /// The augmentation switch.
+    Augmentation,
+    /// Multiscale or isotropic start.
+    StartNoise,
+    /// Global or per-level preconditioning.
+    Preconditioning,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// The sentence, with its figure.
+    pub text: String,
+    /// Where to change it.
+    pub control: Control,
+    /// True when it explains residues not moving on their own.
+    pub warning: bool,
+}
+
+/// Inputs of the diagnosis.
+pub struct DiagnosisInput<'a> {
+    /// The structure on screen.
+    pub structure: &'a Structure,
+    /// Noise weights.
+    pub noise: &'a NamedNoise,
+    /// Sampler preset with overrides.
+    pub preset: &'a SamplerPreset,
+    /// Start noise.
+    pub start: StartNoise,
+    /// Per-level preconditioning selected.
+    pub per_level_precondition: bool,
+    /// Metrics of the current run.
+    pub metrics: &'a [FrameMetrics],
+}
+
+/// The findings for the settings and run on screen.
+pub fn diagnose(input: &DiagnosisInput<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let sizes = GroupSizes::of(input.structure);
+    let weights = input.noise.model.weights_at(1.0);
+    let own = (weights.residue / weights.sum()).sqrt();
+    let e = expected_mean_squares(&sizes, weights.stds(1.0));
+    let ratio = (e.residue_abs / e.atom_abs).sqrt();
+    let residue_share = if e.residue_abs > 0.0 {
+        (e.residue_rel / e.residue_abs).sqrt()
+    } else {
+        0.0
+    };
+    let verdict = if residue_share < 0.5 {
+        "residues will move with their chain."
+    } else {
+        "residues get motion of their own."
+    };
+    findings.push(Finding {
+        text: format!(
+            "Independent residue noise is {:.0}% of sigma with these weights (expected residue/atom ratio {ratio:.2}): {verdict}",
+            own * 100.0
+        ),
+        control: Control::NoiseWeights,
+        warning: residue_share < 0.5,
+    });
+    let sigmas = input.preset.schedule.sigmas();
+    let coverage = training_coverage(&sigmas, &training_of(input.preset));
+    if let Some(w) = coverage.warning {
+        findings.push(Finding {
+            text: w,
+            control: Control::Schedule,
+            warning: true,
+        });
+    }
+    if !input.preset.augment {
+        findings.push(Finding {
+            text: "Augmentation is off: the structure is never re-centered and rotated between steps (Boltz and AF3 do it every step).".to_owned(),
+            control: Control::Augmentation,
+            warning: true,
+        });
+    }
+    if input.start == StartNoise::Multiscale {
+        findings.push(Finding {
+            text: "Sampling starts from multiscale noise: the start is correlated within chains and residues, not the isotropic noise EDM samplers assume.".to_owned(),
+            control: Control::StartNoise,
+            warning: false,
+        });
+    }
+    if !input.per_level_precondition && input.structure.residue_count() > 1 {
+        let s = level_sigmas(&sizes, &weights, 1.0);
+        findings.push(Finding {
+            text: format!(
+                "Preconditioning uses the global sigma at every level, but residue centroids see only {:.0}% of it (chain centroids {:.0}%).",
+                s.residue * 100.0,
+                s.chain * 100.0
+            ),
+            control: Control::Preconditioning,
+            warning: s.residue < 0.9,
+        });
+    }
+    let shares: Vec<f64> = input
+        .metrics
+        .iter()
+        .filter_map(|m| m.levels.residue.independent_share)
+        .collect();
+    if !shares.is_empty() {
+        let mean = shares.iter().sum::<f64>() / shares.len() as f64;
+        findings.push(Finding {
+            text: format!(
+                "Over this run, {:.0}% of residue motion was independent of the chain (mean over {} steps).",
+                mean * 100.0,
+                shares.len()
+            ),
+            control: Control::NoiseWeights,
+            warning: mean < 0.5,
+        });
+    }
+    findings
+}

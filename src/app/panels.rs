@@ -1,0 +1,434 @@
+//! Side panels: structure, noise (with the per-level table), sampler, diagnosis, timeline.
+
+use eframe::egui;
+
+use super::diagnosis::{Control, Finding};
+use super::settings::{Settings, SigmaInput};
+use super::timeline::{LoopMode, TimeControl, TimelineCommand};
+use super::worker::DenoiserKind;
+use crate::noise::{GroupSizes, NoiseCell, WEIGHT_PRESETS, expected_mean_squares};
+use crate::sampler::PRESETS;
+use crate::structure::{BUNDLED, Structure};
+
+/// What the structure panel asks for.
+#[derive(Debug, Default)]
+pub struct StructureAction {
+    /// Open this file.
+    pub open: Option<std::path::PathBuf>,
+    /// Load this bundled structure.
+    pub bundled: Option<usize>,
+    /// The selection changed: reload.
+    pub reload: bool,
+}
+
+/// Structure panel: open, bundled examples, recent files, selection, counts, load errors.
+pub fn structure_ui(
+    ui: &mut egui::Ui,
+    s: &Structure,
+    settings: &mut Settings,
+    error: Option<&str>,
+) -> StructureAction {
+    let mut action = StructureAction::default();
+    ui.heading(&s.name);
+    ui.label(format!(
+        "{} atoms, {} residues, {} chains",
+        s.atom_count(),
+        s.residue_count(),
+        s.chain_count()
+    ));
+    ui.label(format!(
+        "chains {} · {:.2} atoms per residue · model {} of {}",
+        s.chain_ids().join(" "),
+        s.mean_atoms_per_residue(),
+        s.model_number,
+        s.model_count
+    ));
+    if let Some(e) = error {
+        ui.colored_label(ui.visuals().error_fg_color, e);
+    }
+    ui.horizontal_wrapped(|ui| {
+        if ui.button("Open…").clicked() {
+            action.open = rfd::FileDialog::new()
+                .add_filter("structures", &["pdb", "ent", "cif", "mmcif", "gz"])
+                .pick_file();
+        }
+        for (i, b) in BUNDLED.iter().enumerate() {
+            if ui.button(b.name).on_hover_text(b.description).clicked() {
+                action.bundled = Some(i);
+            }
+        }
+    });
+    ui.horizontal_wrapped(|ui| {
+        action.reload |= ui
+            .checkbox(&mut settings.keep_hydrogens, "hydrogens")
+            .changed();
+        action.reload |= ui.checkbox(&mut settings.keep_water, "water").changed();
+        action.reload |= ui
+            .checkbox(&mut settings.drop_hetero, "drop hetero")
+            .changed();
+    });
+    if !settings.recent_files.is_empty() {
+        ui.collapsing("Recent files", |ui| {
+            for path in &settings.recent_files {
+                let name = path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
+                if ui
+                    .button(name)
+                    .on_hover_text(path.display().to_string())
+                    .clicked()
+                {
+                    action.open = Some(path.clone());
+                }
+            }
+        });
+    }
+    action
+}
+
+fn figure_cell(ui: &mut egui::Ui, measured: Option<f64>, expected: f64) {
+    match measured {
+        Some(m) => ui.label(format!("{m:.3} ({expected:.3})")),
+        None => ui.label(format!("– ({expected:.3})")),
+    };
+}
+
+/// Noise panel: weights, sigma, seed and the per-level table (expected; measured after Apply).
+/// Returns true when Apply was clicked.
+pub fn noise_ui(
+    ui: &mut egui::Ui,
+    s: &Structure,
+    settings: &mut Settings,
+    measured: Option<&NoiseCell>,
+    highlight: bool,
+) -> bool {
+    let frame = egui::Frame::group(ui.style()).stroke(if highlight {
+        egui::Stroke::new(2.0, egui::Color32::YELLOW)
+    } else {
+        ui.visuals().widgets.noninteractive.bg_stroke
+    });
+    let mut apply = false;
+    frame.show(ui, |ui| {
+        ui.strong("Noise");
+        let current = settings.weight_preset_name().unwrap_or("custom");
+        egui::ComboBox::new("weights preset", "weights")
+            .selected_text(current)
+            .show_ui(ui, |ui| {
+                for (name, w) in WEIGHT_PRESETS {
+                    if ui.selectable_label(current == name, name).clicked() {
+                        settings.weights = w;
+                    }
+                }
+                if ui
+                    .selectable_label(settings.weights == [0.0, 0.0, 1.0], "flat")
+                    .clicked()
+                {
+                    settings.weights = [0.0, 0.0, 1.0];
+                }
+            });
+        ui.horizontal(|ui| {
+            for (label, k) in [("w_c", 0), ("w_r", 1), ("w_a", 2)] {
+                let name = ui.label(label);
+                ui.add(
+                    egui::DragValue::new(&mut settings.weights[k])
+                        .speed(0.05)
+                        .range(0.0..=100.0),
+                )
+                .labelled_by(name.id);
+            }
+        });
+        ui.horizontal(|ui| {
+            ui.radio_value(&mut settings.sigma_input, SigmaInput::Z, "z");
+            ui.radio_value(&mut settings.sigma_input, SigmaInput::Direct, "sigma Å");
+            match settings.sigma_input {
+                SigmaInput::Z => {
+                    ui.add(egui::Slider::new(&mut settings.z, -3.0..=3.0).text("z value"))
+                }
+                SigmaInput::Direct => ui.add(
+                    egui::DragValue::new(&mut settings.sigma)
+                        .speed(0.1)
+                        .range(0.001..=5000.0)
+                        .prefix("sigma "),
+                ),
+            };
+        });
+        let sigma = settings.noise_sigma();
+        ui.horizontal(|ui| {
+            let seed = ui.label(format!("sigma = {sigma:.3} Å · seed"));
+            ui.add(egui::DragValue::new(&mut settings.seed))
+                .labelled_by(seed.id);
+            apply = ui
+                .button("Apply")
+                .on_hover_text("Draw this noise and show the noised structure")
+                .clicked();
+        });
+        let Ok(noise) = settings.noise() else {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                "Weights must be non-negative and not all zero.",
+            );
+            return;
+        };
+        let sizes = GroupSizes::of(s);
+        let e = expected_mean_squares(&sizes, noise.model.stds(sigma));
+        egui::Grid::new("noise table").striped(true).show(ui, |ui| {
+            ui.label("level");
+            ui.label("abs: measured (expected)");
+            ui.label("rel");
+            ui.end_row();
+            // (level, expected abs², expected rel², measured (abs, rel)).
+            type Row<'a> = (&'a str, f64, f64, Option<(f64, f64)>);
+            let rows: [Row<'_>; 3] = [
+                (
+                    "atom",
+                    e.atom_abs,
+                    e.atom_rel,
+                    measured.map(|c| (c.atom.abs.measured, c.atom.rel.measured)),
+                ),
+                (
+                    "residue",
+                    e.residue_abs,
+                    e.residue_rel,
+                    measured.map(|c| (c.residue.abs.measured, c.residue.rel.measured)),
+                ),
+                (
+                    "chain",
+                    e.chain_abs,
+                    e.chain_rel,
+                    measured.and_then(|c| c.chain.map(|l| (l.abs.measured, l.rel.measured))),
+                ),
+            ];
+            for (name, abs, rel, m) in rows {
+                ui.label(name);
+                if name == "chain" && s.chain_count() < 2 {
+                    ui.label("undefined (one chain)");
+                    ui.label("");
+                } else {
+                    figure_cell(ui, m.map(|v| v.0), abs.sqrt());
+                    figure_cell(ui, m.map(|v| v.1), rel.sqrt());
+                }
+                ui.end_row();
+            }
+        });
+        let ratio = (e.residue_abs / e.atom_abs).sqrt();
+        ui.label(format!("expected residue/atom ratio {ratio:.2}"));
+    });
+    apply
+}
+
+/// What the sampler panel asks for.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SamplerAction {
+    /// New run from the current settings.
+    pub reset: bool,
+    /// One step.
+    pub step: bool,
+    /// All remaining steps, off the UI thread.
+    pub run_to_end: bool,
+    /// Stop a run in progress.
+    pub cancel: bool,
+}
+
+/// Sampler panel: preset, steps, churn, step_scale, solver, augmentation, start, preconditioning, denoiser.
+pub fn sampler_ui(
+    ui: &mut egui::Ui,
+    settings: &mut Settings,
+    has_ensemble: bool,
+    busy: Option<(usize, usize)>,
+    highlight: Option<Control>,
+) -> SamplerAction {
+    let mut action = SamplerAction::default();
+    let stroke = if highlight.is_some() {
+        egui::Stroke::new(2.0, egui::Color32::YELLOW)
+    } else {
+        ui.visuals().widgets.noninteractive.bg_stroke
+    };
+    egui::Frame::group(ui.style())
+        .stroke(stroke)
+        .show(ui, |ui| {
+            ui.strong("Sampler");
+            egui::ComboBox::new("sampler preset", "preset")
+                .selected_text(settings.preset.clone())
+                .show_ui(ui, |ui| {
+                    for p in PRESETS {
+                        if ui
+                            .selectable_label(settings.preset == p.name, p.name)
+                            .on_hover_text(p.source)
+                            .clicked()
+                        {
+                            settings.preset = p.name.to_owned();
+                            settings.step_scale = p.step_scale;
+                            settings.augment = p.augment;
+                            settings.heun = p.solver == crate::sampler::Solver::Heun;
+                        }
+                    }
+                });
+            ui.horizontal(|ui| {
+                let steps = ui.label("steps");
+                ui.add(egui::DragValue::new(&mut settings.steps).range(1..=1000))
+                    .labelled_by(steps.id);
+                let scale = ui.label("step_scale");
+                ui.add(
+                    egui::DragValue::new(&mut settings.step_scale)
+                        .speed(0.01)
+                        .range(0.1..=3.0),
+                )
+                .labelled_by(scale.id);
+            });
+            ui.horizontal(|ui| {
+                ui.checkbox(&mut settings.churn, "churn");
+                ui.radio_value(&mut settings.heun, false, "Euler");
+                ui.radio_value(&mut settings.heun, true, "Heun");
+            });
+            ui.checkbox(
+                &mut settings.augment,
+                "augmentation (center + random rotation)",
+            );
+            ui.horizontal(|ui| {
+                ui.label("start");
+                ui.radio_value(&mut settings.start_multiscale, true, "multiscale");
+                ui.radio_value(&mut settings.start_multiscale, false, "isotropic");
+            });
+            ui.horizontal(|ui| {
+                ui.label("preconditioning");
+                ui.radio_value(&mut settings.per_level_precondition, false, "global");
+                ui.radio_value(&mut settings.per_level_precondition, true, "per level");
+            });
+            ui.horizontal(|ui| {
+                ui.label("denoiser");
+                ui.radio_value(&mut settings.denoiser, DenoiserKind::Exact, "exact");
+                ui.add_enabled_ui(has_ensemble, |ui| {
+                    ui.radio_value(&mut settings.denoiser, DenoiserKind::Ensemble, "ensemble")
+                        .on_disabled_hover_text(
+                            "needs a file with several models of the same atoms (1l2y)",
+                        );
+                });
+            });
+            ui.horizontal(|ui| {
+                action.reset = ui.button("Reset").clicked();
+                ui.add_enabled_ui(busy.is_none(), |ui| {
+                    action.step = ui.button("Step").clicked();
+                    action.run_to_end = ui.button("Run to end").clicked();
+                });
+                if busy.is_some() {
+                    action.cancel = ui.button("Cancel").clicked();
+                }
+            });
+            if let Some((done, total)) = busy {
+                ui.add(
+                    egui::ProgressBar::new(done as f32 / total.max(1) as f32)
+                        .text(format!("{done} / {total} steps")),
+                );
+            }
+        });
+    action
+}
+
+/// Diagnosis: findings in plain words; returns the control a clicked finding points to.
+pub fn diagnosis_ui(ui: &mut egui::Ui, findings: &[Finding]) -> Option<Control> {
+    let mut clicked = None;
+    ui.strong("Diagnosis");
+    for f in findings {
+        ui.horizontal_wrapped(|ui| {
+            let color = if f.warning {
+                egui::Color32::from_rgb(255, 190, 80)
+            } else {
+                ui.visuals().text_color()
+            };
+            ui.colored_label(color, if f.warning { "!" } else { "•" });
+            if ui
+                .link(egui::RichText::new(&f.text).color(color))
+                .on_hover_text("show the control that changes this")
+                .clicked()
+            {
+                clicked = Some(f.control);
+            }
+        });
+    }
+    clicked
+}
+
+/// Timeline: scrubber with sigma ticks, play/pause, step, first/last, loop mode, fps.
+pub fn timeline_ui(ui: &mut egui::Ui, t: &TimeControl, sigma: Option<f64>) -> Vec<TimelineCommand> {
+    let mut commands = Vec::new();
+    ui.horizontal(|ui| {
+        if ui.button("|<").on_hover_text("first (Home)").clicked() {
+            commands.push(TimelineCommand::First);
+        }
+        if ui.button("<").on_hover_text("back (←)").clicked() {
+            commands.push(TimelineCommand::StepBack);
+        }
+        let play = if t.playing { "Pause" } else { "Play" };
+        if ui
+            .button(play)
+            .on_hover_text("play / pause (Space)")
+            .clicked()
+        {
+            commands.push(TimelineCommand::TogglePlayPause);
+        }
+        if ui.button(">").on_hover_text("forward (→)").clicked() {
+            commands.push(TimelineCommand::StepForward);
+        }
+        if ui.button(">|").on_hover_text("last (End)").clicked() {
+            commands.push(TimelineCommand::Last);
+        }
+        let mut frame = t.frame;
+        let last = t.frame_count.saturating_sub(1);
+        ui.add_enabled_ui(t.frame_count > 1, |ui| {
+            if ui
+                .add(egui::Slider::new(&mut frame, 0..=last.max(1)).text("frame"))
+                .changed()
+            {
+                commands.push(TimelineCommand::SetFrameClamped(frame));
+            }
+        });
+        ui.label(format!("{} frames", t.frame_count));
+        if let Some(s) = sigma {
+            ui.label(format!("sigma {s:.4} Å"));
+        }
+        let mut mode = t.loop_mode;
+        egui::ComboBox::new("loop mode", "at the end")
+            .selected_text(format!("{mode:?}"))
+            .show_ui(ui, |ui| {
+                for m in [LoopMode::Loop, LoopMode::Once, LoopMode::Bounce] {
+                    ui.selectable_value(&mut mode, m, format!("{m:?}"));
+                }
+            });
+        if mode != t.loop_mode {
+            commands.push(TimelineCommand::SetLoopMode(mode));
+        }
+        let mut fps = t.fps;
+        if ui
+            .add(
+                egui::DragValue::new(&mut fps)
+                    .range(0.5..=120.0)
+                    .suffix(" fps"),
+            )
+            .changed()
+        {
+            commands.push(TimelineCommand::SetFps(fps));
+        }
+    });
+    let keys = ui.input(|i| {
+        let mut k = Vec::new();
+        if i.key_pressed(egui::Key::Space) {
+            k.push(TimelineCommand::TogglePlayPause);
+        }
+        if i.key_pressed(egui::Key::ArrowLeft) {
+            k.push(TimelineCommand::StepBack);
+        }
+        if i.key_pressed(egui::Key::ArrowRight) {
+            k.push(TimelineCommand::StepForward);
+        }
+        if i.key_pressed(egui::Key::Home) {
+            k.push(TimelineCommand::First);
+        }
+        if i.key_pressed(egui::Key::End) {
+            k.push(TimelineCommand::Last);
+        }
+        k
+    });
+    commands.extend(keys);
+    commands
+}

@@ -1,0 +1,318 @@
+//! Plots of a run (egui_plot): per-level RMSD, per-level motion, independent residue share, the sigma
+//! schedule against the training density, preconditioning per level, and the residue × frame heat map.
+//! A cursor marks the current frame; clicking a plot jumps to the frame under the pointer.
+
+use eframe::egui;
+use egui_plot::{Heatmap, Legend, Line, LineStyle, Plot, PlotPoints, Span, VLine};
+
+use crate::noise::TrainingSigma;
+use crate::sampler::{SamplerPreset, Z_999};
+use crate::trajectory::{Frame, FrameMetrics};
+
+/// A run pinned for comparison.
+pub struct PinnedRun {
+    /// What changed, for the legend.
+    pub label: String,
+    /// Its metrics.
+    pub metrics: Vec<FrameMetrics>,
+}
+
+/// Data the plots read.
+pub struct PlotData<'a> {
+    /// Current run's frames.
+    pub frames: &'a [Frame],
+    /// Current run's metrics.
+    pub metrics: &'a [FrameMetrics],
+    /// Pinned run.
+    pub pinned: Option<&'a PinnedRun>,
+    /// The sigma schedule of the current settings.
+    pub sigmas: &'a [f64],
+    /// Current preset.
+    pub preset: &'a SamplerPreset,
+    /// Frame shown.
+    pub frame: usize,
+    /// Show per-level coefficients (else global only).
+    pub per_level: bool,
+}
+
+fn series(metrics: &[FrameMetrics], value: impl Fn(&FrameMetrics) -> Option<f64>) -> Vec<[f64; 2]> {
+    metrics
+        .iter()
+        .filter_map(|m| value(m).map(|v| [m.index as f64, v]))
+        .collect()
+}
+
+/// Distances span 1e-3..1e3 Å over a run: plot them as log10 so the end of the run stays visible.
+fn log_series(
+    metrics: &[FrameMetrics],
+    value: impl Fn(&FrameMetrics) -> Option<f64>,
+) -> Vec<[f64; 2]> {
+    series(metrics, |m| value(m).map(|v| v.max(1e-4).log10()))
+}
+
+const LEVELS: [(&str, egui::Color32); 3] = [
+    ("atom", egui::Color32::from_rgb(120, 170, 255)),
+    ("residue", egui::Color32::from_rgb(255, 200, 60)),
+    ("chain", egui::Color32::from_rgb(240, 90, 200)),
+];
+
+type LevelValue = fn(&FrameMetrics, usize) -> Option<f64>;
+
+fn level_rmsd(m: &FrameMetrics, level: usize) -> Option<f64> {
+    match level {
+        0 => Some(m.levels.atom.rmsd),
+        1 => Some(m.levels.residue.rmsd),
+        _ => m.levels.chain.map(|c| c.rmsd),
+    }
+}
+
+fn level_motion(m: &FrameMetrics, level: usize) -> Option<f64> {
+    match level {
+        0 => m.levels.atom.motion,
+        1 => m.levels.residue.motion,
+        _ => m.levels.chain.and_then(|c| c.motion),
+    }
+}
+
+/// A per-level plot; returns the frame clicked.
+fn level_plot(
+    ui: &mut egui::Ui,
+    id: &str,
+    data: &PlotData<'_>,
+    value: LevelValue,
+    y_label: &str,
+) -> Option<usize> {
+    let response = Plot::new(id)
+        .height(140.0)
+        .legend(Legend::default())
+        .x_axis_label("frame")
+        .y_axis_label(y_label)
+        .show(ui, |plot| {
+            for (level, (name, color)) in LEVELS.iter().enumerate() {
+                let points = log_series(data.metrics, |m| value(m, level));
+                if !points.is_empty() {
+                    plot.line(Line::new(*name, PlotPoints::from(points)).color(*color));
+                }
+                if let Some(pinned) = data.pinned {
+                    let points = log_series(&pinned.metrics, |m| value(m, level));
+                    if !points.is_empty() {
+                        let label = format!("{name} ({})", pinned.label);
+                        plot.line(
+                            Line::new(label, PlotPoints::from(points))
+                                .color(*color)
+                                .style(LineStyle::dashed_loose()),
+                        );
+                    }
+                }
+            }
+            plot.vline(VLine::new("frame", data.frame as f64).color(egui::Color32::GRAY));
+            (plot.response().clicked())
+                .then(|| plot.pointer_coordinate())
+                .flatten()
+        });
+    response.inner.map(|p| p.x.round().max(0.0) as usize)
+}
+
+/// Independent residue share of motion per frame.
+fn share_plot(ui: &mut egui::Ui, data: &PlotData<'_>) -> Option<usize> {
+    let response = Plot::new("independent share")
+        .height(120.0)
+        .include_y(0.0)
+        .include_y(1.0)
+        .legend(Legend::default())
+        .x_axis_label("frame")
+        .y_axis_label("residue own share")
+        .show(ui, |plot| {
+            plot.line(Line::new(
+                "independent residue share",
+                PlotPoints::from(series(data.metrics, |m| m.levels.residue.independent_share)),
+            ));
+            if let Some(pinned) = data.pinned {
+                plot.line(
+                    Line::new(
+                        pinned.label.clone(),
+                        PlotPoints::from(series(&pinned.metrics, |m| {
+                            m.levels.residue.independent_share
+                        })),
+                    )
+                    .style(LineStyle::dashed_loose()),
+                );
+            }
+            plot.vline(VLine::new("frame", data.frame as f64).color(egui::Color32::GRAY));
+            (plot.response().clicked())
+                .then(|| plot.pointer_coordinate())
+                .flatten()
+        });
+    response.inner.map(|p| p.x.round().max(0.0) as usize)
+}
+
+/// Schedule (log10 sigma per step) against the training density of log10 sigma; out-of-range steps shaded.
+fn schedule_plot(ui: &mut egui::Ui, data: &PlotData<'_>) {
+    let training = TrainingSigma {
+        sigma_data: data.preset.schedule.sigma_data,
+        p_mean: data.preset.p_mean,
+        p_std: data.preset.p_std,
+    };
+    let steps: Vec<[f64; 2]> = data
+        .sigmas
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| **s > 0.0)
+        .map(|(i, s)| [s.log10(), i as f64])
+        .collect();
+    let ln10 = std::f64::consts::LN_10;
+    let mean = (training.sigma_data.ln() + training.p_mean) / ln10;
+    let std = training.p_std / ln10;
+    let n = data.sigmas.len().max(2) as f64;
+    // The density of log10 sigma, scaled to the steps' axis so both fit one plot.
+    let density: Vec<[f64; 2]> = (0..=200)
+        .map(|k| {
+            let x = mean - 5.0 * std + k as f64 * 10.0 * std / 200.0;
+            let d = (-0.5 * ((x - mean) / std).powi(2)).exp();
+            [x, d * n]
+        })
+        .collect();
+    let hi = training.sigma_at(Z_999).log10();
+    let lo = training.sigma_at(-Z_999).log10();
+    let top = steps.iter().map(|p| p[0]).fold(hi, f64::max);
+    Plot::new("schedule")
+        .height(130.0)
+        .legend(Legend::default())
+        .x_axis_label("log10 sigma (Å)")
+        .y_axis_label("step")
+        .show(ui, |plot| {
+            plot.span(
+                Span::new("above training 99.9%", hi..=top.max(hi) + 0.1)
+                    .fill(egui::Color32::from_rgba_unmultiplied(255, 80, 80, 40)),
+            );
+            plot.span(
+                Span::new("below training 0.1%", (lo - 2.0)..=lo)
+                    .fill(egui::Color32::from_rgba_unmultiplied(255, 80, 80, 40)),
+            );
+            plot.line(
+                Line::new("training density", PlotPoints::from(density))
+                    .color(egui::Color32::LIGHT_GREEN),
+            );
+            plot.line(Line::new("schedule", PlotPoints::from(steps)).color(egui::Color32::WHITE));
+            if let Some(f) = data.frames.get(data.frame).filter(|f| f.sigma > 0.0) {
+                plot.vline(VLine::new("frame", f.sigma.log10()).color(egui::Color32::GRAY));
+            }
+        });
+}
+
+/// c_skip and c_out per step, globally and at the residue and chain levels.
+fn precondition_plot(ui: &mut egui::Ui, data: &PlotData<'_>) -> Option<usize> {
+    let response = Plot::new("preconditioning")
+        .height(120.0)
+        .legend(Legend::default())
+        .x_axis_label("frame")
+        .y_axis_label("c_skip")
+        .show(ui, |plot| {
+            let pick = |level: usize| {
+                data.frames
+                    .iter()
+                    .filter_map(|f| {
+                        let p = f.precondition?;
+                        let c = match level {
+                            0 => p.global,
+                            1 => p.residue,
+                            _ => p.chain,
+                        };
+                        Some([f.index as f64, c.c_skip])
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let levels = if data.per_level { 3 } else { 1 };
+            for (level, (name, color)) in LEVELS.iter().enumerate().take(levels) {
+                let label = if level == 0 {
+                    "global".to_owned()
+                } else {
+                    (*name).to_owned()
+                };
+                plot.line(
+                    Line::new(format!("c_skip {label}"), PlotPoints::from(pick(level)))
+                        .color(*color),
+                );
+            }
+            plot.vline(VLine::new("frame", data.frame as f64).color(egui::Color32::GRAY));
+            (plot.response().clicked())
+                .then(|| plot.pointer_coordinate())
+                .flatten()
+        });
+    response.inner.map(|p| p.x.round().max(0.0) as usize)
+}
+
+/// Residue × frame heat map of residue motion; returns (frame, residue) clicked.
+fn heatmap_plot(ui: &mut egui::Ui, data: &PlotData<'_>) -> Option<(usize, usize)> {
+    let frames = data.metrics.len();
+    let residues = data.metrics.first().map_or(0, |m| m.residue_motion.len());
+    if frames < 2 || residues == 0 {
+        ui.label("Residue × frame motion appears after the first step.");
+        return None;
+    }
+    // Rows are residues, columns frames (at most 400 residues shown, evenly sampled).
+    let stride = residues.div_ceil(400).max(1);
+    let rows: Vec<usize> = (0..residues).step_by(stride).collect();
+    let mut values = Vec::with_capacity(rows.len() * frames);
+    for &r in rows.iter().rev() {
+        for m in data.metrics {
+            values.push(f64::from(m.residue_motion[r]).ln_1p());
+        }
+    }
+    let response = Plot::new("heatmap")
+        .height(160.0)
+        .x_axis_label("frame")
+        .y_axis_label("residue")
+        .show(ui, |plot| {
+            plot.heatmap(
+                Heatmap::new(values, frames)
+                    .show_labels(false)
+                    .name("ln(1 + residue motion)"),
+            );
+            plot.vline(VLine::new("frame", data.frame as f64 + 0.5).color(egui::Color32::WHITE));
+            (plot.response().clicked())
+                .then(|| plot.pointer_coordinate())
+                .flatten()
+        });
+    response.inner.map(|p| {
+        let frame = (p.x.floor().max(0.0) as usize).min(frames - 1);
+        let row = (rows.len() as f64 - p.y.floor()).clamp(1.0, rows.len() as f64) as usize - 1;
+        (frame, rows[row])
+    })
+}
+
+/// What a click on the plots asked for.
+#[derive(Debug, Default)]
+pub struct PlotClick {
+    /// Jump to this frame.
+    pub frame: Option<usize>,
+    /// Highlight this residue.
+    pub residue: Option<usize>,
+}
+
+/// All plots, stacked.
+pub fn plots_ui(ui: &mut egui::Ui, data: &PlotData<'_>) -> PlotClick {
+    let mut click = PlotClick::default();
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        ui.label("RMSD from ground truth after superposition (log10 Å)");
+        click.frame = click
+            .frame
+            .or(level_plot(ui, "rmsd", data, level_rmsd, "log10 RMSD"));
+        ui.label("Motion per step, augmentation undone (log10 Å)");
+        click.frame = click
+            .frame
+            .or(level_plot(ui, "motion", data, level_motion, "log10 motion"));
+        ui.label("Share of residue motion independent of the chain");
+        click.frame = click.frame.or(share_plot(ui, data));
+        ui.label("Sigma schedule against the training sigma density");
+        schedule_plot(ui, data);
+        ui.label("Preconditioning per level");
+        click.frame = click.frame.or(precondition_plot(ui, data));
+        ui.label("Residue × frame motion");
+        if let Some((frame, residue)) = heatmap_plot(ui, data) {
+            click.frame = Some(frame);
+            click.residue = Some(residue);
+        }
+    });
+    click
+}

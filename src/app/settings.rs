@@ -1,0 +1,203 @@
+//! Settings the app persists between sessions (eframe storage), and what they build: the noise model,
+//! the sampler preset with overrides, the view options.
+
+use std::path::PathBuf;
+
+use super::timeline::LoopMode;
+use super::worker::DenoiserKind;
+use crate::noise::{LevelWeights, NamedNoise, NoiseModel, TrainingSigma, WEIGHT_PRESETS};
+use crate::render::{ColorMode, Layers};
+use crate::sampler::{ChurnRule, SamplerPreset, SamplerSettings, Solver, StartNoise, find_preset};
+
+/// How sigma is chosen in the noise panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum SigmaInput {
+    /// From z of the training distribution.
+    Z,
+    /// In Å directly.
+    Direct,
+}
+
+/// Which track the viewport shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum TrackView {
+    /// The sampler state x_t.
+    State,
+    /// The prediction x̂0.
+    Prediction,
+}
+
+/// Everything persisted.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Recently opened files, newest first.
+    pub recent_files: Vec<PathBuf>,
+    /// Keep hydrogens when loading.
+    pub keep_hydrogens: bool,
+    /// Keep waters when loading.
+    pub keep_water: bool,
+    /// Drop hetero groups when loading.
+    pub drop_hetero: bool,
+    /// Noise weights w_c, w_r, w_a.
+    pub weights: [f64; 3],
+    /// Sigma by z or directly.
+    pub sigma_input: SigmaInput,
+    /// z of the training distribution.
+    pub z: f64,
+    /// sigma in Å.
+    pub sigma: f64,
+    /// Seed of noise and sampler.
+    pub seed: u64,
+    /// Sampler preset name.
+    pub preset: String,
+    /// Steps.
+    pub steps: usize,
+    /// Churn on (the preset's rule) or off.
+    pub churn: bool,
+    /// step_scale.
+    pub step_scale: f64,
+    /// Heun instead of Euler.
+    pub heun: bool,
+    /// Augmentation between steps.
+    pub augment: bool,
+    /// Start noise.
+    pub start_multiscale: bool,
+    /// Per-level preconditioning shown and diagnosed.
+    pub per_level_precondition: bool,
+    /// Denoiser.
+    pub denoiser: DenoiserKind,
+    /// Color mode.
+    pub color_by: ColorMode,
+    /// Layers.
+    pub layers: Layers,
+    /// Track shown.
+    pub track: TrackView,
+    /// Undo the augmentation in the view.
+    pub undo_augmentation: bool,
+    /// Playback fps.
+    pub fps: f32,
+    /// Playback loop mode.
+    pub loop_mode: LoopMode,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let preset = find_preset("boltz2");
+        Self {
+            recent_files: Vec::new(),
+            keep_hydrogens: false,
+            keep_water: false,
+            drop_hetero: false,
+            weights: WEIGHT_PRESETS[0].1,
+            sigma_input: SigmaInput::Z,
+            z: 0.0,
+            sigma: 4.82,
+            seed: 0,
+            preset: "boltz2".to_owned(),
+            steps: 50,
+            churn: true,
+            step_scale: preset.map_or(1.5, |p| p.step_scale),
+            heun: false,
+            augment: true,
+            start_multiscale: true,
+            per_level_precondition: false,
+            denoiser: DenoiserKind::Exact,
+            color_by: ColorMode::DisplacementResidue,
+            layers: Layers::default(),
+            track: TrackView::State,
+            undo_augmentation: true,
+            fps: 10.0,
+            loop_mode: LoopMode::Loop,
+        }
+    }
+}
+
+/// The training distribution of a preset.
+pub fn training_of(p: &SamplerPreset) -> TrainingSigma {
+    TrainingSigma {
+        sigma_data: p.schedule.sigma_data,
+        p_mean: p.p_mean,
+        p_std: p.p_std,
+    }
+}
+
+impl Settings {
+    /// The weight preset these weights equal, if any.
+    pub fn weight_preset_name(&self) -> Option<&'static str> {
+        WEIGHT_PRESETS
+            .iter()
+            .find(|(_, w)| *w == self.weights)
+            .map(|(n, _)| *n)
+    }
+
+    /// The noise model of the weights (flat when w_c = w_r = 0); invalid weights fall back to flat with an error.
+    pub fn noise(&self) -> Result<NamedNoise, String> {
+        let [c, r, a] = self.weights;
+        if c == 0.0 && r == 0.0 && a > 0.0 {
+            return Ok(NamedNoise {
+                name: "flat".to_owned(),
+                model: NoiseModel::Flat,
+            });
+        }
+        let weights = LevelWeights::new(c, r, a).map_err(|e| e.to_string())?;
+        let name = self
+            .weight_preset_name()
+            .map_or_else(|| format!("{c},{r},{a}"), str::to_owned);
+        Ok(NamedNoise {
+            name,
+            model: NoiseModel::multiscale(weights),
+        })
+    }
+
+    /// The preset with the panel's overrides.
+    pub fn preset(&self) -> SamplerPreset {
+        let mut p = find_preset(&self.preset).unwrap_or(crate::sampler::PRESETS[2]);
+        p.schedule.steps = self.steps.clamp(1, 1000);
+        if !self.churn {
+            p.churn = ChurnRule::NONE;
+        }
+        p.step_scale = self.step_scale;
+        p.solver = if self.heun {
+            Solver::Heun
+        } else {
+            Solver::Euler
+        };
+        p.augment = self.augment;
+        p.translation_std = if self.augment {
+            p.translation_std.max(1.0)
+        } else {
+            0.0
+        };
+        p
+    }
+
+    /// Sampler settings for a run.
+    pub fn sampler_settings(&self) -> Result<SamplerSettings, String> {
+        Ok(SamplerSettings {
+            preset: self.preset(),
+            noise: self.noise()?,
+            start: if self.start_multiscale {
+                StartNoise::Multiscale
+            } else {
+                StartNoise::Isotropic
+            },
+            seed: self.seed,
+        })
+    }
+
+    /// The noise panel's sigma in Å.
+    pub fn noise_sigma(&self) -> f64 {
+        match self.sigma_input {
+            SigmaInput::Z => training_of(&self.preset()).sigma_at(self.z),
+            SigmaInput::Direct => self.sigma,
+        }
+    }
+
+    /// Remembers a file at the front of the recent list (at most 8).
+    pub fn remember(&mut self, path: PathBuf) {
+        self.recent_files.retain(|p| p != &path);
+        self.recent_files.insert(0, path);
+        self.recent_files.truncate(8);
+    }
+}

@@ -1,0 +1,148 @@
+//! The one bridge between egui and the renderer: a paint callback that draws the scene offscreen in
+//! `prepare` and composites it in `paint`, plus orbit / pan / zoom / pick input.
+
+use std::sync::Arc;
+
+use eframe::egui;
+use eframe::egui_wgpu::{self, wgpu};
+
+use crate::render::{OrbitCamera, Scene, SceneRenderer, pick_atom};
+
+/// The renderer and what it last uploaded, kept in egui_wgpu's callback resources.
+pub struct ViewportResources {
+    renderer: SceneRenderer,
+    uploaded: Option<(u64, OrbitCamera)>,
+}
+
+impl ViewportResources {
+    /// Pipelines for egui's target format.
+    pub fn new(render_state: &egui_wgpu::RenderState) -> Self {
+        Self {
+            renderer: SceneRenderer::new(&render_state.device, Some(render_state.target_format)),
+            uploaded: None,
+        }
+    }
+}
+
+/// One frame's request: the scene (shared, rebuilt only when it changes), its version and the camera.
+pub struct ViewportCallback {
+    /// The scene.
+    pub scene: Arc<Scene>,
+    /// Changes whenever the scene does.
+    pub version: u64,
+    /// Camera.
+    pub camera: OrbitCamera,
+    /// Size in physical pixels.
+    pub size_px: [u32; 2],
+}
+
+impl egui_wgpu::CallbackTrait for ViewportCallback {
+    fn prepare(
+        &self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        _screen: &egui_wgpu::ScreenDescriptor,
+        encoder: &mut wgpu::CommandEncoder,
+        resources: &mut egui_wgpu::CallbackResources,
+    ) -> Vec<wgpu::CommandBuffer> {
+        let Some(r) = resources.get_mut::<ViewportResources>() else {
+            return Vec::new();
+        };
+        r.renderer.ensure_target(device, self.size_px);
+        // A new frame only writes instance data; an unchanged scene and camera write nothing.
+        if r.uploaded != Some((self.version, self.camera)) {
+            r.renderer.upload(device, queue, &self.scene, &self.camera);
+            r.uploaded = Some((self.version, self.camera));
+        }
+        r.renderer.draw(encoder);
+        Vec::new()
+    }
+
+    fn paint(
+        &self,
+        info: egui::PaintCallbackInfo,
+        pass: &mut wgpu::RenderPass<'static>,
+        resources: &egui_wgpu::CallbackResources,
+    ) {
+        let Some(r) = resources.get::<ViewportResources>() else {
+            return;
+        };
+        // egui clamps the viewport to the window; set the full rect so a clipped view keeps its aspect.
+        let rect = info.viewport_in_pixels();
+        pass.set_viewport(
+            rect.left_px as f32,
+            rect.top_px as f32,
+            rect.width_px as f32,
+            rect.height_px as f32,
+            0.0,
+            1.0,
+        );
+        r.renderer.composite(pass);
+    }
+}
+
+/// Input on the viewport: what changed.
+#[derive(Debug, Default)]
+pub struct ViewportInput {
+    /// Atom under the pointer.
+    pub hovered_atom: Option<usize>,
+    /// Atom double-clicked.
+    pub centered_atom: Option<usize>,
+}
+
+/// Draws the viewport and applies orbit (left drag), pan (right/middle drag) and zoom (wheel).
+pub fn viewport_ui(
+    ui: &mut egui::Ui,
+    scene: &Arc<Scene>,
+    version: u64,
+    camera: &mut OrbitCamera,
+) -> ViewportInput {
+    let (rect, response) =
+        ui.allocate_exact_size(ui.available_size(), egui::Sense::click_and_drag());
+    if response.dragged_by(egui::PointerButton::Primary) {
+        let d = response.drag_delta();
+        camera.orbit(-d.x * 0.01, d.y * 0.01);
+    }
+    if response.dragged_by(egui::PointerButton::Secondary)
+        || response.dragged_by(egui::PointerButton::Middle)
+    {
+        let d = response.drag_delta();
+        let scale = camera.distance * 0.002;
+        camera.pan(-d.x * scale, d.y * scale);
+    }
+    if response.hovered() {
+        let scroll = ui.input(|i| i.smooth_scroll_delta.y);
+        if scroll != 0.0 {
+            camera.zoom((-scroll * 0.002).exp());
+        }
+    }
+    let ppp = ui.ctx().pixels_per_point();
+    let size_px = [
+        (rect.width() * ppp).round().max(1.0) as u32,
+        (rect.height() * ppp).round().max(1.0) as u32,
+    ];
+    ui.painter().add(egui_wgpu::Callback::new_paint_callback(
+        rect,
+        ViewportCallback {
+            scene: Arc::clone(scene),
+            version,
+            camera: *camera,
+            size_px,
+        },
+    ));
+    let mut input = ViewportInput::default();
+    if let Some(pointer) = response.hover_pos() {
+        let local = pointer - rect.min;
+        input.hovered_atom = pick_atom(
+            scene,
+            camera,
+            [local.x, local.y],
+            rect.width(),
+            rect.height(),
+        );
+        if response.double_clicked() {
+            input.centered_atom = input.hovered_atom;
+        }
+    }
+    input
+}

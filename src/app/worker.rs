@@ -1,0 +1,216 @@
+//! The sampler off the UI thread: a worker owns the run, takes commands, and sends back frames with
+//! their metrics; a shared flag cancels a long run between steps.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
+
+use burn::tensor::Device;
+
+use crate::denoiser::{Denoiser, EnsembleDenoiser, ExactDenoiser};
+use crate::sampler::{Sampler, SamplerSettings};
+use crate::structure::Structure;
+use crate::trajectory::{Frame, FrameMetrics, MetricsTracker};
+
+/// Which reference denoiser a run uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum DenoiserKind {
+    /// The loaded structure.
+    Exact,
+    /// Posterior mean over the file's models.
+    Ensemble,
+}
+
+/// What the UI asks of the worker.
+pub enum WorkerCommand {
+    /// Start a new run (frame 0 is sent back).
+    Reset {
+        /// The structure.
+        structure: Arc<Structure>,
+        /// Preset, noise, start, seed.
+        settings: Box<SamplerSettings>,
+        /// Denoiser.
+        denoiser: DenoiserKind,
+    },
+    /// Take up to this many steps.
+    Step(usize),
+}
+
+/// What the worker reports.
+pub enum WorkerEvent {
+    /// A run started: its sigma schedule and frame 0.
+    Started {
+        /// The schedule.
+        sigmas: Vec<f64>,
+        /// Frame 0 and its metrics.
+        frame: Box<(Frame, FrameMetrics)>,
+    },
+    /// A step finished.
+    Frame(Box<(Frame, FrameMetrics)>),
+    /// Steps taken and total, after each step of a multi-step command.
+    Progress(usize, usize),
+    /// A command finished (or was cancelled).
+    Idle,
+    /// Something failed; the run stays as it was.
+    Error(String),
+}
+
+/// Handle of the worker thread.
+pub struct SamplerWorker {
+    commands: Sender<WorkerCommand>,
+    events: Receiver<WorkerEvent>,
+    cancel: Arc<AtomicBool>,
+}
+
+struct Run {
+    structure: Arc<Structure>,
+    sampler: Sampler,
+    last: Frame,
+}
+
+fn metrics_of(structure: &Structure, previous: Option<&Frame>, frame: &Frame) -> FrameMetrics {
+    let mut tracker = MetricsTracker::new(structure, &structure.positions);
+    if let Some(p) = previous {
+        tracker.push(p);
+    }
+    tracker.push(frame)
+}
+
+fn start(
+    device: &Device,
+    structure: Arc<Structure>,
+    settings: SamplerSettings,
+    kind: DenoiserKind,
+) -> Result<Run, String> {
+    let denoiser: Box<dyn Denoiser> = match kind {
+        DenoiserKind::Exact => Box::new(ExactDenoiser::new(&structure.positions, device)),
+        DenoiserKind::Ensemble => Box::new(
+            EnsembleDenoiser::new(&structure, &settings.noise.model.weights_at(1.0), device)
+                .map_err(|e| e.to_string())?,
+        ),
+    };
+    let sampler =
+        Sampler::new(&structure, settings, denoiser, device).map_err(|e| e.to_string())?;
+    let last = sampler.frames()[0].clone();
+    Ok(Run {
+        structure,
+        sampler,
+        last,
+    })
+}
+
+/// Sends events and wakes the UI so it polls them even when the pointer is idle.
+struct EventSink {
+    events: Sender<WorkerEvent>,
+    wake: Box<dyn Fn() + Send>,
+}
+
+impl EventSink {
+    fn send(&self, event: WorkerEvent) -> Result<(), ()> {
+        let sent = self.events.send(event).map_err(|_| ());
+        (self.wake)();
+        sent
+    }
+}
+
+fn serve(
+    device: &Device,
+    commands: &Receiver<WorkerCommand>,
+    events: &EventSink,
+    cancel: &AtomicBool,
+) {
+    let mut run: Option<Run> = None;
+    while let Ok(command) = commands.recv() {
+        match command {
+            WorkerCommand::Reset {
+                structure,
+                settings,
+                denoiser,
+            } => match start(device, structure, *settings, denoiser) {
+                Ok(r) => {
+                    let metrics = metrics_of(&r.structure, None, &r.last);
+                    events
+                        .send(WorkerEvent::Started {
+                            sigmas: r.sampler.sigmas().to_vec(),
+                            frame: Box::new((r.last.clone(), metrics)),
+                        })
+                        .ok();
+                    run = Some(r);
+                }
+                Err(e) => {
+                    events.send(WorkerEvent::Error(e)).ok();
+                }
+            },
+            WorkerCommand::Step(count) => {
+                cancel.store(false, Ordering::SeqCst);
+                if let Some(r) = run.as_mut() {
+                    for _ in 0..count {
+                        if cancel.load(Ordering::SeqCst) || r.sampler.is_done() {
+                            break;
+                        }
+                        match r.sampler.step() {
+                            Ok(Some(frame)) => {
+                                let frame = frame.clone();
+                                let metrics = metrics_of(&r.structure, Some(&r.last), &frame);
+                                r.last = frame.clone();
+                                events
+                                    .send(WorkerEvent::Frame(Box::new((frame, metrics))))
+                                    .ok();
+                                events
+                                    .send(WorkerEvent::Progress(
+                                        r.sampler.steps_taken(),
+                                        r.sampler.total_steps(),
+                                    ))
+                                    .ok();
+                            }
+                            Ok(None) => break,
+                            Err(e) => {
+                                events.send(WorkerEvent::Error(e.to_string())).ok();
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        events.send(WorkerEvent::Idle).ok();
+    }
+}
+
+impl SamplerWorker {
+    /// Starts the worker thread on `device`; `wake` is called after every event (request a repaint there).
+    pub fn spawn(device: Device, wake: impl Fn() + Send + 'static) -> Self {
+        let (command_tx, command_rx) = channel();
+        let (event_tx, event_rx) = channel();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&cancel);
+        let sink = EventSink {
+            events: event_tx,
+            wake: Box::new(wake),
+        };
+        std::thread::Builder::new()
+            .name("sampler".to_owned())
+            .spawn(move || serve(&device, &command_rx, &sink, &flag))
+            .ok();
+        Self {
+            commands: command_tx,
+            events: event_rx,
+            cancel,
+        }
+    }
+
+    /// Sends a command.
+    pub fn send(&self, command: WorkerCommand) {
+        self.commands.send(command).ok();
+    }
+
+    /// Stops a multi-step command after the step in progress.
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::SeqCst);
+    }
+
+    /// Events that arrived since the last call.
+    pub fn poll(&self) -> Vec<WorkerEvent> {
+        self.events.try_iter().collect()
+    }
+}

@@ -1,0 +1,159 @@
+//! The debugger window under egui_kittest on the software adapter: boot, step, scrub, weights and
+//! diagnosis, load errors, and one full-window snapshot. `UPDATE_SNAPSHOTS=1` rewrites the snapshot.
+
+#![expect(clippy::unwrap_used)]
+
+mod common;
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use sigmascope::app::SigmascopeApp;
+use sigmascope::compute::ComputeDevice;
+use sigmascope::structure::{LoadOptions, default_structure};
+
+const WIDTH: f32 = 1280.0;
+const HEIGHT: f32 = 800.0;
+
+/// One compute device for every app in this binary: burn's CPU backend (the renderer uses kittest's wgpu).
+fn compute() -> ComputeDevice {
+    static CPU: OnceLock<ComputeDevice> = OnceLock::new();
+    CPU.get_or_init(ComputeDevice::cpu).clone()
+}
+
+fn harness() -> Option<Harness<'static, SigmascopeApp>> {
+    if sigmascope::compute::open_wgpu_device().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have a wgpu adapter"
+        );
+        eprintln!("skipped: no wgpu adapter");
+        return None;
+    }
+    let structure = default_structure().load(&LoadOptions::default()).unwrap();
+    let mut h = Harness::builder()
+        .with_size(eframe::egui::vec2(WIDTH, HEIGHT))
+        .with_options(common::kittest_options(WIDTH, HEIGHT))
+        .wgpu()
+        .build_eframe(move |cc| SigmascopeApp::with_compute(cc, structure, Some(compute())));
+    h.run_steps(3);
+    Some(h)
+}
+
+/// Steps the UI until `done` holds or 60 s pass (the sampler runs in a worker thread).
+fn wait_for(h: &mut Harness<'static, SigmascopeApp>, done: impl Fn(&SigmascopeApp) -> bool) {
+    let start = Instant::now();
+    while !done(h.state()) || h.state().is_busy() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "timed out waiting for the worker"
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.run_steps(2);
+}
+
+#[test]
+fn boots_on_the_default_structure_with_its_counts() {
+    let Some(h) = harness() else { return };
+    assert_eq!(h.state().structure().name, "4hhb");
+    h.get_by_label("4558 atoms, 580 residues, 4 chains");
+    h.get_by_label("Step");
+}
+
+#[test]
+fn step_adds_a_frame_and_scrubbing_shows_the_same_scene() {
+    let Some(mut h) = harness() else { return };
+    h.state_mut().settings_mut().steps = 6;
+    h.get_by_label("Step").click();
+    wait_for(&mut h, |a| a.frame_count() == 2);
+    assert_eq!(h.state().timeline().frame_count, 2);
+    assert_eq!(h.state().plot_point_count(), 2);
+    h.get_by_label("Step").click();
+    wait_for(&mut h, |a| a.frame_count() == 3);
+    assert_eq!(h.state().timeline().frame_count, 3);
+    assert_eq!(h.state().plot_point_count(), 3);
+
+    let at_last = h.state().scene_text();
+    h.get_by_label("|<").click();
+    h.run_steps(2);
+    assert_eq!(h.state().timeline().frame, 0);
+    let at_first = h.state().scene_text();
+    assert_ne!(at_first, at_last, "frame 0 is the noisy start");
+    h.get_by_label(">|").click();
+    h.run_steps(2);
+    assert_eq!(h.state().timeline().frame, 2);
+    assert_eq!(
+        h.state().scene_text(),
+        at_last,
+        "scrubbing back shows the same scene"
+    );
+}
+
+fn finding_with(app: &SigmascopeApp, start: &str) -> String {
+    app.findings()
+        .into_iter()
+        .map(|f| f.text)
+        .find(|t| t.starts_with(start))
+        .unwrap()
+}
+
+#[test]
+fn weights_preset_changes_expected_ratio_and_diagnosis() {
+    let Some(mut h) = harness() else { return };
+    let before = finding_with(h.state(), "Independent residue noise");
+    assert!(
+        before.contains("38%")
+            && before.contains("0.95")
+            && before.contains("move with their chain"),
+        "{before}"
+    );
+    h.get_by_label("expected residue/atom ratio 0.95");
+    h.get_by_label("weights").click();
+    h.run_steps(2);
+    h.get_by_label("rebalanced").click();
+    h.run_steps(3);
+    // The closed form over 4HHB's residues: sqrt((w_c + w_r + w_a mean(1/n_r)) / w_sum) for (1, 4, 4).
+    let s = h.state().structure();
+    let mean_inverse = s
+        .atoms_per_residue()
+        .iter()
+        .map(|&n| 1.0 / n as f64)
+        .sum::<f64>()
+        / s.residue_count() as f64;
+    let ratio = format!("{:.2}", ((1.0 + 4.0 + 4.0 * mean_inverse) / 9.0f64).sqrt());
+    let after = finding_with(h.state(), "Independent residue noise");
+    assert!(
+        after.contains("67%") && after.contains(&ratio),
+        "{after} vs {ratio}"
+    );
+    assert_ne!(after, before);
+    h.get_by_label(&format!("expected residue/atom ratio {ratio}"));
+}
+
+#[test]
+fn a_load_error_is_shown_and_the_structure_kept() {
+    let Some(mut h) = harness() else { return };
+    let bad = std::env::temp_dir().join(format!("sigmascope-app-{}-bad.pdb", std::process::id()));
+    std::fs::write(&bad, "this is not a structure\n").unwrap();
+    h.state_mut().open_path(&bad);
+    h.run_steps(2);
+    assert_eq!(h.state().structure().name, "4hhb");
+    let error = h.state().load_error().unwrap().to_owned();
+    assert!(error.contains("bad.pdb"), "{error}");
+    h.get_by_label(&error);
+    std::fs::remove_file(bad).unwrap();
+}
+
+#[test]
+fn full_window_snapshot_after_a_few_steps() {
+    let Some(mut h) = harness() else { return };
+    h.state_mut().settings_mut().steps = 8;
+    h.get_by_label("Run to end").click();
+    wait_for(&mut h, |a| a.frame_count() == 9);
+    h.run_steps(3);
+    h.snapshot("app_window");
+}

@@ -1,0 +1,45 @@
+//! What several test binaries share: the one place snapshot thresholds live.
+
+#![allow(dead_code)] // each test binary uses part of it
+
+/// A pixel fails when a channel differs by more than this (of 255).
+pub const CHANNEL_TOLERANCE: u8 = 24;
+/// An image fails when more than this share of its pixels fail (lavapipe's JIT differs a little between CPUs).
+pub const MAX_FAILED_SHARE: f64 = 0.005;
+
+/// Compares two RGBA8 images of the same size with the thresholds above.
+pub fn compare_images(actual: &[u8], golden: &[u8]) -> Result<(), String> {
+    if actual.len() != golden.len() {
+        return Err(format!(
+            "size differs: {} vs {} bytes",
+            actual.len(),
+            golden.len()
+        ));
+    }
+    let pixels = actual.len() / 4;
+    let failed = actual
+        .chunks_exact(4)
+        .zip(golden.chunks_exact(4))
+        .filter(|(a, b)| {
+            a.iter()
+                .zip(b.iter())
+                .any(|(x, y)| x.abs_diff(*y) > CHANNEL_TOLERANCE)
+        })
+        .count();
+    let allowed = (pixels as f64 * MAX_FAILED_SHARE) as usize;
+    if failed > allowed {
+        Err(format!(
+            "{failed} of {pixels} pixels differ (allowed {allowed})"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// egui_kittest's options with the same limits: its per-pixel threshold is a YIQ distance (2.0 is about a
+/// tenth of the channel tolerance above), the failed-pixel limit the same share.
+pub fn kittest_options(width: f32, height: f32) -> egui_kittest::SnapshotOptions {
+    egui_kittest::SnapshotOptions::new()
+        .threshold(2.0)
+        .max_failed_pixels((width as f64 * height as f64 * MAX_FAILED_SHARE) as usize)
+}
