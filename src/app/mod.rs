@@ -235,6 +235,7 @@ impl SigmascopeApp {
         };
         self.applied_noise = None;
         self.pinned = None;
+        self.highlighted_residue = None;
         self.timeline.set_frame_count(0, false);
         self.scene_key = None;
         self.camera = OrbitCamera::fitted(ViewPreset::Fit, glam::Vec3::ZERO, 10.0, 1.5);
@@ -459,12 +460,25 @@ impl SigmascopeApp {
                 self.camera.fit(self.scene.center, self.scene.radius, 1.5);
             }
         });
-        if let Some(legend) = &self.scene.legend {
-            ui.label(format!(
-                "{}: {:.2} … {:.2} (viridis)",
-                legend.label, legend.min, legend.max
-            ));
-        }
+        ui.horizontal(|ui| {
+            if let Some(legend) = &self.scene.legend {
+                ui.label(format!(
+                    "{}: {:.2} … {:.2} (viridis)",
+                    legend.label, legend.min, legend.max
+                ));
+            }
+            if let Some(r) = self
+                .highlighted_residue
+                .and_then(|r| self.structure.residues.get(r))
+            {
+                let chain = &self.structure.chains[r.chain as usize].id;
+                ui.label(format!(
+                    "· heat-map residue {} {} (chain {chain})",
+                    r.name,
+                    r.label()
+                ));
+            }
+        });
     }
 
     fn tooltip_text(&self, atom: usize) -> String {
@@ -640,8 +654,14 @@ impl eframe::App for SigmascopeApp {
                 if let Some(frame) = click.frame {
                     self.timeline.apply(TimelineCommand::SetFrameClamped(frame));
                 }
-                if click.residue.is_some() {
-                    self.highlighted_residue = click.residue;
+                if let Some(residue) = click.residue {
+                    // A heat-map cell: show that frame and center the view on that residue.
+                    self.highlighted_residue = Some(residue);
+                    self.rebuild_scene();
+                    let (positions, _) = self.shown_positions();
+                    if let Some(c) = self.structure.residue_centroids(&positions).get(residue) {
+                        self.camera.target = glam::Vec3::from(*c);
+                    }
                 }
             });
         egui::CentralPanel::default().show(ui, |ui| self.central_ui(ui));

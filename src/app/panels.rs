@@ -127,17 +127,13 @@ pub fn noise_ui(
                     settings.weights = [0.0, 0.0, 1.0];
                 }
             });
-        ui.horizontal(|ui| {
-            for (label, k) in [("w_c", 0), ("w_r", 1), ("w_a", 2)] {
-                let name = ui.label(label);
-                ui.add(
-                    egui::DragValue::new(&mut settings.weights[k])
-                        .speed(0.05)
-                        .range(0.0..=100.0),
-                )
-                .labelled_by(name.id);
-            }
-        });
+        for (label, k) in [("w_c", 0), ("w_r", 1), ("w_a", 2)] {
+            ui.add(
+                egui::Slider::new(&mut settings.weights[k], 0.0..=10.0)
+                    .text(label)
+                    .fixed_decimals(2),
+            );
+        }
         ui.horizontal(|ui| {
             ui.radio_value(&mut settings.sigma_input, SigmaInput::Z, "z");
             ui.radio_value(&mut settings.sigma_input, SigmaInput::Direct, "sigma Å");
