@@ -74,6 +74,23 @@ fn level_motion(m: &FrameMetrics, level: usize) -> Option<f64> {
     }
 }
 
+/// Draws the current-frame cursor; returns where the plot was clicked, if it was.
+fn cursor_and_click(
+    plot: &mut egui_plot::PlotUi<'_>,
+    frame: usize,
+) -> Option<egui_plot::PlotPoint> {
+    plot.vline(VLine::new("frame", frame as f64).color(egui::Color32::GRAY));
+    plot.response()
+        .clicked()
+        .then(|| plot.pointer_coordinate())
+        .flatten()
+}
+
+/// The frame under a clicked plot point.
+fn frame_at(point: egui_plot::PlotPoint) -> usize {
+    point.x.round().max(0.0) as usize
+}
+
 /// A per-level plot; returns the frame clicked.
 fn level_plot(
     ui: &mut egui::Ui,
@@ -105,12 +122,9 @@ fn level_plot(
                     }
                 }
             }
-            plot.vline(VLine::new("frame", data.frame as f64).color(egui::Color32::GRAY));
-            (plot.response().clicked())
-                .then(|| plot.pointer_coordinate())
-                .flatten()
+            cursor_and_click(plot, data.frame)
         });
-    response.inner.map(|p| p.x.round().max(0.0) as usize)
+    response.inner.map(frame_at)
 }
 
 /// Independent residue share of motion per frame.
@@ -138,12 +152,9 @@ fn share_plot(ui: &mut egui::Ui, data: &PlotData<'_>) -> Option<usize> {
                     .style(LineStyle::dashed_loose()),
                 );
             }
-            plot.vline(VLine::new("frame", data.frame as f64).color(egui::Color32::GRAY));
-            (plot.response().clicked())
-                .then(|| plot.pointer_coordinate())
-                .flatten()
+            cursor_and_click(plot, data.frame)
         });
-    response.inner.map(|p| p.x.round().max(0.0) as usize)
+    response.inner.map(frame_at)
 }
 
 /// Schedule (log10 sigma per step) against the training density of log10 sigma; out-of-range steps shaded.
@@ -234,12 +245,9 @@ fn precondition_plot(ui: &mut egui::Ui, data: &PlotData<'_>) -> Option<usize> {
                         .color(*color),
                 );
             }
-            plot.vline(VLine::new("frame", data.frame as f64).color(egui::Color32::GRAY));
-            (plot.response().clicked())
-                .then(|| plot.pointer_coordinate())
-                .flatten()
+            cursor_and_click(plot, data.frame)
         });
-    response.inner.map(|p| p.x.round().max(0.0) as usize)
+    response.inner.map(frame_at)
 }
 
 /// Residue × frame heat map of residue motion; returns (frame, residue) clicked.

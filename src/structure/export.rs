@@ -286,6 +286,21 @@ fn protected_inputs(structure: &Structure, options: ExportOptions) -> Vec<&Path>
     }
 }
 
+/// Checks every frame, renders the text and writes it atomically (the input file protected).
+fn write_checked(
+    path: &Path,
+    structure: &Structure,
+    frames: &[ExportFrame<'_>],
+    options: ExportOptions,
+    text: fn(&Structure, &[ExportFrame<'_>], ExportOptions) -> String,
+) -> Result<(), WriteError> {
+    for frame in frames {
+        check_frame(path, frame, structure.atom_count())?;
+    }
+    let text = text(structure, frames, options);
+    write_atomic(path, text.as_bytes(), &protected_inputs(structure, options))
+}
+
 /// Writes the atom-level multi-MODEL PDB (ground truth + frames) atomically.
 pub fn write_trajectory_pdb(
     path: &Path,
@@ -293,11 +308,7 @@ pub fn write_trajectory_pdb(
     frames: &[ExportFrame<'_>],
     options: ExportOptions,
 ) -> Result<(), WriteError> {
-    for frame in frames {
-        check_frame(path, frame, structure.atom_count())?;
-    }
-    let text = trajectory_pdb_text(structure, frames, options);
-    write_atomic(path, text.as_bytes(), &protected_inputs(structure, options))
+    write_checked(path, structure, frames, options, trajectory_pdb_text)
 }
 
 /// Writes the residue-level multi-MODEL PDB (ground truth + frames) atomically.
@@ -307,11 +318,7 @@ pub fn write_residue_level_pdb(
     frames: &[ExportFrame<'_>],
     options: ExportOptions,
 ) -> Result<(), WriteError> {
-    for frame in frames {
-        check_frame(path, frame, structure.atom_count())?;
-    }
-    let text = residue_level_pdb_text(structure, frames, options);
-    write_atomic(path, text.as_bytes(), &protected_inputs(structure, options))
+    write_checked(path, structure, frames, options, residue_level_pdb_text)
 }
 
 /// The residue-level file written beside an atom-level one: `out.pdb` → `out_residues.pdb`.
