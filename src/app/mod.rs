@@ -617,8 +617,8 @@ impl eframe::App for SigmascopeApp {
             });
         });
         egui::Panel::bottom("timeline").show(ui, |ui| {
-            let sigma = self.run.frames.get(self.timeline.frame).map(|f| f.sigma);
-            for command in panels::timeline_ui(ui, &self.timeline, sigma) {
+            let sigmas: Vec<f64> = self.run.frames.iter().map(|f| f.sigma).collect();
+            for command in panels::timeline_ui(ui, &self.timeline, &sigmas) {
                 self.timeline.apply(command);
             }
         });

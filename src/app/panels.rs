@@ -345,9 +345,44 @@ pub fn diagnosis_ui(ui: &mut egui::Ui, findings: &[Finding]) -> Option<Control> 
     clicked
 }
 
+/// Ticks under the scrubber's rail where sigma crosses a power of ten (…, 100, 10, 1, 0.1 Å).
+fn sigma_ticks(ui: &egui::Ui, rect: egui::Rect, sigmas: &[f64]) {
+    if sigmas.len() < 2 {
+        return;
+    }
+    let rail_width = ui.spacing().slider_width;
+    let inset = rect.height() * 0.5;
+    let last = (sigmas.len() - 1) as f32;
+    let painter = ui.painter();
+    for (k, pair) in sigmas.windows(2).enumerate() {
+        let decade = |s: f64| {
+            if s > 0.0 {
+                s.log10().floor() as i32
+            } else {
+                i32::MIN
+            }
+        };
+        if decade(pair[0]) != decade(pair[1]) {
+            let x = rect.left() + inset + (k + 1) as f32 / last * (rail_width - 2.0 * inset);
+            painter.line_segment(
+                [
+                    egui::pos2(x, rect.bottom() - 4.0),
+                    egui::pos2(x, rect.bottom()),
+                ],
+                egui::Stroke::new(1.0, ui.visuals().weak_text_color()),
+            );
+        }
+    }
+}
+
 /// Timeline: scrubber with sigma ticks, play/pause, step, first/last, loop mode, fps.
-pub fn timeline_ui(ui: &mut egui::Ui, t: &TimeControl, sigma: Option<f64>) -> Vec<TimelineCommand> {
+pub fn timeline_ui(
+    ui: &mut egui::Ui,
+    t: &TimeControl,
+    frame_sigmas: &[f64],
+) -> Vec<TimelineCommand> {
     let mut commands = Vec::new();
+    let sigma = frame_sigmas.get(t.frame).copied();
     ui.horizontal(|ui| {
         if ui.button("|<").on_hover_text("first (Home)").clicked() {
             commands.push(TimelineCommand::First);
@@ -372,12 +407,14 @@ pub fn timeline_ui(ui: &mut egui::Ui, t: &TimeControl, sigma: Option<f64>) -> Ve
         let mut frame = t.frame;
         let last = t.frame_count.saturating_sub(1);
         ui.add_enabled_ui(t.frame_count > 1, |ui| {
-            if ui
+            ui.spacing_mut().slider_width = 320.0;
+            let response = ui
                 .add(egui::Slider::new(&mut frame, 0..=last.max(1)).text("frame"))
-                .changed()
-            {
+                .on_hover_text("ticks mark where sigma crosses a power of ten");
+            if response.changed() {
                 commands.push(TimelineCommand::SetFrameClamped(frame));
             }
+            sigma_ticks(ui, response.rect, frame_sigmas);
         });
         ui.label(format!("{} frames", t.frame_count));
         if let Some(s) = sigma {
