@@ -31,10 +31,11 @@ pub fn structure_ui(
     let mut action = StructureAction::default();
     ui.heading(&s.name);
     ui.label(format!(
-        "{} atoms, {} residues, {} chains",
+        "{} atoms, {} residues, {} chain{}",
         s.atom_count(),
         s.residue_count(),
-        s.chain_count()
+        s.chain_count(),
+        if s.chain_count() == 1 { "" } else { "s" }
     ));
     ui.label(format!(
         "chains {} · {:.2} atoms per residue · model {} of {}",
