@@ -354,3 +354,72 @@ fn analyze_reads_npy_with_a_topology() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn render_writes_a_png_of_a_trajectory_frame() {
+    let dir = scratch("render");
+    let xt = dir.join("xt.pdb");
+    let out = sigmascope(&[
+        "sample",
+        &data("1crn.pdb"),
+        "--preset",
+        "af3",
+        "--steps",
+        "4",
+        "--device",
+        "cpu",
+        "--out",
+        xt.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let png = dir.join("frame.png");
+    let out = sigmascope(&[
+        "render",
+        &data("1crn.pdb"),
+        "--trajectory",
+        xt.to_str().unwrap(),
+        "--frame",
+        "2",
+        "--color-by",
+        "displacement-residue",
+        "--layers",
+        "atoms,arrows,ghost",
+        "--size",
+        "200x150",
+        "--out",
+        png.to_str().unwrap(),
+    ]);
+    if out.status.success() {
+        let bytes = std::fs::read(&png).unwrap();
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    } else {
+        // Only a machine without any wgpu adapter may fail here, with one clear line.
+        assert!(std::env::var_os("CI").is_none());
+        assert_bad_input(&out, "GPU adapter");
+    }
+    assert_bad_input(
+        &sigmascope(&[
+            "render",
+            &data("1crn.pdb"),
+            "--trajectory",
+            xt.to_str().unwrap(),
+            "--frame",
+            "9",
+            "--out",
+            png.to_str().unwrap(),
+        ]),
+        "--frame 9",
+    );
+    assert_bad_input(
+        &sigmascope(&[
+            "render",
+            &data("1crn.pdb"),
+            "--size",
+            "0x10",
+            "--out",
+            png.to_str().unwrap(),
+        ]),
+        "--size",
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

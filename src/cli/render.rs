@@ -10,7 +10,7 @@ use crate::render::{
     ColorMode, Layers, OrbitCamera, SceneOptions, ViewPreset, build_scene, render_headless,
     write_png,
 };
-use crate::trajectory::import_trajectory;
+use crate::structure::load_path;
 
 /// Arguments of `render`.
 #[derive(Debug, Args)]
@@ -63,18 +63,18 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     let (atoms, previous) = match &args.trajectory {
         None => (structure.positions.clone(), None),
         Some(path) => {
-            let t = import_trajectory(path, Some(&args.file), None, &args.load.options())
-                .or_else(|_| import_trajectory(path, None, None, &args.load.options()))?;
-            let models = &t.structure.ensemble;
-            if models.len() != structure.ensemble.len().max(1)
-                && t.structure.atom_count() != structure.atom_count()
-            {
+            // Every model of the trajectory with the structure's atoms (MODEL 0 of our exports is the truth).
+            let trajectory = load_path(path, &args.load.options())?;
+            if trajectory.atom_count() != structure.atom_count() {
                 anyhow::bail!(
-                    "{} does not have the atoms of {}",
+                    "{} has {} atoms per model but {} has {}",
                     path.display(),
-                    args.file.display()
+                    trajectory.atom_count(),
+                    args.file.display(),
+                    structure.atom_count()
                 );
             }
+            let models = &trajectory.ensemble;
             let Some(frame) = models.get(args.frame) else {
                 anyhow::bail!(
                     "{} has {} models; --frame {} does not exist",
