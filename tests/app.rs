@@ -157,3 +157,23 @@ fn full_window_snapshot_after_a_few_steps() {
     h.run_steps(3);
     h.snapshot("app_window");
 }
+
+#[test]
+fn switching_structure_during_a_run_drops_its_frames() {
+    let Some(mut h) = harness() else { return };
+    h.state_mut().settings_mut().steps = 200;
+    h.get_by_label("Run to end").click();
+    h.run_steps(2);
+    h.get_by_label("1crn").click();
+    wait_for(&mut h, |a| !a.is_busy());
+    h.run_steps(3);
+    assert_eq!(h.state().structure().name, "1crn");
+    assert_eq!(
+        h.state().frame_count(),
+        0,
+        "frames of the 4HHB run must not land on 1CRN"
+    );
+    h.get_by_label("Step").click();
+    wait_for(&mut h, |a| a.frame_count() == 2);
+    assert_eq!(h.state().plot_point_count(), 2);
+}

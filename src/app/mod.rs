@@ -64,6 +64,7 @@ pub struct SigmascopeApp {
     scene_version: u64,
     focus: Option<Control>,
     pending_commands: usize,
+    expected_run: u64,
     hovered_atom: Option<usize>,
     highlighted_residue: Option<usize>,
 }
@@ -132,6 +133,7 @@ impl SigmascopeApp {
                 SamplerWorker::spawn(compute.device.clone(), move || ctx.request_repaint())
             },
             pending_commands: 0,
+            expected_run: 0,
             compute,
             renderer_name,
             render_state: cc.wgpu_render_state.clone(),
@@ -229,6 +231,8 @@ impl SigmascopeApp {
     }
 
     fn structure_changed(&mut self) {
+        self.worker.cancel();
+        self.expected_run += 1;
         self.run = RunView {
             id: self.run.id + 1,
             ..RunView::default()
@@ -280,14 +284,17 @@ impl SigmascopeApp {
         }
     }
 
-    /// Starts a new run from the current settings.
+    /// Starts a new run from the current settings (a run still stepping is cancelled and its frames dropped).
     pub fn reset_run(&mut self) {
+        self.worker.cancel();
+        self.expected_run += 1;
         match self.settings.sampler_settings() {
             Ok(settings) => {
                 self.worker.send(WorkerCommand::Reset {
                     structure: Arc::clone(&self.structure),
                     settings: Box::new(settings),
                     denoiser: self.settings.denoiser,
+                    run: self.expected_run,
                 });
                 self.pending_commands += 1;
                 self.run.busy = Some((0, self.settings.steps));
@@ -313,7 +320,10 @@ impl SigmascopeApp {
         let changed = !events.is_empty();
         for event in events {
             match event {
-                WorkerEvent::Started { sigmas, frame } => {
+                // Frames of a run started before the structure changed are dropped.
+                WorkerEvent::Started { run, .. } | WorkerEvent::Frame(run, _)
+                    if run != self.expected_run => {}
+                WorkerEvent::Started { sigmas, frame, .. } => {
                     let (frame, metrics) = *frame;
                     self.run.id += 1;
                     self.run.sigmas = sigmas;
@@ -322,7 +332,7 @@ impl SigmascopeApp {
                     self.applied_noise = None;
                     self.timeline.set_frame_count(1, true);
                 }
-                WorkerEvent::Frame(boxed) => {
+                WorkerEvent::Frame(_, boxed) => {
                     let (frame, metrics) = *boxed;
                     self.run.frames.push(frame);
                     self.run.metrics.push(metrics);

@@ -31,6 +31,8 @@ pub enum WorkerCommand {
         settings: Box<SamplerSettings>,
         /// Denoiser.
         denoiser: DenoiserKind,
+        /// Tag of the run, echoed in its events so a stale run's frames can be told apart.
+        run: u64,
     },
     /// Take up to this many steps.
     Step(usize),
@@ -40,13 +42,15 @@ pub enum WorkerCommand {
 pub enum WorkerEvent {
     /// A run started: its sigma schedule and frame 0.
     Started {
+        /// The run's tag.
+        run: u64,
         /// The schedule.
         sigmas: Vec<f64>,
         /// Frame 0 and its metrics.
         frame: Box<(Frame, FrameMetrics)>,
     },
-    /// A step finished.
-    Frame(Box<(Frame, FrameMetrics)>),
+    /// A step of run `.0` finished.
+    Frame(u64, Box<(Frame, FrameMetrics)>),
     /// Steps taken and total, after each step of a multi-step command.
     Progress(usize, usize),
     /// A command finished (or was cancelled).
@@ -63,6 +67,7 @@ pub struct SamplerWorker {
 }
 
 struct Run {
+    tag: u64,
     structure: Arc<Structure>,
     sampler: Sampler,
     last: Frame,
@@ -78,6 +83,7 @@ fn metrics_of(structure: &Structure, previous: Option<&Frame>, frame: &Frame) ->
 
 fn start(
     device: &Device,
+    tag: u64,
     structure: Arc<Structure>,
     settings: SamplerSettings,
     kind: DenoiserKind,
@@ -93,6 +99,7 @@ fn start(
         Sampler::new(&structure, settings, denoiser, device).map_err(|e| e.to_string())?;
     let last = sampler.frames()[0].clone();
     Ok(Run {
+        tag,
         structure,
         sampler,
         last,
@@ -126,11 +133,13 @@ fn serve(
                 structure,
                 settings,
                 denoiser,
-            } => match start(device, structure, *settings, denoiser) {
+                run: tag,
+            } => match start(device, tag, structure, *settings, denoiser) {
                 Ok(r) => {
                     let metrics = metrics_of(&r.structure, None, &r.last);
                     events
                         .send(WorkerEvent::Started {
+                            run: r.tag,
                             sigmas: r.sampler.sigmas().to_vec(),
                             frame: Box::new((r.last.clone(), metrics)),
                         })
@@ -154,7 +163,7 @@ fn serve(
                                 let metrics = metrics_of(&r.structure, Some(&r.last), &frame);
                                 r.last = frame.clone();
                                 events
-                                    .send(WorkerEvent::Frame(Box::new((frame, metrics))))
+                                    .send(WorkerEvent::Frame(r.tag, Box::new((frame, metrics))))
                                     .ok();
                                 events
                                     .send(WorkerEvent::Progress(
