@@ -127,6 +127,14 @@ impl SigmascopeApp {
         let mut timeline = TimeControl::default();
         timeline.apply(TimelineCommand::SetFps(settings.fps));
         timeline.apply(TimelineCommand::SetLoopMode(settings.loop_mode));
+        let structure = Arc::new(structure);
+        let scene = Arc::new(build_scene(
+            &structure,
+            &structure.positions,
+            &structure.positions,
+            None,
+            &SceneOptions::default(),
+        ));
         let mut app = Self {
             worker: {
                 let ctx = cc.egui_ctx.clone();
@@ -138,7 +146,7 @@ impl SigmascopeApp {
             renderer_name,
             render_state: cc.wgpu_render_state.clone(),
             settings,
-            structure: Arc::new(structure),
+            structure,
             load_error: None,
             toast: None,
             run: RunView::default(),
@@ -146,13 +154,7 @@ impl SigmascopeApp {
             timeline,
             camera: OrbitCamera::fitted(ViewPreset::Fit, glam::Vec3::ZERO, 10.0, 1.5),
             applied_noise: None,
-            scene: Arc::new(build_scene(
-                &Structure::synthetic(8),
-                &[[0.0; 3]; 8],
-                &[[0.0; 3]; 8],
-                None,
-                &SceneOptions::default(),
-            )),
+            scene,
             scene_key: None,
             scene_version: 0,
             focus: None,
