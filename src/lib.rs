@@ -1,7 +1,10 @@
 //! sigmascope: a visualizer and debugger for diffusion samplers of protein structures.
 //!
-//! Data flows one way: `structure` → `noise` → (sampler, denoiser, trajectory) → render → `app`.
+//! Data flows one way: `structure` → `noise` → `sampler` (+ `denoiser`) → `trajectory` → `render` → `app`;
+//! `compute` picks the burn device and `cli` is the command line.
 //! Everything before the app knows nothing of egui; the CLI and the app call the same core.
+
+#![warn(missing_docs)]
 
 pub mod app;
 pub mod cli;
