@@ -229,7 +229,8 @@ impl Sampler {
         let gamma = preset.churn.gamma(sigma, sigma_next, self.total_steps());
         let t_hat = sigma * (1.0 + gamma);
         let churn_std = preset.noise_scale * (t_hat * t_hat - sigma * sigma).max(0.0).sqrt();
-        let seed = self.settings.seed.wrapping_add(step as u64 + 1);
+        // The device generator's seed for this step, decorrelated from other steps and other run seeds.
+        let seed = rng.next_u64();
         let n = self.x.dims()[0];
         let mut x_hat = self.x.clone();
         if churn_std > 0.0 {
