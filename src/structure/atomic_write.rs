@@ -10,12 +10,12 @@ pub enum WriteError {
     #[error("refusing to overwrite the input file {0} (choose another output path)")]
     WouldOverwriteInput(PathBuf),
     /// Creating, writing or renaming failed.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {reason}")]
     Io {
         /// The target path.
         path: PathBuf,
         /// The operating system's reason.
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     /// The data to write is not valid (NaN coordinates, mismatched lengths).
     #[error("cannot write {path}: {reason}")]
@@ -41,9 +41,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8], protected: &[&Path]) -> Result<()
     if let Some(input) = protected.iter().find(|p| same_file(path, p)) {
         return Err(WriteError::WouldOverwriteInput(input.to_path_buf()));
     }
-    let io_error = |source| WriteError::Io {
+    let io_error = |reason| WriteError::Io {
         path: path.to_path_buf(),
-        source,
+        reason,
     };
     let folder = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),

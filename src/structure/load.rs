@@ -28,12 +28,12 @@ impl Default for LoadOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// The file could not be opened or read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {reason}")]
     Io {
         /// The file.
         path: PathBuf,
         /// The operating system's reason.
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     /// The gzip stream is corrupt.
     #[error("cannot decompress {name}: {reason}")]
@@ -84,9 +84,9 @@ pub enum LoadError {
 /// Loads a structure file from disk. The format comes from the extension (`.gz` is looked through),
 /// or from the content when the extension says nothing.
 pub fn load_path(path: &Path, options: &LoadOptions) -> Result<Structure, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+    let bytes = std::fs::read(path).map_err(|reason| LoadError::Io {
         path: path.to_path_buf(),
-        source,
+        reason,
     })?;
     let file_name = path.file_name().map_or_else(
         || path.display().to_string(),

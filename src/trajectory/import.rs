@@ -14,12 +14,12 @@ pub enum ImportError {
     #[error(transparent)]
     Load(#[from] LoadError),
     /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {reason}")]
     Io {
         /// The file.
         path: PathBuf,
         /// The reason.
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     /// The array file is not a supported NPY/NPZ.
     #[error("{name}: {reason}")]
@@ -83,9 +83,9 @@ pub fn import_trajectory(
             .or(reference)
             .ok_or_else(|| ImportError::NeedsTopology(name.clone()))?;
         let structure = load_path(topology, options)?;
-        let bytes = std::fs::read(trajectory).map_err(|source| ImportError::Io {
+        let bytes = std::fs::read(trajectory).map_err(|reason| ImportError::Io {
             path: trajectory.to_path_buf(),
-            source,
+            reason,
         })?;
         let npy = if lower.ends_with(".npz") {
             first_npz_member(&name, &bytes)?
