@@ -87,9 +87,13 @@ fn inspect_text_and_gzip() {
 
 #[test]
 fn bad_input_is_one_line_and_exit_2() {
-    assert_bad_input(
-        &sigmascope(&["inspect", "/nonexistent/missing.pdb"]),
-        "missing.pdb",
+    let missing = sigmascope(&["inspect", "/nonexistent/missing.pdb"]);
+    assert_bad_input(&missing, "missing.pdb");
+    let line = String::from_utf8_lossy(&missing.stderr).into_owned();
+    assert_eq!(
+        line.matches("No such file").count(),
+        1,
+        "the reason once: {line}"
     );
     assert_bad_input(
         &sigmascope(&["inspect", &data("edge_cases/pymmcif_1bna-errors.cif")]),
