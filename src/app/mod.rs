@@ -242,6 +242,10 @@ impl SigmascopeApp {
         self.applied_noise = None;
         self.pinned = None;
         self.highlighted_residue = None;
+        if self.structure.ensemble.len() < 2 {
+            // The ensemble denoiser needs several models; a persisted choice falls back to exact.
+            self.settings.denoiser = DenoiserKind::Exact;
+        }
         self.timeline.set_frame_count(0, false);
         self.scene_key = None;
         self.camera = OrbitCamera::fitted(ViewPreset::Fit, glam::Vec3::ZERO, 10.0, 1.5);
