@@ -194,7 +194,7 @@ impl SceneRenderer {
         });
         let camera_buffer = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("camera"),
-            contents: bytemuck::bytes_of(&CameraUniform::zeroed_uniform()),
+            contents: bytemuck::bytes_of(&<CameraUniform as bytemuck::Zeroable>::zeroed()),
             usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
         });
         let camera_bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -529,12 +529,6 @@ impl SceneRenderer {
         drop(mapped);
         buffer.unmap();
         Ok(rgba)
-    }
-}
-
-impl CameraUniform {
-    fn zeroed_uniform() -> Self {
-        bytemuck::Zeroable::zeroed()
     }
 }
 
