@@ -4,8 +4,9 @@
 
 use std::sync::Mutex;
 
-use burn::tensor::{Device, Distribution, IndexingUpdateOp, Int, Tensor, TensorData};
+use burn::tensor::{Device, IndexingUpdateOp, Int, Tensor, TensorData};
 
+use super::rng::{SplitMix64, standard_normal};
 use super::weights::LevelStds;
 use crate::structure::Structure;
 
@@ -103,21 +104,24 @@ pub fn with_seed<R>(device: &Device, seed: u64, draws: impl FnOnce() -> R) -> R 
 }
 
 /// Draws `repeats` independent noise samples [repeats, atoms, 3]: per-atom noise plus residue and chain
-/// noise broadcast to their atoms (seed 004, `add_noise`).
+/// noise broadcast to their atoms (seed 004, `add_noise`). The same seed on the same device repeats exactly.
 pub fn draw_noise(
     h: &HierarchyTensors,
     stds: LevelStds,
     repeats: usize,
+    seed: u64,
     device: &Device,
 ) -> Tensor<3> {
-    let normal = Distribution::Normal(0.0, 1.0);
-    let mut noise = Tensor::<3>::random([repeats, h.atoms, 3], normal, device) * stds.atom;
+    let mut streams = SplitMix64::new(seed, 0);
+    let mut noise = standard_normal([repeats, h.atoms, 3], streams.next_u64(), device) * stds.atom;
     if stds.residue > 0.0 {
-        let residue = Tensor::<3>::random([repeats, h.residues, 3], normal, device) * stds.residue;
+        let residue =
+            standard_normal([repeats, h.residues, 3], streams.next_u64(), device) * stds.residue;
         noise = noise + residue.select(1, h.atom_residue.clone());
     }
     if stds.chain > 0.0 {
-        let chain = Tensor::<3>::random([repeats, h.chains, 3], normal, device) * stds.chain;
+        let chain =
+            standard_normal([repeats, h.chains, 3], streams.next_u64(), device) * stds.chain;
         noise = noise + chain.select(1, h.atom_chain.clone());
     }
     noise

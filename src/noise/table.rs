@@ -5,8 +5,9 @@
 use burn::tensor::{Device, Tensor};
 use serde::ser::SerializeMap as _;
 
-use super::draw::{HierarchyTensors, LEVEL_COLUMNS, draw_noise, level_mean_squares, with_seed};
+use super::draw::{HierarchyTensors, LEVEL_COLUMNS, draw_noise, level_mean_squares};
 use super::expected::{GroupSizes, LevelMeanSquares, expected_mean_squares};
+use super::rng::SplitMix64;
 use super::weights::{LevelStds, LevelWeights, NamedNoise, NoiseError};
 use crate::structure::Structure;
 
@@ -163,21 +164,20 @@ pub fn noise_table(
     let repeats = spec.repeats.max(1);
     let hierarchy = HierarchyTensors::new(structure, device);
     let sizes = GroupSizes::of(structure);
-    let (stats, samples) = with_seed(device, spec.seed, || {
-        let mut stats = Vec::new();
-        let mut samples = Vec::new();
-        for point in &spec.points {
-            for noise in &spec.noises {
-                let displacement =
-                    draw_noise(&hierarchy, noise.model.stds(point.sigma), repeats, device);
-                if keep_samples {
-                    samples.push(displacement.clone().narrow(0, 0, 1));
-                }
-                stats.push(level_mean_squares(&hierarchy, displacement));
+    // Every cell draws from its own stream of the table's seed.
+    let mut seeds = SplitMix64::new(spec.seed, 0);
+    let mut stats = Vec::new();
+    let mut samples = Vec::new();
+    for point in &spec.points {
+        for noise in &spec.noises {
+            let stds = noise.model.stds(point.sigma);
+            let displacement = draw_noise(&hierarchy, stds, repeats, seeds.next_u64(), device);
+            if keep_samples {
+                samples.push(displacement.clone().narrow(0, 0, 1));
             }
+            stats.push(level_mean_squares(&hierarchy, displacement));
         }
-        (stats, samples)
-    });
+    }
     // One readback for the whole table: the device never waits on the host in between.
     let values = read_f32(Tensor::cat(stats, 0))?;
     let samples = samples

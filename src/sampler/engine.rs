@@ -9,12 +9,14 @@
 //! 5. Heun (not on the step to 0): d' = (x_next - D(x_next; sigma_next)) / sigma_next,
 //!    x_next = x_hat + step_scale (sigma_next - t_hat) (d + d') / 2.
 
-use burn::tensor::{Device, Distribution, Tensor, TensorData, Transaction};
+use burn::tensor::{Device, Tensor, TensorData, Transaction};
 
 use super::precondition::level_preconditioning;
 use super::preset::{SamplerPreset, Solver};
 use crate::denoiser::{DenoiseContext, Denoiser};
-use crate::noise::{GroupSizes, HierarchyTensors, NamedNoise, NoiseModel, draw_noise, with_seed};
+use crate::noise::{
+    GroupSizes, HierarchyTensors, NamedNoise, NoiseModel, draw_noise, standard_normal,
+};
 use crate::structure::Structure;
 use crate::trajectory::{
     Augmentation, Frame, RigidTransform, SplitMix64, centroid, kabsch, random_rotation,
@@ -110,9 +112,14 @@ impl Sampler {
             StartNoise::Isotropic => NoiseModel::Flat,
         };
         let n = structure.atom_count();
-        let x = with_seed(device, settings.seed, || {
-            draw_noise(&hierarchy, start_model.stds(sigmas[0]), 1, device).reshape([n, 3])
-        });
+        let x = draw_noise(
+            &hierarchy,
+            start_model.stds(sigmas[0]),
+            1,
+            settings.seed,
+            device,
+        )
+        .reshape([n, 3]);
         let mut sampler = Self {
             sizes: GroupSizes::of(structure),
             device: device.clone(),
@@ -234,9 +241,7 @@ impl Sampler {
         let n = self.x.dims()[0];
         let mut x_hat = self.x.clone();
         if churn_std > 0.0 {
-            let eps = with_seed(&self.device, seed, || {
-                Tensor::<2>::random([n, 3], Distribution::Normal(0.0, 1.0), &self.device)
-            });
+            let eps = standard_normal([n, 3], seed, &self.device);
             x_hat = x_hat + eps * churn_std;
         }
 

@@ -6,6 +6,7 @@ mod import;
 mod metrics;
 mod rigid;
 
+pub use crate::noise::SplitMix64;
 pub use export::{Track, write_track};
 pub use frame::{Augmentation, Frame};
 pub use import::{ImportError, ImportedTrajectory, import_trajectory, read_npy};
@@ -13,6 +14,4 @@ pub use metrics::{
     BackboneIndex, BondReport, CA_CA_RANGE, FrameMetrics, LevelMetrics, Levels, MetricsTracker,
     PEPTIDE_CN_RANGE, bond_report, trajectory_metrics,
 };
-pub use rigid::{
-    RigidTransform, SplitMix64, centroid, kabsch, random_rotation, rms_distance, superposed_rmsd,
-};
+pub use rigid::{RigidTransform, centroid, kabsch, random_rotation, rms_distance, superposed_rmsd};
