@@ -5,8 +5,6 @@ use crate::sampler::{SamplerPreset, StartNoise, level_sigmas, training_coverage}
 use crate::structure::Structure;
 use crate::trajectory::FrameMetrics;
 
-use super::settings::training_of;
-
 /// The control a finding points to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Control {
@@ -76,7 +74,7 @@ pub fn diagnose(input: &DiagnosisInput<'_>) -> Vec<Finding> {
         warning: residue_share < 0.5,
     });
     let sigmas = input.preset.schedule.sigmas();
-    let coverage = training_coverage(&sigmas, &training_of(input.preset));
+    let coverage = training_coverage(&sigmas, &input.preset.training());
     if let Some(w) = coverage.warning {
         findings.push(Finding {
             text: w,

@@ -5,7 +5,6 @@
 use eframe::egui;
 use egui_plot::{Heatmap, Legend, Line, LineStyle, Plot, PlotPoints, Span, VLine};
 
-use crate::noise::TrainingSigma;
 use crate::sampler::{SamplerPreset, Z_999};
 use crate::trajectory::{Frame, FrameMetrics};
 
@@ -159,11 +158,7 @@ fn share_plot(ui: &mut egui::Ui, data: &PlotData<'_>) -> Option<usize> {
 
 /// Schedule (log10 sigma per step) against the training density of log10 sigma; out-of-range steps shaded.
 fn schedule_plot(ui: &mut egui::Ui, data: &PlotData<'_>) {
-    let training = TrainingSigma {
-        sigma_data: data.preset.schedule.sigma_data,
-        p_mean: data.preset.p_mean,
-        p_std: data.preset.p_std,
-    };
+    let training = data.preset.training();
     let steps: Vec<[f64; 2]> = data
         .sigmas
         .iter()

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::timeline::LoopMode;
 use super::worker::DenoiserKind;
-use crate::noise::{LevelWeights, NamedNoise, NoiseModel, TrainingSigma, WEIGHT_PRESETS};
+use crate::noise::{LevelWeights, NamedNoise, NoiseModel, WEIGHT_PRESETS};
 use crate::render::{ColorMode, Layers};
 use crate::sampler::{ChurnRule, SamplerPreset, SamplerSettings, Solver, StartNoise, find_preset};
 
@@ -113,15 +113,6 @@ impl Default for Settings {
     }
 }
 
-/// The training distribution of a preset.
-pub fn training_of(p: &SamplerPreset) -> TrainingSigma {
-    TrainingSigma {
-        sigma_data: p.schedule.sigma_data,
-        p_mean: p.p_mean,
-        p_std: p.p_std,
-    }
-}
-
 impl Settings {
     /// The weight preset these weights equal, if any.
     pub fn weight_preset_name(&self) -> Option<&'static str> {
@@ -189,7 +180,7 @@ impl Settings {
     /// The noise panel's sigma in Å.
     pub fn noise_sigma(&self) -> f64 {
         match self.sigma_input {
-            SigmaInput::Z => training_of(&self.preset()).sigma_at(self.z),
+            SigmaInput::Z => self.preset().training().sigma_at(self.z),
             SigmaInput::Direct => self.sigma,
         }
     }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::sampler_args::{PresetArgs, Switch, training_of};
+use super::sampler_args::{PresetArgs, Switch};
 use super::{LoadArgs, load_structure};
 use crate::compute::{DevicePreference, select_device};
 use crate::denoiser::{Denoiser, EnsembleDenoiser, ExactDenoiser};
@@ -175,7 +175,7 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
     };
     let mut sampler = Sampler::new(&structure, settings, denoiser, &compute.device)?;
     sampler.run(|_, _| true)?;
-    let coverage = training_coverage(sampler.sigmas(), &training_of(&preset));
+    let coverage = training_coverage(sampler.sigmas(), &preset.training());
     let frames = sampler.into_frames();
     let metrics = trajectory_metrics(&structure, &structure.positions, &frames);
     if let Some(path) = &args.out {

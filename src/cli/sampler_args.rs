@@ -2,7 +2,6 @@
 
 use clap::Args;
 
-use crate::noise::TrainingSigma;
 use crate::sampler::{
     CNoiseMode, ChurnRule, PRESETS, SamplerPreset, ScheduleTimes, Solver, find_preset,
 };
@@ -142,15 +141,6 @@ impl PresetArgs {
             );
         }
         Ok(p)
-    }
-}
-
-/// The training distribution of a preset.
-pub fn training_of(p: &SamplerPreset) -> TrainingSigma {
-    TrainingSigma {
-        sigma_data: p.schedule.sigma_data,
-        p_mean: p.p_mean,
-        p_std: p.p_std,
     }
 }
 

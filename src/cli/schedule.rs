@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::sampler_args::{PresetArgs, training_of};
+use super::sampler_args::PresetArgs;
 use super::{LoadArgs, load_structure};
 use crate::noise::{GroupSizes, LevelWeights, parse_noise};
 use crate::sampler::{
@@ -70,7 +70,7 @@ pub fn schedule_steps(
 ) -> Vec<ScheduleStep> {
     let sigmas = preset.schedule.sigmas();
     let steps = sigmas.len().saturating_sub(1);
-    let training = training_of(preset);
+    let training = preset.training();
     let sd = preset.schedule.sigma_data;
     (0..steps)
         .map(|i| {
@@ -106,7 +106,7 @@ pub fn run(args: &ScheduleArgs) -> anyhow::Result<()> {
     let weights = noise.model.weights_at(1.0);
     let steps = schedule_steps(&preset, sizes.as_ref().map(|s| (s, &weights)));
     let sigmas = preset.schedule.sigmas();
-    let coverage = training_coverage(&sigmas, &training_of(&preset));
+    let coverage = training_coverage(&sigmas, &preset.training());
     if args.json {
         let json = ScheduleJson {
             preset,

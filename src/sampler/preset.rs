@@ -240,6 +240,17 @@ pub const PRESETS: [SamplerPreset; 6] = [
     },
 ];
 
+impl SamplerPreset {
+    /// The training noise distribution sigma = sigma_data exp(P_mean + P_std n) this preset assumes.
+    pub fn training(&self) -> crate::noise::TrainingSigma {
+        crate::noise::TrainingSigma {
+            sigma_data: self.schedule.sigma_data,
+            p_mean: self.p_mean,
+            p_std: self.p_std,
+        }
+    }
+}
+
 /// Finds a preset by name.
 pub fn find_preset(name: &str) -> Option<SamplerPreset> {
     PRESETS
