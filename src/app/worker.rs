@@ -70,15 +70,7 @@ struct Run {
     tag: u64,
     structure: Arc<Structure>,
     sampler: Sampler,
-    last: Frame,
-}
-
-fn metrics_of(structure: &Structure, previous: Option<&Frame>, frame: &Frame) -> FrameMetrics {
-    let mut tracker = MetricsTracker::new(structure, &structure.positions);
-    if let Some(p) = previous {
-        tracker.push(p);
-    }
-    tracker.push(frame)
+    tracker: MetricsTracker,
 }
 
 fn start(
@@ -97,12 +89,12 @@ fn start(
     };
     let sampler =
         Sampler::new(&structure, settings, denoiser, device).map_err(|e| e.to_string())?;
-    let last = sampler.frames()[0].clone();
+    let tracker = MetricsTracker::new(&structure, &structure.positions);
     Ok(Run {
         tag,
         structure,
         sampler,
-        last,
+        tracker,
     })
 }
 
@@ -135,13 +127,14 @@ fn serve(
                 denoiser,
                 run: tag,
             } => match start(device, tag, structure, *settings, denoiser) {
-                Ok(r) => {
-                    let metrics = metrics_of(&r.structure, None, &r.last);
+                Ok(mut r) => {
+                    let start = r.sampler.frames()[0].clone();
+                    let metrics = r.tracker.push(&r.structure, &start);
                     events
                         .send(WorkerEvent::Started {
                             run: r.tag,
                             sigmas: r.sampler.sigmas().to_vec(),
-                            frame: Box::new((r.last.clone(), metrics)),
+                            frame: Box::new((start, metrics)),
                         })
                         .ok();
                     run = Some(r);
@@ -160,8 +153,7 @@ fn serve(
                         match r.sampler.step() {
                             Ok(Some(frame)) => {
                                 let frame = frame.clone();
-                                let metrics = metrics_of(&r.structure, Some(&r.last), &frame);
-                                r.last = frame.clone();
+                                let metrics = r.tracker.push(&r.structure, &frame);
                                 events
                                     .send(WorkerEvent::Frame(r.tag, Box::new((frame, metrics))))
                                     .ok();

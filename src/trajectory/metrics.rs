@@ -205,19 +205,18 @@ fn motion(structure: &Structure, now: &LevelPoints, before: &LevelPoints) -> Mot
     }
 }
 
-/// Measures frames one at a time against a reference (for runs that grow a frame at a time).
-pub struct MetricsTracker<'a> {
-    structure: &'a Structure,
+/// Measures frames one at a time against a reference (for runs that grow a frame at a time). Every
+/// `push` must pass the structure the tracker was made for.
+pub struct MetricsTracker {
     backbone: BackboneIndex,
     truth: LevelPoints,
     previous: Option<LevelPoints>,
 }
 
-impl<'a> MetricsTracker<'a> {
+impl MetricsTracker {
     /// A tracker against `reference` (data frame).
-    pub fn new(structure: &'a Structure, reference: &[[f32; 3]]) -> Self {
+    pub fn new(structure: &Structure, reference: &[[f32; 3]]) -> Self {
         Self {
-            structure,
             backbone: BackboneIndex::new(structure, reference),
             truth: LevelPoints::of(structure, reference.to_vec()),
             previous: None,
@@ -225,8 +224,7 @@ impl<'a> MetricsTracker<'a> {
     }
 
     /// Measures the next frame (motion is relative to the frame pushed before it).
-    pub fn push(&mut self, frame: &Frame) -> FrameMetrics {
-        let s = self.structure;
+    pub fn push(&mut self, s: &Structure, frame: &Frame) -> FrameMetrics {
         let now = LevelPoints::of(s, frame.x_t_in_data());
         let moved = self.previous.as_ref().map(|before| motion(s, &now, before));
         let truth = &self.truth;
@@ -270,5 +268,5 @@ pub fn trajectory_metrics(
     frames: &[Frame],
 ) -> Vec<FrameMetrics> {
     let mut tracker = MetricsTracker::new(structure, reference);
-    frames.iter().map(|f| tracker.push(f)).collect()
+    frames.iter().map(|f| tracker.push(structure, f)).collect()
 }
