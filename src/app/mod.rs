@@ -724,7 +724,8 @@ pub fn native_options() -> eframe::NativeOptions {
 }
 
 /// Opens the window on `file` (or the bundled default structure) and runs until it is closed.
-pub fn run(file: Option<&Path>, load: &LoadArgs, _device: DevicePreference) -> anyhow::Result<()> {
+/// `--device cpu` computes on burn's CPU backend; otherwise burn shares egui's wgpu device.
+pub fn run(file: Option<&Path>, load: &LoadArgs, device: DevicePreference) -> anyhow::Result<()> {
     let structure = match file {
         Some(path) => load_structure(path, load)?,
         None => default_structure().load(&load.options())?,
@@ -732,7 +733,12 @@ pub fn run(file: Option<&Path>, load: &LoadArgs, _device: DevicePreference) -> a
     eframe::run_native(
         "sigmascope",
         native_options(),
-        Box::new(move |cc| Ok(Box::new(SigmascopeApp::new(cc, structure)))),
+        Box::new(move |cc| {
+            let compute = (device == DevicePreference::Cpu).then(ComputeDevice::cpu);
+            Ok(Box::new(SigmascopeApp::with_compute(
+                cc, structure, compute,
+            )))
+        }),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
 }
