@@ -11,7 +11,7 @@ mod weights;
 pub use draw::{HierarchyTensors, LEVEL_COLUMNS, draw_noise, level_mean_squares, with_seed};
 pub use expected::{GroupSizes, LevelMeanSquares, expected_mean_squares};
 pub use report::{residue_sentence, summary_text, table_text};
-pub use rng::{SplitMix64, standard_normal};
+pub use rng::{SplitMix64, normal, standard_normal};
 pub use table::{
     Figure, LevelFigures, NoiseCell, NoiseCells, NoiseTable, NoiseTableSpec, SigmaPoint, TableRow,
     TrainingSigma, noise_table,
