@@ -3,7 +3,7 @@
 #![expect(clippy::unwrap_used)]
 #![allow(clippy::needless_range_loop)] // the dense reference solver reads like the textbook
 
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use burn::tensor::{Tensor, TensorData};
 use sigmascope::compute::ComputeDevice;
@@ -17,7 +17,7 @@ use sigmascope::structure::{
     Chain, FileFormat, LoadOptions, Residue, Selection, SelectionReport, Structure, find_bundled,
 };
 use sigmascope::trajectory::{
-    Frame, RigidTransform, Track, import_trajectory, rms_distance, trajectory_metrics, write_track,
+    Frame, Track, import_trajectory, kabsch, rms_distance, trajectory_metrics, write_track,
 };
 
 fn cpu() -> &'static ComputeDevice {
@@ -202,6 +202,136 @@ fn seeded_runs_repeat_and_other_seeds_differ() {
     assert!((a[1].gamma - 0.8).abs() < 1e-12 && a[1].churn_std > 0.0);
 }
 
+/// The exact denoiser declared frame-dependent, as a learned model would be: the sampler must hand it
+/// x in the augmented frame and map its x̂0 back. It records the centroid of every x it is given.
+struct FrameBound {
+    inner: ExactDenoiser,
+    centroids: Arc<Mutex<Vec<[f64; 3]>>>,
+}
+
+impl Denoiser for FrameBound {
+    fn name(&self) -> &'static str {
+        "frame-bound exact"
+    }
+
+    fn denoise(
+        &self,
+        x: Tensor<2>,
+        sigma: f64,
+        context: &DenoiseContext,
+    ) -> sigmascope::denoiser::DenoiserOutput {
+        let points: Vec<f32> = x.clone().into_data().try_into_vec().unwrap();
+        let n = (points.len() / 3) as f64;
+        let c = std::array::from_fn(|k| {
+            points
+                .iter()
+                .skip(k)
+                .step_by(3)
+                .map(|v| f64::from(*v))
+                .sum::<f64>()
+                / n
+        });
+        self.centroids.lock().unwrap().push(c);
+        self.inner.denoise(x, sigma, context)
+    }
+}
+
+#[test]
+fn frame_bound_denoisers_see_the_augmented_frame_and_agree_with_data_frame_calls() {
+    let s = crambin();
+    // Boltz-2: augmentation, churn and alignment onto the prediction all on.
+    let mut preset = find_preset("boltz2").unwrap();
+    preset.schedule.steps = 12;
+    let settings = |preset| SamplerSettings {
+        preset,
+        noise: parse_noise("seed-old").unwrap(),
+        start: StartNoise::Multiscale,
+        seed: 3,
+    };
+    let run_with = |preset, denoiser: Box<dyn Denoiser>| {
+        let mut sampler = Sampler::new(&s, settings(preset), denoiser, &cpu().device).unwrap();
+        sampler.run(|_, _| true).unwrap();
+        sampler.into_frames()
+    };
+    let centroids = Arc::new(Mutex::new(Vec::new()));
+    let bound = Box::new(FrameBound {
+        inner: ExactDenoiser::new(&s.positions, &cpu().device),
+        centroids: centroids.clone(),
+    });
+    assert!(!bound.equivariant());
+    let in_frame = run_with(preset, bound);
+    let in_data = run(&s, preset, 3);
+    assert!(preset.align_to_prediction && in_data[1].churn_std > 0.0);
+    // The same trajectory either way (the state, the prediction and the alignment), within f32 rounding.
+    for (a, b) in in_frame.iter().zip(&in_data) {
+        let scale = 1.0 + a.sigma;
+        assert!(
+            rms_distance(&a.x_t, &b.x_t) < 1e-4 * scale,
+            "frame {}",
+            a.index
+        );
+        if let (Some(x0a), Some(x0b)) = (&a.x0_hat, &b.x0_hat) {
+            assert!(rms_distance(x0a, x0b) < 1e-3, "frame {}", a.index);
+        }
+        assert_eq!(a.augmentation.is_some(), b.augmentation.is_some());
+        assert_eq!(a.alignment.is_some(), b.alignment.is_some());
+    }
+
+    // Without churn, the denoiser gets x right after augmentation: centered, then shifted by the
+    // step's random translation.
+    let mut quiet = without_churn(preset);
+    quiet.align_to_prediction = false;
+    quiet.translation_std = 5.0;
+    centroids.lock().unwrap().clear();
+    let frames = run_with(
+        quiet,
+        Box::new(FrameBound {
+            inner: ExactDenoiser::new(&s.positions, &cpu().device),
+            centroids: centroids.clone(),
+        }),
+    );
+    let seen = centroids.lock().unwrap().clone();
+    assert_eq!(seen.len(), frames.len() - 1);
+    for (c, frame) in seen.iter().zip(&frames[1..]) {
+        let t = frame.augmentation.unwrap().transform.translation;
+        let shift = (0..3).map(|k| (c[k] - t[k]).abs()).fold(0.0, f64::max);
+        assert!(
+            shift < 1e-3 * (1.0 + frame.sigma_prev),
+            "step {}: {c:?} vs {t:?}",
+            frame.index
+        );
+        assert!(
+            t.iter().any(|v| v.abs() > 0.5),
+            "the translation is not trivially 0"
+        );
+    }
+
+    // The recorded alignment is a motion in the frame: without churn, the state before the step
+    // carried into the step's frame (x_hat) is superposed onto the recorded x̂0 by exactly it.
+    let mut aligned = without_churn(preset);
+    aligned.align_to_prediction = true;
+    let frames = run(&s, aligned, 3);
+    for pair in frames.windows(2).take(6) {
+        let (before, after) = (&pair[0], &pair[1]);
+        let x_hat = after
+            .frame_from_data
+            .apply_all(&before.frame_from_data.inverse().apply_all(&before.x_t));
+        let want = kabsch(&x_hat, after.x0_hat.as_ref().unwrap());
+        let got = after.alignment.unwrap();
+        let rotation_error = (0..9)
+            .map(|k| (got.rotation[k / 3][k % 3] - want.rotation[k / 3][k % 3]).abs())
+            .fold(0.0, f64::max);
+        let translation_error = (0..3)
+            .map(|k| (got.translation[k] - want.translation[k]).abs())
+            .fold(0.0, f64::max);
+        assert!(
+            rotation_error < 1e-3 && translation_error < 1e-3 * (1.0 + before.sigma),
+            "step {}: {got:?} vs {want:?}",
+            after.index
+        );
+    }
+}
+
 /// A 3-residue, 2-chain toy: residues of 2, 3 and 2 atoms; chain A holds residues 0 and 1.
 fn toy() -> Structure {
     let positions: Vec<[f32; 3]> = (0..7)
@@ -354,14 +484,7 @@ fn ensemble_posterior_matches_dense_covariance() {
 
     let device = &cpu().device;
     let denoiser = EnsembleDenoiser::new(&s, &weights, device).unwrap();
-    let identity = DenoiseContext {
-        frame_rotation: Tensor::from_data(
-            TensorData::new(RigidTransform::IDENTITY.rotation_flat().to_vec(), [3, 3]),
-            device,
-        ),
-        frame_translation: Tensor::from_data(TensorData::new(vec![0.0f32; 3], [1, 3]), device),
-        step: 0,
-    };
+    let identity = DenoiseContext::in_data_frame(0);
     let flat: Vec<f32> = x.iter().flatten().copied().collect();
     let out = denoiser.denoise(
         Tensor::from_data(TensorData::new(flat, [7, 3]), device),

@@ -140,10 +140,8 @@ impl Denoiser for EnsembleDenoiser {
     }
 
     fn denoise(&self, x: Tensor<2>, sigma: f64, context: &DenoiseContext) -> DenoiserOutput {
-        // Bring x to the data frame (inverse of y = x R + t), weigh the models there, map the mean back.
-        let x_in_data = (x - context.frame_translation.clone())
-            .matmul(context.frame_rotation.clone().transpose());
-        let log_weights = self.mahalanobis(x_in_data, sigma) * -0.5;
+        // Bring x to the data frame, weigh the models there, map the mean back.
+        let log_weights = self.mahalanobis(context.to_data(x), sigma) * -0.5;
         let weights = softmax(log_weights, 0);
         let [k, n, _] = self.models.dims();
         let mean = (self.models.clone() * weights.clone().reshape([k, 1, 1]))
@@ -153,5 +151,11 @@ impl Denoiser for EnsembleDenoiser {
             x0: context.to_frame(mean),
             weights: Some(weights),
         }
+    }
+
+    /// Σ acts on atoms and is the same on every axis, so the distances (and the weights) do not change
+    /// when x and the models move together; the mean moves with them.
+    fn equivariant(&self) -> bool {
+        true
     }
 }

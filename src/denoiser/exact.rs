@@ -1,5 +1,5 @@
-//! The exact denoiser: the data are the one loaded structure, so x̂0 is the ground truth, placed in the
-//! sampler's current frame (the sampler knows the transforms it applied).
+//! The exact denoiser: the data are the one loaded structure, so x̂0 is the ground truth, placed in
+//! x's frame (the sampler knows the transforms it applied).
 
 use burn::tensor::{Device, Tensor, TensorData};
 
@@ -8,15 +8,22 @@ use super::{DenoiseContext, Denoiser, DenoiserOutput};
 /// Returns the ground truth whatever x and sigma are.
 #[derive(Debug, Clone)]
 pub struct ExactDenoiser {
-    ground_truth: Tensor<2>,
+    /// The ground truth (data frame) as coordinate rows [3, N], the sampler's layout: handing it to
+    /// the sampler in the data frame is a transposed view, no copy.
+    ground_truth_rows: Tensor<2>,
 }
 
 impl ExactDenoiser {
     /// Uploads the ground truth (data frame) to `device`.
     pub fn new(ground_truth: &[[f32; 3]], device: &Device) -> Self {
-        let flat: Vec<f32> = ground_truth.iter().flatten().copied().collect();
+        let rows: Vec<f32> = (0..3)
+            .flat_map(|axis| ground_truth.iter().map(move |p| p[axis]))
+            .collect();
         Self {
-            ground_truth: Tensor::from_data(TensorData::new(flat, [ground_truth.len(), 3]), device),
+            ground_truth_rows: Tensor::from_data(
+                TensorData::new(rows, [3, ground_truth.len()]),
+                device,
+            ),
         }
     }
 }
@@ -28,8 +35,12 @@ impl Denoiser for ExactDenoiser {
 
     fn denoise(&self, _x: Tensor<2>, _sigma: f64, context: &DenoiseContext) -> DenoiserOutput {
         DenoiserOutput {
-            x0: context.to_frame(self.ground_truth.clone()),
+            x0: context.to_frame(self.ground_truth_rows.clone().transpose()),
             weights: None,
         }
+    }
+
+    fn equivariant(&self) -> bool {
+        true
     }
 }

@@ -1,6 +1,6 @@
-//! Denoisers: given the noisy state x and its noise level, an estimate of the clean structure x̂0 in the
-//! sampler's current frame. Reference denoisers need no training: `exact` (one structure) and
-//! `ensemble` (the posterior mean over K structures). Learned ones will implement the same trait.
+//! Denoisers: given the noisy state x and its noise level, an estimate of the clean structure x̂0.
+//! Reference denoisers need no training: `exact` (one structure) and `ensemble` (the posterior mean
+//! over K structures). Learned ones will implement the same trait.
 
 mod ensemble;
 mod exact;
@@ -8,30 +8,87 @@ mod exact;
 pub use ensemble::{EnsembleDenoiser, EnsembleError};
 pub use exact::ExactDenoiser;
 
-use burn::tensor::Tensor;
+use burn::tensor::{Device, Tensor, TensorData};
 
-/// What a denoiser sees besides x and sigma: where the data sit in the sampler's frame.
+use crate::trajectory::RigidTransform;
+
+/// A rigid map data frame → sampler frame on the device (row vectors: y = x R + t).
+#[derive(Debug, Clone)]
+pub struct FrameMap {
+    /// Rotation R, [3, 3].
+    pub rotation: Tensor<2>,
+    /// Translation t, [1, 3].
+    pub translation: Tensor<2>,
+}
+
+impl FrameMap {
+    /// Uploads a host transform.
+    pub fn upload(transform: &RigidTransform, device: &Device) -> Self {
+        let translation = transform.translation.map(|v| v as f32).to_vec();
+        Self {
+            rotation: Tensor::from_data(
+                TensorData::new(transform.rotation_flat().to_vec(), [3, 3]),
+                device,
+            ),
+            translation: Tensor::from_data(TensorData::new(translation, [1, 3]), device),
+        }
+    }
+
+    /// Maps data-frame points [N, 3] into the frame.
+    pub fn to_frame(&self, points: Tensor<2>) -> Tensor<2> {
+        points.matmul(self.rotation.clone()) + self.translation.clone()
+    }
+
+    /// Maps frame points [N, 3] back to the data frame: x = (y - t) Rᵀ.
+    pub fn to_data(&self, points: Tensor<2>) -> Tensor<2> {
+        (points - self.translation.clone()).matmul(self.rotation.clone().transpose())
+    }
+}
+
+/// What a denoiser sees besides x and sigma: where the data sit relative to x.
 #[derive(Debug, Clone)]
 pub struct DenoiseContext {
-    /// Rotation of the map data → current frame, [3, 3] (row vectors: y = x R + t).
-    pub frame_rotation: Tensor<2>,
-    /// Translation of that map, [1, 3].
-    pub frame_translation: Tensor<2>,
+    /// The map data frame → the frame x is given in; `None` when x is given in the data frame.
+    pub frame: Option<FrameMap>,
     /// Sampler step index.
     pub step: usize,
 }
 
 impl DenoiseContext {
-    /// Maps data-frame points [N, 3] into the current frame.
+    /// x is given in the data frame (how the sampler calls equivariant denoisers).
+    pub fn in_data_frame(step: usize) -> Self {
+        Self { frame: None, step }
+    }
+
+    /// x is given in the sampler frame `frame` (data → frame).
+    pub fn in_frame(frame: FrameMap, step: usize) -> Self {
+        Self {
+            frame: Some(frame),
+            step,
+        }
+    }
+
+    /// Maps data-frame points [N, 3] into x's frame.
     pub fn to_frame(&self, points: Tensor<2>) -> Tensor<2> {
-        points.matmul(self.frame_rotation.clone()) + self.frame_translation.clone()
+        match &self.frame {
+            Some(frame) => frame.to_frame(points),
+            None => points,
+        }
+    }
+
+    /// Maps points [N, 3] in x's frame to the data frame.
+    pub fn to_data(&self, points: Tensor<2>) -> Tensor<2> {
+        match &self.frame {
+            Some(frame) => frame.to_data(points),
+            None => points,
+        }
     }
 }
 
 /// A denoiser's answer.
 #[derive(Debug, Clone)]
 pub struct DenoiserOutput {
-    /// x̂0 in the current frame, [N, 3].
+    /// x̂0 in x's frame, [N, 3].
     pub x0: Tensor<2>,
     /// Posterior weight of each data structure, for ensemble denoisers, [K].
     pub weights: Option<Tensor<1>>,
@@ -41,6 +98,14 @@ pub struct DenoiserOutput {
 pub trait Denoiser: Send {
     /// Short name (`exact`, `ensemble`).
     fn name(&self) -> &'static str;
+
     /// Estimates the clean structure from `x` [N, 3] at noise level `sigma` (Å).
     fn denoise(&self, x: Tensor<2>, sigma: f64, context: &DenoiseContext) -> DenoiserOutput;
+
+    /// True when moving x and the data by one rigid motion moves x̂0 by the same motion, so the
+    /// frame x is given in does not matter. The sampler then calls the denoiser in the data frame
+    /// and skips mapping x and x̂0 through the augmented frame. Learned models usually are not.
+    fn equivariant(&self) -> bool {
+        false
+    }
 }

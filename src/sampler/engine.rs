@@ -8,20 +8,29 @@
 //! 4. Euler: d = (x_hat - x̂0) / t_hat, x_next = x_hat + step_scale (sigma_next - t_hat) d;
 //! 5. Heun (not on the step to 0): d' = (x_next - D(x_next; sigma_next)) / sigma_next,
 //!    x_next = x_hat + step_scale (sigma_next - t_hat) (d + d') / 2.
+//!
+//! The state is kept in the data frame, with the augmented frame as a separate map F (data → frame).
+//! Augmentation moves x and the frame together, so in data coordinates it only changes F; churn
+//! noise is isotropic, so drawing it in either frame gives the same distribution; the Euler and Heun
+//! updates are affine combinations (weights summing to 1) and commute with rigid motions. Only the
+//! denoiser can tell frames apart: equivariant ones (exact, ensemble) are called in the data frame,
+//! others get x mapped through F and their x̂0 mapped back. x_t and x̂0 are recorded in the frame.
+//! On the CPU backend this saves the two N × 3 rotations per step that dominated it.
+//!
+//! The state's layout is coordinate rows [3, N]: the centroid is three contiguous sums and the
+//! per-axis shifts are contiguous broadcasts, which burn's CPU backend runs 20× faster than the
+//! strided [N, 3] forms.
 
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
 
 use super::precondition::level_preconditioning;
 use super::preset::{SamplerPreset, Solver};
-use crate::denoiser::{DenoiseContext, Denoiser};
-use crate::noise::{
-    GroupSizes, HierarchyTensors, NamedNoise, NoiseModel, draw_noise, standard_normal,
-};
+use crate::denoiser::{DenoiseContext, Denoiser, FrameMap};
+use crate::noise::{GroupSizes, HierarchyTensors, NamedNoise, NoiseModel, draw_noise, normal};
 use crate::structure::Structure;
 use crate::trajectory::{
     Augmentation, Frame, RigidTransform, SplitMix64, centroid, kabsch, random_rotation,
 };
-
 /// What the sampler starts from (seed 002, pitfall 3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
@@ -69,9 +78,11 @@ pub struct Sampler {
     sizes: GroupSizes,
     device: Device,
     denoiser: Box<dyn Denoiser>,
+    /// The state in the data frame, coordinate rows [3, N].
     x: Tensor<2>,
-    frame_rotation: Tensor<2>,
-    frame_translation: Tensor<2>,
+    /// F on the device.
+    frame: FrameMap,
+    /// F on the host, updated from the device's centroid after each step.
     frame_from_data: RigidTransform,
     frames: Vec<Frame>,
     recording: bool,
@@ -88,9 +99,15 @@ fn read_points(data: TensorData) -> Result<Vec<[f32; 3]>, SamplerError> {
     Ok(v.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect())
 }
 
+/// Points [N, 3] as contiguous coordinate rows [3, N] (a transpose alone would be a strided view).
+fn coordinate_rows(points: Tensor<2>) -> Tensor<2> {
+    let [n, _] = points.dims();
+    Tensor::zeros([3, n], &points.device()) + points.transpose()
+}
+
 impl Sampler {
     /// Sets up a run: centers the ground truth (the data → frame map starts as that shift) and draws
-    /// the start at sigma_0. Frame 0 is recorded.
+    /// the start at sigma_0 around the frame's origin. Frame 0 is recorded.
     pub fn new(
         structure: &Structure,
         settings: SamplerSettings,
@@ -106,13 +123,14 @@ impl Sampler {
         }
         let center = centroid(&structure.positions);
         let frame_from_data = RigidTransform::translation(center.map(|c| -c));
+        let frame = FrameMap::upload(&frame_from_data, device);
         let hierarchy = HierarchyTensors::new(structure, device);
         let start_model = match settings.start {
             StartNoise::Multiscale => settings.noise.model.clone(),
             StartNoise::Isotropic => NoiseModel::Flat,
         };
         let n = structure.atom_count();
-        let x = draw_noise(
+        let x_in_frame = draw_noise(
             &hierarchy,
             start_model.stds(sigmas[0]),
             1,
@@ -120,24 +138,19 @@ impl Sampler {
             device,
         )
         .reshape([n, 3]);
+        let x_t = read_points(x_in_frame.clone().into_data())?;
         let mut sampler = Self {
             sizes: GroupSizes::of(structure),
             device: device.clone(),
             denoiser,
-            x,
-            frame_rotation: upload(&frame_from_data.rotation_flat(), [3, 3], device),
-            frame_translation: upload(
-                &frame_from_data.translation.map(|v| v as f32),
-                [1, 3],
-                device,
-            ),
+            x: coordinate_rows(frame.to_data(x_in_frame)),
+            frame,
             frame_from_data,
             frames: Vec::new(),
             recording: true,
             sigmas,
             settings,
         };
-        let x_t = read_points(sampler.x.clone().into_data())?;
         sampler.frames.push(Frame {
             sigma: sampler.sigmas[0],
             sigma_prev: sampler.sigmas[0],
@@ -190,11 +203,27 @@ impl Sampler {
         &self.settings
     }
 
-    fn context(&self, step: usize) -> DenoiseContext {
-        DenoiseContext {
-            frame_rotation: self.frame_rotation.clone(),
-            frame_translation: self.frame_translation.clone(),
-            step,
+    /// x̂0 for the data-frame state `x_rows` [3, N], as coordinate rows in the data frame, and the
+    /// ensemble weights if any. Non-equivariant denoisers see x in the current frame.
+    fn denoise_rows(
+        &self,
+        x_rows: Tensor<2>,
+        sigma: f64,
+        step: usize,
+    ) -> (Tensor<2>, Option<Tensor<1>>) {
+        if self.denoiser.equivariant() {
+            let output = self.denoiser.denoise(
+                x_rows.transpose(),
+                sigma,
+                &DenoiseContext::in_data_frame(step),
+            );
+            (output.x0.transpose(), output.weights)
+        } else {
+            let context = DenoiseContext::in_frame(self.frame.clone(), step);
+            let output =
+                self.denoiser
+                    .denoise(self.frame.to_frame(x_rows.transpose()), sigma, &context);
+            (self.frame.to_data(output.x0).transpose(), output.weights)
         }
     }
 
@@ -208,9 +237,10 @@ impl Sampler {
         let (sigma, sigma_next) = (self.sigmas[step], self.sigmas[step + 1]);
         let mut rng = SplitMix64::new(self.settings.seed, step as u64 + 1);
 
-        // 1. Augmentation: the centroid stays on the device; the rotation and translation come from the CPU.
+        // 1. Augmentation changes only the frame map (module docs). The centroid of x in the frame
+        //    stays on the device; the rotation and translation come from the CPU.
         let mut augmentation = None;
-        let mut center_tensor = None;
+        let mut center_in_frame = None;
         if preset.augment {
             let transform = RigidTransform {
                 rotation: random_rotation(&mut rng),
@@ -222,38 +252,37 @@ impl Sampler {
                 [1, 3],
                 &self.device,
             );
-            let center = self.x.clone().mean_dim(0);
-            self.x =
-                (self.x.clone() - center.clone()).matmul(rotation.clone()) + translation.clone();
-            self.frame_rotation = self.frame_rotation.clone().matmul(rotation.clone());
-            self.frame_translation =
-                (self.frame_translation.clone() - center.clone()).matmul(rotation) + translation;
+            let center = self.frame.to_frame(self.x.clone().mean_dim(1).transpose());
+            self.frame = FrameMap {
+                rotation: self.frame.rotation.clone().matmul(rotation.clone()),
+                translation: (self.frame.translation.clone() - center.clone()).matmul(rotation)
+                    + translation,
+            };
             augmentation = Some(transform);
-            center_tensor = Some(center);
+            center_in_frame = Some(center);
         }
 
-        // 2. Churn.
+        // 2. Churn, with the noise's scale applied as it is drawn.
         let gamma = preset.churn.gamma(sigma, sigma_next, self.total_steps());
         let t_hat = sigma * (1.0 + gamma);
         let churn_std = preset.noise_scale * (t_hat * t_hat - sigma * sigma).max(0.0).sqrt();
-        // The device generator's seed for this step, decorrelated from other steps and other run seeds.
+        // The generator's seed for this step, decorrelated from other steps and other run seeds.
         let seed = rng.next_u64();
-        let n = self.x.dims()[0];
+        let n = self.x.dims()[1];
         let mut x_hat = self.x.clone();
         if churn_std > 0.0 {
-            let eps = standard_normal([n, 3], seed, &self.device);
-            x_hat = x_hat + eps * churn_std;
+            x_hat = x_hat + normal([3, n], churn_std, seed, &self.device);
         }
 
-        // 3. Denoise, optionally align the noisy state onto the prediction.
-        let context = self.context(step);
-        let output = self.denoiser.denoise(x_hat.clone(), t_hat, &context);
-        let mut alignment = None;
+        // 3. Denoise, optionally align the noisy state onto the prediction (in the data frame;
+        //    recorded in the frame once the step's frame map is known on the host).
+        let (x0, weights) = self.denoise_rows(x_hat.clone(), t_hat, step);
+        let mut alignment_in_data = None;
         if preset.align_to_prediction {
             // Kabsch on the CPU: a 3×3 SVD; the two point sets are read back once for it.
             let read = Transaction::default()
-                .register(x_hat.clone())
-                .register(output.x0.clone())
+                .register(x_hat.clone().transpose())
+                .register(x0.clone().transpose())
                 .try_execute();
             let mut data = read
                 .map_err(|e| SamplerError::Device(format!("{e:?}")))?
@@ -262,40 +291,38 @@ impl Sampler {
                 return Err(SamplerError::Device("alignment readback".to_owned()));
             };
             let transform = kabsch(&read_points(mobile)?, &read_points(target)?);
-            let rotation = upload(&transform.rotation_flat(), [3, 3], &self.device);
-            let translation = upload(
-                &transform.translation.map(|v| v as f32),
-                [1, 3],
-                &self.device,
-            );
-            x_hat = x_hat.matmul(rotation) + translation;
-            alignment = Some(transform);
+            let aligned = FrameMap::upload(&transform, &self.device).to_frame(x_hat.transpose());
+            x_hat = coordinate_rows(aligned);
+            alignment_in_data = Some(transform);
         }
 
-        // 4. Euler.
-        let d = (x_hat.clone() - output.x0.clone()) / t_hat;
+        // 4. Euler: delta = step_scale (sigma_next - t_hat) d.
         let scale = preset.step_scale * (sigma_next - t_hat);
-        let mut x_next = x_hat.clone() + d.clone() * scale;
+        let delta = (x_hat.clone() - x0.clone()) * (scale / t_hat);
 
         // 5. Heun correction, skipped on the step to sigma = 0 (EDM).
-        if preset.solver == Solver::Heun && sigma_next > 0.0 {
-            let second = self.denoiser.denoise(x_next.clone(), sigma_next, &context);
-            let d_next = (x_next - second.x0) / sigma_next;
-            x_next = x_hat + (d + d_next) * (scale * 0.5);
-        }
-        self.x = x_next;
+        self.x = if preset.solver == Solver::Heun && sigma_next > 0.0 {
+            let x_euler = x_hat.clone() + delta.clone();
+            let (x0_next, _) = self.denoise_rows(x_euler.clone(), sigma_next, step);
+            let delta_next = (x_euler - x0_next) * (scale / sigma_next);
+            x_hat + (delta + delta_next) * 0.5
+        } else {
+            x_hat + delta
+        };
 
-        // Record: one readback of the state, the prediction, the weights and the centroid (only the
-        // centroid when recording is off, to keep the host's copy of the frame transform).
+        // Record: one readback of the state and the prediction in the frame, the weights and the
+        // centroid (only the centroid when recording is off, to keep the host's copy of F).
         let mut transaction = Transaction::default();
-        let weights_present = output.weights.is_some();
+        let weights_present = weights.is_some();
         if self.recording {
-            transaction = transaction.register(self.x.clone()).register(output.x0);
-            if let Some(w) = output.weights {
+            transaction = transaction
+                .register(self.frame.to_frame(self.x.clone().transpose()))
+                .register(self.frame.to_frame(x0.transpose()));
+            if let Some(w) = weights {
                 transaction = transaction.register(w);
             }
         }
-        if let Some(c) = center_tensor {
+        if let Some(c) = center_in_frame {
             transaction = transaction.register(c);
         }
         let mut data = transaction
@@ -340,7 +367,10 @@ impl Sampler {
             }
             _ => None,
         };
-        let weights = self.settings.noise.model.weights_at(t_hat);
+        // The alignment as a motion of the state in the frame: F⁻¹, then the data-frame alignment, then F.
+        let frame = self.frame_from_data;
+        let alignment = alignment_in_data.map(|a| frame.inverse().then(&a).then(&frame));
+        let level_weights = self.settings.noise.model.weights_at(t_hat);
         self.frames.push(Frame {
             index: step + 1,
             sigma: sigma_next,
@@ -355,7 +385,7 @@ impl Sampler {
             alignment,
             precondition: Some(level_preconditioning(
                 &self.sizes,
-                &weights,
+                &level_weights,
                 t_hat,
                 preset.schedule.sigma_data,
                 preset.c_noise,
