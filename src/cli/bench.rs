@@ -45,8 +45,11 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 20)]
         steps: usize,
         /// Skip the CPU backend.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "cpu_only")]
         gpu_only: bool,
+        /// Skip the wgpu adapter (no device is opened).
+        #[arg(long)]
+        cpu_only: bool,
     },
     /// Offscreen frame time of the renderer on synthetic structures: a new frame's coordinates uploaded
     /// and drawn (readback excluded), and the same with the image read back.
@@ -238,8 +241,13 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             atoms,
             steps,
             gpu_only,
+            cpu_only,
         } => {
-            let gpu = open_wgpu();
+            let gpu = if *cpu_only {
+                Err("skipped (--cpu-only)".to_owned())
+            } else {
+                open_wgpu().map_err(|e| e.to_string())
+            };
             let mut timings = Vec::new();
             for &n in atoms {
                 if !gpu_only {
@@ -253,7 +261,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 "benchmark": "sampler-step",
                 "step": "af3 preset: augmentation (center, rotation, translation), churn, exact denoiser, Euler",
                 "timings": timings,
-                "wgpu_skipped": gpu.err().map(|e| e.to_string()),
+                "wgpu_skipped": gpu.err(),
             });
             println!("{}", serde_json::to_string_pretty(&json)?);
         }
