@@ -346,6 +346,23 @@ pub fn diagnosis_ui(ui: &mut egui::Ui, findings: &[Finding]) -> Option<Control> 
     clicked
 }
 
+/// The frames where sigma drops below a power of ten, with that power (Å); none for a final 0.
+fn sigma_decade_crossings(sigmas: &[f64]) -> Vec<(usize, f64)> {
+    let decade = |s: f64| {
+        if s > 0.0 {
+            s.log10().floor() as i32
+        } else {
+            i32::MIN
+        }
+    };
+    sigmas
+        .windows(2)
+        .enumerate()
+        .filter(|(_, pair)| decade(pair[0]) != decade(pair[1]) && pair[1] > 0.0)
+        .map(|(k, pair)| (k + 1, 10f64.powi(decade(pair[0]))))
+        .collect()
+}
+
 /// Ticks under the scrubber's rail where sigma crosses a power of ten (…, 100, 10, 1, 0.1 Å).
 fn sigma_ticks(ui: &egui::Ui, rect: egui::Rect, sigmas: &[f64]) {
     if sigmas.len() < 2 {
@@ -355,24 +372,40 @@ fn sigma_ticks(ui: &egui::Ui, rect: egui::Rect, sigmas: &[f64]) {
     let inset = rect.height() * 0.5;
     let last = (sigmas.len() - 1) as f32;
     let painter = ui.painter();
-    for (k, pair) in sigmas.windows(2).enumerate() {
-        let decade = |s: f64| {
-            if s > 0.0 {
-                s.log10().floor() as i32
-            } else {
-                i32::MIN
-            }
-        };
-        if decade(pair[0]) != decade(pair[1]) {
-            let x = rect.left() + inset + (k + 1) as f32 / last * (rail_width - 2.0 * inset);
-            painter.line_segment(
-                [
-                    egui::pos2(x, rect.bottom() - 4.0),
-                    egui::pos2(x, rect.bottom()),
-                ],
-                egui::Stroke::new(1.0, ui.visuals().weak_text_color()),
-            );
-        }
+    for (frame, _) in sigma_decade_crossings(sigmas) {
+        let x = rect.left() + inset + frame as f32 / last * (rail_width - 2.0 * inset);
+        painter.line_segment(
+            [
+                egui::pos2(x, rect.bottom() - 4.0),
+                egui::pos2(x, rect.bottom()),
+            ],
+            egui::Stroke::new(1.0, ui.visuals().weak_text_color()),
+        );
+    }
+}
+
+/// The scrubber's hover text: which tick is which power of ten.
+fn sigma_ticks_hover(sigmas: &[f64]) -> String {
+    let crossings = sigma_decade_crossings(sigmas);
+    if crossings.is_empty() {
+        return "ticks mark where sigma crosses a power of ten".to_owned();
+    }
+    let list: Vec<String> = crossings
+        .iter()
+        .map(|(frame, power)| format!("frame {frame}: below {}", format_power(*power)))
+        .collect();
+    format!(
+        "ticks mark where sigma crosses a power of ten\n{}",
+        list.join("\n")
+    )
+}
+
+/// 1000 Å, 10 Å, 0.01 Å: powers of ten without trailing zeros.
+fn format_power(power: f64) -> String {
+    if power >= 1.0 {
+        format!("{power:.0} Å")
+    } else {
+        format!("{} Å", format!("{power:.6}").trim_end_matches('0'))
     }
 }
 
@@ -411,7 +444,7 @@ pub fn timeline_ui(
             ui.spacing_mut().slider_width = 320.0;
             let response = ui
                 .add(egui::Slider::new(&mut frame, 0..=last.max(1)).text("frame"))
-                .on_hover_text("ticks mark where sigma crosses a power of ten");
+                .on_hover_text(sigma_ticks_hover(frame_sigmas));
             if response.changed() {
                 commands.push(TimelineCommand::SetFrameClamped(frame));
             }
@@ -465,4 +498,22 @@ pub fn timeline_ui(
     });
     commands.extend(keys);
     commands
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decade_crossings_name_the_frame_and_the_power_passed() {
+        let sigmas = [2560.0, 766.9, 178.6, 28.3, 2.3, 0.04, 0.0];
+        assert_eq!(
+            sigma_decade_crossings(&sigmas),
+            vec![(1, 1000.0), (3, 100.0), (4, 10.0), (5, 1.0)]
+        );
+        let hover = sigma_ticks_hover(&sigmas);
+        assert!(hover.contains("frame 1: below 1000 Å"), "{hover}");
+        assert!(hover.contains("frame 5: below 1 Å"), "{hover}");
+        assert_eq!(format_power(0.01), "0.01 Å");
+    }
 }
