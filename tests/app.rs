@@ -177,3 +177,29 @@ fn switching_structure_during_a_run_drops_its_frames() {
     wait_for(&mut h, |a| a.frame_count() == 2);
     assert_eq!(h.state().plot_point_count(), 2);
 }
+
+#[test]
+fn a_focused_residue_is_outlined_until_cleared() {
+    let Some(mut h) = harness() else { return };
+    let residue = 42;
+    h.state_mut().focus_residue(residue);
+    h.run_steps(2);
+    assert!(h.state().scene_text().contains("outline: 12 segments"));
+    let r = &h.state().structure().residues[residue];
+    let label = format!(
+        "heat-map residue {} {} (chain {}), outlined",
+        r.name,
+        r.label(),
+        h.state().structure().chains[r.chain as usize].id
+    );
+    h.get_by_label(&label);
+    h.get_by_label("×").click();
+    h.run_steps(2);
+    assert!(!h.state().scene_text().contains("outline"));
+    assert!(h.query_by_label(&label).is_none());
+    // Out of range: ignored.
+    let past = h.state().structure().residue_count();
+    h.state_mut().focus_residue(past);
+    h.run_steps(1);
+    assert!(!h.state().scene_text().contains("outline"));
+}

@@ -187,6 +187,60 @@ fn scene_snapshots_as_text() {
     assert!(legend.max > 1.0 && legend.max < 6.0, "{}", legend.max);
 }
 
+#[test]
+fn outlined_residue_gets_a_box_around_its_atoms() {
+    let s = bundled("1crn");
+    let residue = 7;
+    let options = SceneOptions {
+        outline_residue: Some(residue),
+        ..SceneOptions::default()
+    };
+    let plain = build_scene(
+        &s,
+        &s.positions,
+        &s.positions,
+        None,
+        &SceneOptions::default(),
+    );
+    let outlined = build_scene(&s, &s.positions, &s.positions, None, &options);
+    assert_eq!(outlined.counts.outline, 12);
+    assert_eq!(outlined.lines.len(), plain.lines.len() + 24);
+    let camera = OrbitCamera::fitted(ViewPreset::Fit, outlined.center, outlined.radius, 1.0);
+    assert!(scene_text(&outlined, &camera, 1.0).contains("outline: 12 segments"));
+    // The box: every corner is a min or max of the residue's atoms ± 1 Å on each axis, every atom
+    // lies inside, and each of the 12 edges runs along exactly one axis.
+    let range = s.residues[residue].atoms.clone();
+    let atoms = &s.positions[range.start as usize..range.end as usize];
+    let bound = |axis: usize, pick: fn(f32, f32) -> f32| {
+        atoms.iter().map(|p| p[axis]).reduce(pick).unwrap()
+    };
+    let edges = &outlined.lines[plain.lines.len()..];
+    for axis in 0..3 {
+        let (lo, hi) = (bound(axis, f32::min) - 1.0, bound(axis, f32::max) + 1.0);
+        assert!(edges.iter().all(|v| {
+            let x = v.position[axis];
+            (x - lo).abs() < 1e-4 || (x - hi).abs() < 1e-4
+        }));
+    }
+    for pair in edges.chunks(2) {
+        let moved = (0..3)
+            .filter(|&k| (pair[0].position[k] - pair[1].position[k]).abs() > 1e-4)
+            .count();
+        assert_eq!(moved, 1);
+    }
+    // An index past the last residue draws nothing.
+    let past = SceneOptions {
+        outline_residue: Some(s.residue_count()),
+        ..SceneOptions::default()
+    };
+    assert_eq!(
+        build_scene(&s, &s.positions, &s.positions, None, &past)
+            .counts
+            .outline,
+        0
+    );
+}
+
 fn gpu() -> Option<&'static WgpuHandles> {
     static GPU: OnceLock<Option<WgpuHandles>> = OnceLock::new();
     GPU.get_or_init(|| match open_wgpu_device() {
@@ -200,6 +254,35 @@ fn gpu() -> Option<&'static WgpuHandles> {
         }
     })
     .as_ref()
+}
+
+#[test]
+fn the_outline_shows_through_the_atoms() {
+    let Some(gpu) = gpu() else { return };
+    let s = bundled("1crn");
+    // A residue in the middle of the chain, with atoms all around it.
+    let residue = s.residue_count() / 2;
+    let cyan_pixels = |atoms_on: bool| {
+        let options = SceneOptions {
+            layers: Layers {
+                atoms: atoms_on,
+                trace: false,
+                ..Layers::default()
+            },
+            outline_residue: Some(residue),
+            ..SceneOptions::default()
+        };
+        let scene = build_scene(&s, &s.positions, &s.positions, None, &options);
+        let camera = OrbitCamera::fitted(ViewPreset::Fit, scene.center, scene.radius, 1.0);
+        let rgba = render_headless(&gpu.device, &gpu.queue, &scene, &camera, [256, 256]).unwrap();
+        rgba.chunks(4)
+            .filter(|p| p[0] < 120 && p[1] > 200 && p[2] > 200)
+            .count()
+    };
+    let over_atoms = cyan_pixels(true);
+    // Drawn last without a depth test and opaque: the same pixels with or without atoms in front.
+    assert!(over_atoms > 50, "{over_atoms}");
+    assert_eq!(over_atoms, cyan_pixels(false));
 }
 
 fn read_png(path: &std::path::Path) -> Vec<u8> {

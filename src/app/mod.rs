@@ -195,6 +195,20 @@ impl SigmascopeApp {
         &mut self.settings
     }
 
+    /// What a heat-map cell click does after moving to its frame: outline the residue and center the
+    /// view on it. Out-of-range indices are ignored.
+    pub fn focus_residue(&mut self, residue: usize) {
+        if residue >= self.structure.residue_count() {
+            return;
+        }
+        self.highlighted_residue = Some(residue);
+        self.rebuild_scene();
+        let (positions, _) = self.shown_positions();
+        if let Some(c) = self.structure.residue_centroids(&positions).get(residue) {
+            self.camera.target = glam::Vec3::from(*c);
+        }
+    }
+
     /// The scene on screen as text (for tests and bug reports).
     pub fn scene_text(&self) -> String {
         scene_text(&self.scene, &self.camera, 1.5)
@@ -415,7 +429,7 @@ impl SigmascopeApp {
 
     fn rebuild_scene(&mut self) {
         let key = format!(
-            "{}|{}|{}|{:?}|{:?}|{:?}|{}|{}",
+            "{}|{}|{}|{:?}|{:?}|{:?}|{}|{}|{:?}",
             self.run.id,
             self.timeline.frame,
             self.run.frames.len().min(self.timeline.frame + 1),
@@ -423,7 +437,8 @@ impl SigmascopeApp {
             self.settings.layers,
             self.settings.track,
             self.settings.undo_augmentation,
-            self.applied_noise.is_some()
+            self.applied_noise.is_some(),
+            self.highlighted_residue
         );
         if self.scene_key.as_deref() == Some(key.as_str()) {
             return;
@@ -432,6 +447,7 @@ impl SigmascopeApp {
         let options = SceneOptions {
             layers: self.settings.layers,
             color_by: self.settings.color_by,
+            outline_residue: self.highlighted_residue,
             ..SceneOptions::default()
         };
         self.scene = Arc::new(build_scene(
@@ -484,18 +500,29 @@ impl SigmascopeApp {
                     legend.label, legend.min, legend.max
                 ));
             }
-            if let Some(r) = self
-                .highlighted_residue
-                .and_then(|r| self.structure.residues.get(r))
-            {
-                let chain = &self.structure.chains[r.chain as usize].id;
+        });
+        let mut clear_outline = false;
+        if let Some(r) = self
+            .highlighted_residue
+            .and_then(|r| self.structure.residues.get(r))
+        {
+            let chain = &self.structure.chains[r.chain as usize].id;
+            ui.horizontal(|ui| {
                 ui.label(format!(
-                    "· heat-map residue {} {} (chain {chain})",
+                    "heat-map residue {} {} (chain {chain}), outlined",
                     r.name,
                     r.label()
                 ));
-            }
-        });
+                clear_outline = ui
+                    .small_button("×")
+                    .on_hover_text("clear the outline")
+                    .clicked();
+            });
+        }
+        if clear_outline {
+            self.highlighted_residue = None;
+            self.rebuild_scene();
+        }
     }
 
     fn tooltip_text(&self, atom: usize) -> String {
@@ -672,13 +699,7 @@ impl eframe::App for SigmascopeApp {
                     self.timeline.apply(TimelineCommand::SetFrameClamped(frame));
                 }
                 if let Some(residue) = click.residue {
-                    // A heat-map cell: show that frame and center the view on that residue.
-                    self.highlighted_residue = Some(residue);
-                    self.rebuild_scene();
-                    let (positions, _) = self.shown_positions();
-                    if let Some(c) = self.structure.residue_centroids(&positions).get(residue) {
-                        self.camera.target = glam::Vec3::from(*c);
-                    }
+                    self.focus_residue(residue);
                 }
             });
         egui::CentralPanel::default().show(ui, |ui| self.central_ui(ui));

@@ -99,6 +99,7 @@ pub struct SceneRenderer {
     opaque_pipeline: wgpu::RenderPipeline,
     translucent_pipeline: wgpu::RenderPipeline,
     line_pipeline: wgpu::RenderPipeline,
+    overlay_pipeline: wgpu::RenderPipeline,
     composite_pipeline: Option<wgpu::RenderPipeline>,
     composite_layout: wgpu::BindGroupLayout,
     sampler: wgpu::Sampler,
@@ -107,7 +108,9 @@ pub struct SceneRenderer {
     opaque: GrowingBuffer,
     translucent: GrowingBuffer,
     lines: GrowingBuffer,
-    counts: [u32; 3],
+    /// Opaque spheres, translucent spheres, line vertices, and how many of the last line vertices
+    /// are overlay (the residue outline, drawn over everything).
+    counts: [u32; 4],
     target: Option<OffscreenTarget>,
 }
 
@@ -128,6 +131,7 @@ struct PipelineSpec<'a> {
     step: wgpu::VertexStepMode,
     topology: wgpu::PrimitiveTopology,
     depth_write: bool,
+    depth_compare: wgpu::CompareFunction,
     blend: Option<wgpu::BlendState>,
 }
 
@@ -156,7 +160,7 @@ fn pipeline(
         depth_stencil: Some(wgpu::DepthStencilState {
             format: DEPTH_FORMAT,
             depth_write_enabled: Some(spec.depth_write),
-            depth_compare: Some(wgpu::CompareFunction::LessEqual),
+            depth_compare: Some(spec.depth_compare),
             stencil: Default::default(),
             bias: Default::default(),
         }),
@@ -218,6 +222,7 @@ impl SceneRenderer {
             step: wgpu::VertexStepMode::Instance,
             topology: wgpu::PrimitiveTopology::TriangleStrip,
             depth_write,
+            depth_compare: wgpu::CompareFunction::LessEqual,
             blend,
         };
         let opaque_pipeline = pipeline(device, &layout, &sphere_spec("spheres opaque", true, None));
@@ -230,17 +235,25 @@ impl SceneRenderer {
                 Some(wgpu::BlendState::ALPHA_BLENDING),
             ),
         );
+        let line_spec = |label, depth_compare| PipelineSpec {
+            label,
+            module: &lines,
+            step: wgpu::VertexStepMode::Vertex,
+            topology: wgpu::PrimitiveTopology::LineList,
+            depth_write: false,
+            depth_compare,
+            blend: Some(wgpu::BlendState::ALPHA_BLENDING),
+        };
         let line_pipeline = pipeline(
             device,
             &layout,
-            &PipelineSpec {
-                label: "lines",
-                module: &lines,
-                step: wgpu::VertexStepMode::Vertex,
-                topology: wgpu::PrimitiveTopology::LineList,
-                depth_write: false,
-                blend: Some(wgpu::BlendState::ALPHA_BLENDING),
-            },
+            &line_spec("lines", wgpu::CompareFunction::LessEqual),
+        );
+        // The residue outline must show through the atoms around it.
+        let overlay_pipeline = pipeline(
+            device,
+            &layout,
+            &line_spec("overlay lines", wgpu::CompareFunction::Always),
         );
         let composite_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("composite"),
@@ -296,6 +309,7 @@ impl SceneRenderer {
             opaque_pipeline,
             translucent_pipeline,
             line_pipeline,
+            overlay_pipeline,
             composite_pipeline,
             composite_layout,
             sampler: device.create_sampler(&wgpu::SamplerDescriptor::default()),
@@ -304,7 +318,7 @@ impl SceneRenderer {
             opaque: GrowingBuffer::new(device, "opaque spheres"),
             translucent: GrowingBuffer::new(device, "translucent spheres"),
             lines: GrowingBuffer::new(device, "lines"),
-            counts: [0; 3],
+            counts: [0; 4],
             target: None,
         }
     }
@@ -410,10 +424,12 @@ impl SceneRenderer {
             scene.opaque_spheres.len() as u32,
             scene.translucent_spheres.len() as u32,
             scene.lines.len() as u32,
+            2 * scene.counts.outline as u32,
         ];
     }
 
-    /// Draws the uploaded scene into the offscreen targets: opaque spheres, lines, translucent spheres.
+    /// Draws the uploaded scene into the offscreen targets: opaque spheres, lines, translucent spheres,
+    /// then the overlay lines.
     pub fn draw(&self, encoder: &mut wgpu::CommandEncoder) {
         let Some(target) = &self.target else {
             return;
@@ -440,21 +456,27 @@ impl SceneRenderer {
             ..Default::default()
         });
         pass.set_bind_group(0, &self.camera_bind_group, &[]);
-        let [opaque, translucent, lines] = self.counts;
+        let [opaque, translucent, lines, overlay] = self.counts;
+        let depth_tested_lines = lines - overlay;
         if opaque > 0 {
             pass.set_pipeline(&self.opaque_pipeline);
             pass.set_vertex_buffer(0, self.opaque.buffer.slice(..));
             pass.draw(0..4, 0..opaque);
         }
-        if lines > 0 {
+        if depth_tested_lines > 0 {
             pass.set_pipeline(&self.line_pipeline);
             pass.set_vertex_buffer(0, self.lines.buffer.slice(..));
-            pass.draw(0..lines, 0..1);
+            pass.draw(0..depth_tested_lines, 0..1);
         }
         if translucent > 0 {
             pass.set_pipeline(&self.translucent_pipeline);
             pass.set_vertex_buffer(0, self.translucent.buffer.slice(..));
             pass.draw(0..4, 0..translucent);
+        }
+        if overlay > 0 {
+            pass.set_pipeline(&self.overlay_pipeline);
+            pass.set_vertex_buffer(0, self.lines.buffer.slice(..));
+            pass.draw(depth_tested_lines..lines, 0..1);
         }
     }
 

@@ -128,6 +128,8 @@ pub struct SceneOptions {
     pub color_by: ColorMode,
     /// Start of arrows.
     pub arrows_from: ArrowsFrom,
+    /// A residue to outline with a box around its atoms (the heat-map cell last clicked).
+    pub outline_residue: Option<usize>,
 }
 
 impl Default for SceneOptions {
@@ -136,6 +138,7 @@ impl Default for SceneOptions {
             layers: Layers::default(),
             color_by: ColorMode::Element,
             arrows_from: ArrowsFrom::GroundTruth,
+            outline_residue: None,
         }
     }
 }
@@ -166,6 +169,8 @@ pub struct LayerCounts {
     pub ghost: usize,
     /// Arrow segments.
     pub arrows: usize,
+    /// Segments of the residue outline (12 box edges, or 0).
+    pub outline: usize,
 }
 
 /// Everything the renderer draws for one frame.
@@ -175,7 +180,8 @@ pub struct Scene {
     pub opaque_spheres: Vec<SphereInstance>,
     /// Translucent spheres: residue centroids, chain centroids, ghost atoms.
     pub translucent_spheres: Vec<SphereInstance>,
-    /// Line-list vertices: trace then arrows.
+    /// Line-list vertices: trace, arrows, then the residue outline (the last `2 * counts.outline`,
+    /// drawn over everything).
     pub lines: Vec<LineVertex>,
     /// Counts per layer.
     pub counts: LayerCounts,
@@ -296,6 +302,40 @@ fn scalars(
             max,
         },
     })
+}
+
+/// Cyan: apart from the viridis, chain and element palettes.
+const OUTLINE_COLOR: Rgba = [0.2, 0.95, 1.0, 1.0];
+
+/// Margin of the residue outline around the atom centers, Å (about an atom's display radius).
+const OUTLINE_MARGIN: f32 = 1.0;
+
+/// The 12 edges of the axis-aligned box around `points`, padded by the outline margin.
+fn residue_box_edges(points: &[[f32; 3]]) -> [[Vec3; 2]; 12] {
+    let (lo, hi) = points.iter().fold(
+        (Vec3::splat(f32::INFINITY), Vec3::splat(f32::NEG_INFINITY)),
+        |(lo, hi), p| (lo.min(Vec3::from(*p)), hi.max(Vec3::from(*p))),
+    );
+    let (lo, hi) = (lo - OUTLINE_MARGIN, hi + OUTLINE_MARGIN);
+    // Corner k takes hi on axis a when bit a of k is set; an edge joins corners one bit apart.
+    let corner = |k: usize| {
+        Vec3::new(
+            if k & 1 == 0 { lo.x } else { hi.x },
+            if k & 2 == 0 { lo.y } else { hi.y },
+            if k & 4 == 0 { lo.z } else { hi.z },
+        )
+    };
+    let mut edges = [[Vec3::ZERO; 2]; 12];
+    let mut n = 0;
+    for k in 0..8 {
+        for bit in [1, 2, 4] {
+            if k & bit == 0 {
+                edges[n] = [corner(k), corner(k | bit)];
+                n += 1;
+            }
+        }
+    }
+    edges
 }
 
 /// Builds the scene for `atoms` (data frame) against `reference`; `previous` feeds arrows from the previous frame.
@@ -426,6 +466,19 @@ pub fn build_scene(
         }
         scene.counts.arrows = residues.len() + chains.len();
     }
+    if let Some(r) = options.outline_residue.filter(|r| *r < s.residue_count()) {
+        let range = s.residues[r].atoms.clone();
+        let box_edges = residue_box_edges(&atoms[range.start as usize..range.end as usize]);
+        for [a, b] in box_edges {
+            for p in [a, b] {
+                scene.lines.push(LineVertex {
+                    position: [p.x, p.y, p.z, 1.0],
+                    color: OUTLINE_COLOR,
+                });
+            }
+        }
+        scene.counts.outline = box_edges.len();
+    }
     let center =
         atoms.iter().fold(Vec3::ZERO, |acc, p| acc + Vec3::from(*p)) / atoms.len().max(1) as f32;
     let radius = atoms
@@ -455,6 +508,9 @@ pub fn scene_text(scene: &Scene, camera: &OrbitCamera, aspect: f32) -> String {
         c.atoms, c.residues, c.chains, c.trace, c.ghost, c.arrows
     )
     .ok();
+    if c.outline > 0 {
+        writeln!(out, "outline: {} segments", c.outline).ok();
+    }
     writeln!(
         out,
         "bounds: center ({}) radius {:.3}",
