@@ -195,14 +195,8 @@ fn outlined_residue_gets_a_box_around_its_atoms() {
         outline_residue: Some(residue),
         ..SceneOptions::default()
     };
-    let plain = build_scene(
-        &s,
-        &s.positions,
-        &s.positions,
-        None,
-        &SceneOptions::default(),
-    );
-    let outlined = build_scene(&s, &s.positions, &s.positions, None, &options);
+    let plain = truth_scene(&s, &SceneOptions::default());
+    let outlined = truth_scene(&s, &options);
     assert_eq!(outlined.counts.outline, 12);
     assert_eq!(outlined.lines.len(), plain.lines.len() + 24);
     let camera = OrbitCamera::fitted(ViewPreset::Fit, outlined.center, outlined.radius, 1.0);
@@ -233,12 +227,12 @@ fn outlined_residue_gets_a_box_around_its_atoms() {
         outline_residue: Some(s.residue_count()),
         ..SceneOptions::default()
     };
-    assert_eq!(
-        build_scene(&s, &s.positions, &s.positions, None, &past)
-            .counts
-            .outline,
-        0
-    );
+    assert_eq!(truth_scene(&s, &past).counts.outline, 0);
+}
+
+/// The scene of a structure's own coordinates (no reference offset, no previous frame).
+fn truth_scene(s: &Structure, options: &SceneOptions) -> Scene {
+    build_scene(s, &s.positions, &s.positions, None, options)
 }
 
 fn gpu() -> Option<&'static WgpuHandles> {
@@ -272,7 +266,7 @@ fn the_outline_shows_through_the_atoms() {
             outline_residue: Some(residue),
             ..SceneOptions::default()
         };
-        let scene = build_scene(&s, &s.positions, &s.positions, None, &options);
+        let scene = truth_scene(&s, &options);
         let camera = OrbitCamera::fitted(ViewPreset::Fit, scene.center, scene.radius, 1.0);
         let rgba = render_headless(&gpu.device, &gpu.queue, &scene, &camera, [256, 256]).unwrap();
         rgba.chunks(4)
@@ -336,13 +330,7 @@ fn pixel_snapshots_on_the_software_adapter() {
 fn fitted_camera_sees_every_atom() {
     for (name, aspect) in [("1crn", 4.0 / 3.0), ("4hhb", 0.6), ("4hhb", 2.0)] {
         let s = bundled(name);
-        let scene = build_scene(
-            &s,
-            &s.positions,
-            &s.positions,
-            None,
-            &SceneOptions::default(),
-        );
+        let scene = truth_scene(&s, &SceneOptions::default());
         for view in [ViewPreset::Fit, ViewPreset::Front, ViewPreset::Side] {
             let camera = OrbitCamera::fitted(view, scene.center, scene.radius, aspect);
             for p in &s.positions {
@@ -364,13 +352,7 @@ fn fitted_camera_sees_every_atom() {
 #[test]
 fn picking_returns_the_atom_under_its_projected_center() {
     let s = bundled("1crn");
-    let scene = build_scene(
-        &s,
-        &s.positions,
-        &s.positions,
-        None,
-        &SceneOptions::default(),
-    );
+    let scene = truth_scene(&s, &SceneOptions::default());
     let (w, h) = (320.0, 240.0);
     let camera = OrbitCamera::fitted(ViewPreset::Fit, scene.center, scene.radius, w / h);
     // The atom nearest the eye cannot be hidden behind another one.
