@@ -4,7 +4,8 @@
 //! One step (Karras et al. 2022, Alg. 2; Boltz `AtomDiffusion.sample`):
 //! 1. augment: x ← (x - mean x) R + t, R uniform, t ~ N(0, s_trans²) (seed 002, pitfall 4);
 //! 2. churn: t_hat = sigma (1 + gamma), x_hat = x + S_noise sqrt(t_hat² - sigma²) ε;
-//! 3. x̂0 = D(x_hat; t_hat); optionally align x_hat onto x̂0 (Kabsch, Boltz `alignment_reverse_diff`);
+//! 3. x̂0 = D(x_hat; t_hat); optionally align x_hat onto x̂0 (Kabsch, Boltz `alignment_reverse_diff`;
+//!    the moments are reduced on the device, the 3×3 SVD runs on the CPU);
 //! 4. Euler: d = (x_hat - x̂0) / t_hat, x_next = x_hat + step_scale (sigma_next - t_hat) d;
 //! 5. Heun (not on the step to 0): d' = (x_next - D(x_next; sigma_next)) / sigma_next,
 //!    x_next = x_hat + step_scale (sigma_next - t_hat) (d + d') / 2.
@@ -29,7 +30,7 @@ use crate::denoiser::{DenoiseContext, Denoiser, FrameMap};
 use crate::noise::{GroupSizes, HierarchyTensors, NamedNoise, NoiseModel, draw_noise, normal};
 use crate::structure::Structure;
 use crate::trajectory::{
-    Augmentation, Frame, RigidTransform, SplitMix64, centroid, kabsch, random_rotation,
+    Augmentation, Frame, RigidTransform, SplitMix64, centroid, kabsch_from_moments, random_rotation,
 };
 /// What the sampler starts from (seed 002, pitfall 3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
@@ -99,10 +100,13 @@ fn read_points(data: TensorData) -> Result<Vec<[f32; 3]>, SamplerError> {
     Ok(v.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect())
 }
 
-/// Points [N, 3] as contiguous coordinate rows [3, N] (a transpose alone would be a strided view).
-fn coordinate_rows(points: Tensor<2>) -> Tensor<2> {
-    let [n, _] = points.dims();
-    Tensor::zeros([3, n], &points.device()) + points.transpose()
+/// Coordinate rows [3, N] read back as points.
+fn read_rows(data: TensorData) -> Result<Vec<[f32; 3]>, SamplerError> {
+    let v = data
+        .try_into_vec::<f32>()
+        .map_err(|e| SamplerError::Device(format!("{e:?}")))?;
+    let n = v.len() / 3;
+    Ok((0..n).map(|k| [v[k], v[n + k], v[2 * n + k]]).collect())
 }
 
 impl Sampler {
@@ -143,7 +147,7 @@ impl Sampler {
             sizes: GroupSizes::of(structure),
             device: device.clone(),
             denoiser,
-            x: coordinate_rows(frame.to_data(x_in_frame)),
+            x: frame.rows_to_data(x_in_frame.transpose()),
             frame,
             frame_from_data,
             frames: Vec::new(),
@@ -220,11 +224,52 @@ impl Sampler {
             (output.x0.transpose(), output.weights)
         } else {
             let context = DenoiseContext::in_frame(self.frame.clone(), step);
-            let output =
-                self.denoiser
-                    .denoise(self.frame.to_frame(x_rows.transpose()), sigma, &context);
-            (self.frame.to_data(output.x0).transpose(), output.weights)
+            let x_in_frame = self.frame.rows_to_frame(x_rows).transpose();
+            let output = self.denoiser.denoise(x_in_frame, sigma, &context);
+            (
+                self.frame.rows_to_data(output.x0.transpose()),
+                output.weights,
+            )
         }
+    }
+
+    /// The Kabsch superposition of `mobile` onto `target` (coordinate rows): the centroids and the 3×3
+    /// cross-covariance are reduced on the device and read back (15 numbers); the SVD runs on the CPU.
+    fn alignment_onto(
+        &self,
+        mobile: Tensor<2>,
+        target: Tensor<2>,
+    ) -> Result<RigidTransform, SamplerError> {
+        let n = mobile.dims()[1];
+        let (mobile_mean, target_mean) = (mobile.clone().mean_dim(1), target.clone().mean_dim(1));
+        // H[i][j] = Σ_n a_in b_jn as a broadcast product and a sum over atoms: a [3, N] × [N, 3] matmul
+        // with N inside ran 60× slower on wgpu (lavapipe).
+        let covariance = ((mobile - mobile_mean.clone()).reshape([3, 1, n])
+            * (target - target_mean.clone()).reshape([1, 3, n]))
+        .sum_dim(2);
+        let read = Transaction::default()
+            .register(covariance)
+            .register(mobile_mean)
+            .register(target_mean)
+            .try_execute()
+            .map_err(|e| SamplerError::Device(format!("{e:?}")))?;
+        let mut values = read.into_iter().map(|data| {
+            data.try_into_vec::<f32>()
+                .map_err(|e| SamplerError::Device(format!("{e:?}")))
+        });
+        let mut next = || {
+            values
+                .next()
+                .unwrap_or_else(|| Err(SamplerError::Device("alignment readback".to_owned())))
+        };
+        let (h, pm, pt) = (next()?, next()?, next()?);
+        if h.len() != 9 || pm.len() != 3 || pt.len() != 3 {
+            return Err(SamplerError::Device("alignment readback".to_owned()));
+        }
+        let h: [[f64; 3]; 3] =
+            std::array::from_fn(|i| std::array::from_fn(|j| f64::from(h[3 * i + j])));
+        let centroid = |v: &[f32]| std::array::from_fn(|k| f64::from(v[k]));
+        Ok(kabsch_from_moments(&h, centroid(&pm), centroid(&pt), n))
     }
 
     /// Takes one step and records its frame. Does nothing once the schedule is done.
@@ -252,7 +297,10 @@ impl Sampler {
                 [1, 3],
                 &self.device,
             );
-            let center = self.frame.to_frame(self.x.clone().mean_dim(1).transpose());
+            let center = self
+                .frame
+                .rows_to_frame(self.x.clone().mean_dim(1))
+                .transpose();
             self.frame = FrameMap {
                 rotation: self.frame.rotation.clone().matmul(rotation.clone()),
                 translation: (self.frame.translation.clone() - center.clone()).matmul(rotation)
@@ -279,20 +327,8 @@ impl Sampler {
         let (x0, weights) = self.denoise_rows(x_hat.clone(), t_hat, step);
         let mut alignment_in_data = None;
         if preset.align_to_prediction {
-            // Kabsch on the CPU: a 3×3 SVD; the two point sets are read back once for it.
-            let read = Transaction::default()
-                .register(x_hat.clone().transpose())
-                .register(x0.clone().transpose())
-                .try_execute();
-            let mut data = read
-                .map_err(|e| SamplerError::Device(format!("{e:?}")))?
-                .into_iter();
-            let (Some(mobile), Some(target)) = (data.next(), data.next()) else {
-                return Err(SamplerError::Device("alignment readback".to_owned()));
-            };
-            let transform = kabsch(&read_points(mobile)?, &read_points(target)?);
-            let aligned = FrameMap::upload(&transform, &self.device).to_frame(x_hat.transpose());
-            x_hat = coordinate_rows(aligned);
+            let transform = self.alignment_onto(x_hat.clone(), x0.clone())?;
+            x_hat = FrameMap::upload(&transform, &self.device).rows_to_frame(x_hat);
             alignment_in_data = Some(transform);
         }
 
@@ -316,8 +352,8 @@ impl Sampler {
         let weights_present = weights.is_some();
         if self.recording {
             transaction = transaction
-                .register(self.frame.to_frame(self.x.clone().transpose()))
-                .register(self.frame.to_frame(x0.transpose()));
+                .register(self.frame.rows_to_frame(self.x.clone()))
+                .register(self.frame.rows_to_frame(x0));
             if let Some(w) = weights {
                 transaction = transaction.register(w);
             }
@@ -331,8 +367,8 @@ impl Sampler {
             .into_iter();
         let missing = || SamplerError::Device("readback".to_owned());
         let (x_t, x0, ensemble_weights) = if self.recording {
-            let x_t = read_points(data.next().ok_or_else(missing)?)?;
-            let x0 = read_points(data.next().ok_or_else(missing)?)?;
+            let x_t = read_rows(data.next().ok_or_else(missing)?)?;
+            let x0 = read_rows(data.next().ok_or_else(missing)?)?;
             let weights = if weights_present {
                 let w = data.next().ok_or_else(missing)?;
                 let w = w

@@ -14,4 +14,7 @@ pub use metrics::{
     BackboneIndex, BondReport, CA_CA_RANGE, FrameMetrics, LevelMetrics, Levels, MetricsTracker,
     PEPTIDE_CN_RANGE, bond_report, trajectory_metrics,
 };
-pub use rigid::{RigidTransform, centroid, kabsch, random_rotation, rms_distance, superposed_rmsd};
+pub use rigid::{
+    RigidTransform, centroid, kabsch, kabsch_from_moments, random_rotation, rms_distance,
+    superposed_rmsd,
+};

@@ -96,27 +96,38 @@ pub fn centroid(points: &[[f32; 3]]) -> [f64; 3] {
 /// With fewer than 3 points only the mean shift is applied (seed 004's `superpose` guard).
 pub fn kabsch(mobile: &[[f32; 3]], target: &[[f32; 3]]) -> RigidTransform {
     let (pm, pt) = (centroid(mobile), centroid(target));
-    if mobile.len() < 3 || mobile.len() != target.len() {
+    if mobile.len() != target.len() {
         return RigidTransform::translation(std::array::from_fn(|k| pt[k] - pm[k]));
     }
-    // H = Σ (p - p̄)ᵀ (q - q̄) with row vectors; the best R (on the right) is U diag(1, 1, d) Vᵀ.
-    let mut h = Matrix3::<f64>::zeros();
+    let mut h = [[0.0; 3]; 3];
     for (p, q) in mobile.iter().zip(target) {
-        let a = Vector3::new(
-            f64::from(p[0]) - pm[0],
-            f64::from(p[1]) - pm[1],
-            f64::from(p[2]) - pm[2],
-        );
-        let b = Vector3::new(
-            f64::from(q[0]) - pt[0],
-            f64::from(q[1]) - pt[1],
-            f64::from(q[2]) - pt[2],
-        );
-        h += a * b.transpose();
+        for i in 0..3 {
+            for j in 0..3 {
+                h[i][j] += (f64::from(p[i]) - pm[i]) * (f64::from(q[j]) - pt[j]);
+            }
+        }
     }
-    let svd = h.svd(true, true);
+    kabsch_from_moments(&h, pm, pt, mobile.len())
+}
+
+/// Kabsch from the moments alone: the cross-covariance H = Σ (p - p̄)ᵀ (q - q̄) (row vectors, `h[i][j]`
+/// pairs mobile axis i with target axis j), both centroids and the point count. This lets the sampler
+/// reduce on the device and read back 15 numbers instead of both point sets.
+pub fn kabsch_from_moments(
+    h: &[[f64; 3]; 3],
+    mobile_centroid: [f64; 3],
+    target_centroid: [f64; 3],
+    count: usize,
+) -> RigidTransform {
+    let (pm, pt) = (mobile_centroid, target_centroid);
+    let shift_only = RigidTransform::translation(std::array::from_fn(|k| pt[k] - pm[k]));
+    if count < 3 {
+        return shift_only;
+    }
+    // The best R (on the right of row vectors) is U diag(1, 1, d) Vᵀ with H = U S Vᵀ.
+    let svd = Matrix3::from_fn(|i, j| h[i][j]).svd(true, true);
     let (Some(u), Some(v_t)) = (svd.u, svd.v_t) else {
-        return RigidTransform::translation(std::array::from_fn(|k| pt[k] - pm[k]));
+        return shift_only;
     };
     let d = (u * v_t).determinant().signum();
     let r = u * Matrix3::from_diagonal(&Vector3::new(1.0, 1.0, d)) * v_t;
