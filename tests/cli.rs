@@ -2,7 +2,11 @@
 
 #![expect(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::scratch;
+
+use std::path::Path;
 use std::process::{Command, Output};
 
 fn sigmascope(args: &[&str]) -> Output {
@@ -124,12 +128,6 @@ fn bad_input_is_one_line_and_exit_2() {
         &sigmascope(&["noise-table", &data("1crn.pdb"), "--noise", "0,0,0"]),
         "weights",
     );
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sigmascope-cli-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[test]

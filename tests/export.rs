@@ -2,25 +2,16 @@
 
 #![expect(clippy::unwrap_used)]
 
+mod common;
+
+use common::{bundled, scratch};
+
 use std::path::{Path, PathBuf};
 
 use sigmascope::structure::{
     ExportFrame, ExportOptions, LoadOptions, Selection, Structure, WriteError, find_bundled,
     load_path, write_residue_level_pdb, write_trajectory_pdb,
 };
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sigmascope-export-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn crambin() -> Structure {
-    find_bundled("1crn")
-        .unwrap()
-        .load(&LoadOptions::default())
-        .unwrap()
-}
 
 /// Three frames: shifted, scaled about the origin and far out (|x| > 1000 Å as at large sigma).
 fn frames(s: &Structure) -> Vec<Vec<[f32; 3]>> {
@@ -40,7 +31,7 @@ fn frames(s: &Structure) -> Vec<Vec<[f32; 3]>> {
 
 #[test]
 fn three_frames_round_trip_with_ground_truth_as_model_0() {
-    let s = crambin();
+    let s = bundled("1crn");
     let coords = frames(&s);
     let labels = ["sigma=1.0", "sigma=0.5", "sigma=0.1"];
     let export: Vec<ExportFrame<'_>> = coords
@@ -106,7 +97,7 @@ fn assert_close(a: &[[f32; 3]], b: &[[f32; 3]]) {
 
 #[test]
 fn numbering_from_one_and_b_factor_scalar() {
-    let s = crambin();
+    let s = bundled("1crn");
     let scalar: Vec<f32> = (0..s.atom_count()).map(|i| i as f32 * 0.01).collect();
     let frame = ExportFrame {
         label: "x",
@@ -141,10 +132,7 @@ fn numbering_from_one_and_b_factor_scalar() {
 
 #[test]
 fn residue_level_file_has_residue_and_chain_centroids() {
-    let s = find_bundled("4hhb")
-        .unwrap()
-        .load(&LoadOptions::default())
-        .unwrap();
+    let s = bundled("4hhb");
     let shifted: Vec<[f32; 3]> = s
         .positions
         .iter()
@@ -218,7 +206,7 @@ fn read_only_folder(dir: &Path) -> PathBuf {
 
 #[test]
 fn writing_into_a_read_only_folder_fails_cleanly() {
-    let s = crambin();
+    let s = bundled("1crn");
     let dir = scratch("readonly");
     let folder = read_only_folder(&dir);
     let before: Vec<_> = std::fs::read_dir(&folder)

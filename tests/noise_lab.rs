@@ -4,27 +4,15 @@
 #![expect(clippy::unwrap_used)]
 #![allow(clippy::needless_range_loop)] // index loops mirror the sums over residues and chains
 
-use std::sync::OnceLock;
+mod common;
 
-use sigmascope::compute::ComputeDevice;
+use common::{bundled, cpu};
+
 use sigmascope::noise::{
     GroupSizes, LevelStds, NamedNoise, NoiseTable, NoiseTableSpec, SigmaPoint, TrainingSigma,
     expected_mean_squares, noise_table, parse_noise,
 };
-use sigmascope::structure::{LoadOptions, Structure, find_bundled};
-
-/// One CPU device per test binary (starting devices per test is slow; see DEVELOPERS.md).
-fn cpu() -> &'static ComputeDevice {
-    static CPU: OnceLock<ComputeDevice> = OnceLock::new();
-    CPU.get_or_init(ComputeDevice::cpu)
-}
-
-fn bundled(name: &str) -> Structure {
-    find_bundled(name)
-        .unwrap()
-        .load(&LoadOptions::default())
-        .unwrap()
-}
+use sigmascope::structure::Structure;
 
 fn noises(names: &[&str]) -> Vec<NamedNoise> {
     names.iter().map(|n| parse_noise(n).unwrap()).collect()

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::compare_images;
+use common::{bundled, compare_images};
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -17,7 +17,7 @@ use sigmascope::render::{
     ColorMode, Layers, OrbitCamera, SHADER_FILES, Scene, SceneOptions, ViewPreset, build_scene,
     pick_atom, render_headless, scene_text, shader_source, write_png,
 };
-use sigmascope::structure::{LoadOptions, Structure, find_bundled};
+use sigmascope::structure::Structure;
 
 fn snapshot_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -27,13 +27,6 @@ fn snapshot_path(name: &str) -> PathBuf {
 
 fn updating() -> bool {
     std::env::var_os("UPDATE_SNAPSHOTS").is_some()
-}
-
-fn bundled(name: &str) -> Structure {
-    find_bundled(name)
-        .unwrap()
-        .load(&LoadOptions::default())
-        .unwrap()
 }
 
 /// A deterministic "noised" frame: every residue shifted by its own offset, every atom jittered a little.

@@ -3,10 +3,13 @@
 #![expect(clippy::unwrap_used)]
 #![allow(clippy::needless_range_loop)] // the dense reference solver reads like the textbook
 
-use std::sync::{Arc, Mutex, OnceLock};
+mod common;
+
+use common::{bundled, cpu};
+
+use std::sync::{Arc, Mutex};
 
 use burn::tensor::{Tensor, TensorData};
-use sigmascope::compute::ComputeDevice;
 use sigmascope::denoiser::{DenoiseContext, Denoiser, EnsembleDenoiser, ExactDenoiser};
 use sigmascope::noise::{LevelWeights, parse_noise};
 use sigmascope::sampler::{
@@ -14,23 +17,11 @@ use sigmascope::sampler::{
     ScheduleTimes, Solver, StartNoise, find_preset,
 };
 use sigmascope::structure::{
-    Chain, FileFormat, LoadOptions, Residue, Selection, SelectionReport, Structure, find_bundled,
+    Chain, FileFormat, LoadOptions, Residue, Selection, SelectionReport, Structure,
 };
 use sigmascope::trajectory::{
     Frame, Track, import_trajectory, kabsch, rms_distance, trajectory_metrics, write_track,
 };
-
-fn cpu() -> &'static ComputeDevice {
-    static CPU: OnceLock<ComputeDevice> = OnceLock::new();
-    CPU.get_or_init(ComputeDevice::cpu)
-}
-
-fn crambin() -> Structure {
-    find_bundled("1crn")
-        .unwrap()
-        .load(&LoadOptions::default())
-        .unwrap()
-}
 
 /// EDM eq. 5 written out again, independently of `ScheduleSpec::sigmas`.
 fn published_sigmas(p: &SamplerPreset) -> Vec<f64> {
@@ -143,7 +134,7 @@ fn run(structure: &Structure, preset: SamplerPreset, seed: u64) -> Vec<Frame> {
 
 #[test]
 fn exact_denoiser_without_churn_lands_on_the_ground_truth() {
-    let s = crambin();
+    let s = bundled("1crn");
     for p in PRESETS {
         for augment in [false, true] {
             let mut preset = without_churn(p);
@@ -190,7 +181,7 @@ fn exact_denoiser_without_churn_lands_on_the_ground_truth() {
 
 #[test]
 fn seeded_runs_repeat_and_other_seeds_differ() {
-    let s = crambin();
+    let s = bundled("1crn");
     let mut preset = find_preset("boltz2").unwrap();
     preset.schedule.steps = 8;
     let a = run(&s, preset, 5);
@@ -238,7 +229,7 @@ impl Denoiser for FrameBound {
 
 #[test]
 fn frame_bound_denoisers_see_the_augmented_frame_and_agree_with_data_frame_calls() {
-    let s = crambin();
+    let s = bundled("1crn");
     // Boltz-2: augmentation, churn and alignment onto the prediction all on.
     let mut preset = find_preset("boltz2").unwrap();
     preset.schedule.steps = 12;
@@ -515,10 +506,7 @@ fn ensemble_posterior_matches_dense_covariance() {
 
 #[test]
 fn ensemble_denoiser_samples_into_the_nmr_ensemble() {
-    let s = find_bundled("1l2y")
-        .unwrap()
-        .load(&LoadOptions::default())
-        .unwrap();
+    let s = bundled("1l2y");
     let noise = parse_noise("rebalanced").unwrap();
     let mut preset = without_churn(find_preset("boltz2").unwrap());
     preset.schedule.steps = 30;
@@ -548,10 +536,7 @@ fn ensemble_denoiser_samples_into_the_nmr_ensemble() {
 
 #[test]
 fn exported_trajectory_imports_with_equal_metrics() {
-    let s = find_bundled("4hhb")
-        .unwrap()
-        .load(&LoadOptions::default())
-        .unwrap();
+    let s = bundled("4hhb");
     let mut preset = find_preset("af3").unwrap();
     preset.schedule.steps = 6;
     let frames = run(&s, preset, 9);
@@ -600,10 +585,7 @@ fn residues_barely_move_on_their_own_with_old_weights() {
     // Seed 002, pitfall 1: a deterministic run from multiscale seed-old noise moves residues with their chain;
     // with the exact denoiser the motion is the start noise scaled, so the independent residue share is the
     // noise's own residue rel/abs share.
-    let s = find_bundled("4hhb")
-        .unwrap()
-        .load(&LoadOptions::default())
-        .unwrap();
+    let s = bundled("4hhb");
     let mut preset = without_churn(find_preset("seed-002").unwrap());
     preset.schedule.steps = 10;
     let frames = run(&s, preset, 1);

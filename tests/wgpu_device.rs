@@ -3,11 +3,14 @@
 
 #![expect(clippy::unwrap_used)]
 
+mod common;
+
+use common::bundled;
+
 use sigmascope::compute::{ComputeKind, DevicePreference, select_device, smoke_test};
 use sigmascope::denoiser::ExactDenoiser;
 use sigmascope::noise::{NoiseTableSpec, SigmaPoint, noise_table, parse_noise};
 use sigmascope::sampler::{ChurnRule, Sampler, SamplerSettings, Solver, StartNoise, find_preset};
-use sigmascope::structure::{LoadOptions, find_bundled};
 
 #[test]
 fn wgpu_device_computes_draws_noise_and_samples() {
@@ -30,10 +33,7 @@ fn wgpu_device_computes_draws_noise_and_samples() {
     println!("device: {line}");
     smoke_test(&device.device).unwrap();
 
-    let s = find_bundled("4hhb")
-        .unwrap()
-        .load(&LoadOptions::default())
-        .unwrap();
+    let s = bundled("4hhb");
     let spec = NoiseTableSpec {
         noises: vec![parse_noise("seed-old").unwrap()],
         points: vec![SigmaPoint {
@@ -61,10 +61,7 @@ fn wgpu_device_computes_draws_noise_and_samples() {
 
     // The sampler on the device: augmentation, alignment onto the prediction (Boltz-2) and Heun
     // (AF3 with Heun), churn off, land on the ground truth once augmentation is undone.
-    let crambin = find_bundled("1crn")
-        .unwrap()
-        .load(&LoadOptions::default())
-        .unwrap();
+    let crambin = bundled("1crn");
     for (name, heun) in [("boltz2", false), ("af3", true)] {
         let mut preset = find_preset(name).unwrap();
         preset.churn = ChurnRule::NONE;

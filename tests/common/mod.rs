@@ -1,6 +1,34 @@
-//! What several test binaries share: the one place snapshot thresholds live.
+//! What several test binaries share: the one place snapshot thresholds live, the bundled structures,
+//! the CPU device and scratch folders.
 
 #![allow(dead_code)] // each test binary uses part of it
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use sigmascope::compute::ComputeDevice;
+use sigmascope::structure::{LoadOptions, Structure, find_bundled};
+
+/// A bundled structure loaded with the default selection.
+pub fn bundled(name: &str) -> Structure {
+    find_bundled(name)
+        .unwrap()
+        .load(&LoadOptions::default())
+        .unwrap()
+}
+
+/// One CPU device per test binary (starting devices per test is slow).
+pub fn cpu() -> &'static ComputeDevice {
+    static CPU: OnceLock<ComputeDevice> = OnceLock::new();
+    CPU.get_or_init(ComputeDevice::cpu)
+}
+
+/// A fresh folder for one test's files, apart from other tests and other test processes.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sigmascope-test-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
 
 /// A pixel fails when a channel differs by more than this (of 255).
 pub const CHANNEL_TOLERANCE: u8 = 24;
