@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use burn::tensor::{Device, IndexingUpdateOp, Int, Tensor, TensorData};
 
-use super::rng::{SplitMix64, standard_normal};
+use super::rng::{SplitMix64, normal};
 use super::weights::LevelStds;
 use crate::structure::Structure;
 
@@ -113,15 +113,23 @@ pub fn draw_noise(
     device: &Device,
 ) -> Tensor<3> {
     let mut streams = SplitMix64::new(seed, 0);
-    let mut noise = standard_normal([repeats, h.atoms, 3], streams.next_u64(), device) * stds.atom;
+    let mut noise = normal([repeats, h.atoms, 3], stds.atom, streams.next_u64(), device);
     if stds.residue > 0.0 {
-        let residue =
-            standard_normal([repeats, h.residues, 3], streams.next_u64(), device) * stds.residue;
+        let residue = normal(
+            [repeats, h.residues, 3],
+            stds.residue,
+            streams.next_u64(),
+            device,
+        );
         noise = noise + residue.select(1, h.atom_residue.clone());
     }
     if stds.chain > 0.0 {
-        let chain =
-            standard_normal([repeats, h.chains, 3], streams.next_u64(), device) * stds.chain;
+        let chain = normal(
+            [repeats, h.chains, 3],
+            stds.chain,
+            streams.next_u64(),
+            device,
+        );
         noise = noise + chain.select(1, h.atom_chain.clone());
     }
     noise
