@@ -6,12 +6,21 @@
 
 #![warn(missing_docs)]
 
+// Without the default `app` feature only the file readers build (`structure`, the trajectory arrays):
+// what the fuzz targets need, without burn, wgpu or egui.
+#[cfg(feature = "app")]
 pub mod app;
+#[cfg(feature = "app")]
 pub mod cli;
+#[cfg(feature = "app")]
 pub mod compute;
+#[cfg(feature = "app")]
 pub mod denoiser;
+#[cfg(feature = "app")]
 pub mod noise;
+#[cfg(feature = "app")]
 pub mod render;
+#[cfg(feature = "app")]
 pub mod sampler;
 pub mod structure;
 pub mod trajectory;

@@ -203,3 +203,28 @@ fn a_focused_residue_is_outlined_until_cleared() {
     h.run_steps(1);
     assert!(!h.state().scene_text().contains("outline"));
 }
+
+#[test]
+fn a_file_that_cannot_be_opened_keeps_the_structure_and_says_why() {
+    let Some(mut h) = harness() else { return };
+    let bad = common::scratch("bad-open").join("broken.pdb");
+    std::fs::write(&bad, "MODEL 1\nATOM      1  N   ALA A   1       1.000\n").unwrap();
+    h.state_mut().open_path(&bad);
+    h.run_steps(2);
+    assert_eq!(
+        h.state().structure().name,
+        "4hhb",
+        "the current structure stays"
+    );
+    let message = h.state().load_error().unwrap().to_owned();
+    assert!(
+        message.contains("broken.pdb") && message.contains("too short"),
+        "{message}"
+    );
+    h.get_by_label(&message);
+    // A startup error (`sigmascope FILE` with a bad FILE) is shown the same way.
+    h.state_mut()
+        .show_load_error("cannot read missing.pdb: not found".to_owned());
+    h.run_steps(2);
+    h.get_by_label("cannot read missing.pdb: not found");
+}

@@ -33,9 +33,10 @@ fn load_everything(name: &str) -> Structure {
     load_path(&fixture(name), &options).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
-/// Atom records of model 1 with alternate locations merged, read straight from PDB text: every record
-/// without an altloc counts (repeated names are distinct atoms), records with one count once per
-/// (chain, residue, atom name).
+/// Atom records of model 1 with alternate locations merged, read straight from PDB text: of the records
+/// of one (chain, residue number + insertion code, atom name) where any has an altloc, one counts (the
+/// blank one of a microheterogeneous residue too); records of names without altlocs all count (repeated
+/// names are distinct atoms).
 fn model1_atoms_altlocs_merged(name: &str) -> usize {
     let bytes = std::fs::read(fixture(name)).unwrap();
     let text = if name.ends_with(".gz") {
@@ -46,8 +47,7 @@ fn model1_atoms_altlocs_merged(name: &str) -> usize {
     } else {
         String::from_utf8_lossy(&bytes).into_owned()
     };
-    let mut seen = HashSet::new();
-    let mut blank_altloc = 0;
+    let mut records = Vec::new();
     let mut models = 0;
     for line in text.lines() {
         if line.starts_with("MODEL") {
@@ -60,17 +60,25 @@ fn model1_atoms_altlocs_merged(name: &str) -> usize {
             break;
         }
         if (line.starts_with("ATOM  ") || line.starts_with("HETATM")) && line.len() >= 27 {
-            if line.as_bytes()[16] == b' ' {
-                blank_altloc += 1;
-                continue;
-            }
-            let chain = &line[21..22];
-            let residue = line[22..27].trim().to_owned();
-            let atom = line[12..16].trim().to_owned();
-            seen.insert((chain.to_owned(), residue, atom));
+            let key = (
+                line[21..22].to_owned(),
+                line[22..27].trim().to_owned(),
+                line[12..16].trim().to_owned(),
+            );
+            records.push((key, line.as_bytes()[16] != b' '));
         }
     }
-    blank_altloc + seen.len()
+    let with_altloc: HashSet<_> = records
+        .iter()
+        .filter(|(_, alt)| *alt)
+        .map(|(k, _)| k.clone())
+        .collect();
+    let merged = with_altloc.len();
+    merged
+        + records
+            .iter()
+            .filter(|(k, _)| !with_altloc.contains(k))
+            .count()
 }
 
 /// Distinct (chain, residue number + insertion code) of the atom records of model 1.

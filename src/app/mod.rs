@@ -24,7 +24,9 @@ use eframe::egui;
 use eframe::egui_wgpu;
 
 use crate::cli::{LoadArgs, load_structure};
-use crate::compute::{ComputeDevice, DevicePreference, select_device, shared_device_descriptor};
+use crate::compute::{
+    ComputeDevice, DevicePreference, Fallback, select_device, shared_device_descriptor,
+};
 use crate::noise::{NoiseCell, NoiseTableSpec, SigmaPoint, noise_table};
 use crate::render::{OrbitCamera, Scene, SceneOptions, ViewPreset, build_scene, scene_text};
 use crate::structure::{BUNDLED, LoadOptions, Selection, Structure, default_structure, load_path};
@@ -83,7 +85,28 @@ fn selection_of(settings: &Settings) -> LoadOptions {
 impl SigmascopeApp {
     /// Creates the app on a loaded structure: shares egui's wgpu device with burn where it can.
     pub fn new(cc: &eframe::CreationContext<'_>, structure: Structure) -> Self {
-        Self::with_compute(cc, structure, None)
+        Self::with_preference(cc, structure, DevicePreference::Auto)
+    }
+
+    /// Creates the app computing where `preference` says: `auto` computes on egui's device when it is a
+    /// hardware GPU and on burn's CPU backend when it is a software adapter (which still renders).
+    pub fn with_preference(
+        cc: &eframe::CreationContext<'_>,
+        structure: Structure,
+        preference: DevicePreference,
+    ) -> Self {
+        let compute = match (preference, &cc.wgpu_render_state) {
+            (DevicePreference::Cpu, _) => Some(ComputeDevice::cpu()),
+            (DevicePreference::Auto, Some(rs))
+                if rs.adapter.get_info().device_type == egui_wgpu::wgpu::DeviceType::Cpu =>
+            {
+                Some(ComputeDevice::cpu_because(Fallback::SoftwareAdapterOnly(
+                    rs.adapter.get_info().name,
+                )))
+            }
+            _ => None,
+        };
+        Self::with_compute(cc, structure, compute)
     }
 
     /// Creates the app computing on `compute` when given (tests share one device per binary), else on
@@ -110,9 +133,8 @@ impl SigmascopeApp {
                         rs.device.clone(),
                         rs.queue.clone(),
                     )
-                    .unwrap_or_else(|e| ComputeDevice {
-                        fallback_reason: Some(e.to_string()),
-                        ..ComputeDevice::cpu()
+                    .unwrap_or_else(|e| {
+                        ComputeDevice::cpu_because(Fallback::GpuUnavailable(e.to_string()))
                     })
                 });
                 (compute, rs.adapter.get_info().name)
@@ -170,7 +192,12 @@ impl SigmascopeApp {
         &self.structure
     }
 
-    /// The last load error, if the last load failed.
+    /// Shows why a file could not be opened (the structure on screen stays).
+    pub fn show_load_error(&mut self, message: String) {
+        self.load_error = Some(message);
+    }
+
+    /// Why the last file could not be opened, while it is shown.
     pub fn load_error(&self) -> Option<&str> {
         self.load_error.as_deref()
     }
@@ -649,7 +676,7 @@ impl eframe::App for SigmascopeApp {
             ui.horizontal(|ui| {
                 ui.label(format!(
                     "computes on {} · renders on {}",
-                    self.compute.describe(),
+                    self.compute.describe_choice(),
                     self.renderer_name
                 ));
                 if let Some(t) = &self.toast {
@@ -745,20 +772,27 @@ pub fn native_options() -> eframe::NativeOptions {
 }
 
 /// Opens the window on `file` (or the bundled default structure) and runs until it is closed.
-/// `--device cpu` computes on burn's CPU backend; otherwise burn shares egui's wgpu device.
+/// The device choice is `with_preference`'s.
 pub fn run(file: Option<&Path>, load: &LoadArgs, device: DevicePreference) -> anyhow::Result<()> {
-    let structure = match file {
-        Some(path) => load_structure(path, load)?,
-        None => default_structure().load(&load.options())?,
+    // A file that cannot be opened still opens the window, on the bundled structure, with the reason.
+    let (structure, startup_error) = match file.map(|path| load_structure(path, load)) {
+        Some(Ok(s)) => (s, None),
+        Some(Err(e)) => {
+            let message = format!("{e:#}");
+            eprintln!("error: {message}; opening the bundled structure instead");
+            (default_structure().load(&load.options())?, Some(message))
+        }
+        None => (default_structure().load(&load.options())?, None),
     };
     eframe::run_native(
         "sigmascope",
         native_options(),
         Box::new(move |cc| {
-            let compute = (device == DevicePreference::Cpu).then(ComputeDevice::cpu);
-            Ok(Box::new(SigmascopeApp::with_compute(
-                cc, structure, compute,
-            )))
+            let mut app = SigmascopeApp::with_preference(cc, structure, device);
+            if let Some(message) = startup_error {
+                app.show_load_error(message);
+            }
+            Ok(Box::new(app))
         }),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))

@@ -21,6 +21,18 @@ pub struct BenchArgs {
 /// Benchmarks.
 #[derive(Debug, Subcommand)]
 pub enum BenchWhat {
+    /// Time to load a structure file (read, gunzip, parse, build the hierarchy), beside gemmi's when
+    /// `python3 benches/gemmi_load.py` runs (python3 with the gemmi package).
+    Load {
+        /// Structure file (PDB/mmCIF, optionally .gz).
+        file: PathBuf,
+        /// Model and atom selection.
+        #[command(flatten)]
+        load: LoadArgs,
+        /// Timed runs after one warm-up run.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
     /// The full default noise table (7 z × flat, seed-old, rebalanced) on the CPU backend and the wgpu adapter.
     NoiseTable {
         /// Structure file or bundled name.
@@ -214,9 +226,57 @@ fn time_render(
     })
 }
 
+/// gemmi's load time of `file` from `benches/gemmi_load.py`, or why it did not run.
+fn gemmi_peer(file: &std::path::Path, runs: usize) -> Result<serde_json::Value, String> {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/gemmi_load.py");
+    let output = std::process::Command::new("python3")
+        .arg(&script)
+        .arg(file)
+        .args(["--runs", &runs.max(1).to_string()])
+        .output()
+        .map_err(|e| format!("python3 did not start: {e}"))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(format!(
+            "{} failed: {}",
+            script.display(),
+            stderr.lines().last().unwrap_or("no output")
+        ));
+    }
+    serde_json::from_slice(&output.stdout).map_err(|e| format!("peer output is not JSON: {e}"))
+}
+
 /// Runs `bench`.
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     match &args.what {
+        BenchWhat::Load { file, load, runs } => {
+            let options = load.options();
+            let mut secs = Vec::new();
+            let mut atoms = 0;
+            for run in 0..=(*runs).max(1) {
+                let start = Instant::now();
+                let structure = crate::structure::load_path(file, &options)?;
+                if run > 0 {
+                    secs.push(start.elapsed().as_secs_f64());
+                }
+                atoms = structure.atom_count();
+            }
+            secs.sort_by(f64::total_cmp);
+            let peer = gemmi_peer(file, *runs);
+            let median = secs[secs.len() / 2];
+            let json = serde_json::json!({
+                "benchmark": "load",
+                "file": file.display().to_string(),
+                "atoms": atoms,
+                "median_secs": median,
+                "min_secs": secs[0],
+                "runs": secs.len(),
+                "peer": peer.as_ref().ok(),
+                "ratio_to_peer": peer.as_ref().ok().and_then(|p| p["median_secs"].as_f64()).map(|g| median / g),
+                "peer_skipped": peer.err(),
+            });
+            println!("{}", serde_json::to_string_pretty(&json)?);
+        }
         BenchWhat::Render {
             atoms,
             frames,
@@ -248,6 +308,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             } else {
                 open_wgpu().map_err(|e| e.to_string())
             };
+            if !cpu_only && let Err(reason) = &gpu {
+                eprintln!("note: wgpu timings skipped: {reason}");
+            }
             let mut timings = Vec::new();
             for &n in atoms {
                 if !gpu_only {
@@ -294,7 +357,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                     timings.push(time_table(&gpu, &structure, &spec, *runs)?);
                     None
                 }
-                Err(e) => Some(e.to_string()),
+                Err(e) => {
+                    eprintln!("note: wgpu timings skipped: {e}");
+                    Some(e.to_string())
+                }
             };
             let json = serde_json::json!({
                 "benchmark": "noise-table",

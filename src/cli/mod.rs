@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::compute::DevicePreference;
+use crate::compute::{ComputeDevice, DevicePreference, select_device};
 use crate::structure::{LoadOptions, Selection, Structure, find_bundled, load_path};
 
 /// Exit code for bad input (missing, unreadable or malformed file, empty selection, bad flag values).
@@ -96,6 +96,30 @@ pub fn load_structure(path: &Path, load: &LoadArgs) -> anyhow::Result<Structure>
         return Ok(bundled.load(&options)?);
     }
     Ok(load_path(path, &options)?)
+}
+
+/// The compute device for `--device`; a GPU that `auto` wanted but could not open is reported on stderr
+/// (the JSON's `device_choice` says it too).
+fn compute_device(preference: DevicePreference) -> anyhow::Result<ComputeDevice> {
+    let compute = select_device(preference)?;
+    if let Some(f) = &compute.fallback
+        && f.is_failure()
+    {
+        eprintln!(
+            "note: GPU not used ({}); computing on {}",
+            f.reason(),
+            compute.describe()
+        );
+    }
+    Ok(compute)
+}
+
+/// Why `--device auto` computed where it did (`null` when on a GPU or when asked for explicitly).
+fn device_choice(compute: &ComputeDevice) -> Option<String> {
+    compute
+        .fallback
+        .as_ref()
+        .map(crate::compute::Fallback::reason)
 }
 
 /// Parses the arguments and runs; the binary's whole `main`.

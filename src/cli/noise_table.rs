@@ -6,7 +6,7 @@ use clap::Args;
 
 use super::inspect::InspectReport;
 use super::{LoadArgs, load_structure};
-use crate::compute::{DevicePreference, select_device};
+use crate::compute::DevicePreference;
 use crate::noise::{
     NamedNoise, NoiseTableSpec, SigmaPoint, TableRow, TrainingSigma, noise_table, parse_noise,
     summary_text, table_text,
@@ -110,6 +110,7 @@ impl NoiseTableArgs {
 struct NoiseTableJson<'a> {
     structure: InspectReport,
     device: String,
+    device_choice: Option<String>,
     training: TrainingSigma,
     repeats: u32,
     seed: u64,
@@ -126,7 +127,7 @@ pub fn run(args: &NoiseTableArgs) -> anyhow::Result<()> {
         repeats: args.repeats as usize,
         seed: args.seed,
     };
-    let compute = select_device(args.device)?;
+    let compute = super::compute_device(args.device)?;
     let table = noise_table(
         &structure,
         &spec,
@@ -141,6 +142,7 @@ pub fn run(args: &NoiseTableArgs) -> anyhow::Result<()> {
         let json = NoiseTableJson {
             structure: InspectReport::of(&structure),
             device: compute.describe(),
+            device_choice: super::device_choice(&compute),
             training: args.training(),
             repeats: args.repeats,
             seed: args.seed,
@@ -149,7 +151,7 @@ pub fn run(args: &NoiseTableArgs) -> anyhow::Result<()> {
         };
         println!("{}", serde_json::to_string_pretty(&json)?);
     } else {
-        println!("device: {}", compute.describe());
+        println!("device: {}", compute.describe_choice());
         println!(
             "structure: {} ({} atoms, {} residues, {} chains), {} repeats, seed {}",
             structure.name,

@@ -6,7 +6,7 @@ use clap::Args;
 
 use super::sampler_args::{PresetArgs, Switch};
 use super::{LoadArgs, load_structure};
-use crate::compute::{DevicePreference, select_device};
+use crate::compute::DevicePreference;
 use crate::denoiser::{Denoiser, EnsembleDenoiser, ExactDenoiser};
 use crate::noise::parse_noise;
 use crate::sampler::{Sampler, SamplerSettings, StartNoise, training_coverage};
@@ -156,7 +156,7 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
         preset.align_to_prediction = a.is_on();
     }
     let noise = parse_noise(&args.noise)?;
-    let compute = select_device(args.device)?;
+    let compute = super::compute_device(args.device)?;
     let denoiser: Box<dyn Denoiser> = match args.denoiser {
         DenoiserChoice::Exact => {
             Box::new(ExactDenoiser::new(&structure.positions, &compute.device))
@@ -189,6 +189,7 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
         let json = serde_json::json!({
             "structure": super::inspect::InspectReport::of(&structure),
             "device": compute.describe(),
+            "device_choice": super::device_choice(&compute),
             "preset": preset,
             "noise": noise.name,
             "start": args.start,
@@ -201,7 +202,7 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string(&json)?);
         return Ok(());
     }
-    println!("device: {}", compute.describe());
+    println!("device: {}", compute.describe_choice());
     println!(
         "{}: preset {}, {} steps, noise {}, start {:?}, augmentation {}, seed {}",
         structure.name,

@@ -1,5 +1,6 @@
 //! Choosing the burn device every tensor computation runs on: a real GPU through wgpu when there is
-//! one, else a wgpu software adapter (Mesa lavapipe), else burn's pure-Rust CPU backend.
+//! one, else burn's pure-Rust CPU backend; a wgpu software adapter (Mesa lavapipe) only when asked for
+//! (`--device gpu`), since it computes slower than the CPU backend.
 
 use burn::tensor::wgpu::{WgpuSetup, wgpu};
 use burn::tensor::{Device, Tensor, TensorData};
@@ -7,7 +8,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 /// What the user asked for (`--device`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum DevicePreference {
-    /// Best available: GPU, then software Vulkan, then CPU.
+    /// A hardware GPU when one opens, else burn's CPU backend (faster than a software adapter).
     #[default]
     Auto,
     /// A wgpu adapter (hardware or software); fail when there is none.
@@ -39,8 +40,35 @@ pub struct ComputeDevice {
     pub name: String,
     /// Graphics API (`Vulkan`) or `cpu`.
     pub api: String,
-    /// Why a preferred device was not used, if it was not.
-    pub fallback_reason: Option<String>,
+    /// Why `auto` did not compute on a GPU, if it did not.
+    pub fallback: Option<Fallback>,
+}
+
+/// Why `--device auto` computes on the CPU backend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fallback {
+    /// The only adapter is a software rasterizer (named), which computes slower than the CPU backend.
+    SoftwareAdapterOnly(String),
+    /// No GPU could be found or opened; the reason.
+    GpuUnavailable(String),
+}
+
+impl Fallback {
+    /// The reason in words.
+    pub fn reason(&self) -> String {
+        match self {
+            Self::SoftwareAdapterOnly(name) => format!(
+                "only a software adapter ({}): the CPU backend computes faster",
+                short_name(name)
+            ),
+            Self::GpuUnavailable(reason) => reason.clone(),
+        }
+    }
+
+    /// Whether a GPU was wanted but failed (worth a line on stderr), rather than passed over.
+    pub fn is_failure(&self) -> bool {
+        matches!(self, Self::GpuUnavailable(_))
+    }
 }
 
 /// Why no device could be chosen.
@@ -80,7 +108,23 @@ impl ComputeDevice {
             kind: ComputeKind::Cpu,
             name: "cpu".to_owned(),
             api: "cpu".to_owned(),
-            fallback_reason: None,
+            fallback: None,
+        }
+    }
+
+    /// burn's CPU device, chosen by `auto` for `fallback`.
+    pub fn cpu_because(fallback: Fallback) -> Self {
+        Self {
+            fallback: Some(fallback),
+            ..Self::cpu()
+        }
+    }
+
+    /// The device and, where `auto` passed over a GPU, why: `cpu (burn flex); GPU not used: …`.
+    pub fn describe_choice(&self) -> String {
+        match &self.fallback {
+            Some(f) => format!("{}; GPU not used: {}", self.describe(), f.reason()),
+            None => self.describe(),
         }
     }
 
@@ -113,7 +157,7 @@ impl ComputeDevice {
             kind: kind_of(&info),
             name: info.name.clone(),
             api: backend_name(info.backend).to_owned(),
-            fallback_reason: None,
+            fallback: None,
         })
     }
 }
@@ -140,14 +184,34 @@ fn kind_of(info: &wgpu::AdapterInfo) -> ComputeKind {
     }
 }
 
-/// The device descriptor both egui and burn can live with: what cubecl asks for when it creates
-/// a device itself (all adapter features but mappable primary buffers, the adapter's limits).
+/// The device features sigmascope's compute and render paths can use, enabled where the adapter has them.
+/// cubecl decides what its kernels use from the *adapter's* features (cubecl-wgpu `runtime.rs`,
+/// `try_create_server`: timestamps and subgroups; `backend/wgsl.rs`, `register_wgsl_features`: 64-bit
+/// integers and floats, f16, f32 atomics), so each of those is enabled on the device too. The renderer
+/// needs none beyond the defaults; the timestamp variants serve per-kernel timing.
+const USED_FEATURES: wgpu::Features = wgpu::Features::TIMESTAMP_QUERY
+    .union(wgpu::Features::TIMESTAMP_QUERY_INSIDE_ENCODERS)
+    .union(wgpu::Features::TIMESTAMP_QUERY_INSIDE_PASSES)
+    .union(wgpu::Features::SUBGROUP)
+    .union(wgpu::Features::SHADER_INT64)
+    .union(wgpu::Features::SHADER_F64)
+    .union(wgpu::Features::SHADER_F16)
+    .union(wgpu::Features::SHADER_FLOAT32_ATOMIC);
+
+/// The features to request from an adapter that offers `adapter_features`: the used ones it has, never an
+/// experimental one (a real driver lists those, and requesting them without opting in fails the device).
+pub fn device_features(adapter_features: wgpu::Features) -> wgpu::Features {
+    adapter_features
+        .intersection(USED_FEATURES)
+        .difference(wgpu::Features::all_experimental_mask())
+}
+
+/// The device descriptor both egui and burn can live with: the features of [`device_features`] and the
+/// adapter's limits (cubecl sizes its workgroups from the adapter's limits).
 pub fn shared_device_descriptor(adapter: &wgpu::Adapter) -> wgpu::DeviceDescriptor<'static> {
     wgpu::DeviceDescriptor {
         label: Some("sigmascope render + compute"),
-        required_features: adapter
-            .features()
-            .difference(wgpu::Features::MAPPABLE_PRIMARY_BUFFERS),
+        required_features: device_features(adapter.features()),
         required_limits: adapter.limits(),
         memory_hints: wgpu::MemoryHints::MemoryUsage,
         ..Default::default()
@@ -191,6 +255,13 @@ pub struct WgpuHandles {
 pub fn open_wgpu_device() -> Result<WgpuHandles, DeviceError> {
     let instance = new_instance();
     let adapter = best_adapter(&instance).ok_or(DeviceError::NoAdapter)?;
+    open_adapter(instance, adapter)
+}
+
+fn open_adapter(
+    instance: wgpu::Instance,
+    adapter: wgpu::Adapter,
+) -> Result<WgpuHandles, DeviceError> {
     let name = adapter.get_info().name;
     let (device, queue) = pollster::block_on(
         adapter.request_device(&shared_device_descriptor(&adapter)),
@@ -213,15 +284,33 @@ pub fn open_wgpu() -> Result<ComputeDevice, DeviceError> {
     ComputeDevice::from_wgpu(h.instance, h.adapter, h.device, h.queue)
 }
 
-/// Picks the compute device for a preference. `Auto` never fails: it falls back to the CPU and says why.
+/// Picks the compute device for a preference. `Auto` never fails: a hardware GPU when one opens; else
+/// burn's CPU backend, which computes faster than a software adapter (README, benchmarks), with the reason
+/// in `fallback_reason`.
 pub fn select_device(preference: DevicePreference) -> Result<ComputeDevice, DeviceError> {
     match preference {
         DevicePreference::Cpu => Ok(ComputeDevice::cpu()),
         DevicePreference::Gpu => open_wgpu(),
-        DevicePreference::Auto => Ok(open_wgpu().unwrap_or_else(|e| ComputeDevice {
-            fallback_reason: Some(e.to_string()),
-            ..ComputeDevice::cpu()
-        })),
+        DevicePreference::Auto => Ok(auto_device()),
+    }
+}
+
+fn auto_device() -> ComputeDevice {
+    let instance = new_instance();
+    let Some(adapter) = best_adapter(&instance) else {
+        return ComputeDevice::cpu_because(Fallback::GpuUnavailable(
+            DeviceError::NoAdapter.to_string(),
+        ));
+    };
+    let info = adapter.get_info();
+    if kind_of(&info) == ComputeKind::SoftwareGpu {
+        return ComputeDevice::cpu_because(Fallback::SoftwareAdapterOnly(info.name));
+    }
+    match open_adapter(instance, adapter)
+        .and_then(|h| ComputeDevice::from_wgpu(h.instance, h.adapter, h.device, h.queue))
+    {
+        Ok(device) => device,
+        Err(e) => ComputeDevice::cpu_because(Fallback::GpuUnavailable(e.to_string())),
     }
 }
 
@@ -245,6 +334,44 @@ pub fn smoke_test(device: &Device) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn descriptor_features_never_include_experimental_ones() {
+        let offered = wgpu::Features::all();
+        assert!(offered.intersects(wgpu::Features::all_experimental_mask()));
+        let requested = device_features(offered);
+        assert!(
+            !requested.intersects(wgpu::Features::all_experimental_mask()),
+            "{requested:?}"
+        );
+        // What cubecl keys its kernels on is still enabled when offered.
+        for f in [
+            wgpu::Features::SUBGROUP,
+            wgpu::Features::SHADER_F16,
+            wgpu::Features::TIMESTAMP_QUERY,
+        ] {
+            assert!(requested.contains(f), "{f:?}");
+        }
+        // Nothing the adapter lacks is requested.
+        assert_eq!(
+            device_features(wgpu::Features::empty()),
+            wgpu::Features::empty()
+        );
+        assert!(!requested.contains(wgpu::Features::MAPPABLE_PRIMARY_BUFFERS));
+    }
+
+    #[test]
+    fn auto_reason_names_the_software_adapter() {
+        let cpu = ComputeDevice::cpu_because(Fallback::SoftwareAdapterOnly(
+            "llvmpipe (LLVM 15.0.6, 256 bits)".to_owned(),
+        ));
+        assert!(!cpu.fallback.as_ref().unwrap().is_failure());
+        assert_eq!(
+            cpu.describe_choice(),
+            "cpu (burn flex); GPU not used: only a software adapter (llvmpipe): the CPU backend computes faster"
+        );
+        assert_eq!(ComputeDevice::cpu().describe_choice(), "cpu (burn flex)");
+    }
 
     #[test]
     fn cpu_backend_computes_correctly() {

@@ -1,7 +1,8 @@
-//! Reading PDB and mmCIF (plain or gzip) through pdbtbx into the flat `Structure`.
+//! Reading PDB and mmCIF (plain or gzip) into the flat `Structure`: a lenient pre-pass per format
+//! (`pdb_records`, `cif_records`) splits the models and keeps only the atom records, then pdbtbx parses
+//! one model at a time.
 
 use std::io::Read as _;
-use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 
 use super::hierarchy::{Chain, FileFormat, Residue, Selection, SelectionReport, Structure};
@@ -110,22 +111,33 @@ pub fn load_bytes(
         .ok_or_else(|| LoadError::UnknownFormat {
             name: file_name.to_owned(),
         })?;
-    let pdb = parse(file_name, format, &text_bytes)?;
-    let name = display_name(inner_name);
-    let mut structure = build_structure(&name, format, &pdb, options).map_err(|e| match e {
-        BuildError::NoSuchModel {
-            requested,
-            available,
-        } => LoadError::NoSuchModel {
-            name: file_name.to_owned(),
-            requested,
-            available,
-        },
-        BuildError::Empty(detail) => LoadError::EmptySelection {
-            name: file_name.to_owned(),
-            detail,
-        },
+    let model_texts = match format {
+        FileFormat::Pdb => super::pdb_records::canonical_models(&text_bytes)
+            .map(|models| models.into_iter().map(|m| m.text).collect()),
+        FileFormat::Mmcif => super::cif_records::canonical_models(&text_bytes),
+    }
+    .map_err(|reason| LoadError::Parse {
+        name: file_name.to_owned(),
+        format: format.label(),
+        reason,
     })?;
+    let name = display_name(inner_name);
+    let mut structure =
+        build_structure(file_name, &name, format, &model_texts, options).map_err(|e| match e {
+            BuildError::Load(e) => e,
+            BuildError::NoSuchModel {
+                requested,
+                available,
+            } => LoadError::NoSuchModel {
+                name: file_name.to_owned(),
+                requested,
+                available,
+            },
+            BuildError::Empty(detail) => LoadError::EmptySelection {
+                name: file_name.to_owned(),
+                detail,
+            },
+        })?;
     structure.name = name;
     Ok(structure)
 }
@@ -178,7 +190,8 @@ fn format_from_content(bytes: &[u8]) -> Option<FileFormat> {
         .then_some(FileFormat::Pdb)
 }
 
-fn parse(file_name: &str, format: FileFormat, text: &[u8]) -> Result<pdbtbx::PDB, LoadError> {
+/// Parses the canonical text of one model (see `pdb_records`, `cif_records`) with pdbtbx.
+fn parse_model(file_name: &str, format: FileFormat, text: &[u8]) -> Result<pdbtbx::PDB, LoadError> {
     let parse_error = |reason: String| LoadError::Parse {
         name: file_name.to_owned(),
         format: format.label(),
@@ -191,9 +204,8 @@ fn parse(file_name: &str, format: FileFormat, text: &[u8]) -> Result<pdbtbx::PDB
             FileFormat::Mmcif => pdbtbx::Format::Mmcif,
         })
         .set_level(pdbtbx::StrictnessLevel::Loose);
-    let text = sanitize(format, text);
     // A parser bug on a malformed file must become a load error, never a crash of the app.
-    let result = quietly(|| read_options.read_raw(std::io::BufReader::new(&text[..])))
+    let result = quietly(|| read_options.read_raw(std::io::BufReader::new(text)))
         .map_err(|_| parse_error("the parser gave up on malformed input".to_owned()))?;
     match result {
         Ok((pdb, _warnings)) => Ok(pdb),
@@ -224,6 +236,15 @@ thread_local! {
 /// Runs `f`, turning a panic into `Err` without printing the panic message. The process-wide hook is
 /// wrapped once; it stays silent only on the thread inside `quietly`, so other panics still print.
 fn quietly<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
+    // Under the fuzzer a parser panic is a finding (the pre-passes must keep pdbtbx from it), not an error.
+    #[cfg(fuzzing)]
+    return Ok(f());
+    #[cfg(not(fuzzing))]
+    quietly_caught(f)
+}
+
+#[cfg(not(fuzzing))]
+fn quietly_caught<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
     static WRAP_HOOK: std::sync::Once = std::sync::Once::new();
     WRAP_HOOK.call_once(|| {
         let previous = std::panic::take_hook();
@@ -234,49 +255,9 @@ fn quietly<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
         }));
     });
     QUIET_PANICS.with(|q| q.set(true));
-    let result = std::panic::catch_unwind(AssertUnwindSafe(f));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     QUIET_PANICS.with(|q| q.set(false));
     result
-}
-
-/// Normalises PDB text pdbtbx would refuse over things that carry nothing we use: REMARK lines without a
-/// remark number (written by some tools) are dropped, and atom records cut inside the element/charge
-/// columns (67..80) are blank-padded to 80 columns, as the fixed-column format defines missing columns.
-fn sanitize(format: FileFormat, text: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    if format != FileFormat::Pdb {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let bad_remark = |line: &[u8]| {
-        line.starts_with(b"REMARK")
-            && !line.get(6..10).is_some_and(|n| {
-                n.iter().any(u8::is_ascii_digit)
-                    && n.iter().all(|c| c.is_ascii_digit() || *c == b' ')
-            })
-    };
-    let cut_atom = |line: &[u8]| {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        (line.starts_with(b"ATOM  ") || line.starts_with(b"HETATM"))
-            && (67..80).contains(&line.len())
-    };
-    if !text
-        .split(|&b| b == b'\n')
-        .any(|l| bad_remark(l) || cut_atom(l))
-    {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = Vec::with_capacity(text.len() + 1024);
-    for line in text.split(|&b| b == b'\n') {
-        if bad_remark(line) {
-            continue;
-        }
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        out.extend_from_slice(line);
-        if cut_atom(line) {
-            out.resize(out.len() + 80 - line.len(), b' ');
-        }
-        out.push(b'\n');
-    }
-    std::borrow::Cow::Owned(out)
 }
 
 fn one_line(text: &str) -> String {
@@ -284,6 +265,7 @@ fn one_line(text: &str) -> String {
 }
 
 enum BuildError {
+    Load(LoadError),
     NoSuchModel { requested: usize, available: usize },
     Empty(String),
 }
@@ -348,7 +330,17 @@ fn collect_model(model: &pdbtbx::Model, selection: Selection) -> ModelAtoms {
                         }
                         continue;
                     }
-                    // Repeated names inside one conformer are distinct atoms (some files have them).
+                    // Repeated names inside one conformer are distinct atoms (some files have them), except in
+                    // a conformer with an altloc: there pdbtbx has joined the atoms without altloc (ILE 25
+                    // beside LEU 25 altloc A), so a repeat is a second location of the same atom.
+                    if conformer.alternative_location().is_some()
+                        && kept
+                            .iter()
+                            .any(|&(n, _, c)| n == name && c == conformer_index)
+                    {
+                        out.dropped.alternate_locations += 1;
+                        continue;
+                    }
                     kept.push((name, serial, conformer_index));
                     let name = *residue_name.get_or_insert(conformer.name());
                     let element = element_symbol(atom);
@@ -409,14 +401,15 @@ fn same_atoms(a: &ModelAtoms, b: &ModelAtoms) -> bool {
 }
 
 fn build_structure(
+    file_name: &str,
     name: &str,
     format: FileFormat,
-    pdb: &pdbtbx::PDB,
+    model_texts: &[Vec<u8>],
     options: &LoadOptions,
 ) -> Result<Structure, BuildError> {
-    let model_count = pdb.model_count();
+    let model_count = model_texts.len();
     let index = options.model.checked_sub(1).unwrap_or(usize::MAX);
-    let Some(model) = pdb.model(index) else {
+    let Some(text) = model_texts.get(index) else {
         if model_count == 0 {
             return Err(BuildError::Empty("the file has no atom records".to_owned()));
         }
@@ -425,28 +418,31 @@ fn build_structure(
             available: model_count,
         });
     };
-    let chosen = collect_model(model, options.selection);
+    let collect = |text: &[u8]| -> Result<(ModelAtoms, usize), BuildError> {
+        let pdb = parse_model(file_name, format, text).map_err(BuildError::Load)?;
+        Ok(pdb.model(0).map_or_else(
+            || (ModelAtoms::default(), 0),
+            |model| (collect_model(model, options.selection), model.atom_count()),
+        ))
+    };
+    let (chosen, atom_records) = collect(text)?;
     if chosen.positions.is_empty() {
         let d = &chosen.dropped;
         return Err(BuildError::Empty(format!(
             "model {} has {} atom(s); dropped {} hydrogen, {} water, {} hetero",
-            options.model,
-            model.atom_count(),
-            d.hydrogens,
-            d.water_atoms,
-            d.hetero_atoms
+            options.model, atom_records, d.hydrogens, d.water_atoms, d.hetero_atoms
         )));
     }
     let mut ensemble = Vec::new();
     let mut ensemble_models = Vec::new();
     let mut dropped = chosen.dropped.clone();
-    for (i, other) in pdb.models().enumerate() {
+    for (i, other) in model_texts.iter().enumerate() {
         if i == index {
             ensemble.push(chosen.positions.clone());
             ensemble_models.push(i + 1);
             continue;
         }
-        let atoms = collect_model(other, options.selection);
+        let (atoms, _) = collect(other)?;
         if same_atoms(&chosen, &atoms) {
             ensemble.push(atoms.positions);
             ensemble_models.push(i + 1);

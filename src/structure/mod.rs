@@ -3,9 +3,11 @@
 
 mod atomic_write;
 mod bundled;
+mod cif_records;
 mod export;
 mod hierarchy;
 mod load;
+mod pdb_records;
 mod synthetic;
 
 pub use atomic_write::{WriteError, write_atomic};

@@ -1,0 +1,62 @@
+//! Every input the fuzzers (`fuzz/`) found crashing, loaded again: a structure or a one-line error, and
+//! never pdbtbx panicking behind the pre-passes (the loader reports that as "the parser gave up", which
+//! the fuzz build turns back into a crash). The file name says what read it: `*.pdb`, `*.cif`, or
+//! `*.traj` (the trajectory target: the first byte picks array, PDB or mmCIF, as in
+//! `fuzz/fuzz_targets/import_trajectory.rs`).
+
+#![expect(clippy::unwrap_used)]
+
+use std::path::Path;
+
+use sigmascope::structure::{LoadOptions, Selection, load_bytes};
+use sigmascope::trajectory::read_array_frames;
+
+fn check_load(file: &str, as_name: &str, bytes: &[u8]) {
+    for selection in [Selection::default(), Selection::everything()] {
+        let options = LoadOptions {
+            model: 1,
+            selection,
+        };
+        match load_bytes(as_name, bytes, &options) {
+            Ok(s) => assert_eq!(s.atom_residue.len(), s.atom_count(), "{file}"),
+            Err(e) => {
+                let message = e.to_string();
+                assert!(!message.contains('\n'), "{file}: {message}");
+                assert!(!message.contains("the parser gave up"), "{file}: {message}");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_fuzz_finding_loads_or_fails_in_one_line() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz_regressions");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        let bytes = std::fs::read(&path).unwrap();
+        if file.ends_with(".pdb") {
+            check_load(&file, "fuzz.pdb", &bytes);
+        } else if file.ends_with(".cif") {
+            check_load(&file, "fuzz.cif", &bytes);
+        } else if file.ends_with(".traj") {
+            let Some((&which, rest)) = bytes.split_first() else {
+                continue;
+            };
+            match which % 3 {
+                0 => {
+                    if let Err(e) = read_array_frames(rest) {
+                        assert!(!e.contains('\n'), "{file}: {e}");
+                    }
+                }
+                1 => check_load(&file, "trajectory.pdb", rest),
+                _ => check_load(&file, "trajectory.cif", rest),
+            }
+        } else {
+            continue;
+        }
+        checked += 1;
+    }
+    assert!(checked > 0, "the fuzzers' findings are kept here");
+}
