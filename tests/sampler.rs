@@ -594,3 +594,83 @@ fn residues_barely_move_on_their_own_with_old_weights() {
     assert!(share < 0.5, "{share}");
     assert!(metrics[3].levels.chain.is_some());
 }
+
+/// `points` rotated by `degrees` about the axis (1, 2, 2)/3 through the origin, then shifted.
+fn rigidly_moved(points: &[[f32; 3]], degrees: f64, shift: [f64; 3]) -> Vec<[f32; 3]> {
+    let (s, c) = degrees.to_radians().sin_cos();
+    let u = [1.0 / 3.0, 2.0 / 3.0, 2.0 / 3.0];
+    // Rodrigues' formula, written out independently of RigidTransform.
+    let r = |i: usize, j: usize| {
+        let cross = [[0.0, -u[2], u[1]], [u[2], 0.0, -u[0]], [-u[1], u[0], 0.0]];
+        let delta = if i == j { 1.0 } else { 0.0 };
+        c * delta + s * cross[i][j] + (1.0 - c) * u[i] * u[j]
+    };
+    points
+        .iter()
+        .map(|p| {
+            std::array::from_fn(|i| {
+                ((0..3).map(|j| r(i, j) * f64::from(p[j])).sum::<f64>() + shift[i]) as f32
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn a_rigid_motion_of_the_whole_structure_is_nobodys_own_motion() {
+    // Issue 12.1: with the chain centroid's translation subtracted, a 10° rotation read 0.999 on 1CRN and
+    // 0.593 on 4HHB. The parent's best rigid motion leaves nothing at any level.
+    for name in ["1crn", "4hhb"] {
+        let s = bundled(name);
+        let moved = rigidly_moved(&s.positions, 10.0, [5.0, -3.0, 2.0]);
+        let frames = vec![
+            Frame::from_positions(0, s.positions.clone()),
+            Frame::from_positions(1, moved),
+        ];
+        let m = trajectory_metrics(&s, &s.positions, &frames);
+        let levels = &m[1].levels;
+        assert!(levels.residue.motion.unwrap() > 1.0, "{name} did move");
+        let residue = levels.residue.independent_share.unwrap();
+        assert!(residue < 1e-3, "{name}: residue own share {residue}");
+        if let Some(chain) = levels.chain {
+            let share = chain.independent_share.unwrap();
+            assert!(share < 1e-3, "{name}: chain own share {share}");
+        }
+    }
+}
+
+#[test]
+fn one_residue_moving_alone_is_its_own_motion() {
+    let s = bundled("1crn");
+    let mut moved = s.positions.clone();
+    let r = &s.residues[20];
+    for p in &mut moved[r.atoms.start as usize..r.atoms.end as usize] {
+        p[0] += 1.5;
+    }
+    let frames = vec![
+        Frame::from_positions(0, s.positions.clone()),
+        Frame::from_positions(1, moved),
+    ];
+    let m = trajectory_metrics(&s, &s.positions, &frames);
+    // The chain's fit absorbs a little of one residue in 46: nearly all of the motion is its own.
+    let share = m[1].levels.residue.independent_share.unwrap();
+    assert!(share > 0.9 && share <= 1.0, "{share}");
+}
+
+#[test]
+fn the_steps_alignment_onto_the_prediction_is_not_counted_as_motion() {
+    let s = bundled("1crn");
+    let moved = rigidly_moved(&s.positions, 25.0, [1.0, 2.0, 3.0]);
+    let alignment = kabsch(&s.positions, &moved);
+    let mut aligned = Frame::from_positions(1, moved.clone());
+    aligned.alignment = Some(alignment);
+    let plain = Frame::from_positions(1, moved);
+    let start = Frame::from_positions(0, s.positions.clone());
+    let with = trajectory_metrics(&s, &s.positions, &[start.clone(), aligned]);
+    let without = trajectory_metrics(&s, &s.positions, &[start, plain]);
+    assert!(
+        with[1].levels.atom.motion.unwrap() < 1e-3,
+        "{:?}",
+        with[1].levels.atom
+    );
+    assert!(without[1].levels.atom.motion.unwrap() > 1.0);
+}

@@ -70,6 +70,16 @@ impl Frame {
         self.frame_from_data.inverse().apply_all(&self.x_t)
     }
 
+    /// The step's alignment onto x̂0 as a motion of the data frame: `alignment` is recorded in the
+    /// sampler's frame F, so conjugate it back (F, the alignment, F⁻¹).
+    pub fn alignment_in_data(&self) -> Option<RigidTransform> {
+        self.alignment.map(|a| {
+            self.frame_from_data
+                .then(&a)
+                .then(&self.frame_from_data.inverse())
+        })
+    }
+
     /// x̂0 with the sampler's transforms undone.
     pub fn x0_in_data(&self) -> Option<Vec<[f32; 3]>> {
         self.x0_hat

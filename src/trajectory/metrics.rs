@@ -1,9 +1,10 @@
 //! Per-frame, per-level metrics: RMSD from the ground truth after Kabsch superposition, motion since the
-//! previous frame (augmentation undone), the independent share of residue motion, per-residue motion for
+//! previous frame (augmentation and alignment undone), the share of residue and chain motion that is their
+//! own (not their parent's rigid motion), per-residue motion for
 //! the residue × frame heat map, and the share of abnormal backbone bonds.
 
 use super::frame::Frame;
-use super::rigid::{rms_distance, superposed_rmsd};
+use super::rigid::{RigidTransform, kabsch, rms_distance, superposed_rmsd};
 use crate::structure::Structure;
 
 /// Consecutive CA–CA distance range counted as normal: 3.8 ± 0.3 Å.
@@ -105,7 +106,9 @@ pub struct LevelMetrics {
     pub rmsd: f64,
     /// RMS motion since the previous frame, augmentation undone (Å); none for the first frame.
     pub motion: Option<f64>,
-    /// Residues: share of their motion not inherited from their chain, sqrt(Σ|ΔD - ΔC|² / Σ|ΔD|²).
+    /// Share of this level's motion that is its own: what the best rigid motion of the parent (a residue's
+    /// chain, a chain's structure, fitted by Kabsch between the frames) leaves, sqrt(Σ|q − T(p)|² / Σ|q − p|²).
+    /// Residues and chains (with two or more); a rigid motion of the whole structure reads 0.
     pub independent_share: Option<f64>,
 }
 
@@ -139,20 +142,34 @@ pub struct FrameMetrics {
     pub abnormal_bonds: BondReport,
 }
 
-fn independent_share(
-    structure: &Structure,
-    d_res: &[[f32; 3]],
-    d_chain: &[[f32; 3]],
+/// Share of the motion of `now` points (from `before`) that the best rigid motion of their group does not
+/// explain: sqrt(Σ |q - T_g(p)|² / Σ |q - p|²), T_g the Kabsch fit of group g's atoms between the frames.
+/// A rigid motion of a whole group reads 0, whatever its rotation.
+fn own_motion_share<'a>(
+    fits: impl Iterator<Item = (RigidTransform, &'a [[f32; 3]], &'a [[f32; 3]])>,
 ) -> Option<f64> {
     let (mut own, mut total) = (0.0, 0.0);
-    for (r, d) in d_res.iter().enumerate() {
-        let c = d_chain[structure.residue_chain[r] as usize];
-        for k in 0..3 {
-            own += (f64::from(d[k]) - f64::from(c[k])).powi(2);
-            total += f64::from(d[k]).powi(2);
+    for (fit, before, now) in fits {
+        for (p, q) in before.iter().zip(now) {
+            let carried = fit.apply(*p);
+            for k in 0..3 {
+                own += (f64::from(q[k]) - f64::from(carried[k])).powi(2);
+                total += (f64::from(q[k]) - f64::from(p[k])).powi(2);
+            }
         }
     }
     (total > 0.0).then(|| (own / total).sqrt())
+}
+
+/// Atoms of each chain (contiguous in the flat hierarchy).
+fn chain_atoms(structure: &Structure, chain: usize) -> std::ops::Range<usize> {
+    let residues = &structure.chains[chain].residues;
+    if residues.is_empty() {
+        return 0..0;
+    }
+    let first = &structure.residues[residues.start as usize];
+    let last = &structure.residues[residues.end as usize - 1];
+    first.atoms.start as usize..last.atoms.end as usize
 }
 
 fn difference(a: &[[f32; 3]], b: &[[f32; 3]]) -> Vec<[f32; 3]> {
@@ -187,17 +204,37 @@ struct Motion {
     residue: f64,
     chain: f64,
     residue_share: Option<f64>,
+    chain_share: Option<f64>,
     per_residue: Vec<f32>,
 }
 
+/// Residues' own motion is what remains after the best rigid motion of their chain (per-chain Kabsch on the
+/// chain's atoms between the frames); chains' own motion what remains after the whole structure's.
 fn motion(structure: &Structure, now: &LevelPoints, before: &LevelPoints) -> Motion {
     let d_res = difference(&now.residues, &before.residues);
-    let d_chain = difference(&now.chains, &before.chains);
+    let residue_share = own_motion_share((0..structure.chain_count()).map(|c| {
+        let atoms = chain_atoms(structure, c);
+        let fit = kabsch(&before.atoms[atoms.clone()], &now.atoms[atoms]);
+        let residues =
+            structure.chains[c].residues.start as usize..structure.chains[c].residues.end as usize;
+        (
+            fit,
+            &before.residues[residues.clone()],
+            &now.residues[residues],
+        )
+    }));
+    let chain_share = (structure.chain_count() >= 2)
+        .then(|| {
+            let fit = kabsch(&before.atoms, &now.atoms);
+            own_motion_share(std::iter::once((fit, &before.chains[..], &now.chains[..])))
+        })
+        .flatten();
     Motion {
         atom: rms_distance(&now.atoms, &before.atoms),
         residue: rms_distance(&now.residues, &before.residues),
         chain: rms_distance(&now.chains, &before.chains),
-        residue_share: independent_share(structure, &d_res, &d_chain),
+        residue_share,
+        chain_share,
         per_residue: d_res
             .iter()
             .map(|d| (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt())
@@ -223,10 +260,17 @@ impl MetricsTracker {
         }
     }
 
-    /// Measures the next frame (motion is relative to the frame pushed before it).
+    /// Measures the next frame (motion is relative to the frame pushed before it, carried through the
+    /// step's alignment onto x̂0 when it had one, so that the alignment is not counted as motion).
     pub fn push(&mut self, s: &Structure, frame: &Frame) -> FrameMetrics {
         let now = LevelPoints::of(s, frame.x_t_in_data());
-        let moved = self.previous.as_ref().map(|before| motion(s, &now, before));
+        let moved = self
+            .previous
+            .as_ref()
+            .map(|before| match frame.alignment_in_data() {
+                Some(a) => motion(s, &now, &LevelPoints::of(s, a.apply_all(&before.atoms))),
+                None => motion(s, &now, before),
+            });
         let truth = &self.truth;
         let levels = Levels {
             atom: LevelMetrics {
@@ -242,7 +286,7 @@ impl MetricsTracker {
             chain: (s.chain_count() >= 2).then(|| LevelMetrics {
                 rmsd: superposed_rmsd(&now.chains, &truth.chains),
                 motion: moved.as_ref().map(|m| m.chain),
-                independent_share: None,
+                independent_share: moved.as_ref().and_then(|m| m.chain_share),
             }),
         };
         let metrics = FrameMetrics {
