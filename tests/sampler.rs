@@ -109,7 +109,7 @@ fn every_preset_schedule_and_coefficients_follow_the_formulas() {
         ),
         (4e-4, 8.0, 1.638, 0.901)
     );
-    assert_eq!(find_preset("chai1").unwrap().solver, Solver::Heun);
+    assert_eq!(find_preset("chai1").unwrap().solver, Solver::Chai);
     assert_eq!(find_preset("edm").unwrap().c_noise, CNoiseMode::Edm);
 }
 
@@ -141,11 +141,22 @@ fn exact_denoiser_without_churn_lands_on_the_ground_truth() {
             preset.augment = augment;
             preset.translation_std = if augment { 1.0 } else { 0.0 };
             if !preset.schedule.append_zero {
-                // Chai-1's midpoint schedule ends above 0: x_N - x0 = (x_0 - x0) sigma_N / sigma_0 for Euler and Heun
-                // with an exact denoiser; with a final 0 appended it lands exactly.
+                // Chai-1's midpoint schedule ends above 0: with an exact denoiser each step scales x - x0
+                // by sigma'/sigma (Euler, Heun) or by 2 sigma'/sigma - 1 (Chai-1's step); with a final 0
+                // appended it lands exactly.
                 let frames = run(&s, preset, 4);
                 let (first, last) = (&frames[0], frames.last().unwrap());
-                let ratio = last.sigma / first.sigma;
+                let ratio: f64 = frames
+                    .windows(2)
+                    .map(|w| {
+                        let r = w[1].sigma / w[0].sigma;
+                        if preset.solver == Solver::Chai {
+                            (2.0 * r - 1.0).abs()
+                        } else {
+                            r
+                        }
+                    })
+                    .product();
                 let start_error = rms_distance(&first.x_t_in_data(), &s.positions);
                 let end_error = rms_distance(&last.x_t_in_data(), &s.positions);
                 assert!(
@@ -673,4 +684,33 @@ fn the_steps_alignment_onto_the_prediction_is_not_counted_as_motion() {
         with[1].levels.atom
     );
     assert!(without[1].levels.atom.motion.unwrap() > 1.0);
+}
+
+#[test]
+fn chai_adds_the_averaged_slope_to_the_euler_result() {
+    // With the exact denoiser the residual e = x - x0 has slope d = e / sigma, and the slope at the Euler
+    // result is the same, so per step Euler and Heun scale e by sigma'/sigma, while Chai-1's update
+    // x_E + dt (d + d')/2 scales it by 2 sigma'/sigma - 1 (chai-lab chai1.py).
+    let s = bundled("1crn");
+    for solver in [Solver::Euler, Solver::Heun, Solver::Chai] {
+        let mut preset = without_churn(find_preset("chai1").unwrap());
+        preset.augment = false;
+        preset.step_scale = 1.0;
+        preset.solver = solver;
+        let frames = run(&s, preset, 3);
+        let residual = |f: &Frame| rms_distance(&f.x_t_in_data(), &s.positions);
+        for k in 1..4 {
+            let ratio = frames[k].sigma / frames[k - 1].sigma;
+            let expected = if solver == Solver::Chai {
+                2.0 * ratio - 1.0
+            } else {
+                ratio
+            };
+            let got = residual(&frames[k]) / residual(&frames[k - 1]);
+            assert!(
+                (got - expected.abs()).abs() < 1e-3,
+                "{solver:?} step {k}: residual ratio {got}, expected {expected}"
+            );
+        }
+    }
 }

@@ -257,7 +257,7 @@ pub fn sampler_ui(
                             settings.preset = p.name.to_owned();
                             settings.step_scale = p.step_scale;
                             settings.augment = p.augment;
-                            settings.heun = p.solver == crate::sampler::Solver::Heun;
+                            settings.solver = p.solver;
                         }
                     }
                 });
@@ -275,8 +275,12 @@ pub fn sampler_ui(
             });
             ui.horizontal(|ui| {
                 ui.checkbox(&mut settings.churn, "churn");
-                ui.radio_value(&mut settings.heun, false, "Euler");
-                ui.radio_value(&mut settings.heun, true, "Heun");
+                use crate::sampler::Solver;
+                ui.radio_value(&mut settings.solver, Solver::Euler, "Euler");
+                ui.radio_value(&mut settings.solver, Solver::Heun, "Heun")
+                    .on_hover_text("EDM Alg. 2: x_hat + dt (d + d') / 2");
+                ui.radio_value(&mut settings.solver, Solver::Chai, "Chai-1")
+                    .on_hover_text("chai-lab: the Euler result + dt (d + d') / 2 = x_hat + dt (1.5 d + 0.5 d')");
             });
             ui.checkbox(
                 &mut settings.augment,

@@ -57,8 +57,8 @@ pub struct Settings {
     pub churn: bool,
     /// step_scale.
     pub step_scale: f64,
-    /// Heun instead of Euler.
-    pub heun: bool,
+    /// Update rule: Euler, Heun or Chai-1's second-order step.
+    pub solver: Solver,
     /// Augmentation between steps.
     pub augment: bool,
     /// Start noise.
@@ -98,7 +98,7 @@ impl Default for Settings {
             steps: 50,
             churn: true,
             step_scale: preset.map_or(1.5, |p| p.step_scale),
-            heun: false,
+            solver: Solver::Euler,
             augment: true,
             start_multiscale: true,
             per_level_precondition: false,
@@ -149,11 +149,7 @@ impl Settings {
             p.churn = ChurnRule::NONE;
         }
         p.step_scale = self.step_scale;
-        p.solver = if self.heun {
-            Solver::Heun
-        } else {
-            Solver::Euler
-        };
+        p.solver = self.solver;
         p.augment = self.augment;
         p.translation_std = if self.augment {
             p.translation_std.max(1.0)

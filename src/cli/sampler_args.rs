@@ -57,10 +57,14 @@ pub struct PresetArgs {
     /// step_scale (eta) of the Euler update.
     #[arg(long)]
     pub step_scale: Option<f64>,
-    /// Use Heun's second-order correction.
+    /// Update rule: euler, heun (EDM's second order) or chai (Chai-1's second order: the averaged slope
+    /// added to the Euler result).
+    #[arg(long, value_enum, conflicts_with_all = ["heun", "euler"])]
+    pub solver: Option<Solver>,
+    /// Use Heun's second-order correction (`--solver heun`).
     #[arg(long, conflicts_with = "euler")]
     pub heun: bool,
-    /// Use plain Euler steps.
+    /// Use plain Euler steps (`--solver euler`).
     #[arg(long)]
     pub euler: bool,
     /// c_noise convention: edm (ln sigma / 4) or log-ratio (ln(sigma/sigma_data) / 4).
@@ -127,6 +131,7 @@ impl PresetArgs {
         if self.euler {
             p.solver = Solver::Euler;
         }
+        p.solver = self.solver.unwrap_or(p.solver);
         p.c_noise = self.c_noise.unwrap_or(p.c_noise);
         p.p_mean = self.p_mean.unwrap_or(p.p_mean);
         p.p_std = self.p_std.unwrap_or(p.p_std);

@@ -75,7 +75,7 @@ pub fn schedule_steps(
     (0..steps)
         .map(|i| {
             let (sigma, sigma_next) = (sigmas[i], sigmas[i + 1]);
-            let gamma = preset.churn.gamma(sigma, sigma_next, steps);
+            let gamma = preset.churn.gamma(sigma, sigma_next, preset.schedule.steps);
             let t_hat = sigma * (1.0 + gamma);
             let coverage = training_coverage(&[t_hat], &training);
             ScheduleStep {

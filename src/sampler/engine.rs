@@ -7,8 +7,8 @@
 //! 3. x̂0 = D(x_hat; t_hat); optionally align x_hat onto x̂0 (Kabsch, Boltz `alignment_reverse_diff`;
 //!    the moments are reduced on the device, the 3×3 SVD runs on the CPU);
 //! 4. Euler: d = (x_hat - x̂0) / t_hat, x_next = x_hat + step_scale (sigma_next - t_hat) d;
-//! 5. Heun (not on the step to 0): d' = (x_next - D(x_next; sigma_next)) / sigma_next,
-//!    x_next = x_hat + step_scale (sigma_next - t_hat) (d + d') / 2.
+//! 5. second order (not on the step to 0): x_E the Euler result, d' = (x_E - D(x_E; sigma_next)) / sigma_next;
+//!    Heun: x_next = x_hat + dt (d + d') / 2; Chai-1: x_next = x_E + dt (d + d') / 2.
 //!
 //! The state is kept in the data frame, with the augmented frame as a separate map F (data → frame).
 //! Augmentation moves x and the frame together, so in data coordinates it only changes F; churn
@@ -304,7 +304,7 @@ impl Sampler {
         }
 
         // 2. Churn, with the noise's scale applied as it is drawn.
-        let gamma = preset.churn.gamma(sigma, sigma_next, self.total_steps());
+        let gamma = preset.churn.gamma(sigma, sigma_next, preset.schedule.steps);
         let t_hat = sigma * (1.0 + gamma);
         let churn_std = preset.noise_scale * (t_hat * t_hat - sigma * sigma).max(0.0).sqrt();
         // The generator's seed for this step, decorrelated from other steps and other run seeds.
@@ -329,14 +329,21 @@ impl Sampler {
         let scale = preset.step_scale * (sigma_next - t_hat);
         let delta = (x_hat.clone() - x0.clone()) * (scale / t_hat);
 
-        // 5. Heun correction, skipped on the step to sigma = 0 (EDM).
-        self.x = if preset.solver == Solver::Heun && sigma_next > 0.0 {
-            let x_euler = x_hat.clone() + delta.clone();
-            let (x0_next, _) = self.denoise_rows(x_euler.clone(), sigma_next, step);
-            let delta_next = (x_euler - x0_next) * (scale / sigma_next);
-            x_hat + (delta + delta_next) * 0.5
-        } else {
-            x_hat + delta
+        // 5. Second-order correction, skipped on the step to sigma = 0: Heun averages the slopes from
+        //    x_hat (EDM Alg. 2); Chai-1 adds the averaged step to the Euler result (chai1.py).
+        self.x = match preset.solver {
+            Solver::Heun | Solver::Chai if sigma_next > 0.0 => {
+                let x_euler = x_hat.clone() + delta.clone();
+                let (x0_next, _) = self.denoise_rows(x_euler.clone(), sigma_next, step);
+                let delta_next = (x_euler.clone() - x0_next) * (scale / sigma_next);
+                let averaged = (delta + delta_next) * 0.5;
+                if preset.solver == Solver::Chai {
+                    x_euler + averaged
+                } else {
+                    x_hat + averaged
+                }
+            }
+            _ => x_hat + delta,
         };
 
         // Record: one readback of the state and the prediction in the frame, the weights and the

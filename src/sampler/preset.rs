@@ -34,7 +34,9 @@ impl ChurnRule {
         gamma_min: 0.0,
     };
 
-    /// gamma for the step from `sigma` to `sigma_next` in a schedule of `steps` steps.
+    /// gamma for the step from `sigma` to `sigma_next`; `steps` is the schedule's configured step count
+    /// (`ScheduleSpec::steps`: EDM's N, Chai-1's `num_diffn_timesteps`), not the number of sigma pairs,
+    /// which for Chai-1's midpoint grid is one fewer.
     pub fn gamma(&self, sigma: f64, sigma_next: f64, steps: usize) -> f64 {
         match *self {
             Self::NextSigmaGate { gamma_0, gamma_min } => {
@@ -59,14 +61,21 @@ impl ChurnRule {
     }
 }
 
-/// Euler or Heun.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+/// The update rule of one step, with dt = step_scale (sigma_next - t_hat) and d = (x_hat - x̂0) / t_hat.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Solver {
-    /// First order: x_next = x_hat + step_scale (sigma_next - t_hat) d.
+    /// First order: x_next = x_hat + dt d.
     Euler,
-    /// EDM's second-order correction, skipped on the step to sigma = 0.
+    /// EDM's second-order correction (Karras et al. 2022, Alg. 2): x_E = x_hat + dt d, d' the slope at
+    /// x_E, x_next = x_hat + dt (d + d') / 2; skipped on the step to sigma = 0.
     Heun,
+    /// Chai-1's second-order step (chai-lab `chai_lab/chai1.py`, `run_folding_on_context`): the averaged
+    /// slope is added to the Euler result, not to x_hat, so x_next = x_hat + dt (1.5 d + 0.5 d');
+    /// skipped on the step to sigma = 0.
+    Chai,
 }
 
 /// Everything that defines a sampler run apart from the structure, noise and denoiser.
@@ -197,7 +206,7 @@ pub const PRESETS: [SamplerPreset; 6] = [
     },
     SamplerPreset {
         name: "chai1",
-        source: "chaidiscovery/chai-lab chai_lab/chai1.py DiffusionConfig; model/diffusion_schedules.py (midpoints)",
+        source: "chaidiscovery/chai-lab chai_lab/chai1.py DiffusionConfig and run_folding_on_context (second-order step added to the Euler result; gamma = S_churn / num_diffn_timesteps); model/diffusion_schedules.py (midpoints)",
         schedule: ScheduleSpec {
             sigma_min: 4e-4,
             sigma_max: 80.0,
@@ -215,7 +224,7 @@ pub const PRESETS: [SamplerPreset; 6] = [
         },
         noise_scale: 1.003,
         step_scale: 1.0,
-        solver: Solver::Heun,
+        solver: Solver::Chai,
         augment: true,
         translation_std: 1.0,
         align_to_prediction: false,
@@ -272,7 +281,10 @@ mod tests {
             0.0,
             "gated on the next sigma, strictly above gamma_min"
         );
-        let chai = find_preset("chai1").unwrap().churn;
+        let chai = find_preset("chai1").unwrap();
+        assert_eq!(chai.solver, Solver::Chai);
+        let chai = chai.churn;
+        // chai-lab: min(S_churn / num_diffn_timesteps, sqrt(2) - 1) = 80 / 200.
         assert!((chai.gamma(50.0, 40.0, 200) - 0.4).abs() < 1e-12);
         assert_eq!(
             chai.gamma(1000.0, 900.0, 200),
