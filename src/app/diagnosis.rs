@@ -73,8 +73,7 @@ pub fn diagnose(input: &DiagnosisInput<'_>) -> Vec<Finding> {
         control: Control::NoiseWeights,
         warning: residue_share < 0.5,
     });
-    let sigmas = input.preset.schedule.sigmas();
-    let coverage = training_coverage(&sigmas, &input.preset.training());
+    let coverage = training_coverage(&input.preset.step_levels(), &input.preset.training());
     if let Some(w) = coverage.warning {
         findings.push(Finding {
             text: w,

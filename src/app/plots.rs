@@ -156,7 +156,7 @@ fn share_plot(ui: &mut egui::Ui, data: &PlotData<'_>) -> Option<usize> {
     response.inner.map(frame_at)
 }
 
-/// Schedule (log10 sigma per step) against the training density of log10 sigma; out-of-range steps shaded.
+/// Schedule (log10 sigma and t̂ per step) against the training density of log10 sigma; out-of-range shaded.
 fn schedule_plot(ui: &mut egui::Ui, data: &PlotData<'_>) {
     let training = data.preset.training();
     let steps: Vec<[f64; 2]> = data
@@ -165,6 +165,15 @@ fn schedule_plot(ui: &mut egui::Ui, data: &PlotData<'_>) {
         .enumerate()
         .filter(|(_, s)| **s > 0.0)
         .map(|(i, s)| [s.log10(), i as f64])
+        .collect();
+    // Coverage is judged at t_hat (`training_coverage`); σ is shown beside it.
+    let t_hats: Vec<[f64; 2]> = data
+        .preset
+        .step_levels()
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.t_hat > 0.0)
+        .map(|(i, s)| [s.t_hat.log10(), i as f64])
         .collect();
     let ln10 = std::f64::consts::LN_10;
     let mean = (training.sigma_data.ln() + training.p_mean) / ln10;
@@ -180,7 +189,7 @@ fn schedule_plot(ui: &mut egui::Ui, data: &PlotData<'_>) {
         .collect();
     let hi = training.sigma_at(Z_999).log10();
     let lo = training.sigma_at(-Z_999).log10();
-    let top = steps.iter().map(|p| p[0]).fold(hi, f64::max);
+    let top = steps.iter().chain(&t_hats).map(|p| p[0]).fold(hi, f64::max);
     Plot::new("schedule")
         .height(130.0)
         .legend(Legend::default())
@@ -199,7 +208,14 @@ fn schedule_plot(ui: &mut egui::Ui, data: &PlotData<'_>) {
                 Line::new("training density", PlotPoints::from(density))
                     .color(egui::Color32::LIGHT_GREEN),
             );
-            plot.line(Line::new("schedule", PlotPoints::from(steps)).color(egui::Color32::WHITE));
+            plot.line(Line::new("σ", PlotPoints::from(steps)).color(egui::Color32::WHITE));
+            plot.line(
+                Line::new(
+                    "t_hat = σ(1+γ), where the denoiser runs",
+                    PlotPoints::from(t_hats),
+                )
+                .color(egui::Color32::from_rgb(255, 170, 60)),
+            );
             if let Some(f) = data.frames.get(data.frame).filter(|f| f.sigma > 0.0) {
                 plot.vline(VLine::new("frame", f.sigma.log10()).color(egui::Color32::GRAY));
             }
@@ -307,7 +323,7 @@ pub fn plots_ui(ui: &mut egui::Ui, data: &PlotData<'_>) -> PlotClick {
             .or(level_plot(ui, "motion", data, level_motion, "log10 motion"));
         ui.label("Share of residue motion independent of the chain");
         click.frame = click.frame.or(share_plot(ui, data));
-        ui.label("Sigma schedule against the training sigma density");
+        ui.label("Schedule (σ, and t_hat where the denoiser runs) against the training σ density");
         schedule_plot(ui, data);
         ui.label("Preconditioning per level");
         click.frame = click.frame.or(precondition_plot(ui, data));

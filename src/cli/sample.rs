@@ -175,7 +175,7 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
     };
     let mut sampler = Sampler::new(&structure, settings, denoiser, &compute.device)?;
     sampler.run(|_, _| true)?;
-    let coverage = training_coverage(sampler.sigmas(), &preset.training());
+    let coverage = training_coverage(&preset.step_levels(), &preset.training());
     let frames = sampler.into_frames();
     let metrics = trajectory_metrics(&structure, &structure.positions, &frames);
     if let Some(path) = &args.out {

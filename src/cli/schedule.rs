@@ -8,8 +8,8 @@ use super::sampler_args::PresetArgs;
 use super::{LoadArgs, load_structure};
 use crate::noise::{GroupSizes, LevelWeights, parse_noise};
 use crate::sampler::{
-    LevelPreconditioning, Preconditioning, SamplerPreset, TrainingCoverage, level_preconditioning,
-    training_coverage,
+    LevelPreconditioning, Preconditioning, SamplerPreset, StepLevels, TrainingCoverage,
+    level_preconditioning, training_coverage, training_percentile,
 };
 
 /// Arguments of `schedule`.
@@ -68,16 +68,19 @@ pub fn schedule_steps(
     preset: &SamplerPreset,
     per_level: Option<(&GroupSizes, &LevelWeights)>,
 ) -> Vec<ScheduleStep> {
-    let sigmas = preset.schedule.sigmas();
-    let steps = sigmas.len().saturating_sub(1);
     let training = preset.training();
     let sd = preset.schedule.sigma_data;
-    (0..steps)
-        .map(|i| {
-            let (sigma, sigma_next) = (sigmas[i], sigmas[i + 1]);
-            let gamma = preset.churn.gamma(sigma, sigma_next, preset.schedule.steps);
-            let t_hat = sigma * (1.0 + gamma);
-            let coverage = training_coverage(&[t_hat], &training);
+    preset
+        .step_levels()
+        .into_iter()
+        .enumerate()
+        .map(|(i, step)| {
+            let StepLevels {
+                sigma,
+                sigma_next,
+                gamma,
+                t_hat,
+            } = step;
             ScheduleStep {
                 index: i,
                 sigma,
@@ -87,7 +90,7 @@ pub fn schedule_steps(
                 precondition: Preconditioning::at(t_hat, sd, preset.c_noise),
                 per_level: per_level
                     .map(|(sizes, w)| level_preconditioning(sizes, w, t_hat, sd, preset.c_noise)),
-                training_percentile: coverage.percentiles.first().copied().unwrap_or(f64::NAN),
+                training_percentile: training_percentile(t_hat, &training),
             }
         })
         .collect()
@@ -106,7 +109,7 @@ pub fn run(args: &ScheduleArgs) -> anyhow::Result<()> {
     let weights = noise.model.weights_at(1.0);
     let steps = schedule_steps(&preset, sizes.as_ref().map(|s| (s, &weights)));
     let sigmas = preset.schedule.sigmas();
-    let coverage = training_coverage(&sigmas, &preset.training());
+    let coverage = training_coverage(&preset.step_levels(), &preset.training());
     if args.json {
         let json = ScheduleJson {
             preset,
@@ -158,7 +161,7 @@ pub fn run(args: &ScheduleArgs) -> anyhow::Result<()> {
         );
     }
     println!(
-        "training sigma 0.1th..99.9th percentile: {:.4}..{:.1} Å; {:.0}% of steps outside",
+        "training sigma 0.1th..99.9th percentile: {:.4}..{:.1} Å; {:.0}% of steps outside at t_hat",
         coverage.sigma_p001,
         coverage.sigma_p999,
         coverage.share_outside * 100.0

@@ -7,11 +7,11 @@ mod precondition;
 mod preset;
 mod schedule;
 
-pub use coverage::{TrainingCoverage, Z_999, training_coverage};
+pub use coverage::{TrainingCoverage, Z_999, training_coverage, training_percentile};
 pub use engine::{Sampler, SamplerError, SamplerSettings, StartNoise};
 pub use precondition::{
     CNoiseMode, LevelPreconditioning, LevelSigmas, Preconditioning, level_preconditioning,
     level_sigmas,
 };
-pub use preset::{ChurnRule, PRESETS, SamplerPreset, Solver, find_preset};
+pub use preset::{ChurnRule, PRESETS, SamplerPreset, Solver, StepLevels, find_preset};
 pub use schedule::{ScheduleSpec, ScheduleTimes};

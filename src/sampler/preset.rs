@@ -249,7 +249,37 @@ pub const PRESETS: [SamplerPreset; 6] = [
     },
 ];
 
+/// One step of a schedule: where it starts, the churned level the denoiser runs at, where it ends.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct StepLevels {
+    /// sigma at the start of the step, Å.
+    pub sigma: f64,
+    /// sigma at the end of the step, Å.
+    pub sigma_next: f64,
+    /// Churn factor.
+    pub gamma: f64,
+    /// sigma (1 + gamma): the level of x_hat, where the denoiser is evaluated (EDM Alg. 2, line 5), Å.
+    pub t_hat: f64,
+}
+
 impl SamplerPreset {
+    /// Every step's sigma, gamma and t_hat, as the engine takes them.
+    pub fn step_levels(&self) -> Vec<StepLevels> {
+        self.schedule
+            .sigmas()
+            .windows(2)
+            .map(|w| {
+                let gamma = self.churn.gamma(w[0], w[1], self.schedule.steps);
+                StepLevels {
+                    sigma: w[0],
+                    sigma_next: w[1],
+                    gamma,
+                    t_hat: w[0] * (1.0 + gamma),
+                }
+            })
+            .collect()
+    }
+
     /// The training noise distribution sigma = sigma_data exp(P_mean + P_std n) this preset assumes.
     pub fn training(&self) -> crate::noise::TrainingSigma {
         crate::noise::TrainingSigma {

@@ -4,7 +4,7 @@
 //! the residue × frame heat map, and the share of abnormal backbone bonds.
 
 use super::frame::Frame;
-use super::rigid::{RigidTransform, kabsch, rms_distance, superposed_rmsd};
+use super::rigid::{RigidTransform, rigid_fit, rms_distance, superposed_rmsd};
 use crate::structure::Structure;
 
 /// Consecutive CA–CA distance range counted as normal: 3.8 ± 0.3 Å.
@@ -106,9 +106,10 @@ pub struct LevelMetrics {
     pub rmsd: f64,
     /// RMS motion since the previous frame, augmentation undone (Å); none for the first frame.
     pub motion: Option<f64>,
-    /// Share of this level's motion that is its own: what the best rigid motion of the parent (a residue's
-    /// chain, a chain's structure, fitted by Kabsch between the frames) leaves, sqrt(Σ|q − T(p)|² / Σ|q − p|²).
-    /// Residues and chains (with two or more); a rigid motion of the whole structure reads 0.
+    /// Share of this level's motion that is its own: what the best rigid motion of its siblings (a chain's
+    /// residue centroids, the structure's chain centroids, fitted between the frames) leaves,
+    /// sqrt(Σ|q − T(p)|² / Σ|q − p|²), in [0, 1]. Residues and chains (with two or more); a rigid motion
+    /// of the whole structure reads 0.
     pub independent_share: Option<f64>,
 }
 
@@ -143,8 +144,8 @@ pub struct FrameMetrics {
 }
 
 /// Share of the motion of `now` points (from `before`) that the best rigid motion of their group does not
-/// explain: sqrt(Σ |q - T_g(p)|² / Σ |q - p|²), T_g the Kabsch fit of group g's atoms between the frames.
-/// A rigid motion of a whole group reads 0, whatever its rotation.
+/// explain: sqrt(Σ |q - T_g(p)|² / Σ |q - p|²), T_g the least-squares rigid fit of the group between the
+/// frames. A rigid motion of a whole group reads 0, whatever its rotation.
 fn own_motion_share<'a>(
     fits: impl Iterator<Item = (RigidTransform, &'a [[f32; 3]], &'a [[f32; 3]])>,
 ) -> Option<f64> {
@@ -159,17 +160,6 @@ fn own_motion_share<'a>(
         }
     }
     (total > 0.0).then(|| (own / total).sqrt())
-}
-
-/// Atoms of each chain (contiguous in the flat hierarchy).
-fn chain_atoms(structure: &Structure, chain: usize) -> std::ops::Range<usize> {
-    let residues = &structure.chains[chain].residues;
-    if residues.is_empty() {
-        return 0..0;
-    }
-    let first = &structure.residues[residues.start as usize];
-    let last = &structure.residues[residues.end as usize - 1];
-    first.atoms.start as usize..last.atoms.end as usize
 }
 
 fn difference(a: &[[f32; 3]], b: &[[f32; 3]]) -> Vec<[f32; 3]> {
@@ -208,25 +198,20 @@ struct Motion {
     per_residue: Vec<f32>,
 }
 
-/// Residues' own motion is what remains after the best rigid motion of their chain (per-chain Kabsch on the
-/// chain's atoms between the frames); chains' own motion what remains after the whole structure's.
+/// Residues' own motion is what remains after the best rigid motion of their chain's residue centroids
+/// between the frames, chains' own motion what remains after the best rigid motion of all chain centroids.
+/// Fitting the measured points themselves keeps the share within [0, 1] (no motion at all is a candidate).
 fn motion(structure: &Structure, now: &LevelPoints, before: &LevelPoints) -> Motion {
     let d_res = difference(&now.residues, &before.residues);
-    let residue_share = own_motion_share((0..structure.chain_count()).map(|c| {
-        let atoms = chain_atoms(structure, c);
-        let fit = kabsch(&before.atoms[atoms.clone()], &now.atoms[atoms]);
-        let residues =
-            structure.chains[c].residues.start as usize..structure.chains[c].residues.end as usize;
-        (
-            fit,
-            &before.residues[residues.clone()],
-            &now.residues[residues],
-        )
+    let residue_share = own_motion_share(structure.chains.iter().map(|chain| {
+        let residues = chain.residues.start as usize..chain.residues.end as usize;
+        let (p, q) = (&before.residues[residues.clone()], &now.residues[residues]);
+        (rigid_fit(p, q), p, q)
     }));
     let chain_share = (structure.chain_count() >= 2)
         .then(|| {
-            let fit = kabsch(&before.atoms, &now.atoms);
-            own_motion_share(std::iter::once((fit, &before.chains[..], &now.chains[..])))
+            let (p, q) = (&before.chains[..], &now.chains[..]);
+            own_motion_share(std::iter::once((rigid_fit(p, q), p, q)))
         })
         .flatten();
     Motion {

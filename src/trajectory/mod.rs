@@ -28,6 +28,6 @@ pub use metrics::{
 };
 #[cfg(feature = "app")]
 pub use rigid::{
-    RigidTransform, centroid, kabsch, kabsch_from_moments, random_rotation, rms_distance,
-    superposed_rmsd,
+    RigidTransform, centroid, kabsch, kabsch_from_moments, random_rotation, rigid_fit,
+    rms_distance, superposed_rmsd,
 };

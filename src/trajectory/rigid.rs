@@ -119,11 +119,34 @@ pub fn kabsch_from_moments(
     target_centroid: [f64; 3],
     count: usize,
 ) -> RigidTransform {
-    let (pm, pt) = (mobile_centroid, target_centroid);
-    let shift_only = RigidTransform::translation(std::array::from_fn(|k| pt[k] - pm[k]));
     if count < 3 {
-        return shift_only;
+        let (pm, pt) = (mobile_centroid, target_centroid);
+        return RigidTransform::translation(std::array::from_fn(|k| pt[k] - pm[k]));
     }
+    fit_from_moments(h, mobile_centroid, target_centroid)
+}
+
+/// The best rigid motion of `mobile` onto `target` down to two points: with two, the covariance has rank 1
+/// and its SVD still turns the pair's direction onto the target's; with one, the shift. Unlike [`kabsch`]
+/// it never falls back to a shift with two points, so a rigid motion of a pair leaves no residual.
+pub fn rigid_fit(mobile: &[[f32; 3]], target: &[[f32; 3]]) -> RigidTransform {
+    let (pm, pt) = (centroid(mobile), centroid(target));
+    if mobile.len() < 2 || mobile.len() != target.len() {
+        return RigidTransform::translation(std::array::from_fn(|k| pt[k] - pm[k]));
+    }
+    let mut h = [[0.0; 3]; 3];
+    for (p, q) in mobile.iter().zip(target) {
+        for i in 0..3 {
+            for j in 0..3 {
+                h[i][j] += (f64::from(p[i]) - pm[i]) * (f64::from(q[j]) - pt[j]);
+            }
+        }
+    }
+    fit_from_moments(&h, pm, pt)
+}
+
+fn fit_from_moments(h: &[[f64; 3]; 3], pm: [f64; 3], pt: [f64; 3]) -> RigidTransform {
+    let shift_only = RigidTransform::translation(std::array::from_fn(|k| pt[k] - pm[k]));
     // The best R (on the right of row vectors) is U diag(1, 1, d) Vᵀ with H = U S Vᵀ.
     let svd = Matrix3::from_fn(|i, j| h[i][j]).svd(true, true);
     let (Some(u), Some(v_t)) = (svd.u, svd.v_t) else {
