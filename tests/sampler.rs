@@ -36,6 +36,8 @@ fn published_sigmas(p: &SamplerPreset) -> Vec<f64> {
         .map(|i| {
             let t = match s.times {
                 ScheduleTimes::Endpoints => i as f64 / (n - 1.0),
+                // Protenix InferenceNoiseScheduler: N + 1 points at i/N, the last replaced by 0.
+                ScheduleTimes::Protenix => i as f64 / n,
                 ScheduleTimes::Midpoints => (i as f64 + 0.5) / n,
             };
             let inv = 1.0 / s.rho;

@@ -41,7 +41,7 @@ pub struct DiagnosisInput<'a> {
     pub preset: &'a SamplerPreset,
     /// Start noise.
     pub start: StartNoise,
-    /// Per-level preconditioning selected.
+    /// Per-level preconditioning shown (display only with the reference denoisers).
     pub per_level_precondition: bool,
     /// Metrics of the current run.
     pub metrics: &'a [FrameMetrics],
@@ -65,11 +65,20 @@ pub fn diagnose(input: &DiagnosisInput<'_>) -> Vec<Finding> {
     } else {
         "residues get motion of their own."
     };
-    findings.push(Finding {
-        text: format!(
+    let text = if weights.residue == 0.0 && weights.chain == 0.0 {
+        // Flat noise has no residue term, yet every residue centroid moves on its own: by the mean of its
+        // atoms' independent noise.
+        format!(
+            "Flat noise has no residue- or chain-level term: each residue centroid moves by the mean of its atoms' noise ({ratio:.2} of an atom's), independently of its chain: {verdict}"
+        )
+    } else {
+        format!(
             "Independent residue noise is {:.0}% of sigma with these weights (expected residue/atom ratio {ratio:.2}): {verdict}",
             own * 100.0
-        ),
+        )
+    };
+    findings.push(Finding {
+        text,
         control: Control::NoiseWeights,
         warning: residue_share < 0.5,
     });
@@ -95,11 +104,18 @@ pub fn diagnose(input: &DiagnosisInput<'_>) -> Vec<Finding> {
             warning: false,
         });
     }
-    if !input.per_level_precondition && input.structure.residue_count() > 1 {
+    // Neither reference denoiser is preconditioned, so the switch changes what the plots show, never the
+    // sampling; the finding stays whichever way it is set.
+    if input.structure.residue_count() > 1 {
         let s = level_sigmas(&sizes, &weights, 1.0);
+        let shown = if input.per_level_precondition {
+            "per level (display only: the exact and ensemble denoisers are not preconditioned)"
+        } else {
+            "with the global sigma"
+        };
         findings.push(Finding {
             text: format!(
-                "Preconditioning uses the global sigma at every level, but residue centroids see only {:.0}% of it (chain centroids {:.0}%).",
+                "A model preconditioned with the global sigma at every level feeds residue centroids at only {:.0}% of their sigma (chain centroids {:.0}%); coefficients shown {shown}.",
                 s.residue * 100.0,
                 s.chain * 100.0
             ),
@@ -125,4 +141,51 @@ pub fn diagnose(input: &DiagnosisInput<'_>) -> Vec<Finding> {
         });
     }
     findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::noise::parse_noise;
+    use crate::sampler::find_preset;
+
+    fn findings(noise: &str, per_level: bool) -> Vec<Finding> {
+        let structure = Structure::synthetic(2000);
+        let noise = parse_noise(noise).unwrap_or_else(|e| panic!("{e}"));
+        let preset = find_preset("boltz2").unwrap_or(crate::sampler::PRESETS[0]);
+        diagnose(&DiagnosisInput {
+            structure: &structure,
+            noise: &noise,
+            preset: &preset,
+            start: StartNoise::Isotropic,
+            per_level_precondition: per_level,
+            metrics: &[],
+        })
+    }
+
+    #[test]
+    fn the_preconditioning_switch_never_hides_the_finding() {
+        let of = |per_level| {
+            findings("seed-old", per_level)
+                .into_iter()
+                .find(|f| f.control == Control::Preconditioning)
+        };
+        let (global, per_level) = (of(false), of(true));
+        let (Some(global), Some(per_level)) = (global, per_level) else {
+            panic!("the preconditioning finding is missing");
+        };
+        assert_eq!(global.warning, per_level.warning);
+        assert!(
+            per_level.text.contains("display only"),
+            "{}",
+            per_level.text
+        );
+    }
+
+    #[test]
+    fn flat_noise_is_not_called_zero_percent_own_noise() {
+        let text = &findings("flat", false)[0].text;
+        assert!(text.starts_with("Flat noise has no residue"), "{text}");
+        assert!(!text.contains("0% of sigma"), "{text}");
+    }
 }

@@ -292,7 +292,8 @@ pub fn sampler_ui(
                 ui.radio_value(&mut settings.start_multiscale, false, "isotropic");
             });
             ui.horizontal(|ui| {
-                ui.label("preconditioning");
+                ui.label("preconditioning shown")
+                    .on_hover_text("Display only: the exact and ensemble denoisers are not preconditioned, so sampling does not change");
                 ui.radio_value(&mut settings.per_level_precondition, false, "global");
                 ui.radio_value(&mut settings.per_level_precondition, true, "per level");
             });

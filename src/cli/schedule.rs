@@ -6,7 +6,7 @@ use clap::Args;
 
 use super::sampler_args::PresetArgs;
 use super::{LoadArgs, load_structure};
-use crate::noise::{GroupSizes, LevelWeights, parse_noise};
+use crate::noise::{GroupSizes, NoiseModel, parse_noise};
 use crate::sampler::{
     LevelPreconditioning, Preconditioning, SamplerPreset, StepLevels, TrainingCoverage,
     level_preconditioning, training_coverage, training_percentile,
@@ -66,7 +66,7 @@ struct ScheduleJson {
 /// Computes the per-step table.
 pub fn schedule_steps(
     preset: &SamplerPreset,
-    per_level: Option<(&GroupSizes, &LevelWeights)>,
+    per_level: Option<(&GroupSizes, &NoiseModel)>,
 ) -> Vec<ScheduleStep> {
     let training = preset.training();
     let sd = preset.schedule.sigma_data;
@@ -88,8 +88,16 @@ pub fn schedule_steps(
                 gamma,
                 t_hat,
                 precondition: Preconditioning::at(t_hat, sd, preset.c_noise),
-                per_level: per_level
-                    .map(|(sizes, w)| level_preconditioning(sizes, w, t_hat, sd, preset.c_noise)),
+                // The weights in force where the denoiser runs (they may depend on sigma).
+                per_level: per_level.map(|(sizes, model)| {
+                    level_preconditioning(
+                        sizes,
+                        &model.weights_at(t_hat),
+                        t_hat,
+                        sd,
+                        preset.c_noise,
+                    )
+                }),
                 training_percentile: training_percentile(t_hat, &training),
             }
         })
@@ -106,8 +114,7 @@ pub fn run(args: &ScheduleArgs) -> anyhow::Result<()> {
         .map(|p| load_structure(p, &args.load))
         .transpose()?;
     let sizes = structure.as_ref().map(GroupSizes::of);
-    let weights = noise.model.weights_at(1.0);
-    let steps = schedule_steps(&preset, sizes.as_ref().map(|s| (s, &weights)));
+    let steps = schedule_steps(&preset, sizes.as_ref().map(|s| (s, &noise.model)));
     let sigmas = preset.schedule.sigmas();
     let coverage = training_coverage(&preset.step_levels(), &preset.training());
     if args.json {

@@ -188,8 +188,11 @@ pub const PRESETS: [SamplerPreset; 6] = [
     },
     SamplerPreset {
         name: "af3",
-        source: "bytedance/Protenix configs/configs_base.py, protenix/model/generator.py sample_diffusion",
-        schedule: endpoints(4e-4, 160.0, 7.0, 200, 16.0, true),
+        source: "bytedance/Protenix configs/configs_base.py, protenix/model/generator.py sample_diffusion and InferenceNoiseScheduler (t = i/N, final 0)",
+        schedule: ScheduleSpec {
+            times: ScheduleTimes::Protenix,
+            ..endpoints(4e-4, 160.0, 7.0, 200, 16.0, true)
+        },
         churn: ChurnRule::NextSigmaGate {
             gamma_0: 0.8,
             gamma_min: 1.0,
@@ -234,8 +237,8 @@ pub const PRESETS: [SamplerPreset; 6] = [
     },
     SamplerPreset {
         name: "seed-002",
-        source: "seed 002 debug_training.py: sigma_max 80 times sigma_data 16 (pitfall 8), Euler, gamma 0, step_scale 1; sigma_min not stated, Boltz-1's 4e-4 used",
-        schedule: endpoints(4e-4, 80.0, 7.0, 200, 16.0, true),
+        source: "seed 002 debug_training.py: sigma_max 80 and sigma_min 1e-3 times sigma_data 16 (pitfall 8), Euler, gamma 0, step_scale 1",
+        schedule: endpoints(1e-3, 80.0, 7.0, 200, 16.0, true),
         churn: ChurnRule::NONE,
         noise_scale: 1.0,
         step_scale: 1.0,

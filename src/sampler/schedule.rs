@@ -1,12 +1,16 @@
 //! The EDM power ("rho") schedule and its variants: scaled by sigma_data (Boltz, AF3, Chai), with or
-//! without a final 0, and Chai's midpoint times.
+//! without a final 0, Protenix's i/N grid and Chai's midpoint times.
 
 /// Where the step times sit on [0, 1].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum ScheduleTimes {
-    /// t_i = i / (N - 1): the first sigma is sigma_max and the last sigma_min (EDM, Boltz, Protenix).
+    /// t_i = i / (N - 1): the first sigma is sigma_max and the last sigma_min (EDM, Boltz).
     Endpoints,
+    /// t_i = i / N for i < N, then the final 0 in place of sigma_min (Protenix
+    /// `protenix/model/generator.py`, `InferenceNoiseScheduler.__call__`: N + 1 points, the last replaced by
+    /// 0): the last non-zero sigma sits one grid step above sigma_min.
+    Protenix,
     /// t_i = (2 i + 1) / (2 N), Chai-1's `linspace(0, 1, 2N+1)[1::2]`: neither endpoint is reached.
     Midpoints,
 }
@@ -53,6 +57,7 @@ impl ScheduleSpec {
                 let t = match self.times {
                     ScheduleTimes::Endpoints if n == 1 => 0.0,
                     ScheduleTimes::Endpoints => i as f64 / (n - 1) as f64,
+                    ScheduleTimes::Protenix => i as f64 / n as f64,
                     ScheduleTimes::Midpoints => (2 * i + 1) as f64 / (2 * n) as f64,
                 };
                 scale * (hi + t * (lo - hi)).powf(self.rho)
@@ -106,5 +111,22 @@ mod tests {
         // Chai-1: the first sigma is about 1262 Å, below 80 * 16 = 1280.
         assert!((s[0] - 1262.0).abs() < 1.0, "{}", s[0]);
         assert!(s[199] > 4e-4 * 16.0);
+    }
+
+    #[test]
+    fn protenix_grid_is_i_over_n_with_the_last_point_zero() {
+        let spec = ScheduleSpec {
+            times: ScheduleTimes::Protenix,
+            ..boltz2(200)
+        };
+        let sigmas = spec.sigmas();
+        assert_eq!(sigmas.len(), 201);
+        assert_eq!(*sigmas.last().unwrap(), 0.0);
+        // t = 199/200: one grid step above sigma_min, not sigma_min itself.
+        let (lo, hi) = (1e-4f64.powf(1.0 / 7.0), 160f64.powf(1.0 / 7.0));
+        let last = 16.0 * (hi + 199.0 / 200.0 * (lo - hi)).powf(7.0);
+        assert!((sigmas[199] - last).abs() < 1e-12 * last.max(1.0));
+        assert!(sigmas[199] > 16.0 * 1e-4 * 1.2, "{}", sigmas[199]);
+        assert!((sigmas[0] - 16.0 * 160.0).abs() < 1e-9);
     }
 }
