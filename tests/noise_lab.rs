@@ -329,3 +329,53 @@ fn samples_are_the_noise_of_the_first_draw() {
         ms.sqrt()
     );
 }
+
+#[test]
+fn centred_figures_are_measured_as_the_closed_form_says() {
+    // Issue 12.2: on 1CRN (one chain) with seed-old weights, centring leaves atoms 0.51σ and residue
+    // centroids 0.40σ: most of the noise is spent on a global translation.
+    let s = bundled("1crn");
+    let t = table(&s, &["seed-old"], 64, 3);
+    let mut z_scores = Vec::new();
+    for row in &t.rows {
+        let c = &row.noises.0[0].1.centred;
+        assert!(
+            (c.atom.expected / row.sigma - 0.51).abs() < 0.01,
+            "{:?}",
+            c.atom
+        );
+        assert!(
+            (c.residue.expected / row.sigma - 0.40).abs() < 0.01,
+            "{:?}",
+            c.residue
+        );
+        assert!(c.chain.is_none());
+        // (8.2 / 11.1 of the variance is the chain term, which one chain turns into a translation.)
+        assert!(
+            (c.translation_share - 8.2 / 11.1).abs() < 0.01,
+            "{}",
+            c.translation_share
+        );
+        for f in [&c.atom, &c.residue, &c.residue_over_atom] {
+            let z = z_score(f);
+            assert!(z.abs() < 4.0, "sigma {}: {f:?}", row.sigma);
+            z_scores.push(z);
+        }
+    }
+    let multichain = bundled("4hhb");
+    let t = table(&multichain, &["seed-old"], 64, 4);
+    for row in &t.rows {
+        let c = &row.noises.0[0].1.centred;
+        let chain = c.chain.unwrap();
+        for f in [&c.atom, &c.residue, &chain] {
+            let z = z_score(f);
+            assert!(z.abs() < 4.0, "4hhb sigma {}: {f:?}", row.sigma);
+            z_scores.push(z);
+        }
+        // With four chains most of the chain term is not a translation.
+        assert!(c.translation_share < 0.3, "{}", c.translation_share);
+    }
+    let n = z_scores.len() as f64;
+    let rms = (z_scores.iter().map(|z| z * z).sum::<f64>() / n).sqrt();
+    assert!((0.5..1.5).contains(&rms), "rms z {rms} over {n} figures");
+}

@@ -1,6 +1,6 @@
 //! Findings in plain words, computed from the numbers on screen; each names the control that changes it.
 
-use crate::noise::{GroupSizes, NamedNoise, expected_mean_squares};
+use crate::noise::{GroupSizes, NamedNoise, expected_centred_mean_squares, expected_mean_squares};
 use crate::sampler::{SamplerPreset, StartNoise, level_sigmas, training_coverage};
 use crate::structure::Structure;
 use crate::trajectory::FrameMetrics;
@@ -82,6 +82,32 @@ pub fn diagnose(input: &DiagnosisInput<'_>) -> Vec<Finding> {
         control: Control::NoiseWeights,
         warning: residue_share < 0.5,
     });
+    // Centring (augmentation on, and for one chain always: its chain term moves every atom alike)
+    // removes the global translation; say what it takes and what the levels then see.
+    if input.preset.augment || input.structure.chain_count() == 1 {
+        let c = expected_centred_mean_squares(&sizes, weights.stds(1.0));
+        let translation = if e.atom_abs > 0.0 {
+            (1.0 - c.atom / e.atom_abs).max(0.0)
+        } else {
+            0.0
+        };
+        let why = if input.structure.chain_count() == 1 {
+            "With one chain, its noise term is a global translation that centring removes"
+        } else {
+            "Centring between steps removes the global translation"
+        };
+        findings.push(Finding {
+            text: format!(
+                "{why}: it takes {:.0}% of the noise variance. After centring atoms move {:.2}σ and residue centroids {:.2}σ (residue/atom {:.2}).",
+                translation * 100.0,
+                c.atom.sqrt(),
+                c.residue.sqrt(),
+                (c.residue / c.atom).sqrt(),
+            ),
+            control: Control::NoiseWeights,
+            warning: translation > 0.5,
+        });
+    }
     let coverage = training_coverage(&input.preset.step_levels(), &input.preset.training());
     if let Some(w) = coverage.warning {
         findings.push(Finding {

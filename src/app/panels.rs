@@ -6,7 +6,9 @@ use super::diagnosis::{Control, Finding};
 use super::settings::{Settings, SigmaInput};
 use super::timeline::{LoopMode, TimeControl, TimelineCommand};
 use super::worker::DenoiserKind;
-use crate::noise::{GroupSizes, NoiseCell, WEIGHT_PRESETS, expected_mean_squares};
+use crate::noise::{
+    GroupSizes, NoiseCell, WEIGHT_PRESETS, expected_centred_mean_squares, expected_mean_squares,
+};
 use crate::sampler::PRESETS;
 use crate::structure::{BUNDLED, Structure};
 
@@ -210,6 +212,22 @@ pub fn noise_ui(
         });
         let ratio = (e.residue_abs / e.atom_abs).sqrt();
         ui.label(format!("expected residue/atom ratio {ratio:.2}"));
+        // What centring (augmentation, and always with one chain) leaves of each level's noise.
+        let c = expected_centred_mean_squares(&sizes, noise.model.stds(sigma));
+        let measured_centred = |f: Option<f64>| f.map_or_else(|| "–".to_owned(), |v| format!("{v:.3}"));
+        ui.label(format!(
+            "centred: atom {} ({:.3}), residue {} ({:.3}); the translation takes {:.0}% of the variance",
+            measured_centred(measured.map(|m| m.centred.atom.measured)),
+            c.atom.sqrt(),
+            measured_centred(measured.map(|m| m.centred.residue.measured)),
+            c.residue.sqrt(),
+            if e.atom_abs > 0.0 {
+                (1.0 - c.atom / e.atom_abs).max(0.0) * 100.0
+            } else {
+                0.0
+            }
+        ))
+        .on_hover_text("RMS displacement per coordinate, Å, after removing the atom mean (Boltz/AF3 centring); measured (expected)");
     });
     apply
 }

@@ -141,24 +141,29 @@ fn mean_square(x: Tensor<3>) -> Tensor<2> {
 }
 
 /// Number of columns of [`level_mean_squares`].
-pub const LEVEL_COLUMNS: usize = 6;
+pub const LEVEL_COLUMNS: usize = 9;
 
-/// Per-repeat mean squared displacement per coordinate, [K, 6]: atom abs, atom rel, residue abs,
-/// residue rel, chain abs, chain rel (relative to residue centroid / chain centroid / mean of chains).
+/// Per-repeat mean squared displacement per coordinate, [K, 9]: atom abs, atom rel, residue abs,
+/// residue rel, chain abs, chain rel (relative to residue centroid / chain centroid / mean of chains),
+/// then atom, residue and chain abs after centring (the draw's atom mean removed, as Boltz centres).
 pub fn level_mean_squares(h: &HierarchyTensors, displacement: Tensor<3>) -> Tensor<2> {
     let residue = h.residue_centroids(displacement.clone());
     let chain = h.chain_centroids(residue.clone());
     let atom_rel = displacement.clone() - residue.clone().select(1, h.atom_residue.clone());
     let residue_rel = residue.clone() - chain.clone().select(1, h.residue_chain.clone());
     let chain_rel = chain.clone() - chain.clone().mean_dim(1);
+    let atom_mean = displacement.clone().mean_dim(1);
     Tensor::cat(
         vec![
-            mean_square(displacement),
+            mean_square(displacement.clone()),
             mean_square(atom_rel),
-            mean_square(residue),
+            mean_square(residue.clone()),
             mean_square(residue_rel),
-            mean_square(chain),
+            mean_square(chain.clone()),
             mean_square(chain_rel),
+            mean_square(displacement - atom_mean.clone()),
+            mean_square(residue - atom_mean.clone()),
+            mean_square(chain - atom_mean),
         ],
         1,
     )

@@ -18,6 +18,18 @@
 //!   (1 − 2/K) v_c + Σ v/K²; averaged over chains that is (1 − 1/K) mean v.
 //!
 //! The RMS figures are the square roots of these mean squares (pooled over points and repeats).
+//!
+//! Centred (Boltz/AF3 centring, our augmentation): every point also moves by minus the atom mean
+//! m = Σ_i d_i / N, of variance V_m = s_c² Σ_c (n_c/N)² + s_r² Σ_r (n_r/N)² + s_a²/N. For a point P,
+//! E (P − m)² = Var P − 2 Cov(P, m) + V_m, with Cov(e_c, m) = s_c² n_c/N, Cov(e_r, m) = s_r² n_r/N and
+//! Cov(mean of any atoms' e_i, m) = s_a²/N:
+//!
+//! * atoms: s_c² (1 − S_c) + s_r² (1 − S_r) + s_a² (1 − 1/N), S_c = Σ_c (n_c/N)², S_r = Σ_r (n_r/N)²;
+//!   with one chain the chain term vanishes: it is a global translation;
+//! * residue centroids: s_c² + s_r² + s_a²/n_r − 2 (s_c² n_c + s_r² n_r + s_a²)/N + V_m, over residues;
+//! * chain centroids: v_c − 2 (s_c² n_c + s_r² n_c/m_c + s_a²)/N + V_m, over chains.
+//!
+//! Relative figures do not change: m cancels in every difference.
 
 use super::weights::LevelStds;
 
@@ -63,6 +75,62 @@ pub struct LevelMeanSquares {
     pub chain_abs: f64,
     /// Chain centroids relative to the mean of all chain centroids.
     pub chain_rel: f64,
+}
+
+/// Mean squared displacement per coordinate after centring (the atom mean removed), per level.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct CentredMeanSquares {
+    /// Atoms.
+    pub atom: f64,
+    /// Residue centroids.
+    pub residue: f64,
+    /// Chain centroids.
+    pub chain: f64,
+}
+
+/// The closed-form mean squares after centring (module docs) for per-level stds over these group sizes.
+pub fn expected_centred_mean_squares(sizes: &GroupSizes, stds: LevelStds) -> CentredMeanSquares {
+    let (vc, vr, va) = (stds.chain.powi(2), stds.residue.powi(2), stds.atom.powi(2));
+    let (residues, chains) = (
+        sizes.atoms_per_residue.len(),
+        sizes.residues_per_chain.len(),
+    );
+    let n = sizes.atoms() as f64;
+    if residues == 0 || chains == 0 || n == 0.0 {
+        return CentredMeanSquares::default();
+    }
+    let n_r: Vec<f64> = sizes.atoms_per_residue.iter().map(|&a| a as f64).collect();
+    let mut n_c = vec![0.0; chains];
+    let mut inv_n_per_chain = vec![0.0; chains];
+    for (r, &c) in sizes.residue_chain.iter().enumerate() {
+        n_c[c as usize] += n_r[r];
+        inv_n_per_chain[c as usize] += 1.0 / n_r[r];
+    }
+    let sum_sq = |v: &[f64]| v.iter().map(|x| (x / n).powi(2)).sum::<f64>();
+    let v_m = vc * sum_sq(&n_c) + vr * sum_sq(&n_r) + va / n;
+    let atom = vc * (1.0 - sum_sq(&n_c)) + vr * (1.0 - sum_sq(&n_r)) + va * (1.0 - 1.0 / n);
+    let residue = sizes
+        .residue_chain
+        .iter()
+        .enumerate()
+        .map(|(r, &c)| {
+            vc + vr + va / n_r[r] - 2.0 * (vc * n_c[c as usize] + vr * n_r[r] + va) / n + v_m
+        })
+        .sum::<f64>()
+        / residues as f64;
+    let chain = (0..chains)
+        .map(|c| {
+            let m = sizes.residues_per_chain[c] as f64;
+            let v_c = vc + vr / m + va * inv_n_per_chain[c] / (m * m);
+            v_c - 2.0 * (vc * n_c[c] + vr * n_c[c] / m + va) / n + v_m
+        })
+        .sum::<f64>()
+        / chains as f64;
+    CentredMeanSquares {
+        atom,
+        residue,
+        chain,
+    }
 }
 
 /// The closed-form expected mean squares for per-level noise stds over these group sizes.
@@ -160,5 +228,99 @@ mod tests {
         assert!(e.residue_rel.abs() < 1e-12);
         assert!(e.chain_rel.abs() < 1e-12);
         assert!((e.atom_rel - 0.8).abs() < 1e-12);
+    }
+
+    #[test]
+    fn centred_closed_form_matches_a_dense_covariance() {
+        // Unequal residues and chains: 3 chains of (2, 3, 1) residues with 1..4 atoms each.
+        let sizes = GroupSizes {
+            atoms_per_residue: vec![3, 1, 4, 2, 2, 3],
+            residue_chain: vec![0, 0, 1, 1, 1, 2],
+            residues_per_chain: vec![2, 3, 1],
+        };
+        let stds = LevelStds {
+            chain: 1.3,
+            residue: 0.7,
+            atom: 0.4,
+        };
+        // Atom → residue → chain maps, and the per-coordinate covariance of the displacements.
+        let mut atom_residue = Vec::new();
+        for (r, &n) in sizes.atoms_per_residue.iter().enumerate() {
+            atom_residue.extend(std::iter::repeat_n(r, n));
+        }
+        let chain_of = |i: usize| sizes.residue_chain[atom_residue[i]] as usize;
+        let n = atom_residue.len();
+        let cov = |i: usize, j: usize| {
+            let mut v = 0.0;
+            if chain_of(i) == chain_of(j) {
+                v += stds.chain.powi(2);
+            }
+            if atom_residue[i] == atom_residue[j] {
+                v += stds.residue.powi(2);
+            }
+            if i == j {
+                v += stds.atom.powi(2);
+            }
+            v
+        };
+        // Each level's points as weight rows over atoms, minus the atom mean; E|L d|² = L Σ Lᵀ.
+        let centred_ms = |rows: Vec<Vec<f64>>| {
+            let k = rows.len() as f64;
+            rows.iter()
+                .map(|w| {
+                    let w: Vec<f64> = w.iter().map(|x| x - 1.0 / n as f64).collect();
+                    (0..n)
+                        .flat_map(|i| (0..n).map(move |j| (i, j)))
+                        .map(|(i, j)| w[i] * w[j] * cov(i, j))
+                        .sum::<f64>()
+                })
+                .sum::<f64>()
+                / k
+        };
+        let atoms: Vec<Vec<f64>> = (0..n)
+            .map(|i| (0..n).map(|j| if i == j { 1.0 } else { 0.0 }).collect())
+            .collect();
+        let residue_row = |r: usize| -> Vec<f64> {
+            let n_r = sizes.atoms_per_residue[r] as f64;
+            (0..n)
+                .map(|j| if atom_residue[j] == r { 1.0 / n_r } else { 0.0 })
+                .collect()
+        };
+        let residues: Vec<Vec<f64>> = (0..6).map(residue_row).collect();
+        let chains: Vec<Vec<f64>> = (0..3)
+            .map(|c| {
+                let members: Vec<usize> = (0..6)
+                    .filter(|&r| sizes.residue_chain[r] as usize == c)
+                    .collect();
+                let mut w = vec![0.0; n];
+                for &r in &members {
+                    for (j, x) in residue_row(r).into_iter().enumerate() {
+                        w[j] += x / members.len() as f64;
+                    }
+                }
+                w
+            })
+            .collect();
+        let e = expected_centred_mean_squares(&sizes, stds);
+        for (got, want) in [
+            (e.atom, centred_ms(atoms)),
+            (e.residue, centred_ms(residues)),
+            (e.chain, centred_ms(chains)),
+        ] {
+            assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+        }
+    }
+
+    #[test]
+    fn centring_takes_the_chain_term_of_one_chain() {
+        // With one chain, its term is a global translation: centring leaves residue and atom terms.
+        let sizes = single_chain(8, 32);
+        let w = super::super::weights::LevelWeights::new(8.2, 1.6, 1.3).unwrap();
+        let e = expected_centred_mean_squares(&sizes, w.stds(1.0));
+        let n = 256.0;
+        let share = |x: f64| x / w.sum();
+        let atom = share(1.6) * (1.0 - 32.0 * (8.0f64 / n).powi(2)) + share(1.3) * (1.0 - 1.0 / n);
+        assert!((e.atom - atom).abs() < 1e-12);
+        assert!(e.residue < share(1.6) + share(1.3) / 8.0);
     }
 }

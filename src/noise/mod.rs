@@ -9,12 +9,15 @@ mod table;
 mod weights;
 
 pub use draw::{HierarchyTensors, LEVEL_COLUMNS, draw_noise, level_mean_squares, with_seed};
-pub use expected::{GroupSizes, LevelMeanSquares, expected_mean_squares};
+pub use expected::{
+    CentredMeanSquares, GroupSizes, LevelMeanSquares, expected_centred_mean_squares,
+    expected_mean_squares,
+};
 pub use report::{residue_sentence, summary_text, table_text};
 pub use rng::{SplitMix64, normal, standard_normal};
 pub use table::{
-    Figure, LevelFigures, NoiseCell, NoiseCells, NoiseTable, NoiseTableSpec, SigmaPoint, TableRow,
-    TrainingSigma, noise_table,
+    CentredFigures, Figure, LevelFigures, NoiseCell, NoiseCells, NoiseTable, NoiseTableSpec,
+    SigmaPoint, TableRow, TrainingSigma, noise_table,
 };
 pub use weights::{
     ConstantWeights, LevelSchedule, LevelStds, LevelWeights, LogSigmaRamp, NamedNoise, NoiseError,

@@ -94,13 +94,33 @@ pub fn residue_sentence(name: &str, cell: &NoiseCell) -> String {
     )
 }
 
+/// What centring (Boltz/AF3, our augmentation) takes and leaves, in words.
+pub fn centred_sentence(name: &str, sigma: f64, cell: &NoiseCell) -> String {
+    let c = &cell.centred;
+    format!(
+        "{name}, centred: the global translation takes {:.0}% of the atoms' noise variance; atoms then move {} σ and residue centroids {} σ (measured {} and {} Å at σ {}), residue/atom {}",
+        c.translation_share * 100.0,
+        num(c.atom.expected / sigma),
+        num(c.residue.expected / sigma),
+        num(c.atom.measured),
+        num(c.residue.measured),
+        num(sigma),
+        num(c.residue_over_atom.expected),
+    )
+}
+
 /// The per-noise sentences, taken from the first row (weights may vary with sigma; the first is shown).
 pub fn summary_text(rows: &[TableRow]) -> String {
     rows.first().map_or_else(String::new, |row| {
         row.noises
             .0
             .iter()
-            .map(|(name, cell)| residue_sentence(name, cell) + "\n")
+            .map(|(name, cell)| {
+                residue_sentence(name, cell)
+                    + "\n"
+                    + &centred_sentence(name, row.sigma, cell)
+                    + "\n"
+            })
             .collect()
     })
 }

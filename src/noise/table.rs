@@ -6,7 +6,10 @@ use burn::tensor::{Device, Tensor};
 use serde::ser::SerializeMap as _;
 
 use super::draw::{HierarchyTensors, LEVEL_COLUMNS, draw_noise, level_mean_squares};
-use super::expected::{GroupSizes, LevelMeanSquares, expected_mean_squares};
+use super::expected::{
+    CentredMeanSquares, GroupSizes, LevelMeanSquares, expected_centred_mean_squares,
+    expected_mean_squares,
+};
 use super::rng::SplitMix64;
 use super::weights::{LevelStds, LevelWeights, NamedNoise, NoiseError};
 use crate::structure::Structure;
@@ -103,6 +106,24 @@ pub struct NoiseCell {
     pub residue_over_atom: Figure,
     /// Chain abs / residue abs; null with one chain.
     pub chain_over_residue: Option<Figure>,
+    /// The same absolute figures after centring (what Boltz/AF3 centring and our augmentation leave).
+    pub centred: CentredFigures,
+}
+
+/// Absolute RMS displacements after centring (the atom mean removed). Relative figures do not change.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct CentredFigures {
+    /// Atoms.
+    pub atom: Figure,
+    /// Residue centroids.
+    pub residue: Figure,
+    /// Chain centroids; null with one chain.
+    pub chain: Option<Figure>,
+    /// Centred residue / centred atom.
+    pub residue_over_atom: Figure,
+    /// Share of the atoms' noise variance that centring removes: the global translation, 1 − centred² / abs²
+    /// (expected, from the closed forms).
+    pub translation_share: f64,
 }
 
 /// Noise cells of one row, in the order the noises were given (serialised as a JSON object).
@@ -192,11 +213,13 @@ pub fn noise_table(
             let per_repeat = cells.next().unwrap_or_default();
             let stds = noise.model.stds(point.sigma);
             let expected = expected_mean_squares(&sizes, stds);
+            let centred = expected_centred_mean_squares(&sizes, stds);
             row.push((
                 noise.name.clone(),
                 cell(
                     per_repeat,
                     &expected,
+                    &centred,
                     noise.model.weights_at(point.sigma),
                     stds,
                     chain_defined(structure),
@@ -289,6 +312,7 @@ fn level(abs: &[f64], rel: &[f64], expected_abs: f64, expected_rel: f64) -> Leve
 fn cell(
     per_repeat: &[f32],
     e: &LevelMeanSquares,
+    centred: &CentredMeanSquares,
     weights: LevelWeights,
     stds: LevelStds,
     chain_defined: bool,
@@ -304,5 +328,16 @@ fn cell(
         residue_over_atom: ratio_figure(&c[2], &c[0], e.residue_abs, e.atom_abs),
         chain_over_residue: chain_defined
             .then(|| ratio_figure(&c[4], &c[2], e.chain_abs, e.residue_abs)),
+        centred: CentredFigures {
+            atom: rms_figure(&c[6], centred.atom),
+            residue: rms_figure(&c[7], centred.residue),
+            chain: chain_defined.then(|| rms_figure(&c[8], centred.chain)),
+            residue_over_atom: ratio_figure(&c[7], &c[6], centred.residue, centred.atom),
+            translation_share: if e.atom_abs > 0.0 {
+                (1.0 - centred.atom / e.atom_abs).max(0.0)
+            } else {
+                0.0
+            },
+        },
     }
 }
