@@ -10,7 +10,9 @@ use common::{bundled, cpu};
 use std::sync::{Arc, Mutex};
 
 use burn::tensor::{Tensor, TensorData};
-use sigmascope::denoiser::{DenoiseContext, Denoiser, EnsembleDenoiser, ExactDenoiser};
+use sigmascope::denoiser::{
+    DenoiseContext, Denoiser, EnsembleDenoiser, ExactDenoiser, RotationMarginalDenoiser,
+};
 use sigmascope::noise::{LevelWeights, parse_noise};
 use sigmascope::sampler::{
     CNoiseMode, ChurnRule, PRESETS, Preconditioning, Sampler, SamplerPreset, SamplerSettings,
@@ -432,21 +434,20 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
     (0..n).map(|i| b[i] / a[i][i]).collect()
 }
 
-#[test]
-fn ensemble_posterior_matches_dense_covariance() {
-    let s = toy();
-    let weights = LevelWeights::new(2.0, 3.0, 1.5).unwrap();
-    let (a, r, c) = (1.5 / 6.5, 3.0 / 6.5, 2.0 / 6.5);
-    let sigma = 1.7;
-    let x: Vec<[f32; 3]> = (0..7)
-        .map(|i| [i as f32 + 0.4, 0.2 * i as f32, 0.5 - i as f32])
-        .collect();
-
-    // Dense Σ/σ² = a I + r [same residue] + c [same chain], per axis.
+/// Posterior weights over `models` for x under the multiscale covariance, from a dense Σ solved per axis:
+/// Σ/σ² = a I + r [same residue] + c [same chain].
+fn dense_posterior_weights(
+    s: &Structure,
+    (a, r, c): (f64, f64, f64),
+    sigma: f64,
+    x: &[[f32; 3]],
+    models: &[Vec<[f32; 3]>],
+) -> Vec<f64> {
+    let n = s.atom_count();
     let chain_of = |i: usize| s.residue_chain[s.atom_residue[i] as usize];
-    let cov: Vec<Vec<f64>> = (0..7)
+    let cov: Vec<Vec<f64>> = (0..n)
         .map(|i| {
-            (0..7)
+            (0..n)
                 .map(|j| {
                     let mut v = 0.0;
                     if i == j {
@@ -463,13 +464,12 @@ fn ensemble_posterior_matches_dense_covariance() {
                 .collect()
         })
         .collect();
-    let distances: Vec<f64> = s
-        .ensemble
+    let distances: Vec<f64> = models
         .iter()
         .map(|model| {
             (0..3)
                 .map(|axis| {
-                    let v: Vec<f64> = (0..7)
+                    let v: Vec<f64> = (0..n)
                         .map(|i| f64::from(x[i][axis] - model[i][axis]))
                         .collect();
                     let w = solve(cov.clone(), v.clone());
@@ -484,7 +484,20 @@ fn ensemble_posterior_matches_dense_covariance() {
         .fold(f64::NEG_INFINITY, f64::max);
     let unnormalised: Vec<f64> = distances.iter().map(|d| (-0.5 * d - max).exp()).collect();
     let total: f64 = unnormalised.iter().sum();
-    let dense_weights: Vec<f64> = unnormalised.iter().map(|u| u / total).collect();
+    unnormalised.iter().map(|u| u / total).collect()
+}
+
+#[test]
+fn ensemble_posterior_matches_dense_covariance() {
+    let s = toy();
+    let weights = LevelWeights::new(2.0, 3.0, 1.5).unwrap();
+    let (a, r, c) = (1.5 / 6.5, 3.0 / 6.5, 2.0 / 6.5);
+    let sigma = 1.7;
+    let x: Vec<[f32; 3]> = (0..7)
+        .map(|i| [i as f32 + 0.4, 0.2 * i as f32, 0.5 - i as f32])
+        .collect();
+
+    let dense_weights = dense_posterior_weights(&s, (a, r, c), sigma, &x, &s.ensemble);
 
     let device = &cpu().device;
     let denoiser = EnsembleDenoiser::new(&s, &weights, device).unwrap();
@@ -737,4 +750,112 @@ fn own_motion_shares_stay_between_0_and_1_over_a_boltz2_run() {
             );
         }
     }
+}
+
+fn denoise_points(denoiser: &dyn Denoiser, x: &[[f32; 3]], sigma: f64) -> Vec<[f32; 3]> {
+    let device = &cpu().device;
+    let flat: Vec<f32> = x.iter().flatten().copied().collect();
+    let out = denoiser.denoise(
+        Tensor::from_data(TensorData::new(flat, [x.len(), 3]), device),
+        sigma,
+        &DenoiseContext::in_data_frame(0),
+    );
+    let v: Vec<f32> = out.x0.into_data().try_into_vec().unwrap();
+    v.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect()
+}
+
+#[test]
+fn rotation_marginal_denoiser_is_the_brute_force_posterior_over_its_rotations() {
+    // Brute force, written out apart from the denoiser: rotate the truth about its centroid by each
+    // grid rotation, move x's centroid onto the truth's, weigh with a dense covariance, average.
+    let s = toy();
+    let weights = LevelWeights::new(2.0, 3.0, 1.5).unwrap();
+    let shares = (1.5 / 6.5, 3.0 / 6.5, 2.0 / 6.5);
+    let denoiser = RotationMarginalDenoiser::new(&s, &weights, 64, 7, &cpu().device).unwrap();
+    let mean_of = |p: &[[f32; 3]]| -> [f64; 3] {
+        std::array::from_fn(|k| p.iter().map(|q| f64::from(q[k])).sum::<f64>() / p.len() as f64)
+    };
+    let g = mean_of(&s.positions);
+    let models: Vec<Vec<[f32; 3]>> = denoiser
+        .rotations()
+        .iter()
+        .map(|r| {
+            s.positions
+                .iter()
+                .map(|p| {
+                    std::array::from_fn(|j| {
+                        ((0..3)
+                            .map(|i| (f64::from(p[i]) - g[i]) * r[i][j])
+                            .sum::<f64>()
+                            + g[j]) as f32
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    for sigma in [0.8, 3.0, 30.0] {
+        let x: Vec<[f32; 3]> = (0..7)
+            .map(|i| [i as f32 * 0.9 + 5.0, 0.3 * i as f32 - 2.0, 0.5 - i as f32])
+            .collect();
+        let xm = mean_of(&x);
+        let centred: Vec<[f32; 3]> = x
+            .iter()
+            .map(|p| std::array::from_fn(|k| (f64::from(p[k]) - xm[k] + g[k]) as f32))
+            .collect();
+        let w = dense_posterior_weights(&s, shares, sigma, &centred, &models);
+        let got = denoise_points(&denoiser, &x, sigma);
+        for i in 0..7 {
+            for k in 0..3 {
+                let want: f64 = (0..models.len())
+                    .map(|m| w[m] * f64::from(models[m][i][k]))
+                    .sum();
+                assert!(
+                    (f64::from(got[i][k]) - want).abs() < 1e-3,
+                    "sigma {sigma}: atom {i} axis {k}: {} vs {want}",
+                    got[i][k]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn rotation_marginal_x0_collapses_toward_the_centroid_at_high_sigma() {
+    let s = bundled("1crn");
+    let weights = LevelWeights::new(8.2, 1.6, 1.3).unwrap();
+    let denoiser = RotationMarginalDenoiser::new(&s, &weights, 512, 1, &cpu().device).unwrap();
+    let c = sigmascope::trajectory::centroid(&s.positions);
+    let spread = |p: &[[f32; 3]]| {
+        (p.iter()
+            .map(|q| {
+                (0..3)
+                    .map(|k| (f64::from(q[k]) - c[k]).powi(2))
+                    .sum::<f64>()
+            })
+            .sum::<f64>()
+            / p.len() as f64)
+            .sqrt()
+    };
+    // At the truth with little noise the identity rotation takes all the weight: x̂0 is the truth.
+    let near = denoise_points(&denoiser, &s.positions, 0.05);
+    assert!(rms_distance(&near, &s.positions) < 1e-3);
+    // Far above the structure's size the weights spread over SO(3): x̂0 shrinks toward the centroid.
+    let noisy: Vec<[f32; 3]> = s
+        .positions
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            [
+                p[0] + (i % 7) as f32 * 300.0,
+                p[1] - (i % 5) as f32 * 250.0,
+                p[2],
+            ]
+        })
+        .collect();
+    let far = denoise_points(&denoiser, &noisy, 2000.0);
+    let shrink = spread(&far) / spread(&s.positions);
+    assert!(
+        shrink < 0.35,
+        "x̂0 spread is {shrink} of the truth's at sigma 2000"
+    );
 }

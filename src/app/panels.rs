@@ -324,6 +324,12 @@ pub fn sampler_ui(
                             "needs a file with several models of the same atoms (1l2y)",
                         );
                 });
+                ui.radio_value(
+                    &mut settings.denoiser,
+                    DenoiserKind::RotationMarginal,
+                    "rotation-marginal",
+                )
+                .on_hover_text("The ideal denoiser of a model trained with random rotations: the posterior mean over uniformly rotated copies of the truth");
             });
             ui.horizontal(|ui| {
                 action.reset = ui.button("Reset").clicked();

@@ -19,6 +19,8 @@ pub enum DenoiserKind {
     Exact,
     /// Posterior mean over the file's models.
     Ensemble,
+    /// Posterior mean over uniformly rotated copies of the structure (the ideal augmented model).
+    RotationMarginal,
 }
 
 /// What the UI asks of the worker.
@@ -85,6 +87,16 @@ fn start(
         DenoiserKind::Ensemble => Box::new(
             EnsembleDenoiser::new(&structure, &settings.noise.model.weights_at(1.0), device)
                 .map_err(|e| e.to_string())?,
+        ),
+        DenoiserKind::RotationMarginal => Box::new(
+            crate::denoiser::RotationMarginalDenoiser::new(
+                &structure,
+                &settings.noise.model.weights_at(1.0),
+                crate::denoiser::DEFAULT_ROTATIONS,
+                settings.seed,
+                device,
+            )
+            .map_err(|e| e.to_string())?,
         ),
     };
     let sampler =

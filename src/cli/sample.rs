@@ -7,7 +7,7 @@ use clap::Args;
 use super::sampler_args::{PresetArgs, Switch};
 use super::{LoadArgs, load_structure};
 use crate::compute::DevicePreference;
-use crate::denoiser::{Denoiser, EnsembleDenoiser, ExactDenoiser};
+use crate::denoiser::{Denoiser, EnsembleDenoiser, ExactDenoiser, RotationMarginalDenoiser};
 use crate::noise::parse_noise;
 use crate::sampler::{Sampler, SamplerSettings, StartNoise, training_coverage};
 use crate::trajectory::{Frame, FrameMetrics, Track, trajectory_metrics, write_track};
@@ -19,6 +19,9 @@ pub enum DenoiserChoice {
     Exact,
     /// Posterior mean over the file's models (NMR ensembles).
     Ensemble,
+    /// Posterior mean over uniformly rotated copies of the structure: the ideal model trained with
+    /// random rotations (`--rotations` of them).
+    RotationMarginal,
 }
 
 /// Arguments of `sample`.
@@ -41,6 +44,9 @@ pub struct SampleArgs {
     /// Reference denoiser.
     #[arg(long, value_enum, default_value_t = DenoiserChoice::Exact)]
     pub denoiser: DenoiserChoice,
+    /// Rotations of the rotation-marginal denoiser's SO(3) grid.
+    #[arg(long, default_value_t = crate::denoiser::DEFAULT_ROTATIONS)]
+    pub rotations: usize,
     /// Random rotation + translation before every step (default: the preset's).
     #[arg(long, value_enum)]
     pub augment: Option<Switch>,
@@ -166,7 +172,15 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
             &noise.model.weights_at(1.0),
             &compute.device,
         )?),
+        DenoiserChoice::RotationMarginal => Box::new(RotationMarginalDenoiser::new(
+            &structure,
+            &noise.model.weights_at(1.0),
+            args.rotations,
+            args.seed,
+            &compute.device,
+        )?),
     };
+    let denoiser_name = denoiser.name();
     let settings = SamplerSettings {
         preset,
         noise: noise.clone(),
@@ -193,7 +207,7 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
             "preset": preset,
             "noise": noise.name,
             "start": args.start,
-            "denoiser": format!("{:?}", args.denoiser).to_lowercase(),
+            "denoiser": denoiser_name,
             "seed": args.seed,
             "coverage": coverage,
             "frames": frames_json(&frames, &metrics),

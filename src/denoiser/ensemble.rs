@@ -55,6 +55,18 @@ impl EnsembleDenoiser {
         if k < 2 {
             return Err(EnsembleError::TooFewModels(structure.name.clone(), k));
         }
+        Self::from_models(structure, &structure.ensemble, weights, device)
+    }
+
+    /// The posterior over explicit point masses `models` (each with the structure's atoms), e.g. rotated
+    /// copies of one structure (`RotationMarginalDenoiser`).
+    pub fn from_models(
+        structure: &Structure,
+        models: &[Vec<[f32; 3]>],
+        weights: &LevelWeights,
+        device: &Device,
+    ) -> Result<Self, EnsembleError> {
+        let k = models.len();
         let total = weights.sum();
         let (a, r, c) = (
             weights.atom / total,
@@ -65,13 +77,7 @@ impl EnsembleDenoiser {
             return Err(EnsembleError::NoAtomNoise);
         }
         let n = structure.atom_count();
-        let flat: Vec<f32> = structure
-            .ensemble
-            .iter()
-            .flatten()
-            .flatten()
-            .copied()
-            .collect();
+        let flat: Vec<f32> = models.iter().flatten().flatten().copied().collect();
         let per_residue = |f: &dyn Fn(f64) -> f64| -> Vec<f32> {
             structure
                 .atoms_per_residue()
@@ -100,6 +106,16 @@ impl EnsembleDenoiser {
                 device,
             ),
         })
+    }
+
+    /// The posterior weights and mean of the models for x in the data frame: ([K], [N, 3]).
+    pub fn posterior(&self, x_in_data: Tensor<2>, sigma: f64) -> (Tensor<1>, Tensor<2>) {
+        let weights = softmax(self.mahalanobis(x_in_data, sigma) * -0.5, 0);
+        let [k, n, _] = self.models.dims();
+        let mean = (self.models.clone() * weights.clone().reshape([k, 1, 1]))
+            .sum_dim(0)
+            .reshape([n, 3]);
+        (weights, mean)
     }
 
     /// Number of data structures K.
@@ -141,12 +157,7 @@ impl Denoiser for EnsembleDenoiser {
 
     fn denoise(&self, x: Tensor<2>, sigma: f64, context: &DenoiseContext) -> DenoiserOutput {
         // Bring x to the data frame, weigh the models there, map the mean back.
-        let log_weights = self.mahalanobis(context.to_data(x), sigma) * -0.5;
-        let weights = softmax(log_weights, 0);
-        let [k, n, _] = self.models.dims();
-        let mean = (self.models.clone() * weights.clone().reshape([k, 1, 1]))
-            .sum_dim(0)
-            .reshape([n, 3]);
+        let (weights, mean) = self.posterior(context.to_data(x), sigma);
         DenoiserOutput {
             x0: context.to_frame(mean),
             weights: Some(weights),

@@ -1,12 +1,17 @@
 //! Denoisers: given the noisy state x and its noise level, an estimate of the clean structure x̂0.
-//! Reference denoisers need no training: `exact` (one structure) and `ensemble` (the posterior mean
-//! over K structures). Learned ones will implement the same trait.
+//! Reference denoisers need no training: `exact` (one structure), `ensemble` (the posterior mean
+//! over K structures) and `rotation-marginal` (the posterior mean over uniformly rotated copies of the
+//! truth: the ideal model trained with random rotations). Learned ones will implement the same trait.
 
 mod ensemble;
 mod exact;
+mod rotation_marginal;
 
 pub use ensemble::{EnsembleDenoiser, EnsembleError};
 pub use exact::ExactDenoiser;
+pub use rotation_marginal::{
+    DEFAULT_ROTATIONS, MAX_ROTATION_ATOMS, RotationMarginalDenoiser, RotationMarginalError,
+};
 
 use burn::tensor::{Device, Tensor, TensorData};
 

@@ -104,6 +104,9 @@ pub fn bond_report(backbone: &BackboneIndex, positions: &[[f32; 3]]) -> BondRepo
 pub struct LevelMetrics {
     /// RMSD from the ground truth after Kabsch superposition at this level (Å).
     pub rmsd: f64,
+    /// The denoiser's x̂0 at this level: RMSD from the ground truth after superposition (Å); none
+    /// without a prediction (the start, imported frames without x̂0).
+    pub x0_rmsd: Option<f64>,
     /// RMS motion since the previous frame, augmentation undone (Å); none for the first frame.
     pub motion: Option<f64>,
     /// Share of this level's motion that is its own: what the best rigid motion of its siblings (a chain's
@@ -257,19 +260,27 @@ impl MetricsTracker {
                 None => motion(s, &now, before),
             });
         let truth = &self.truth;
+        let x0 = frame.x0_in_data().map(|x0| LevelPoints::of(s, x0));
         let levels = Levels {
             atom: LevelMetrics {
                 rmsd: superposed_rmsd(&now.atoms, &truth.atoms),
+                x0_rmsd: x0.as_ref().map(|p| superposed_rmsd(&p.atoms, &truth.atoms)),
                 motion: moved.as_ref().map(|m| m.atom),
                 independent_share: None,
             },
             residue: LevelMetrics {
                 rmsd: superposed_rmsd(&now.residues, &truth.residues),
+                x0_rmsd: x0
+                    .as_ref()
+                    .map(|p| superposed_rmsd(&p.residues, &truth.residues)),
                 motion: moved.as_ref().map(|m| m.residue),
                 independent_share: moved.as_ref().and_then(|m| m.residue_share),
             },
             chain: (s.chain_count() >= 2).then(|| LevelMetrics {
                 rmsd: superposed_rmsd(&now.chains, &truth.chains),
+                x0_rmsd: x0
+                    .as_ref()
+                    .map(|p| superposed_rmsd(&p.chains, &truth.chains)),
                 motion: moved.as_ref().map(|m| m.chain),
                 independent_share: moved.as_ref().and_then(|m| m.chain_share),
             }),
@@ -278,9 +289,7 @@ impl MetricsTracker {
             index: frame.index,
             sigma: frame.sigma,
             rmsd: levels.atom.rmsd,
-            x0_rmsd: frame
-                .x0_in_data()
-                .map(|x0| superposed_rmsd(&x0, &truth.atoms)),
+            x0_rmsd: levels.atom.x0_rmsd,
             levels,
             residue_motion: moved.map_or_else(|| vec![0.0; now.residues.len()], |m| m.per_residue),
             abnormal_bonds: bond_report(&self.backbone, &now.atoms),
