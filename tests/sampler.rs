@@ -15,8 +15,8 @@ use sigmascope::denoiser::{
 };
 use sigmascope::noise::{LevelWeights, parse_noise};
 use sigmascope::sampler::{
-    CNoiseMode, ChurnRule, PRESETS, Preconditioning, Sampler, SamplerPreset, SamplerSettings,
-    ScheduleTimes, Solver, StartNoise, find_preset,
+    CNoiseMode, ChurnNoise, ChurnRule, PRESETS, Preconditioning, Sampler, SamplerPreset,
+    SamplerSettings, ScheduleTimes, Solver, StartNoise, find_preset,
 };
 use sigmascope::structure::{
     Chain, FileFormat, LoadOptions, Residue, Selection, SelectionReport, Structure,
@@ -128,6 +128,7 @@ fn run(structure: &Structure, preset: SamplerPreset, seed: u64) -> Vec<Frame> {
         preset,
         noise: parse_noise("seed-old").unwrap(),
         start: StartNoise::Multiscale,
+        churn_noise: ChurnNoise::following(StartNoise::Multiscale),
         seed,
     };
     let denoiser = Box::new(ExactDenoiser::new(&structure.positions, &cpu().device));
@@ -252,6 +253,7 @@ fn frame_bound_denoisers_see_the_augmented_frame_and_agree_with_data_frame_calls
         preset,
         noise: parse_noise("seed-old").unwrap(),
         start: StartNoise::Multiscale,
+        churn_noise: ChurnNoise::following(StartNoise::Multiscale),
         seed: 3,
     };
     let run_with = |preset, denoiser: Box<dyn Denoiser>| {
@@ -540,6 +542,7 @@ fn ensemble_denoiser_samples_into_the_nmr_ensemble() {
         preset,
         noise: noise.clone(),
         start: StartNoise::Isotropic,
+        churn_noise: ChurnNoise::following(StartNoise::Isotropic),
         seed: 2,
     };
     let denoiser =
@@ -857,5 +860,47 @@ fn rotation_marginal_x0_collapses_toward_the_centroid_at_high_sigma() {
     assert!(
         shrink < 0.35,
         "x̂0 spread is {shrink} of the truth's at sigma 2000"
+    );
+}
+
+#[test]
+fn churn_from_the_noise_model_moves_residues_with_their_chain() {
+    // Issue 12.7. step_scale 0 makes a step's whole move its churn noise (no augmentation or alignment).
+    // Drawn from seed-old's multiscale model, residue centroids move mostly with their chain; drawn
+    // isotropically, each residue's centroid moves on its own.
+    let s = bundled("4hhb");
+    let share_of = |churn_noise| {
+        let mut preset = find_preset("boltz2").unwrap();
+        preset.schedule.steps = 4;
+        preset.step_scale = 0.0;
+        preset.augment = false;
+        preset.align_to_prediction = false;
+        let settings = SamplerSettings {
+            preset,
+            noise: parse_noise("seed-old").unwrap(),
+            start: StartNoise::Multiscale,
+            churn_noise,
+            seed: 6,
+        };
+        let denoiser = Box::new(ExactDenoiser::new(&s.positions, &cpu().device));
+        let mut sampler = Sampler::new(&s, settings, denoiser, &cpu().device).unwrap();
+        sampler.step().unwrap();
+        let frames = sampler.into_frames();
+        assert!(frames[1].churn_std > 100.0);
+        let m = trajectory_metrics(&s, &s.positions, &frames);
+        m[1].levels.residue.independent_share.unwrap()
+    };
+    let (model, isotropic) = (
+        share_of(ChurnNoise::NoiseModel),
+        share_of(ChurnNoise::Isotropic),
+    );
+    assert!(model < 0.6, "noise-model churn: residue own share {model}");
+    assert!(
+        isotropic > 0.8,
+        "isotropic churn: residue own share {isotropic}"
+    );
+    assert_eq!(
+        ChurnNoise::following(StartNoise::Multiscale),
+        ChurnNoise::NoiseModel
     );
 }

@@ -75,6 +75,7 @@ fn wgpu_device_computes_draws_noise_and_samples() {
             preset,
             noise: parse_noise("seed-old").unwrap(),
             start: StartNoise::Multiscale,
+            churn_noise: sigmascope::sampler::ChurnNoise::following(StartNoise::Multiscale),
             seed: 2,
         };
         let denoiser = Box::new(ExactDenoiser::new(&crambin.positions, &device.device));

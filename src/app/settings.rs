@@ -161,14 +161,16 @@ impl Settings {
 
     /// Sampler settings for a run.
     pub fn sampler_settings(&self) -> Result<SamplerSettings, String> {
+        let start = if self.start_multiscale {
+            StartNoise::Multiscale
+        } else {
+            StartNoise::Isotropic
+        };
         Ok(SamplerSettings {
             preset: self.preset(),
             noise: self.noise()?,
-            start: if self.start_multiscale {
-                StartNoise::Multiscale
-            } else {
-                StartNoise::Isotropic
-            },
+            start,
+            churn_noise: crate::sampler::ChurnNoise::following(start),
             seed: self.seed,
         })
     }

@@ -129,6 +129,7 @@ fn time_steps(compute: &ComputeDevice, atoms: usize, steps: usize) -> anyhow::Re
         preset,
         noise: parse_noise("seed-old")?,
         start: crate::sampler::StartNoise::Multiscale,
+        churn_noise: crate::sampler::ChurnNoise::following(crate::sampler::StartNoise::Multiscale),
         seed: 0,
     };
     let denoiser = Box::new(crate::denoiser::ExactDenoiser::new(

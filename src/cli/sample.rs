@@ -44,6 +44,9 @@ pub struct SampleArgs {
     /// Reference denoiser.
     #[arg(long, value_enum, default_value_t = DenoiserChoice::Exact)]
     pub denoiser: DenoiserChoice,
+    /// Churn noise: isotropic, or drawn from the noise model (the default after a multiscale start).
+    #[arg(long, value_enum)]
+    pub churn_noise: Option<crate::sampler::ChurnNoise>,
     /// Rotations of the rotation-marginal denoiser's SO(3) grid.
     #[arg(long, default_value_t = crate::denoiser::DEFAULT_ROTATIONS)]
     pub rotations: usize,
@@ -185,8 +188,12 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
         preset,
         noise: noise.clone(),
         start: args.start,
+        churn_noise: args
+            .churn_noise
+            .unwrap_or(crate::sampler::ChurnNoise::following(args.start)),
         seed: args.seed,
     };
+    let settings_churn = settings.churn_noise;
     let mut sampler = Sampler::new(&structure, settings, denoiser, &compute.device)?;
     sampler.run(|_, _| true)?;
     let coverage = training_coverage(&preset.step_levels(), &preset.training());
@@ -207,6 +214,7 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
             "preset": preset,
             "noise": noise.name,
             "start": args.start,
+            "churn_noise": settings_churn,
             "denoiser": denoiser_name,
             "seed": args.seed,
             "coverage": coverage,

@@ -42,6 +42,29 @@ pub enum StartNoise {
     Isotropic,
 }
 
+/// What the churn noise of a step is drawn from.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ChurnNoise {
+    /// Isotropic per-atom noise (EDM, Boltz).
+    Isotropic,
+    /// The run's noise model (multiscale weights) at the churn's std, so the state's noise stays of one
+    /// kind and the ensemble posterior's covariance stays right.
+    NoiseModel,
+}
+
+impl ChurnNoise {
+    /// The default for a start: the noise model's shape after a multiscale start, isotropic otherwise.
+    pub fn following(start: StartNoise) -> Self {
+        match start {
+            StartNoise::Multiscale => Self::NoiseModel,
+            StartNoise::Isotropic => Self::Isotropic,
+        }
+    }
+}
+
 /// Everything a run needs besides the structure and the denoiser.
 #[derive(Debug, Clone)]
 pub struct SamplerSettings {
@@ -51,6 +74,8 @@ pub struct SamplerSettings {
     pub noise: NamedNoise,
     /// Start from multiscale or isotropic noise.
     pub start: StartNoise,
+    /// What churn noise is drawn from (usually `ChurnNoise::following(start)`).
+    pub churn_noise: ChurnNoise,
     /// Seed of every draw; each step derives its own stream, so runs repeat exactly on one device.
     pub seed: u64,
 }
@@ -77,6 +102,7 @@ pub struct Sampler {
     settings: SamplerSettings,
     sigmas: Vec<f64>,
     sizes: GroupSizes,
+    hierarchy: HierarchyTensors,
     device: Device,
     denoiser: Box<dyn Denoiser>,
     /// The state in the data frame, coordinate rows [3, N].
@@ -143,6 +169,7 @@ impl Sampler {
         let x_t = read_points(x_in_frame.clone().into_data())?;
         let mut sampler = Self {
             sizes: GroupSizes::of(structure),
+            hierarchy,
             device: device.clone(),
             denoiser,
             x: frame.rows_to_data(x_in_frame.transpose()),
@@ -312,7 +339,20 @@ impl Sampler {
         let n = self.x.dims()[1];
         let mut x_hat = self.x.clone();
         if churn_std > 0.0 {
-            x_hat = x_hat + normal([3, n], churn_std, seed, &self.device);
+            // Both kinds have the same covariance on every axis, so the data frame is as good as any.
+            x_hat = x_hat
+                + match self.settings.churn_noise {
+                    ChurnNoise::Isotropic => normal([3, n], churn_std, seed, &self.device),
+                    ChurnNoise::NoiseModel => draw_noise(
+                        &self.hierarchy,
+                        self.settings.noise.model.stds(churn_std),
+                        1,
+                        seed,
+                        &self.device,
+                    )
+                    .reshape([n, 3])
+                    .transpose(),
+                };
         }
 
         // 3. Denoise, optionally align the noisy state onto the prediction (in the data frame;

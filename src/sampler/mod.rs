@@ -8,7 +8,7 @@ mod preset;
 mod schedule;
 
 pub use coverage::{TrainingCoverage, Z_999, training_coverage, training_percentile};
-pub use engine::{Sampler, SamplerError, SamplerSettings, StartNoise};
+pub use engine::{ChurnNoise, Sampler, SamplerError, SamplerSettings, StartNoise};
 pub use precondition::{
     CNoiseMode, LevelPreconditioning, LevelSigmas, Preconditioning, level_preconditioning,
     level_sigmas,
