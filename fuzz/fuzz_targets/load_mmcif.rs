@@ -1,23 +1,7 @@
-//! Any bytes named `.cif`: the loader returns a structure or an error, never a panic. A loaded structure's
-//! index maps must be consistent, whatever the input.
+//! Any bytes named `.cif` through the loader (`load_checks.rs` says what is checked).
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use sigmascope::structure::{LoadOptions, Selection, load_bytes};
+#[path = "load_checks.rs"]
+mod load_checks;
 
-fuzz_target!(|bytes: &[u8]| {
-    // One load per input (the selection from the input's length) keeps the executions cheap.
-    let selection = if bytes.len() % 2 == 0 {
-        Selection::default()
-    } else {
-        Selection::everything()
-    };
-    let options = LoadOptions {
-        model: 1,
-        selection,
-    };
-    if let Ok(s) = load_bytes("fuzz.cif", bytes, &options) {
-        assert_eq!(s.atom_residue.len(), s.atom_count());
-        assert!(s.ensemble.iter().all(|m| m.len() == s.atom_count()));
-    }
-});
+libfuzzer_sys::fuzz_target!(|bytes: &[u8]| load_checks::check_load("fuzz.cif", bytes));

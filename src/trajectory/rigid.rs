@@ -95,10 +95,16 @@ pub fn centroid(points: &[[f32; 3]]) -> [f64; 3] {
 /// The rigid transform that best superposes `mobile` onto `target` (least squares, Kabsch 1976).
 /// With fewer than 3 points only the mean shift is applied (seed 004's `superpose` guard).
 pub fn kabsch(mobile: &[[f32; 3]], target: &[[f32; 3]]) -> RigidTransform {
-    let (pm, pt) = (centroid(mobile), centroid(target));
+    let (h, pm, pt) = moments(mobile, target);
     if mobile.len() != target.len() {
         return RigidTransform::translation(std::array::from_fn(|k| pt[k] - pm[k]));
     }
+    kabsch_from_moments(&h, pm, pt, mobile.len())
+}
+
+/// The cross-covariance H = Σ (p - p̄)ᵀ (q - q̄) of paired points and both centroids.
+fn moments(mobile: &[[f32; 3]], target: &[[f32; 3]]) -> ([[f64; 3]; 3], [f64; 3], [f64; 3]) {
+    let (pm, pt) = (centroid(mobile), centroid(target));
     let mut h = [[0.0; 3]; 3];
     for (p, q) in mobile.iter().zip(target) {
         for i in 0..3 {
@@ -107,7 +113,7 @@ pub fn kabsch(mobile: &[[f32; 3]], target: &[[f32; 3]]) -> RigidTransform {
             }
         }
     }
-    kabsch_from_moments(&h, pm, pt, mobile.len())
+    (h, pm, pt)
 }
 
 /// Kabsch from the moments alone: the cross-covariance H = Σ (p - p̄)ᵀ (q - q̄) (row vectors, `h[i][j]`
@@ -130,17 +136,9 @@ pub fn kabsch_from_moments(
 /// and its SVD still turns the pair's direction onto the target's; with one, the shift. Unlike [`kabsch`]
 /// it never falls back to a shift with two points, so a rigid motion of a pair leaves no residual.
 pub fn rigid_fit(mobile: &[[f32; 3]], target: &[[f32; 3]]) -> RigidTransform {
-    let (pm, pt) = (centroid(mobile), centroid(target));
+    let (h, pm, pt) = moments(mobile, target);
     if mobile.len() < 2 || mobile.len() != target.len() {
         return RigidTransform::translation(std::array::from_fn(|k| pt[k] - pm[k]));
-    }
-    let mut h = [[0.0; 3]; 3];
-    for (p, q) in mobile.iter().zip(target) {
-        for i in 0..3 {
-            for j in 0..3 {
-                h[i][j] += (f64::from(p[i]) - pm[i]) * (f64::from(q[j]) - pt[j]);
-            }
-        }
     }
     fit_from_moments(&h, pm, pt)
 }
