@@ -315,13 +315,14 @@ fn samples_are_the_noise_of_the_first_draw() {
     let t = noise_table(&s, &spec, &cpu().device, true).unwrap();
     assert_eq!(t.samples.len(), 1);
     let d = &t.samples[0];
+    // 3-D mean square per atom.
     let ms = d
         .iter()
         .flatten()
         .map(|v| f64::from(*v).powi(2))
         .sum::<f64>()
-        / (3 * d.len()) as f64;
-    // With one repeat the measured atom abs is exactly the RMS of the kept sample.
+        / d.len() as f64;
+    // With one repeat the measured atom abs is exactly the 3-D RMS of the kept sample.
     let measured = t.rows[0].noises.0[0].1.atom.abs.measured;
     assert!(
         (ms.sqrt() - measured).abs() < 1e-4,
@@ -340,12 +341,12 @@ fn centred_figures_are_measured_as_the_closed_form_says() {
     for row in &t.rows {
         let c = &row.noises.0[0].1.centred;
         assert!(
-            (c.atom.expected / row.sigma - 0.51).abs() < 0.01,
+            (c.atom.expected / (row.sigma * 3f64.sqrt()) - 0.51).abs() < 0.01,
             "{:?}",
             c.atom
         );
         assert!(
-            (c.residue.expected / row.sigma - 0.40).abs() < 0.01,
+            (c.residue.expected / (row.sigma * 3f64.sqrt()) - 0.40).abs() < 0.01,
             "{:?}",
             c.residue
         );

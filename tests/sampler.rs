@@ -904,3 +904,44 @@ fn churn_from_the_noise_model_moves_residues_with_their_chain() {
         ChurnNoise::NoiseModel
     );
 }
+
+#[test]
+fn frame_zero_and_the_noise_table_use_one_convention() {
+    // Issue 12.6: RMSD and motion are 3-D per atom; the table's displacements too (isotropic noise of
+    // std σ moves atoms √3 σ), so an isotropic start reads what the flat column says at sigma_0.
+    use sigmascope::noise::{NoiseTableSpec, SigmaPoint, noise_table};
+    let s = bundled("1crn");
+    let mut preset = without_churn(find_preset("edm").unwrap());
+    preset.schedule.steps = 4;
+    let settings = SamplerSettings {
+        preset,
+        noise: parse_noise("flat").unwrap(),
+        start: StartNoise::Isotropic,
+        churn_noise: ChurnNoise::Isotropic,
+        seed: 2,
+    };
+    let denoiser = Box::new(ExactDenoiser::new(&s.positions, &cpu().device));
+    let sampler = Sampler::new(&s, settings, denoiser, &cpu().device).unwrap();
+    let frames = sampler.into_frames();
+    let sigma_0 = frames[0].sigma;
+    let start = rms_distance(&frames[0].x_t_in_data(), &s.positions);
+    let spec = NoiseTableSpec {
+        noises: vec![parse_noise("flat").unwrap()],
+        points: vec![SigmaPoint {
+            z: None,
+            sigma: sigma_0,
+        }],
+        repeats: 8,
+        seed: 0,
+    };
+    let table = noise_table(&s, &spec, &cpu().device, false).unwrap();
+    let atom = table.rows[0].noises.0[0].1.atom.abs;
+    assert!((atom.expected - 3f64.sqrt() * sigma_0).abs() < 1e-9 * sigma_0);
+    // The start is the noise around the centred truth: its distance from the truth is that noise
+    // plus the truth's own offset from the origin, small against sigma_0 = 80 Å.
+    assert!(
+        (start / atom.expected - 1.0).abs() < 0.05,
+        "{start} vs {}",
+        atom.expected
+    );
+}

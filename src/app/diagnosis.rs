@@ -98,7 +98,7 @@ pub fn diagnose(input: &DiagnosisInput<'_>) -> Vec<Finding> {
         };
         findings.push(Finding {
             text: format!(
-                "{why}: it takes {:.0}% of the noise variance. After centring atoms move {:.2}σ and residue centroids {:.2}σ (residue/atom {:.2}).",
+                "{why}: it takes {:.0}% of the noise variance. After centring atoms see an effective σ of {:.2}σ and residue centroids {:.2}σ (residue/atom {:.2}).",
                 translation * 100.0,
                 c.atom.sqrt(),
                 c.residue.sqrt(),

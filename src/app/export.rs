@@ -23,7 +23,7 @@ fn save_dialog(name: &str, extension: &str) -> Option<PathBuf> {
 /// The plots' data: one row per frame.
 pub fn metrics_csv(app: &SigmascopeApp) -> String {
     let mut out = String::from(
-        "frame,sigma,t_hat,gamma,rmsd_atom,rmsd_residue,rmsd_chain,motion_atom,motion_residue,motion_chain,independent_residue_share,abnormal_bond_share,c_skip_global,c_skip_residue,c_skip_chain\n",
+        "frame,sigma,t_hat,gamma,rmsd_3d_atom,rmsd_3d_residue,rmsd_3d_chain,motion_3d_atom,motion_3d_residue,motion_3d_chain,independent_residue_share,abnormal_bond_share,c_skip_global,c_skip_residue,c_skip_chain\n",
     );
     let opt = |v: Option<f64>| v.map_or_else(String::new, |v| format!("{v}"));
     for (f, m) in app.run.frames.iter().zip(&app.run.metrics) {

@@ -173,7 +173,7 @@ pub fn noise_ui(
         let e = expected_mean_squares(&sizes, noise.model.stds(sigma));
         egui::Grid::new("noise table").striped(true).show(ui, |ui| {
             ui.label("level");
-            ui.label("abs: measured (expected)");
+            ui.label("abs, 3-D RMS Å: measured (expected)");
             ui.label("rel");
             ui.end_row();
             // (level, expected abs², expected rel², measured (abs, rel)).
@@ -204,8 +204,9 @@ pub fn noise_ui(
                     ui.label("undefined (one chain)");
                     ui.label("");
                 } else {
-                    figure_cell(ui, m.map(|v| v.0), abs.sqrt());
-                    figure_cell(ui, m.map(|v| v.1), rel.sqrt());
+                    // The closed forms are per coordinate; the table shows 3-D RMS (3 axes).
+                    figure_cell(ui, m.map(|v| v.0), (3.0 * abs).sqrt());
+                    figure_cell(ui, m.map(|v| v.1), (3.0 * rel).sqrt());
                 }
                 ui.end_row();
             }
@@ -218,16 +219,16 @@ pub fn noise_ui(
         ui.label(format!(
             "centred: atom {} ({:.3}), residue {} ({:.3}); the translation takes {:.0}% of the variance",
             measured_centred(measured.map(|m| m.centred.atom.measured)),
-            c.atom.sqrt(),
+            (3.0 * c.atom).sqrt(),
             measured_centred(measured.map(|m| m.centred.residue.measured)),
-            c.residue.sqrt(),
+            (3.0 * c.residue).sqrt(),
             if e.atom_abs > 0.0 {
                 (1.0 - c.atom / e.atom_abs).max(0.0) * 100.0
             } else {
                 0.0
             }
         ))
-        .on_hover_text("RMS displacement per coordinate, Å, after removing the atom mean (Boltz/AF3 centring); measured (expected)");
+        .on_hover_text("3-D RMS displacement per point, Å, after removing the atom mean (Boltz/AF3 centring); measured (expected)");
     });
     apply
 }

@@ -313,11 +313,11 @@ pub struct PlotClick {
 pub fn plots_ui(ui: &mut egui::Ui, data: &PlotData<'_>) -> PlotClick {
     let mut click = PlotClick::default();
     egui::ScrollArea::vertical().show(ui, |ui| {
-        ui.label("RMSD from ground truth after superposition (log10 Å)");
+        ui.label("3-D RMSD from ground truth after superposition (log10 Å)");
         click.frame = click
             .frame
             .or(level_plot(ui, "rmsd", data, level_rmsd, "log10 RMSD"));
-        ui.label("Motion per step, augmentation undone (log10 Å)");
+        ui.label("3-D RMS motion per step, augmentation undone (log10 Å)");
         click.frame = click
             .frame
             .or(level_plot(ui, "motion", data, level_motion, "log10 motion"));

@@ -116,6 +116,7 @@ struct NoiseTableJson<'a> {
     seed: u64,
     rows: &'a [TableRow],
     summary: Vec<String>,
+    units: std::collections::BTreeMap<&'static str, &'static str>,
 }
 
 /// Runs `noise-table`.
@@ -148,6 +149,7 @@ pub fn run(args: &NoiseTableArgs) -> anyhow::Result<()> {
             seed: args.seed,
             rows: &table.rows,
             summary: summary.lines().map(str::to_owned).collect(),
+            units: crate::noise::TABLE_UNITS.iter().copied().collect(),
         };
         println!("{}", serde_json::to_string_pretty(&json)?);
     } else {

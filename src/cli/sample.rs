@@ -220,6 +220,7 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
             "coverage": coverage,
             "frames": frames_json(&frames, &metrics),
             "final_rmsd": final_rmsd,
+            "units": crate::trajectory::METRIC_UNITS.iter().copied().collect::<std::collections::BTreeMap<_, _>>(),
         });
         println!("{}", serde_json::to_string(&json)?);
         return Ok(());
@@ -236,7 +237,7 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
         args.seed
     );
     print!("{}", frames_text(&metrics));
-    println!("final rmsd {final_rmsd:.4} Å");
+    println!("final rmsd {final_rmsd:.4} Å (3-D RMS per atom, as every distance above)");
     if let Some(w) = &coverage.warning {
         println!("warning: {w}");
     }

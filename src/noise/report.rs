@@ -66,7 +66,9 @@ pub fn table_text(rows: &[TableRow]) -> String {
         }
         out.push('\n');
     }
-    out.push_str("each figure: RMS displacement per coordinate in Å, measured (expected)\n");
+    out.push_str(
+        "each figure: 3-D RMS displacement per point in Å (rms_3d), measured (expected)\n",
+    );
     if first.noises.0.iter().any(|(_, c)| c.chain.is_none()) {
         out.push_str("chain: undefined with one chain (a single point has no spread)\n");
     }
@@ -98,10 +100,10 @@ pub fn residue_sentence(name: &str, cell: &NoiseCell) -> String {
 pub fn centred_sentence(name: &str, sigma: f64, cell: &NoiseCell) -> String {
     let c = &cell.centred;
     format!(
-        "{name}, centred: the global translation takes {:.0}% of the atoms' noise variance; atoms then move {} σ and residue centroids {} σ (measured {} and {} Å at σ {}), residue/atom {}",
+        "{name}, centred: the global translation takes {:.0}% of the atoms' noise variance; atoms then see an effective σ of {}σ and residue centroids {}σ (3-D RMS displacement measured {} and {} Å at σ {}), residue/atom {}",
         c.translation_share * 100.0,
-        num(c.atom.expected / sigma),
-        num(c.residue.expected / sigma),
+        num(c.atom.expected / (sigma * 3f64.sqrt())),
+        num(c.residue.expected / (sigma * 3f64.sqrt())),
         num(c.atom.measured),
         num(c.residue.measured),
         num(sigma),

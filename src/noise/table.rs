@@ -79,9 +79,9 @@ pub struct Figure {
 /// RMS displacement of one level.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct LevelFigures {
-    /// RMS displacement per coordinate (Å).
+    /// 3-D RMS displacement per point (Å).
     pub abs: Figure,
-    /// RMS displacement relative to the parent level (Å): the motion the level makes on its own.
+    /// 3-D RMS displacement relative to the parent level (Å): the motion the level makes on its own.
     pub rel: Figure,
     /// rel / abs: the share of the level's motion that is independent of its parent.
     pub independent_share: Figure,
@@ -110,7 +110,7 @@ pub struct NoiseCell {
     pub centred: CentredFigures,
 }
 
-/// Absolute RMS displacements after centring (the atom mean removed). Relative figures do not change.
+/// Absolute 3-D RMS displacements after centring (the atom mean removed). Relative figures do not change.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct CentredFigures {
     /// Atoms.
@@ -270,16 +270,37 @@ fn safe_sqrt_ratio(num: f64, den: f64) -> f64 {
     }
 }
 
-/// RMS figure from per-repeat mean squares: pooled, with the delta-method standard error.
+/// Displacements are reported as 3-D RMS distances per point, the convention of RMSD and of the
+/// trajectories' motion; the mean squares measured and derived are per coordinate, hence three axes.
+const AXES: f64 = 3.0;
+
+/// How every figure of the table is measured (the `units` of `noise-table --json`).
+pub const TABLE_UNITS: [(&str, &str); 3] = [
+    (
+        "abs, rel, centred",
+        "rms_3d: 3-D RMS displacement per point, Å (√3 × the per-coordinate std for isotropic noise)",
+    ),
+    (
+        "stds, sigma",
+        "rms_per_coordinate: noise std per coordinate, Å",
+    ),
+    (
+        "residue_over_atom, independent_share",
+        "ratios of rms_3d figures (unit-free)",
+    ),
+];
+
+/// 3-D RMS figure from per-repeat mean squares per coordinate: pooled, with the delta-method standard
+/// error.
 fn rms_figure(ms: &[f64], expected_ms: f64) -> Figure {
     let pooled = mean(ms);
-    let measured = pooled.max(0.0).sqrt();
+    let measured = (AXES * pooled).max(0.0).sqrt();
     Figure {
         measured,
-        expected: expected_ms.max(0.0).sqrt(),
+        expected: (AXES * expected_ms).max(0.0).sqrt(),
         stderr: standard_error(ms).map(|se| {
             if measured > 0.0 {
-                se / (2.0 * measured)
+                AXES * se / (2.0 * measured)
             } else {
                 0.0
             }

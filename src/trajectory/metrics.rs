@@ -7,6 +7,19 @@ use super::frame::Frame;
 use super::rigid::{RigidTransform, rigid_fit, rms_distance, superposed_rmsd};
 use crate::structure::Structure;
 
+/// How every trajectory figure is measured (the `units` of `sample --json` and `analyze --json`).
+pub const METRIC_UNITS: [(&str, &str); 3] = [
+    (
+        "rmsd, x0_rmsd, motion, final_rmsd, residue_motion",
+        "rmsd_3d: 3-D RMS distance per point, Å",
+    ),
+    (
+        "sigma, t_hat, churn_std",
+        "rms_per_coordinate: noise std per coordinate, Å",
+    ),
+    ("independent_share, abnormal_bonds.share", "unit-free share"),
+];
+
 /// Consecutive CA–CA distance range counted as normal: 3.8 ± 0.3 Å.
 pub const CA_CA_RANGE: (f64, f64) = (3.5, 4.1);
 /// Peptide C–N distance range counted as normal: 1.33 ± 0.1 Å.

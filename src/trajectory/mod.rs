@@ -23,8 +23,8 @@ pub use frame::{Augmentation, Frame};
 pub use import::{ImportError, ImportedTrajectory, import_trajectory};
 #[cfg(feature = "app")]
 pub use metrics::{
-    BackboneIndex, BondReport, CA_CA_RANGE, FrameMetrics, LevelMetrics, Levels, MetricsTracker,
-    PEPTIDE_CN_RANGE, bond_report, trajectory_metrics,
+    BackboneIndex, BondReport, CA_CA_RANGE, FrameMetrics, LevelMetrics, Levels, METRIC_UNITS,
+    MetricsTracker, PEPTIDE_CN_RANGE, bond_report, trajectory_metrics,
 };
 #[cfg(feature = "app")]
 pub use rigid::{
