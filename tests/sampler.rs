@@ -13,7 +13,7 @@ use burn::tensor::{Tensor, TensorData};
 use sigmascope::denoiser::{
     DenoiseContext, Denoiser, EnsembleDenoiser, ExactDenoiser, RotationMarginalDenoiser,
 };
-use sigmascope::noise::{LevelWeights, parse_noise};
+use sigmascope::noise::{LevelWeights, NoiseModel, parse_noise};
 use sigmascope::sampler::{
     CNoiseMode, ChurnNoise, ChurnRule, PRESETS, Preconditioning, Sampler, SamplerPreset,
     SamplerSettings, ScheduleTimes, Solver, StartNoise, find_preset,
@@ -502,7 +502,7 @@ fn ensemble_posterior_matches_dense_covariance() {
     let dense_weights = dense_posterior_weights(&s, (a, r, c), sigma, &x, &s.ensemble);
 
     let device = &cpu().device;
-    let denoiser = EnsembleDenoiser::new(&s, &weights, device).unwrap();
+    let denoiser = EnsembleDenoiser::new(&s, &NoiseModel::multiscale(weights), device).unwrap();
     let identity = DenoiseContext::in_data_frame(0);
     let flat: Vec<f32> = x.iter().flatten().copied().collect();
     let out = denoiser.denoise(
@@ -545,8 +545,7 @@ fn ensemble_denoiser_samples_into_the_nmr_ensemble() {
         churn_noise: ChurnNoise::following(StartNoise::Isotropic),
         seed: 2,
     };
-    let denoiser =
-        Box::new(EnsembleDenoiser::new(&s, &noise.model.weights_at(1.0), &cpu().device).unwrap());
+    let denoiser = Box::new(EnsembleDenoiser::new(&s, &noise.model, &cpu().device).unwrap());
     let mut sampler = Sampler::new(&s, settings, denoiser, &cpu().device).unwrap();
     sampler.run(|_, _| true).unwrap();
     let last = sampler.frames().last().unwrap();
@@ -774,7 +773,9 @@ fn rotation_marginal_denoiser_is_the_brute_force_posterior_over_its_rotations() 
     let s = toy();
     let weights = LevelWeights::new(2.0, 3.0, 1.5).unwrap();
     let shares = (1.5 / 6.5, 3.0 / 6.5, 2.0 / 6.5);
-    let denoiser = RotationMarginalDenoiser::new(&s, &weights, 64, 7, &cpu().device).unwrap();
+    let denoiser =
+        RotationMarginalDenoiser::new(&s, &NoiseModel::multiscale(weights), 64, 7, &cpu().device)
+            .unwrap();
     let mean_of = |p: &[[f32; 3]]| -> [f64; 3] {
         std::array::from_fn(|k| p.iter().map(|q| f64::from(q[k])).sum::<f64>() / p.len() as f64)
     };
@@ -826,7 +827,9 @@ fn rotation_marginal_denoiser_is_the_brute_force_posterior_over_its_rotations() 
 fn rotation_marginal_x0_collapses_toward_the_centroid_at_high_sigma() {
     let s = bundled("1crn");
     let weights = LevelWeights::new(8.2, 1.6, 1.3).unwrap();
-    let denoiser = RotationMarginalDenoiser::new(&s, &weights, 512, 1, &cpu().device).unwrap();
+    let denoiser =
+        RotationMarginalDenoiser::new(&s, &NoiseModel::multiscale(weights), 512, 1, &cpu().device)
+            .unwrap();
     let c = sigmascope::trajectory::centroid(&s.positions);
     let spread = |p: &[[f32; 3]]| {
         (p.iter()
@@ -943,5 +946,54 @@ fn frame_zero_and_the_noise_table_use_one_convention() {
         (start / atom.expected - 1.0).abs() < 0.05,
         "{start} vs {}",
         atom.expected
+    );
+}
+
+#[test]
+fn the_ensemble_posterior_uses_the_weights_in_force_at_each_sigma() {
+    // Issue 12.8: with weights that vary with sigma, the covariance at t_hat is the one at t_hat.
+    use sigmascope::noise::LogSigmaRamp;
+    let s = toy();
+    let (low, high) = (
+        LevelWeights::new(0.5, 1.0, 3.0).unwrap(),
+        LevelWeights::new(6.0, 2.0, 1.0).unwrap(),
+    );
+    let ramp = NoiseModel::Multiscale(std::sync::Arc::new(LogSigmaRamp {
+        low,
+        high,
+        sigma_low: 1.0,
+        sigma_high: 10.0,
+    }));
+    let device = &cpu().device;
+    let varying = EnsembleDenoiser::new(&s, &ramp, device).unwrap();
+    let x: Vec<[f32; 3]> = (0..7)
+        .map(|i| [i as f32 + 0.4, 0.2 * i as f32, 0.5 - i as f32])
+        .collect();
+    let flat: Vec<f32> = x.iter().flatten().copied().collect();
+    let tensor = || Tensor::<2>::from_data(TensorData::new(flat.clone(), [7, 3]), device);
+    let read = |t: Tensor<1>| -> Vec<f32> { t.into_data().try_into_vec().unwrap() };
+    for (sigma, weights) in [(0.5, low), (3.0, ramp.weights_at(3.0)), (40.0, high)] {
+        let fixed = EnsembleDenoiser::new(&s, &NoiseModel::multiscale(weights), device).unwrap();
+        let (a, b) = (
+            read(varying.mahalanobis(tensor(), sigma)),
+            read(fixed.mahalanobis(tensor(), sigma)),
+        );
+        for (p, q) in a.iter().zip(&b) {
+            assert!(
+                (p - q).abs() <= 1e-4 * q.abs().max(1.0),
+                "sigma {sigma}: {a:?} vs {b:?}"
+            );
+        }
+    }
+    // And the weights do change along the ramp: the constant-at-σ=1 model would differ at 40 Å.
+    let at_one = EnsembleDenoiser::new(&s, &NoiseModel::multiscale(low), device).unwrap();
+    let (a, b) = (
+        read(varying.mahalanobis(tensor(), 40.0)),
+        read(at_one.mahalanobis(tensor(), 40.0)),
+    );
+    assert!(
+        a.iter()
+            .zip(&b)
+            .any(|(p, q)| (p - q).abs() > 1e-3 * q.abs())
     );
 }

@@ -51,7 +51,9 @@ pub struct DiagnosisInput<'a> {
 pub fn diagnose(input: &DiagnosisInput<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
     let sizes = GroupSizes::of(input.structure);
-    let weights = input.noise.model.weights_at(1.0);
+    // Weights may vary with sigma: judge them at the training distribution's median level.
+    let sigma_median = input.preset.training().sigma_at(0.0);
+    let weights = input.noise.model.weights_at(sigma_median);
     let own = (weights.residue / weights.sum()).sqrt();
     let e = expected_mean_squares(&sizes, weights.stds(1.0));
     let ratio = (e.residue_abs / e.atom_abs).sqrt();
@@ -133,7 +135,7 @@ pub fn diagnose(input: &DiagnosisInput<'_>) -> Vec<Finding> {
     // Neither reference denoiser is preconditioned, so the switch changes what the plots show, never the
     // sampling; the finding stays whichever way it is set.
     if input.structure.residue_count() > 1 {
-        let s = level_sigmas(&sizes, &weights, 1.0);
+        let s = level_sigmas(&sizes, &weights, 1.0); // shares of sigma: unit sigma
         let shown = if input.per_level_precondition {
             "per level (display only: the exact and ensemble denoisers are not preconditioned)"
         } else {

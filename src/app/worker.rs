@@ -85,13 +85,13 @@ fn start(
     let denoiser: Box<dyn Denoiser> = match kind {
         DenoiserKind::Exact => Box::new(ExactDenoiser::new(&structure.positions, device)),
         DenoiserKind::Ensemble => Box::new(
-            EnsembleDenoiser::new(&structure, &settings.noise.model.weights_at(1.0), device)
+            EnsembleDenoiser::new(&structure, &settings.noise.model, device)
                 .map_err(|e| e.to_string())?,
         ),
         DenoiserKind::RotationMarginal => Box::new(
             crate::denoiser::RotationMarginalDenoiser::new(
                 &structure,
-                &settings.noise.model.weights_at(1.0),
+                &settings.noise.model,
                 crate::denoiser::DEFAULT_ROTATIONS,
                 settings.seed,
                 device,

@@ -172,12 +172,12 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
         }
         DenoiserChoice::Ensemble => Box::new(EnsembleDenoiser::new(
             &structure,
-            &noise.model.weights_at(1.0),
+            &noise.model,
             &compute.device,
         )?),
         DenoiserChoice::RotationMarginal => Box::new(RotationMarginalDenoiser::new(
             &structure,
-            &noise.model.weights_at(1.0),
+            &noise.model,
             args.rotations,
             args.seed,
             &compute.device,

@@ -8,13 +8,14 @@
 //! chain term adds, per chain (Woodbury with u = 1 over the chain's atoms, M⁻¹u = 1/(a + r n_r) per residue):
 //! vᵀ Σ⁻¹ v σ² = Σ_res [Σ v_i² - r/(a + r n) (Σ v_i)²] / a - Σ_chain c s_c² / (1 + c q_c),
 //! with s_c = Σ_res (Σ_{i∈res} v_i) / (a + r n_res) and q_c = Σ_res n_res / (a + r n_res).
-//! Cost O(atoms · K).
+//! The factors come from the weights in force at each call's sigma (a noise model may vary them with
+//! sigma). Cost O(atoms · K).
 
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::{DenoiseContext, Denoiser, DenoiserOutput};
-use crate::noise::{HierarchyTensors, LevelWeights};
+use crate::noise::{HierarchyTensors, LevelWeights, NoiseModel};
 use crate::structure::Structure;
 
 /// Why an ensemble denoiser could not be built.
@@ -34,6 +35,17 @@ pub struct EnsembleDenoiser {
     /// Models in the data frame, [K, N, 3].
     models: Tensor<3>,
     hierarchy: HierarchyTensors,
+    /// The noise model whose covariance the posterior assumes, weighed at each call's sigma.
+    noise: NoiseModel,
+    /// n_res of every residue and the chain of every residue (the covariance factors need both).
+    atoms_per_residue: Vec<usize>,
+    residue_chain: Vec<u32>,
+    chains: usize,
+    device: Device,
+}
+
+/// The covariance factors of one set of weights (module docs).
+struct Factors {
     atom_fraction: f64,
     chain_fraction: f64,
     /// r / (a + r n_res), [1, R, 1].
@@ -45,17 +57,17 @@ pub struct EnsembleDenoiser {
 }
 
 impl EnsembleDenoiser {
-    /// Builds the denoiser from a structure's ensemble and the noise weights of its covariance.
+    /// Builds the denoiser from a structure's ensemble and the noise model of its covariance.
     pub fn new(
         structure: &Structure,
-        weights: &LevelWeights,
+        noise: &NoiseModel,
         device: &Device,
     ) -> Result<Self, EnsembleError> {
         let k = structure.ensemble.len();
         if k < 2 {
             return Err(EnsembleError::TooFewModels(structure.name.clone(), k));
         }
-        Self::from_models(structure, &structure.ensemble, weights, device)
+        Self::from_models(structure, &structure.ensemble, noise, device)
     }
 
     /// The posterior over explicit point masses `models` (each with the structure's atoms), e.g. rotated
@@ -63,49 +75,60 @@ impl EnsembleDenoiser {
     pub fn from_models(
         structure: &Structure,
         models: &[Vec<[f32; 3]>],
-        weights: &LevelWeights,
+        noise: &NoiseModel,
         device: &Device,
     ) -> Result<Self, EnsembleError> {
-        let k = models.len();
+        if noise.weights_at(1.0).atom <= 0.0 {
+            return Err(EnsembleError::NoAtomNoise);
+        }
+        let flat: Vec<f32> = models.iter().flatten().flatten().copied().collect();
+        Ok(Self {
+            models: Tensor::from_data(
+                TensorData::new(flat, [models.len(), structure.atom_count(), 3]),
+                device,
+            ),
+            hierarchy: HierarchyTensors::new(structure, device),
+            noise: noise.clone(),
+            atoms_per_residue: structure.atoms_per_residue(),
+            residue_chain: structure.residue_chain.clone(),
+            chains: structure.chain_count(),
+            device: device.clone(),
+        })
+    }
+
+    /// The covariance factors of the weights in force at `sigma` (they may depend on it).
+    fn factors(&self, sigma: f64) -> Factors {
+        let weights: LevelWeights = self.noise.weights_at(sigma);
         let total = weights.sum();
+        // w_a > 0 was checked at σ = 1; a schedule that drops it elsewhere keeps a tiny floor.
         let (a, r, c) = (
-            weights.atom / total,
+            (weights.atom / total).max(1e-12),
             weights.residue / total,
             weights.chain / total,
         );
-        if a <= 0.0 {
-            return Err(EnsembleError::NoAtomNoise);
-        }
-        let n = structure.atom_count();
-        let flat: Vec<f32> = models.iter().flatten().flatten().copied().collect();
         let per_residue = |f: &dyn Fn(f64) -> f64| -> Vec<f32> {
-            structure
-                .atoms_per_residue()
+            self.atoms_per_residue
                 .iter()
                 .map(|&n| f(n as f64) as f32)
                 .collect()
         };
-        let residues = structure.residue_count();
-        let shrink = per_residue(&|n| r / (a + r * n));
-        let gain = per_residue(&|n| 1.0 / (a + r * n));
-        let mut q = vec![0.0f64; structure.chain_count()];
-        for (res, &chain) in structure.residue_chain.iter().enumerate() {
-            let size = structure.residues[res].atoms.len() as f64;
+        let residues = self.atoms_per_residue.len();
+        let mut q = vec![0.0f64; self.chains];
+        for (res, &chain) in self.residue_chain.iter().enumerate() {
+            let size = self.atoms_per_residue[res] as f64;
             q[chain as usize] += size / (a + r * size);
         }
         let chain_shrink: Vec<f32> = q.iter().map(|q| (c / (1.0 + c * q)) as f32).collect();
-        Ok(Self {
-            models: Tensor::from_data(TensorData::new(flat, [k, n, 3]), device),
-            hierarchy: HierarchyTensors::new(structure, device),
+        let upload = |v: Vec<f32>, len: usize| {
+            Tensor::from_data(TensorData::new(v, [1, len, 1]), &self.device)
+        };
+        Factors {
             atom_fraction: a,
             chain_fraction: c,
-            residue_shrink: Tensor::from_data(TensorData::new(shrink, [1, residues, 1]), device),
-            residue_gain: Tensor::from_data(TensorData::new(gain, [1, residues, 1]), device),
-            chain_shrink: Tensor::from_data(
-                TensorData::new(chain_shrink.clone(), [1, chain_shrink.len(), 1]),
-                device,
-            ),
-        })
+            residue_shrink: upload(per_residue(&|n| r / (a + r * n)), residues),
+            residue_gain: upload(per_residue(&|n| 1.0 / (a + r * n)), residues),
+            chain_shrink: upload(chain_shrink, self.chains),
+        }
     }
 
     /// The posterior weights and mean of the models for x in the data frame: ([K], [N, 3]).
@@ -131,20 +154,18 @@ impl EnsembleDenoiser {
     /// Squared Mahalanobis distances (x - μ_k)ᵀ Σ⁻¹ (x - μ_k) for every model, [K]; x in the data frame.
     pub fn mahalanobis(&self, x_in_data: Tensor<2>, sigma: f64) -> Tensor<1> {
         let [k, n, _] = self.models.dims();
+        let f = self.factors(sigma);
         let v = x_in_data.reshape([1, n, 3]) - self.models.clone();
         let square_sums = self.hierarchy.residue_sums(v.clone().square());
         let sums = self.hierarchy.residue_sums(v);
-        let within = (square_sums - sums.clone().square() * self.residue_shrink.clone())
+        let within = (square_sums - sums.clone().square() * f.residue_shrink)
             .sum_dim(2)
             .sum_dim(1)
-            / self.atom_fraction;
+            / f.atom_fraction;
         let mut distance = within;
-        if self.chain_fraction > 0.0 {
-            let s = self.hierarchy.chain_sums(sums * self.residue_gain.clone());
-            distance = distance
-                - (s.square() * self.chain_shrink.clone())
-                    .sum_dim(2)
-                    .sum_dim(1);
+        if f.chain_fraction > 0.0 {
+            let s = self.hierarchy.chain_sums(sums * f.residue_gain);
+            distance = distance - (s.square() * f.chain_shrink).sum_dim(2).sum_dim(1);
         }
         distance.reshape([k]) / (sigma * sigma)
     }

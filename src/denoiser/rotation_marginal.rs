@@ -10,7 +10,7 @@
 use burn::tensor::{Device, Tensor};
 
 use super::{DenoiseContext, Denoiser, DenoiserOutput, EnsembleDenoiser, EnsembleError};
-use crate::noise::{LevelWeights, SplitMix64};
+use crate::noise::{NoiseModel, SplitMix64};
 use crate::structure::Structure;
 use crate::trajectory::{RigidTransform, centroid, random_rotation};
 
@@ -52,7 +52,7 @@ impl RotationMarginalDenoiser {
     /// `rotations` seeded uniform rotations (the identity first) of `structure`'s positions.
     pub fn new(
         structure: &Structure,
-        weights: &LevelWeights,
+        noise: &NoiseModel,
         rotations: usize,
         seed: u64,
         device: &Device,
@@ -82,7 +82,7 @@ impl RotationMarginalDenoiser {
             .collect();
         let center: Vec<f32> = c.iter().map(|&v| v as f32).collect();
         Ok(Self {
-            posterior: EnsembleDenoiser::from_models(structure, &models, weights, device)?,
+            posterior: EnsembleDenoiser::from_models(structure, &models, noise, device)?,
             center: Tensor::from_data(burn::tensor::TensorData::new(center, [1, 3]), device),
             rotations: grid,
         })
