@@ -65,6 +65,14 @@ fn level_rmsd(m: &FrameMetrics, level: usize) -> Option<f64> {
     }
 }
 
+fn level_x0_rmsd(m: &FrameMetrics, level: usize) -> Option<f64> {
+    match level {
+        0 => m.levels.atom.x0_rmsd,
+        1 => m.levels.residue.x0_rmsd,
+        _ => m.levels.chain.and_then(|c| c.x0_rmsd),
+    }
+}
+
 fn level_motion(m: &FrameMetrics, level: usize) -> Option<f64> {
     match level {
         0 => m.levels.atom.motion,
@@ -317,6 +325,10 @@ pub fn plots_ui(ui: &mut egui::Ui, data: &PlotData<'_>) -> PlotClick {
         click.frame = click
             .frame
             .or(level_plot(ui, "rmsd", data, level_rmsd, "log10 RMSD"));
+        ui.label("3-D RMSD of the denoiser's x0_hat from ground truth, per level (log10 Å; 0 clamps to -4)");
+        click.frame = click
+            .frame
+            .or(level_plot(ui, "x0 rmsd", data, level_x0_rmsd, "log10 x0_hat RMSD"));
         ui.label("3-D RMS motion per step, augmentation undone (log10 Å)");
         click.frame = click
             .frame
