@@ -155,6 +155,9 @@ fn full_window_snapshot_after_a_few_steps() {
     h.get_by_label("Run to end").click();
     wait_for(&mut h, |a| a.frame_count() == 9);
     h.run_steps(3);
+    common::require_golden(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/app_window.png"),
+    );
     h.snapshot("app_window");
 }
 

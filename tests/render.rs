@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{bundled, compare_images};
+use common::{bundled, compare_images, require_golden, updating};
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -25,9 +25,6 @@ fn snapshot_path(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn updating() -> bool {
-    std::env::var_os("UPDATE_SNAPSHOTS").is_some()
-}
 
 /// A deterministic "noised" frame: every residue shifted by its own offset, every atom jittered a little.
 fn noised(s: &Structure) -> Vec<[f32; 3]> {
@@ -162,7 +159,8 @@ fn scene_snapshots_as_text() {
         let (_, scene, camera) = case_scene(case);
         let text = scene_text(&scene, &camera, case.size[0] as f32 / case.size[1] as f32);
         let path = snapshot_path(&format!("scene_{}.txt", case.name));
-        if updating() || !path.exists() {
+        require_golden(&path);
+        if updating() {
             std::fs::write(&path, &text).unwrap();
         }
         let golden = std::fs::read_to_string(&path).unwrap();
@@ -291,7 +289,8 @@ fn pixel_snapshots_on_the_software_adapter() {
         let (_, scene, camera) = case_scene(case);
         let rgba = render_headless(&gpu.device, &gpu.queue, &scene, &camera, case.size).unwrap();
         let path = snapshot_path(&format!("{}.png", case.name));
-        if updating() || !path.exists() {
+        require_golden(&path);
+        if updating() {
             write_png(&path, case.size[0], case.size[1], &rgba).unwrap();
         }
         let golden = read_png(&path);
@@ -365,4 +364,14 @@ fn picking_returns_the_atom_under_its_projected_center() {
         None,
         "a corner shows background"
     );
+}
+
+#[test]
+#[should_panic(expected = "missing snapshot golden")]
+fn a_missing_golden_fails_unless_updating() {
+    if updating() {
+        // Rewriting goldens: a missing one is written, so there is nothing to check here.
+        panic!("missing snapshot golden (skipped while updating)");
+    }
+    require_golden(&snapshot_path("no_such_golden.png"));
 }

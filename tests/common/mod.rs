@@ -30,6 +30,20 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// Whether goldens are being rewritten (`UPDATE_SNAPSHOTS=1`).
+pub fn updating() -> bool {
+    std::env::var_os("UPDATE_SNAPSHOTS").is_some()
+}
+
+/// A golden that is missing fails the test (a new golden is written only under `UPDATE_SNAPSHOTS=1`).
+pub fn require_golden(path: &std::path::Path) {
+    assert!(
+        updating() || path.exists(),
+        "missing snapshot golden {}: run with UPDATE_SNAPSHOTS=1 to create it",
+        path.display()
+    );
+}
+
 /// A pixel fails when a channel differs by more than this (of 255).
 pub const CHANNEL_TOLERANCE: u8 = 24;
 /// An image fails when more than this share of its pixels fail (lavapipe's JIT differs a little between CPUs).
