@@ -25,7 +25,6 @@ fn snapshot_path(name: &str) -> PathBuf {
         .join(name)
 }
 
-
 /// A deterministic "noised" frame: every residue shifted by its own offset, every atom jittered a little.
 fn noised(s: &Structure) -> Vec<[f32; 3]> {
     s.positions
@@ -374,4 +373,33 @@ fn a_missing_golden_fails_unless_updating() {
         panic!("missing snapshot golden (skipped while updating)");
     }
     require_golden(&snapshot_path("no_such_golden.png"));
+}
+
+#[test]
+fn an_exported_view_is_fitted_whatever_the_view_was_zoomed_to() {
+    // Issue 13: the PNG export fitted the camera, then put the view's zoom and pan back.
+    let s = bundled("4hhb");
+    let scene = truth_scene(&s, &SceneOptions::default());
+    let mut view = OrbitCamera::fitted(ViewPreset::Fit, scene.center, scene.radius, 1.0);
+    view.orbit(0.7, 0.3);
+    view.distance *= 0.1;
+    view.target += Vec3::new(15.0, -9.0, 4.0);
+    let aspect = 1280.0 / 800.0;
+    let exported = view.fitted_to(scene.center, scene.radius, aspect);
+    assert_eq!(
+        (exported.yaw, exported.pitch),
+        (view.yaw, view.pitch),
+        "orientation kept"
+    );
+    let outside = |camera: &OrbitCamera| {
+        s.positions
+            .iter()
+            .filter(|p| {
+                let ndc = camera.project(Vec3::from(**p), aspect, scene.radius);
+                ndc.x.abs() > 1.0 || ndc.y.abs() > 1.0
+            })
+            .count()
+    };
+    assert_eq!(outside(&exported), 0);
+    assert!(outside(&view) > 0, "the zoomed view itself cuts atoms off");
 }

@@ -105,10 +105,10 @@ impl SigmascopeApp {
                         .as_ref()
                         .ok_or_else(|| anyhow::anyhow!("no wgpu renderer"))?;
                     let size = [1280, 800];
-                    let mut camera = self.camera;
-                    camera.fit(self.scene.center, self.scene.radius, 1.6);
-                    camera.target = self.camera.target;
-                    camera.distance = self.camera.distance;
+                    let aspect = size[0] as f32 / size[1] as f32;
+                    let camera =
+                        self.camera
+                            .fitted_to(self.scene.center, self.scene.radius, aspect);
                     let rgba = render_headless(&rs.device, &rs.queue, &self.scene, &camera, size)?;
                     write_png(path, size[0], size[1], &rgba)?;
                 }

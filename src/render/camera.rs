@@ -56,6 +56,14 @@ impl OrbitCamera {
         self.distance = radius.max(1.0) / half.sin() * 1.05;
     }
 
+    /// This camera's orientation, fitted to a sphere for an image of `aspect`: what an export draws, so
+    /// the whole structure is in the picture whatever the view was zoomed or panned to.
+    pub fn fitted_to(&self, center: Vec3, radius: f32, aspect: f32) -> Self {
+        let mut camera = *self;
+        camera.fit(center, radius, aspect);
+        camera
+    }
+
     /// Eye position, Å.
     pub fn eye(&self) -> Vec3 {
         let direction = Vec3::new(
