@@ -2,7 +2,7 @@
 //! their metrics; a shared flag cancels a long run between steps.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use burn::tensor::Device;
@@ -63,9 +63,14 @@ pub enum WorkerEvent {
 
 /// Handle of the worker thread.
 pub struct SamplerWorker {
-    commands: Sender<WorkerCommand>,
+    /// Commands with their sequence numbers (1, 2, …).
+    commands: Sender<(u64, WorkerCommand)>,
     events: Receiver<WorkerEvent>,
-    cancel: Arc<AtomicBool>,
+    /// Commands sent so far.
+    sent: AtomicU64,
+    /// Every command numbered up to this is cancelled. A cancel covers what was queued before it and
+    /// nothing after, so no command start can erase it.
+    cancelled_through: Arc<AtomicU64>,
 }
 
 struct Run {
@@ -126,12 +131,13 @@ impl EventSink {
 
 fn serve(
     device: &Device,
-    commands: &Receiver<WorkerCommand>,
+    commands: &Receiver<(u64, WorkerCommand)>,
     events: &EventSink,
-    cancel: &AtomicBool,
+    cancelled_through: &AtomicU64,
 ) {
     let mut run: Option<Run> = None;
-    while let Ok(command) = commands.recv() {
+    while let Ok((sequence, command)) = commands.recv() {
+        let cancelled = || cancelled_through.load(Ordering::SeqCst) >= sequence;
         match command {
             WorkerCommand::Reset {
                 structure,
@@ -156,10 +162,9 @@ fn serve(
                 }
             },
             WorkerCommand::Step(count) => {
-                cancel.store(false, Ordering::SeqCst);
                 if let Some(r) = run.as_mut() {
                     for _ in 0..count {
-                        if cancel.load(Ordering::SeqCst) || r.sampler.is_done() {
+                        if cancelled() || r.sampler.is_done() {
                             break;
                         }
                         match r.sampler.step() {
@@ -195,8 +200,8 @@ impl SamplerWorker {
     pub fn spawn(device: Device, wake: impl Fn() + Send + 'static) -> Self {
         let (command_tx, command_rx) = channel();
         let (event_tx, event_rx) = channel();
-        let cancel = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&cancel);
+        let cancelled_through = Arc::new(AtomicU64::new(0));
+        let flag = Arc::clone(&cancelled_through);
         let sink = EventSink {
             events: event_tx,
             wake: Box::new(wake),
@@ -208,22 +213,96 @@ impl SamplerWorker {
         Self {
             commands: command_tx,
             events: event_rx,
-            cancel,
+            sent: AtomicU64::new(0),
+            cancelled_through,
         }
     }
 
     /// Sends a command.
     pub fn send(&self, command: WorkerCommand) {
-        self.commands.send(command).ok();
+        let sequence = self.sent.fetch_add(1, Ordering::SeqCst) + 1;
+        self.commands.send((sequence, command)).ok();
     }
 
-    /// Stops a multi-step command after the step in progress.
+    /// Stops every command sent so far after the step in progress (queued ones do nothing).
     pub fn cancel(&self) {
-        self.cancel.store(true, Ordering::SeqCst);
+        self.cancelled_through
+            .store(self.sent.load(Ordering::SeqCst), Ordering::SeqCst);
     }
 
     /// Events that arrived since the last call.
     pub fn poll(&self) -> Vec<WorkerEvent> {
         self.events.try_iter().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::structure::default_structure;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn a_cancel_pressed_while_a_reset_is_queued_stops_the_steps_behind_it() {
+        // The step command used to clear the flag when it started, so a cancel that arrived while the
+        // reset before it was still running was lost and every step ran.
+        let worker = SamplerWorker::spawn(crate::compute::ComputeDevice::cpu().device, || {});
+        let structure = Arc::new(
+            default_structure()
+                .load(&Default::default())
+                .unwrap_or_else(|e| panic!("{e}")),
+        );
+        let mut settings = super::super::settings::Settings {
+            steps: 200,
+            ..Default::default()
+        }
+        .sampler_settings()
+        .unwrap_or_else(|e| panic!("{e}"));
+        settings.preset.schedule.steps = 200;
+        worker.send(WorkerCommand::Reset {
+            structure,
+            settings: Box::new(settings),
+            denoiser: DenoiserKind::Exact,
+            run: 1,
+        });
+        worker.send(WorkerCommand::Step(200));
+        worker.cancel();
+        let (mut idle, mut frames) = (0, 0);
+        let start = Instant::now();
+        while idle < 2 {
+            assert!(
+                start.elapsed() < Duration::from_secs(120),
+                "the worker hangs"
+            );
+            for event in worker.poll() {
+                match event {
+                    WorkerEvent::Idle => idle += 1,
+                    WorkerEvent::Frame(..) => frames += 1,
+                    _ => {}
+                }
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        // Normally none; a thread stalled between the send and the cancel could let a few run, never
+        // the 200 of the lost cancel.
+        assert!(
+            frames < 200,
+            "the step command behind the reset ran all {frames} steps"
+        );
+        // A command sent after the cancel runs.
+        worker.send(WorkerCommand::Step(2));
+        let start = Instant::now();
+        while frames < 2 {
+            assert!(
+                start.elapsed() < Duration::from_secs(120),
+                "the later step never ran"
+            );
+            frames += worker
+                .poll()
+                .iter()
+                .filter(|e| matches!(e, WorkerEvent::Frame(..)))
+                .count();
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 }
