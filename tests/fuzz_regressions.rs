@@ -4,8 +4,6 @@
 //! `*.traj` (the trajectory target: the first byte picks array, PDB or mmCIF, as in
 //! `fuzz/fuzz_targets/import_trajectory.rs`).
 
-#![expect(clippy::unwrap_used)]
-
 use std::path::Path;
 
 use sigmascope::structure::{LoadOptions, Selection, load_bytes};

@@ -3,8 +3,6 @@
 //! refuses, or one without atoms, gives one line that names the file. The expected counts come from
 //! gemmi itself (`tests/data/gemmi_counts.py`, which states the selection it mirrors), not from us.
 
-#![expect(clippy::unwrap_used)]
-
 use std::path::Path;
 
 use sigmascope::structure::{LoadOptions, Selection, load_path};
