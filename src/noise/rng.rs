@@ -53,7 +53,8 @@ const NORMAL_BLOCK: usize = 1 << 16;
 ///
 /// On wgpu devices burn's generator draws them on the device. On burn's CPU backend they come from a
 /// seeded ziggurat sampler (rand_distr over xoshiro256++) with the scale applied as they are drawn,
-/// in blocks spread over the cores: the backend's own draw was 5× slower and dominated the sampler step.
+/// in blocks spread over the cores, because the backend's own draw dominated the sampler step (README,
+/// Benchmarks).
 pub fn normal<const D: usize>(
     shape: [usize; D],
     std: f64,

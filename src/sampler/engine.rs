@@ -19,8 +19,8 @@
 //! On the CPU backend this saves the two N × 3 rotations per step that dominated it.
 //!
 //! The state's layout is coordinate rows [3, N]: the centroid is three contiguous sums and the
-//! per-axis shifts are contiguous broadcasts, which burn's CPU backend runs 20× faster than the
-//! strided [N, 3] forms.
+//! per-axis shifts are contiguous broadcasts, which burn's backends run far faster than the strided
+//! [N, 3] forms (README, Benchmarks).
 
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
 
@@ -268,7 +268,7 @@ impl Sampler {
         let n = mobile.dims()[1];
         let (mobile_mean, target_mean) = (mobile.clone().mean_dim(1), target.clone().mean_dim(1));
         // H[i][j] = Σ_n a_in b_jn as a broadcast product and a sum over atoms: a [3, N] × [N, 3] matmul
-        // with N inside ran 30× slower on wgpu (lavapipe: 96 ms against 3 ms at 64k atoms).
+        // with N inside was much slower on wgpu, where the reduction over the long axis serialises.
         let covariance = ((mobile - mobile_mean.clone()).reshape([3, 1, n])
             * (target - target_mean.clone()).reshape([1, 3, n]))
         .sum_dim(2);

@@ -1,5 +1,5 @@
-//! Sampler presets as data, each with the source it reproduces (values checked against
-//! `shared/research/anchors_features.md`, which cites the files), and the churn rules they use.
+//! Sampler presets as data, each with the source file and function it reproduces, and the churn rules
+//! they use.
 
 use super::precondition::CNoiseMode;
 use super::schedule::{ScheduleSpec, ScheduleTimes};
