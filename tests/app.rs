@@ -231,3 +231,38 @@ fn a_file_that_cannot_be_opened_keeps_the_structure_and_says_why() {
     h.run_steps(2);
     h.get_by_label("cannot read missing.pdb: not found");
 }
+
+/// The bounds the heat map was last drawn with.
+fn heatmap_bounds(h: &Harness<'static, SigmascopeApp>) -> egui_plot::PlotBounds {
+    *egui_plot::PlotMemory::load(&h.ctx, sigmascope::app::plot_id("heatmap"))
+        .expect("the heat map was drawn")
+        .bounds()
+}
+
+#[test]
+fn plots_fit_their_data_when_it_arrives_and_when_it_changes() {
+    // Guards the report that the heat map kept the bounds of its first data (after a run on 1IGY it showed
+    // an empty range); with egui_plot's automatic bounds it refits here on new data and a new structure.
+    let Some(mut h) = harness() else { return };
+    let covers_rows = |b: &egui_plot::PlotBounds, rows: f64, frames: f64| {
+        b.min()[1] <= 1e-6 && b.max()[1] >= rows - 1e-6 && b.max()[0] >= frames - 1e-6
+    };
+    h.state_mut().settings_mut().steps = 4;
+    h.get_by_label("Run to end").click();
+    wait_for(&mut h, |a| a.frame_count() == 5);
+    h.run_steps(3);
+    // 4HHB: 580 residues, at most 400 rows drawn, so every second one: 290 rows.
+    let b = heatmap_bounds(&h);
+    assert!(covers_rows(&b, 290.0, 5.0), "{b:?}");
+    h.get_by_label("1crn").click();
+    wait_for(&mut h, |a| !a.is_busy());
+    h.get_by_label("Run to end").click();
+    wait_for(&mut h, |a| a.frame_count() == 5);
+    h.run_steps(3);
+    let b = heatmap_bounds(&h);
+    assert!(covers_rows(&b, 46.0, 5.0), "{b:?}");
+    assert!(
+        b.max()[1] < 100.0,
+        "refitted to 1CRN's 46 rows, not 4HHB's: {b:?}"
+    );
+}

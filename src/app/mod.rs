@@ -13,6 +13,7 @@ mod worker;
 
 pub use diagnosis::{Control, DiagnosisInput, Finding, diagnose};
 pub use export::{ExportKind, metrics_csv};
+pub use plots::plot_id;
 pub use settings::{Settings, SigmaInput, TrackView};
 pub use timeline::{LoopMode, TimeControl, TimelineCommand};
 pub use worker::{DenoiserKind, SamplerWorker, WorkerCommand, WorkerEvent};

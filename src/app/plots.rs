@@ -34,6 +34,16 @@ pub struct PlotData<'a> {
     pub per_level: bool,
 }
 
+/// The id a plot keeps its state under (its bounds, for tests: `egui_plot::PlotMemory::load`).
+pub fn plot_id(name: &str) -> egui::Id {
+    egui::Id::unique(("sigmascope plot", name))
+}
+
+/// `plot` under its fixed id.
+fn with_id<'a>(plot: Plot<'a>, name: &str) -> Plot<'a> {
+    plot.id(plot_id(name))
+}
+
 fn series(metrics: &[FrameMetrics], value: impl Fn(&FrameMetrics) -> Option<f64>) -> Vec<[f64; 2]> {
     metrics
         .iter()
@@ -106,7 +116,7 @@ fn level_plot(
     value: LevelValue,
     y_label: &str,
 ) -> Option<usize> {
-    let response = Plot::new(id)
+    let response = with_id(Plot::new(id), id)
         .height(140.0)
         .legend(Legend::default())
         .x_axis_label("frame")
@@ -136,7 +146,7 @@ fn level_plot(
 
 /// Independent residue share of motion per frame.
 fn share_plot(ui: &mut egui::Ui, data: &PlotData<'_>) -> Option<usize> {
-    let response = Plot::new("independent share")
+    let response = with_id(Plot::new("independent share"), "independent share")
         .height(120.0)
         .include_y(0.0)
         .include_y(1.0)
@@ -198,7 +208,7 @@ fn schedule_plot(ui: &mut egui::Ui, data: &PlotData<'_>) {
     let hi = training.sigma_at(Z_999).log10();
     let lo = training.sigma_at(-Z_999).log10();
     let top = steps.iter().chain(&t_hats).map(|p| p[0]).fold(hi, f64::max);
-    Plot::new("schedule")
+    with_id(Plot::new("schedule"), "schedule")
         .height(130.0)
         .legend(Legend::default())
         .x_axis_label("log10 sigma (Å)")
@@ -232,7 +242,7 @@ fn schedule_plot(ui: &mut egui::Ui, data: &PlotData<'_>) {
 
 /// c_skip and c_out per step, globally and at the residue and chain levels.
 fn precondition_plot(ui: &mut egui::Ui, data: &PlotData<'_>) -> Option<usize> {
-    let response = Plot::new("preconditioning")
+    let response = with_id(Plot::new("preconditioning"), "preconditioning")
         .height(120.0)
         .legend(Legend::default())
         .x_axis_label("frame")
@@ -286,7 +296,7 @@ fn heatmap_plot(ui: &mut egui::Ui, data: &PlotData<'_>) -> Option<(usize, usize)
             values.push(f64::from(m.residue_motion[r]).ln_1p());
         }
     }
-    let response = Plot::new("heatmap")
+    let response = with_id(Plot::new("heatmap"), "heatmap")
         .height(160.0)
         .x_axis_label("frame")
         .y_axis_label("residue")
