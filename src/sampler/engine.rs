@@ -25,7 +25,7 @@
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
 
 use super::precondition::level_preconditioning;
-use super::preset::{SamplerPreset, Solver};
+use super::preset::{SamplerPreset, Solver, StepLevels};
 use crate::denoiser::{DenoiseContext, Denoiser, FrameMap};
 use crate::noise::{GroupSizes, HierarchyTensors, NamedNoise, NoiseModel, draw_noise, normal};
 use crate::structure::Structure;
@@ -101,6 +101,8 @@ pub enum SamplerError {
 pub struct Sampler {
     settings: SamplerSettings,
     sigmas: Vec<f64>,
+    /// Each step's sigma, gamma and t_hat (`SamplerPreset::step_levels`, the schedule and coverage's too).
+    levels: Vec<StepLevels>,
     sizes: GroupSizes,
     hierarchy: HierarchyTensors,
     device: Device,
@@ -177,6 +179,7 @@ impl Sampler {
             frame_from_data,
             frames: Vec::new(),
             recording: true,
+            levels: settings.preset.step_levels(),
             sigmas,
             settings,
         };
@@ -301,7 +304,12 @@ impl Sampler {
         }
         let step = self.steps_taken();
         let preset = self.settings.preset;
-        let (sigma, sigma_next) = (self.sigmas[step], self.sigmas[step + 1]);
+        let StepLevels {
+            sigma,
+            sigma_next,
+            gamma,
+            t_hat,
+        } = self.levels[step];
         let mut rng = SplitMix64::new(self.settings.seed, step as u64 + 1);
 
         // 1. Augmentation changes only the frame map (module docs). The centroid of x in the frame
@@ -330,9 +338,7 @@ impl Sampler {
             center_in_frame = Some(center);
         }
 
-        // 2. Churn, with the noise's scale applied as it is drawn.
-        let gamma = preset.churn.gamma(sigma, sigma_next, preset.schedule.steps);
-        let t_hat = sigma * (1.0 + gamma);
+        // 2. Churn to t_hat, with the noise's scale applied as it is drawn.
         let churn_std = preset.noise_scale * (t_hat * t_hat - sigma * sigma).max(0.0).sqrt();
         // The generator's seed for this step, decorrelated from other steps and other run seeds.
         let seed = rng.next_u64();
