@@ -88,11 +88,7 @@ pub fn diagnose(input: &DiagnosisInput<'_>) -> Vec<Finding> {
     // removes the global translation; say what it takes and what the levels then see.
     if input.preset.augment || input.structure.chain_count() == 1 {
         let c = expected_centred_mean_squares(&sizes, weights.stds(1.0));
-        let translation = if e.atom_abs > 0.0 {
-            (1.0 - c.atom / e.atom_abs).max(0.0)
-        } else {
-            0.0
-        };
+        let translation = c.translation_share(&e);
         let why = if input.structure.chain_count() == 1 {
             "With one chain, its noise term is a global translation that centring removes"
         } else {

@@ -8,6 +8,7 @@ use super::timeline::{LoopMode, TimeControl, TimelineCommand};
 use super::worker::DenoiserKind;
 use crate::noise::{
     GroupSizes, NoiseCell, WEIGHT_PRESETS, expected_centred_mean_squares, expected_mean_squares,
+    rms_3d,
 };
 use crate::sampler::PRESETS;
 use crate::structure::{BUNDLED, Structure};
@@ -204,9 +205,9 @@ pub fn noise_ui(
                     ui.label("undefined (one chain)");
                     ui.label("");
                 } else {
-                    // The closed forms are per coordinate; the table shows 3-D RMS (3 axes).
-                    figure_cell(ui, m.map(|v| v.0), (3.0 * abs).sqrt());
-                    figure_cell(ui, m.map(|v| v.1), (3.0 * rel).sqrt());
+                    // The closed forms are per coordinate; the table shows 3-D RMS.
+                    figure_cell(ui, m.map(|v| v.0), rms_3d(abs));
+                    figure_cell(ui, m.map(|v| v.1), rms_3d(rel));
                 }
                 ui.end_row();
             }
@@ -219,14 +220,10 @@ pub fn noise_ui(
         ui.label(format!(
             "centred: atom {} ({:.3}), residue {} ({:.3}); the translation takes {:.0}% of the variance",
             measured_centred(measured.map(|m| m.centred.atom.measured)),
-            (3.0 * c.atom).sqrt(),
+            rms_3d(c.atom),
             measured_centred(measured.map(|m| m.centred.residue.measured)),
-            (3.0 * c.residue).sqrt(),
-            if e.atom_abs > 0.0 {
-                (1.0 - c.atom / e.atom_abs).max(0.0) * 100.0
-            } else {
-                0.0
-            }
+            rms_3d(c.residue),
+            c.translation_share(&e) * 100.0
         ))
         .on_hover_text("3-D RMS displacement per point, Å, after removing the atom mean (Boltz/AF3 centring); measured (expected)");
     });

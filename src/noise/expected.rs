@@ -88,6 +88,27 @@ pub struct CentredMeanSquares {
     pub chain: f64,
 }
 
+/// Displacements are reported as 3-D RMS distances per point, the convention of RMSD and of the
+/// trajectories' motion; the mean squares measured and derived here are per coordinate, hence three axes.
+pub const AXES: f64 = 3.0;
+
+/// The 3-D RMS distance per point of a mean square per coordinate.
+pub fn rms_3d(mean_square_per_coordinate: f64) -> f64 {
+    (AXES * mean_square_per_coordinate).max(0.0).sqrt()
+}
+
+impl CentredMeanSquares {
+    /// Share of the atoms' noise variance that centring removes, the global translation:
+    /// 1 − centred / uncentred.
+    pub fn translation_share(&self, uncentred: &LevelMeanSquares) -> f64 {
+        if uncentred.atom_abs > 0.0 {
+            (1.0 - self.atom / uncentred.atom_abs).max(0.0)
+        } else {
+            0.0
+        }
+    }
+}
+
 /// The closed-form mean squares after centring (module docs) for per-level stds over these group sizes.
 pub fn expected_centred_mean_squares(sizes: &GroupSizes, stds: LevelStds) -> CentredMeanSquares {
     let (vc, vr, va) = (stds.chain.powi(2), stds.residue.powi(2), stds.atom.powi(2));

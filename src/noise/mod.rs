@@ -10,8 +10,8 @@ mod weights;
 
 pub use draw::{HierarchyTensors, LEVEL_COLUMNS, draw_noise, level_mean_squares, with_seed};
 pub use expected::{
-    CentredMeanSquares, GroupSizes, LevelMeanSquares, expected_centred_mean_squares,
-    expected_mean_squares,
+    AXES, CentredMeanSquares, GroupSizes, LevelMeanSquares, expected_centred_mean_squares,
+    expected_mean_squares, rms_3d,
 };
 pub use report::{residue_sentence, summary_text, table_text};
 pub use rng::{SplitMix64, normal, standard_normal};

@@ -7,8 +7,8 @@ use serde::ser::SerializeMap as _;
 
 use super::draw::{HierarchyTensors, LEVEL_COLUMNS, draw_noise, level_mean_squares};
 use super::expected::{
-    CentredMeanSquares, GroupSizes, LevelMeanSquares, expected_centred_mean_squares,
-    expected_mean_squares,
+    AXES, CentredMeanSquares, GroupSizes, LevelMeanSquares, expected_centred_mean_squares,
+    expected_mean_squares, rms_3d,
 };
 use super::rng::SplitMix64;
 use super::weights::{LevelStds, LevelWeights, NamedNoise, NoiseError};
@@ -270,10 +270,6 @@ fn safe_sqrt_ratio(num: f64, den: f64) -> f64 {
     }
 }
 
-/// Displacements are reported as 3-D RMS distances per point, the convention of RMSD and of the
-/// trajectories' motion; the mean squares measured and derived are per coordinate, hence three axes.
-const AXES: f64 = 3.0;
-
 /// How every figure of the table is measured (the `units` of `noise-table --json`).
 pub const TABLE_UNITS: [(&str, &str); 3] = [
     (
@@ -294,10 +290,10 @@ pub const TABLE_UNITS: [(&str, &str); 3] = [
 /// error.
 fn rms_figure(ms: &[f64], expected_ms: f64) -> Figure {
     let pooled = mean(ms);
-    let measured = (AXES * pooled).max(0.0).sqrt();
+    let measured = rms_3d(pooled);
     Figure {
         measured,
-        expected: (AXES * expected_ms).max(0.0).sqrt(),
+        expected: rms_3d(expected_ms),
         stderr: standard_error(ms).map(|se| {
             if measured > 0.0 {
                 AXES * se / (2.0 * measured)
@@ -354,11 +350,7 @@ fn cell(
             residue: rms_figure(&c[7], centred.residue),
             chain: chain_defined.then(|| rms_figure(&c[8], centred.chain)),
             residue_over_atom: ratio_figure(&c[7], &c[6], centred.residue, centred.atom),
-            translation_share: if e.atom_abs > 0.0 {
-                (1.0 - centred.atom / e.atom_abs).max(0.0)
-            } else {
-                0.0
-            },
+            translation_share: centred.translation_share(e),
         },
     }
 }
