@@ -1,5 +1,5 @@
 //! The sampler off the UI thread: a worker owns the run, takes commands, and sends back frames with
-//! their metrics; a shared flag cancels a long run between steps.
+//! their metrics; a cancel stops, between steps, every command sent before it.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

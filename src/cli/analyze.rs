@@ -43,7 +43,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
             "structure": super::inspect::InspectReport::of(s),
             "frames": frames_json(&imported.frames, &metrics),
             "final_rmsd": final_rmsd,
-            "units": crate::trajectory::METRIC_UNITS.iter().copied().collect::<std::collections::BTreeMap<_, _>>(),
+            "units": super::units_json(&crate::trajectory::METRIC_UNITS),
         });
         println!("{}", serde_json::to_string(&json)?);
     } else {

@@ -122,6 +122,13 @@ fn device_choice(compute: &ComputeDevice) -> Option<String> {
         .map(crate::compute::Fallback::reason)
 }
 
+/// A `units` map of a JSON output: which convention each group of keys is measured in.
+fn units_json(
+    units: &[(&'static str, &'static str)],
+) -> std::collections::BTreeMap<&'static str, &'static str> {
+    units.iter().copied().collect()
+}
+
 /// Parses the arguments and runs; the binary's whole `main`.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();

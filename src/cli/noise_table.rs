@@ -149,7 +149,7 @@ pub fn run(args: &NoiseTableArgs) -> anyhow::Result<()> {
             seed: args.seed,
             rows: &table.rows,
             summary: summary.lines().map(str::to_owned).collect(),
-            units: crate::noise::TABLE_UNITS.iter().copied().collect(),
+            units: super::units_json(&crate::noise::TABLE_UNITS),
         };
         println!("{}", serde_json::to_string_pretty(&json)?);
     } else {

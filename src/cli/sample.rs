@@ -220,7 +220,7 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
             "coverage": coverage,
             "frames": frames_json(&frames, &metrics),
             "final_rmsd": final_rmsd,
-            "units": crate::trajectory::METRIC_UNITS.iter().copied().collect::<std::collections::BTreeMap<_, _>>(),
+            "units": super::units_json(&crate::trajectory::METRIC_UNITS),
         });
         println!("{}", serde_json::to_string(&json)?);
         return Ok(());
