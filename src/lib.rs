@@ -10,16 +10,20 @@
 // what the fuzz targets need, without burn, wgpu or egui.
 #[cfg(feature = "app")]
 pub mod app;
-#[cfg(feature = "app")]
+#[cfg(feature = "cli")]
 pub mod cli;
 #[cfg(feature = "app")]
 pub mod compute;
 #[cfg(feature = "app")]
 pub mod denoiser;
 #[cfg(feature = "app")]
+pub mod geometry;
+#[cfg(feature = "app")]
 pub mod noise;
 #[cfg(feature = "app")]
 pub mod render;
+#[cfg(feature = "app")]
+pub mod rng;
 #[cfg(feature = "app")]
 pub mod sampler;
 pub mod structure;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use sigmascope::app::SigmascopeApp;
+use sigmascope::app::{AppCommand, DialogBackend, FileDialogs, SigmascopeApp};
 use sigmascope::compute::ComputeDevice;
 use sigmascope::structure::{LoadOptions, default_structure};
 
@@ -24,6 +24,12 @@ fn compute() -> ComputeDevice {
 }
 
 fn harness() -> Option<Harness<'static, SigmascopeApp>> {
+    harness_with(false)
+}
+
+/// The harness; `allow_missing_glyphs` for egui_file's dialog, whose file and folder icons egui's
+/// fonts do not have.
+fn harness_with(allow_missing_glyphs: bool) -> Option<Harness<'static, SigmascopeApp>> {
     if sigmascope::compute::open_wgpu_device().is_err() {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -33,7 +39,11 @@ fn harness() -> Option<Harness<'static, SigmascopeApp>> {
         return None;
     }
     let structure = default_structure().load(&LoadOptions::default()).unwrap();
-    let mut h = Harness::builder()
+    let mut builder = Harness::builder();
+    if allow_missing_glyphs {
+        builder = builder.allow_missing_glyphs();
+    }
+    let mut h = builder
         .with_size(eframe::egui::vec2(WIDTH, HEIGHT))
         .with_options(common::kittest_options(WIDTH, HEIGHT))
         .wgpu()
@@ -42,10 +52,18 @@ fn harness() -> Option<Harness<'static, SigmascopeApp>> {
     Some(h)
 }
 
+/// Sets the sampler's step count as the panel's drag value does.
+fn set_steps(h: &mut Harness<'static, SigmascopeApp>, steps: usize) {
+    let mut settings = h.state().state().settings().clone();
+    settings.steps = steps;
+    h.state_mut()
+        .apply(AppCommand::UpdateSettings(Box::new(settings)));
+}
+
 /// Steps the UI until `done` holds or 60 s pass (the sampler runs in a worker thread).
 fn wait_for(h: &mut Harness<'static, SigmascopeApp>, done: impl Fn(&SigmascopeApp) -> bool) {
     let start = Instant::now();
-    while !done(h.state()) || h.state().is_busy() {
+    while !done(h.state()) || h.state().state().is_busy() {
         assert!(
             start.elapsed() < Duration::from_secs(60),
             "timed out waiting for the worker"
@@ -59,7 +77,7 @@ fn wait_for(h: &mut Harness<'static, SigmascopeApp>, done: impl Fn(&SigmascopeAp
 #[test]
 fn boots_on_the_default_structure_with_its_counts() {
     let Some(h) = harness() else { return };
-    assert_eq!(h.state().structure().name, "4hhb");
+    assert_eq!(h.state().state().structure().name, "4hhb");
     h.get_by_label("4558 atoms, 580 residues, 4 chains");
     h.get_by_label("Step");
 }
@@ -67,34 +85,35 @@ fn boots_on_the_default_structure_with_its_counts() {
 #[test]
 fn step_adds_a_frame_and_scrubbing_shows_the_same_scene() {
     let Some(mut h) = harness() else { return };
-    h.state_mut().settings_mut().steps = 6;
+    set_steps(&mut h, 6);
     h.get_by_label("Step").click();
-    wait_for(&mut h, |a| a.frame_count() == 2);
-    assert_eq!(h.state().timeline().frame_count, 2);
-    assert_eq!(h.state().plot_point_count(), 2);
+    wait_for(&mut h, |a| a.state().run().frames.len() == 2);
+    assert_eq!(h.state().state().timeline().frame_count, 2);
+    assert_eq!(h.state().state().run().metrics.len(), 2);
     h.get_by_label("Step").click();
-    wait_for(&mut h, |a| a.frame_count() == 3);
-    assert_eq!(h.state().timeline().frame_count, 3);
-    assert_eq!(h.state().plot_point_count(), 3);
+    wait_for(&mut h, |a| a.state().run().frames.len() == 3);
+    assert_eq!(h.state().state().timeline().frame_count, 3);
+    assert_eq!(h.state().state().run().metrics.len(), 3);
 
-    let at_last = h.state().scene_text();
+    let at_last = h.state().state().scene_text();
     h.get_by_label("|<").click();
     h.run_steps(2);
-    assert_eq!(h.state().timeline().frame, 0);
-    let at_first = h.state().scene_text();
+    assert_eq!(h.state().state().timeline().frame, 0);
+    let at_first = h.state().state().scene_text();
     assert_ne!(at_first, at_last, "frame 0 is the noisy start");
     h.get_by_label(">|").click();
     h.run_steps(2);
-    assert_eq!(h.state().timeline().frame, 2);
+    assert_eq!(h.state().state().timeline().frame, 2);
     assert_eq!(
-        h.state().scene_text(),
+        h.state().state().scene_text(),
         at_last,
         "scrubbing back shows the same scene"
     );
 }
 
 fn finding_with(app: &SigmascopeApp, start: &str) -> String {
-    app.findings()
+    app.state()
+        .findings()
         .into_iter()
         .map(|f| f.text)
         .find(|t| t.starts_with(start))
@@ -117,7 +136,7 @@ fn weights_preset_changes_expected_ratio_and_diagnosis() {
     h.get_by_label("rebalanced").click();
     h.run_steps(3);
     // The closed form over 4HHB's residues: sqrt((w_c + w_r + w_a mean(1/n_r)) / w_sum) for (1, 4, 4).
-    let s = h.state().structure();
+    let s = h.state().state().structure();
     let mean_inverse = s
         .atoms_per_residue()
         .iter()
@@ -139,10 +158,10 @@ fn a_load_error_is_shown_and_the_structure_kept() {
     let Some(mut h) = harness() else { return };
     let bad = std::env::temp_dir().join(format!("sigmascope-app-{}-bad.pdb", std::process::id()));
     std::fs::write(&bad, "this is not a structure\n").unwrap();
-    h.state_mut().open_path(&bad);
+    h.state_mut().apply(AppCommand::Open(bad.clone()));
     h.run_steps(2);
-    assert_eq!(h.state().structure().name, "4hhb");
-    let error = h.state().load_error().unwrap().to_owned();
+    assert_eq!(h.state().state().structure().name, "4hhb");
+    let error = h.state().state().load_error().unwrap().to_owned();
     assert!(error.contains("bad.pdb"), "{error}");
     h.get_by_label(&error);
     std::fs::remove_file(bad).unwrap();
@@ -151,9 +170,9 @@ fn a_load_error_is_shown_and_the_structure_kept() {
 #[test]
 fn full_window_snapshot_after_a_few_steps() {
     let Some(mut h) = harness() else { return };
-    h.state_mut().settings_mut().steps = 8;
+    set_steps(&mut h, 8);
     h.get_by_label("Run to end").click();
-    wait_for(&mut h, |a| a.frame_count() == 9);
+    wait_for(&mut h, |a| a.state().run().frames.len() == 9);
     h.run_steps(3);
     common::require_golden(
         &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/app_window.png"),
@@ -164,47 +183,52 @@ fn full_window_snapshot_after_a_few_steps() {
 #[test]
 fn switching_structure_during_a_run_drops_its_frames() {
     let Some(mut h) = harness() else { return };
-    h.state_mut().settings_mut().steps = 200;
+    set_steps(&mut h, 200);
     h.get_by_label("Run to end").click();
     h.run_steps(2);
     h.get_by_label("1crn").click();
-    wait_for(&mut h, |a| !a.is_busy());
+    wait_for(&mut h, |a| !a.state().is_busy());
     h.run_steps(3);
-    assert_eq!(h.state().structure().name, "1crn");
+    assert_eq!(h.state().state().structure().name, "1crn");
     assert_eq!(
-        h.state().frame_count(),
+        h.state().state().run().frames.len(),
         0,
         "frames of the 4HHB run must not land on 1CRN"
     );
     h.get_by_label("Step").click();
-    wait_for(&mut h, |a| a.frame_count() == 2);
-    assert_eq!(h.state().plot_point_count(), 2);
+    wait_for(&mut h, |a| a.state().run().frames.len() == 2);
+    assert_eq!(h.state().state().run().metrics.len(), 2);
 }
 
 #[test]
 fn a_focused_residue_is_outlined_until_cleared() {
     let Some(mut h) = harness() else { return };
     let residue = 42;
-    h.state_mut().focus_residue(residue);
+    h.state_mut().apply(AppCommand::FocusResidue(residue));
     h.run_steps(2);
-    assert!(h.state().scene_text().contains("outline: 12 segments"));
-    let r = &h.state().structure().residues[residue];
+    assert!(
+        h.state()
+            .state()
+            .scene_text()
+            .contains("outline: 12 segments")
+    );
+    let r = &h.state().state().structure().residues[residue];
     let label = format!(
         "heat-map residue {} {} (chain {}), outlined",
         r.name,
         r.label(),
-        h.state().structure().chains[r.chain as usize].id
+        h.state().state().structure().chains[r.chain as usize].id
     );
     h.get_by_label(&label);
     h.get_by_label("×").click();
     h.run_steps(2);
-    assert!(!h.state().scene_text().contains("outline"));
+    assert!(!h.state().state().scene_text().contains("outline"));
     assert!(h.query_by_label(&label).is_none());
     // Out of range: ignored.
-    let past = h.state().structure().residue_count();
-    h.state_mut().focus_residue(past);
+    let past = h.state().state().structure().residue_count();
+    h.state_mut().apply(AppCommand::FocusResidue(past));
     h.run_steps(1);
-    assert!(!h.state().scene_text().contains("outline"));
+    assert!(!h.state().state().scene_text().contains("outline"));
 }
 
 #[test]
@@ -212,22 +236,23 @@ fn a_file_that_cannot_be_opened_keeps_the_structure_and_says_why() {
     let Some(mut h) = harness() else { return };
     let bad = common::scratch("bad-open").join("broken.pdb");
     std::fs::write(&bad, "MODEL 1\nATOM      1  N   ALA A   1       1.000\n").unwrap();
-    h.state_mut().open_path(&bad);
+    h.state_mut().apply(AppCommand::Open(bad.clone()));
     h.run_steps(2);
     assert_eq!(
-        h.state().structure().name,
+        h.state().state().structure().name,
         "4hhb",
         "the current structure stays"
     );
-    let message = h.state().load_error().unwrap().to_owned();
+    let message = h.state().state().load_error().unwrap().to_owned();
     assert!(
         message.contains("broken.pdb") && message.contains("too short"),
         "{message}"
     );
     h.get_by_label(&message);
     // A startup error (`sigmascope FILE` with a bad FILE) is shown the same way.
-    h.state_mut()
-        .show_load_error("cannot read missing.pdb: not found".to_owned());
+    h.state_mut().apply(AppCommand::ShowLoadError(
+        "cannot read missing.pdb: not found".to_owned(),
+    ));
     h.run_steps(2);
     h.get_by_label("cannot read missing.pdb: not found");
 }
@@ -241,28 +266,89 @@ fn heatmap_bounds(h: &Harness<'static, SigmascopeApp>) -> egui_plot::PlotBounds 
 
 #[test]
 fn plots_fit_their_data_when_it_arrives_and_when_it_changes() {
-    // Guards the report that the heat map kept the bounds of its first data (after a run on 1IGY it showed
-    // an empty range); with egui_plot's automatic bounds it refits here on new data and a new structure.
+    // After a run on 1IGY the heat map showed an empty range until double-clicked: every plot is reset to
+    // its data when a run starts or a frame arrives, and the heat map has one row per residue.
     let Some(mut h) = harness() else { return };
-    let covers_rows = |b: &egui_plot::PlotBounds, rows: f64, frames: f64| {
-        b.min()[1] <= 1e-6 && b.max()[1] >= rows - 1e-6 && b.max()[0] >= frames - 1e-6
+    let covers = |b: &egui_plot::PlotBounds, rows: f64, frames: f64| {
+        b.min()[1] <= 1e-6
+            && b.max()[1] >= rows - 1e-6
+            && b.min()[0] <= 1e-6
+            && b.max()[0] >= frames - 1e-6
     };
-    h.state_mut().settings_mut().steps = 4;
+    set_steps(&mut h, 4);
     h.get_by_label("Run to end").click();
-    wait_for(&mut h, |a| a.frame_count() == 5);
+    wait_for(&mut h, |a| a.state().run().frames.len() == 5);
     h.run_steps(3);
-    // 4HHB: 580 residues, at most 400 rows drawn, so every second one: 290 rows.
+    assert_eq!(h.state().heatmap_rows(), Some(580), "4HHB has 580 residues");
     let b = heatmap_bounds(&h);
-    assert!(covers_rows(&b, 290.0, 5.0), "{b:?}");
+    assert!(covers(&b, 580.0, 5.0), "{b:?}");
+    assert!(b.max()[1] < 700.0, "{b:?}");
     h.get_by_label("1crn").click();
-    wait_for(&mut h, |a| !a.is_busy());
+    wait_for(&mut h, |a| !a.state().is_busy());
     h.get_by_label("Run to end").click();
-    wait_for(&mut h, |a| a.frame_count() == 5);
+    wait_for(&mut h, |a| a.state().run().frames.len() == 5);
     h.run_steps(3);
+    assert_eq!(h.state().heatmap_rows(), Some(46), "1CRN has 46 residues");
     let b = heatmap_bounds(&h);
-    assert!(covers_rows(&b, 46.0, 5.0), "{b:?}");
+    assert!(covers(&b, 46.0, 5.0), "{b:?}");
     assert!(
         b.max()[1] < 100.0,
-        "refitted to 1CRN's 46 rows, not 4HHB's: {b:?}"
+        "refitted to 1CRN's rows, not 4HHB's: {b:?}"
     );
+}
+
+#[test]
+fn the_in_window_file_dialog_opens_a_file_and_writes_an_export() {
+    // Without an XDG desktop portal rfd returns nothing; the in-window dialog must do the whole job.
+    let Some(mut h) = harness_with(true) else {
+        return;
+    };
+    h.state_mut()
+        .set_file_dialogs(FileDialogs::new(DialogBackend::InWindow, "test"));
+    let dir = common::scratch("in-window-dialog");
+    let assets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
+    std::fs::copy(assets.join("1crn.pdb"), dir.join("first.pdb")).unwrap();
+    std::fs::copy(assets.join("1l2y.pdb"), dir.join("second.pdb")).unwrap();
+    // Dialogs start in the folder of the structure on screen.
+    h.state_mut().apply(AppCommand::Open(dir.join("first.pdb")));
+    h.run_steps(2);
+    assert!(
+        h.state()
+            .status_line()
+            .contains("file dialog: in-window (test)")
+    );
+    h.get_by_label("Open…").click();
+    h.run_steps(3);
+    assert!(h.state().file_dialogs().is_open());
+    h.get_by_label("🗋 second.pdb").click();
+    h.run_steps(2);
+    h.get_by_label("Open").click();
+    h.run_steps(3);
+    assert!(!h.state().file_dialogs().is_open());
+    assert_eq!(
+        h.state().state().structure().source_path.as_deref(),
+        Some(dir.join("second.pdb").as_path())
+    );
+    // An export through the same dialog: the suggested name in the structure's folder.
+    set_steps(&mut h, 2);
+    h.get_by_label("Run to end").click();
+    wait_for(&mut h, |a| a.state().run().frames.len() == 3);
+    // The export buttons sit below the fold of the left panel.
+    h.get_by_label("plots CSV…").scroll_to_me();
+    h.run_steps(2);
+    h.get_by_label("plots CSV…").click_accesskit();
+    h.run_steps(3);
+    assert!(
+        h.state().file_dialogs().is_open(),
+        "{:?}",
+        h.state().state().status()
+    );
+    h.get_by_label("Save").click();
+    h.run_steps(3);
+    let written = dir.join(format!(
+        "{}_metrics.csv",
+        h.state().state().structure().name
+    ));
+    let text = std::fs::read_to_string(&written).unwrap();
+    assert_eq!(text.lines().count(), 4, "a header and three frames: {text}");
 }

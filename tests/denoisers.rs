@@ -11,9 +11,9 @@ use common::{bundled, cpu};
 
 use burn::tensor::{Tensor, TensorData};
 use sigmascope::denoiser::{DenoiseContext, Denoiser, EnsembleDenoiser, RotationMarginalDenoiser};
+use sigmascope::geometry::rms_distance;
 use sigmascope::noise::{LevelWeights, NoiseModel};
 use sigmascope::structure::{Chain, FileFormat, Residue, Selection, SelectionReport, Structure};
-use sigmascope::trajectory::rms_distance;
 
 /// A 3-residue, 2-chain toy: residues of 2, 3 and 2 atoms; chain A holds residues 0 and 1.
 fn toy() -> Structure {
@@ -283,7 +283,7 @@ fn rotation_marginal_x0_collapses_toward_the_centroid_at_high_sigma() {
     let denoiser =
         RotationMarginalDenoiser::new(&s, &NoiseModel::multiscale(weights), 512, 1, &cpu().device)
             .unwrap();
-    let c = sigmascope::trajectory::centroid(&s.positions);
+    let c = sigmascope::geometry::centroid(&s.positions);
     let spread = |p: &[[f32; 3]]| {
         (p.iter()
             .map(|q| {

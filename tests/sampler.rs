@@ -10,15 +10,15 @@ use std::sync::{Arc, Mutex};
 
 use burn::tensor::Tensor;
 use sigmascope::denoiser::{DenoiseContext, Denoiser, EnsembleDenoiser, ExactDenoiser};
+use sigmascope::geometry::{kabsch, rms_distance};
 use sigmascope::noise::parse_noise;
+use sigmascope::sampler::Frame;
 use sigmascope::sampler::{
     CNoiseMode, ChurnNoise, ChurnRule, PRESETS, Preconditioning, Sampler, SamplerPreset,
     SamplerSettings, ScheduleTimes, Solver, StartNoise, find_preset,
 };
 use sigmascope::structure::{LoadOptions, Selection, Structure};
-use sigmascope::trajectory::{
-    Frame, Track, import_trajectory, kabsch, rms_distance, trajectory_metrics, write_track,
-};
+use sigmascope::trajectory::{Track, import_trajectory, trajectory_metrics, write_track};
 
 /// EDM eq. 5 written out again, independently of `ScheduleSpec::sigmas`.
 fn published_sigmas(p: &SamplerPreset) -> Vec<f64> {

@@ -5,7 +5,7 @@ use eframe::egui;
 use super::diagnosis::{Control, Finding};
 use super::settings::{Settings, SigmaInput};
 use super::timeline::{LoopMode, TimeControl, TimelineCommand};
-use super::worker::DenoiserKind;
+use crate::denoiser::DenoiserChoice;
 use crate::noise::{
     GroupSizes, NoiseCell, WEIGHT_PRESETS, expected_centred_mean_squares, expected_mean_squares,
     rms_3d,
@@ -16,8 +16,10 @@ use crate::structure::{BUNDLED, Structure};
 /// What the structure panel asks for.
 #[derive(Debug, Default)]
 pub struct StructureAction {
-    /// Open this file.
+    /// Open this file (a recent one).
     pub open: Option<std::path::PathBuf>,
+    /// Ask for a file to open (Open…).
+    pub pick_file: bool,
     /// Load this bundled structure.
     pub bundled: Option<usize>,
     /// The selection changed: reload.
@@ -51,11 +53,7 @@ pub fn structure_ui(
         ui.colored_label(ui.visuals().error_fg_color, e);
     }
     ui.horizontal_wrapped(|ui| {
-        if ui.button("Open…").clicked() {
-            action.open = rfd::FileDialog::new()
-                .add_filter("structures", &["pdb", "ent", "cif", "mmcif", "gz"])
-                .pick_file();
-        }
+        action.pick_file = ui.button("Open…").clicked();
         for (i, b) in BUNDLED.iter().enumerate() {
             if ui.button(b.name).on_hover_text(b.description).clicked() {
                 action.bundled = Some(i);
@@ -98,13 +96,14 @@ fn figure_cell(ui: &mut egui::Ui, measured: Option<f64>, expected: f64) {
     };
 }
 
-/// Noise panel: weights, sigma, seed and the per-level table (expected; measured after Apply).
-/// Returns true when Apply was clicked.
+/// Noise panel: weights, sigma, seed and the per-level table (expected; measured after Apply, which
+/// the worker draws while `drawing`). Returns true when Apply was clicked.
 pub fn noise_ui(
     ui: &mut egui::Ui,
     s: &Structure,
     settings: &mut Settings,
     measured: Option<&NoiseCell>,
+    drawing: bool,
     highlight: bool,
 ) -> bool {
     let frame = egui::Frame::group(ui.style()).stroke(if highlight {
@@ -158,10 +157,16 @@ pub fn noise_ui(
             let seed = ui.label(format!("sigma = {sigma:.3} Å · seed"));
             ui.add(egui::DragValue::new(&mut settings.seed))
                 .labelled_by(seed.id);
-            apply = ui
-                .button("Apply")
-                .on_hover_text("Draw this noise and show the noised structure")
-                .clicked();
+            ui.add_enabled_ui(!drawing, |ui| {
+                apply = ui
+                    .button("Apply")
+                    .on_hover_text("Draw this noise and show the noised structure")
+                    .clicked();
+            });
+            if drawing {
+                ui.spinner();
+                ui.label("drawing…");
+            }
         });
         let Ok(noise) = settings.noise() else {
             ui.colored_label(
@@ -315,16 +320,16 @@ pub fn sampler_ui(
             });
             ui.horizontal(|ui| {
                 ui.label("denoiser");
-                ui.radio_value(&mut settings.denoiser, DenoiserKind::Exact, "exact");
+                ui.radio_value(&mut settings.denoiser, DenoiserChoice::Exact, "exact");
                 ui.add_enabled_ui(has_ensemble, |ui| {
-                    ui.radio_value(&mut settings.denoiser, DenoiserKind::Ensemble, "ensemble")
+                    ui.radio_value(&mut settings.denoiser, DenoiserChoice::Ensemble, "ensemble")
                         .on_disabled_hover_text(
                             "needs a file with several models of the same atoms (1l2y)",
                         );
                 });
                 ui.radio_value(
                     &mut settings.denoiser,
-                    DenoiserKind::RotationMarginal,
+                    DenoiserChoice::RotationMarginal,
                     "rotation-marginal",
                 )
                 .on_hover_text("The ideal denoiser of a model trained with random rotations: the posterior mean over uniformly rotated copies of the truth");

@@ -3,10 +3,12 @@
 //! A cursor marks the current frame; clicking a plot jumps to the frame under the pointer.
 
 use eframe::egui;
-use egui_plot::{Heatmap, Legend, Line, LineStyle, Plot, PlotPoints, Span, VLine};
+use egui_plot::{Legend, Line, LineStyle, Plot, PlotImage, PlotPoint, PlotPoints, Span, VLine};
 
+use crate::render::viridis;
+use crate::sampler::Frame;
 use crate::sampler::{SamplerPreset, Z_999};
-use crate::trajectory::{Frame, FrameMetrics};
+use crate::trajectory::FrameMetrics;
 
 /// A run pinned for comparison.
 pub struct PinnedRun {
@@ -32,6 +34,12 @@ pub struct PlotData<'a> {
     pub frame: usize,
     /// Show per-level coefficients (else global only).
     pub per_level: bool,
+    /// Residues of the structure (rows of the heat map).
+    pub residues: usize,
+    /// Changes whenever the run is replaced.
+    pub run_id: u64,
+    /// Fit every plot to its data this frame (the data arrived or changed).
+    pub refit: bool,
 }
 
 /// The id a plot keeps its state under (its bounds, for tests: `egui_plot::PlotMemory::load`).
@@ -39,9 +47,11 @@ pub fn plot_id(name: &str) -> egui::Id {
     egui::Id::unique(("sigmascope plot", name))
 }
 
-/// `plot` under its fixed id.
-fn with_id<'a>(plot: Plot<'a>, name: &str) -> Plot<'a> {
-    plot.id(plot_id(name))
+/// `plot` under its fixed id, fitted to its data again when `refit` (egui_plot keeps the bounds a user
+/// zoomed to, or the first data's, until it is reset).
+fn fitted<'a>(plot: Plot<'a>, name: &str, refit: bool) -> Plot<'a> {
+    let plot = plot.id(plot_id(name));
+    if refit { plot.reset() } else { plot }
 }
 
 fn series(metrics: &[FrameMetrics], value: impl Fn(&FrameMetrics) -> Option<f64>) -> Vec<[f64; 2]> {
@@ -116,7 +126,7 @@ fn level_plot(
     value: LevelValue,
     y_label: &str,
 ) -> Option<usize> {
-    let response = with_id(Plot::new(id), id)
+    let response = fitted(Plot::new(id), id, data.refit)
         .height(140.0)
         .legend(Legend::default())
         .x_axis_label("frame")
@@ -146,31 +156,35 @@ fn level_plot(
 
 /// Independent residue share of motion per frame.
 fn share_plot(ui: &mut egui::Ui, data: &PlotData<'_>) -> Option<usize> {
-    let response = with_id(Plot::new("independent share"), "independent share")
-        .height(120.0)
-        .include_y(0.0)
-        .include_y(1.0)
-        .legend(Legend::default())
-        .x_axis_label("frame")
-        .y_axis_label("residue own share")
-        .show(ui, |plot| {
-            plot.line(Line::new(
-                "independent residue share",
-                PlotPoints::from(series(data.metrics, |m| m.levels.residue.independent_share)),
-            ));
-            if let Some(pinned) = data.pinned {
-                plot.line(
-                    Line::new(
-                        pinned.label.clone(),
-                        PlotPoints::from(series(&pinned.metrics, |m| {
-                            m.levels.residue.independent_share
-                        })),
-                    )
-                    .style(LineStyle::dashed_loose()),
-                );
-            }
-            cursor_and_click(plot, data.frame)
-        });
+    let response = fitted(
+        Plot::new("independent share"),
+        "independent share",
+        data.refit,
+    )
+    .height(120.0)
+    .include_y(0.0)
+    .include_y(1.0)
+    .legend(Legend::default())
+    .x_axis_label("frame")
+    .y_axis_label("residue own share")
+    .show(ui, |plot| {
+        plot.line(Line::new(
+            "independent residue share",
+            PlotPoints::from(series(data.metrics, |m| m.levels.residue.independent_share)),
+        ));
+        if let Some(pinned) = data.pinned {
+            plot.line(
+                Line::new(
+                    pinned.label.clone(),
+                    PlotPoints::from(series(&pinned.metrics, |m| {
+                        m.levels.residue.independent_share
+                    })),
+                )
+                .style(LineStyle::dashed_loose()),
+            );
+        }
+        cursor_and_click(plot, data.frame)
+    });
     response.inner.map(frame_at)
 }
 
@@ -208,7 +222,7 @@ fn schedule_plot(ui: &mut egui::Ui, data: &PlotData<'_>) {
     let hi = training.sigma_at(Z_999).log10();
     let lo = training.sigma_at(-Z_999).log10();
     let top = steps.iter().chain(&t_hats).map(|p| p[0]).fold(hi, f64::max);
-    with_id(Plot::new("schedule"), "schedule")
+    fitted(Plot::new("schedule"), "schedule", data.refit)
         .height(130.0)
         .legend(Legend::default())
         .x_axis_label("log10 sigma (Å)")
@@ -242,7 +256,7 @@ fn schedule_plot(ui: &mut egui::Ui, data: &PlotData<'_>) {
 
 /// c_skip and c_out per step, globally and at the residue and chain levels.
 fn precondition_plot(ui: &mut egui::Ui, data: &PlotData<'_>) -> Option<usize> {
-    let response = with_id(Plot::new("preconditioning"), "preconditioning")
+    let response = fitted(Plot::new("preconditioning"), "preconditioning", data.refit)
         .height(120.0)
         .legend(Legend::default())
         .x_axis_label("frame")
@@ -279,33 +293,94 @@ fn precondition_plot(ui: &mut egui::Ui, data: &PlotData<'_>) -> Option<usize> {
     response.inner.map(frame_at)
 }
 
-/// Residue × frame heat map of residue motion; returns (frame, residue) clicked.
-fn heatmap_plot(ui: &mut egui::Ui, data: &PlotData<'_>) -> Option<(usize, usize)> {
+/// The heat map's image: one texel per (frame, residue), remade when the run grows or changes.
+#[derive(Default)]
+pub struct HeatmapTexture {
+    /// (run id, frames, residues) of the image.
+    key: Option<(u64, usize, usize)>,
+    texture: Option<egui::TextureHandle>,
+    /// Residues per image row (1 unless the structure has more residues than a texture has rows).
+    residues_per_row: usize,
+}
+
+impl HeatmapTexture {
+    /// Image rows (residues, unless binned to fit the GPU's largest texture).
+    pub fn rows(&self) -> Option<usize> {
+        self.texture.as_ref().map(|t| t.size()[1])
+    }
+
+    fn update(&mut self, ctx: &egui::Context, data: &PlotData<'_>, residues: usize) {
+        let frames = data.metrics.len();
+        let key = (data.run_id, frames, residues);
+        if self.key == Some(key) && self.texture.is_some() {
+            return;
+        }
+        let max_side = ctx.input(|i| i.max_texture_side).max(1);
+        self.residues_per_row = residues.div_ceil(max_side).max(1);
+        let rows = residues.div_ceil(self.residues_per_row);
+        let value = |m: &FrameMetrics, row: usize| {
+            let span =
+                row * self.residues_per_row..((row + 1) * self.residues_per_row).min(residues);
+            let n = span.len().max(1) as f32;
+            span.map(|r| m.residue_motion.get(r).copied().unwrap_or(0.0))
+                .sum::<f32>()
+                / n
+        };
+        let max = data
+            .metrics
+            .iter()
+            .flat_map(|m| (0..rows).map(move |row| value(m, row)))
+            .fold(0.0f32, f32::max)
+            .ln_1p()
+            .max(1e-6);
+        // Texture row 0 is the top of the plot: the last residue.
+        let mut pixels = Vec::with_capacity(frames * rows);
+        for row in (0..rows).rev() {
+            for m in data.metrics {
+                let [r, g, b, _] = viridis(value(m, row).ln_1p() / max);
+                pixels.push(egui::Color32::from_rgb(
+                    (r * 255.0) as u8,
+                    (g * 255.0) as u8,
+                    (b * 255.0) as u8,
+                ));
+            }
+        }
+        let image = egui::ColorImage::new([frames, rows], pixels);
+        self.texture =
+            Some(ctx.load_texture("residue heat map", image, egui::TextureOptions::NEAREST));
+        self.key = Some(key);
+    }
+}
+
+/// Residue × frame heat map of residue motion, one row per residue; returns (frame, residue) clicked.
+fn heatmap_plot(
+    ui: &mut egui::Ui,
+    data: &PlotData<'_>,
+    texture: &mut HeatmapTexture,
+) -> Option<(usize, usize)> {
     let frames = data.metrics.len();
-    let residues = data.metrics.first().map_or(0, |m| m.residue_motion.len());
+    let residues = data
+        .metrics
+        .first()
+        .map_or(0, |m| m.residue_motion.len())
+        .min(data.residues);
     if frames < 2 || residues == 0 {
         ui.label("Residue × frame motion appears after the first step.");
         return None;
     }
-    // Rows are residues, columns frames (at most 400 residues shown, evenly sampled).
-    let stride = residues.div_ceil(400).max(1);
-    let rows: Vec<usize> = (0..residues).step_by(stride).collect();
-    let mut values = Vec::with_capacity(rows.len() * frames);
-    for &r in rows.iter().rev() {
-        for m in data.metrics {
-            values.push(f64::from(m.residue_motion[r]).ln_1p());
-        }
-    }
-    let response = with_id(Plot::new("heatmap"), "heatmap")
+    texture.update(ui.ctx(), data, residues);
+    let handle = texture.texture.as_ref()?;
+    let response = fitted(Plot::new("heatmap"), "heatmap", data.refit)
         .height(160.0)
         .x_axis_label("frame")
         .y_axis_label("residue")
         .show(ui, |plot| {
-            plot.heatmap(
-                Heatmap::new(values, frames)
-                    .show_labels(false)
-                    .name("ln(1 + residue motion)"),
-            );
+            plot.image(PlotImage::new(
+                "ln(1 + residue motion)",
+                handle.id(),
+                PlotPoint::new(frames as f64 / 2.0, residues as f64 / 2.0),
+                egui::vec2(frames as f32, residues as f32),
+            ));
             plot.vline(VLine::new("frame", data.frame as f64 + 0.5).color(egui::Color32::WHITE));
             (plot.response().clicked())
                 .then(|| plot.pointer_coordinate())
@@ -313,8 +388,8 @@ fn heatmap_plot(ui: &mut egui::Ui, data: &PlotData<'_>) -> Option<(usize, usize)
         });
     response.inner.map(|p| {
         let frame = (p.x.floor().max(0.0) as usize).min(frames - 1);
-        let row = (rows.len() as f64 - p.y.floor()).clamp(1.0, rows.len() as f64) as usize - 1;
-        (frame, rows[row])
+        let residue = (p.y.floor().max(0.0) as usize).min(residues - 1);
+        (frame, residue)
     })
 }
 
@@ -328,7 +403,7 @@ pub struct PlotClick {
 }
 
 /// All plots, stacked.
-pub fn plots_ui(ui: &mut egui::Ui, data: &PlotData<'_>) -> PlotClick {
+pub fn plots_ui(ui: &mut egui::Ui, data: &PlotData<'_>, heatmap: &mut HeatmapTexture) -> PlotClick {
     let mut click = PlotClick::default();
     egui::ScrollArea::vertical().show(ui, |ui| {
         ui.label("3-D RMSD from ground truth after superposition (log10 Å)");
@@ -350,7 +425,7 @@ pub fn plots_ui(ui: &mut egui::Ui, data: &PlotData<'_>) -> PlotClick {
         ui.label("Preconditioning per level");
         click.frame = click.frame.or(precondition_plot(ui, data));
         ui.label("Residue × frame motion");
-        if let Some((frame, residue)) = heatmap_plot(ui, data) {
+        if let Some((frame, residue)) = heatmap_plot(ui, data, heatmap) {
             click.frame = Some(frame);
             click.residue = Some(residue);
         }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use super::timeline::LoopMode;
-use super::worker::DenoiserKind;
+use crate::denoiser::DenoiserChoice;
 use crate::noise::{LevelWeights, NamedNoise, NoiseModel, WEIGHT_PRESETS};
 use crate::render::{ColorMode, Layers};
 use crate::sampler::{ChurnRule, SamplerPreset, SamplerSettings, Solver, StartNoise, find_preset};
@@ -66,7 +66,7 @@ pub struct Settings {
     /// Per-level preconditioning shown and diagnosed.
     pub per_level_precondition: bool,
     /// Denoiser.
-    pub denoiser: DenoiserKind,
+    pub denoiser: DenoiserChoice,
     /// Color mode.
     pub color_by: ColorMode,
     /// Layers.
@@ -102,7 +102,7 @@ impl Default for Settings {
             augment: true,
             start_multiscale: true,
             per_level_precondition: false,
-            denoiser: DenoiserKind::Exact,
+            denoiser: DenoiserChoice::Exact,
             color_by: ColorMode::DisplacementResidue,
             layers: Layers::default(),
             track: TrackView::State,

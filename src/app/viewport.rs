@@ -6,7 +6,7 @@ use std::sync::Arc;
 use eframe::egui;
 use eframe::egui_wgpu::{self, wgpu};
 
-use crate::render::{OrbitCamera, Scene, SceneRenderer, pick_atom};
+use crate::render::{OrbitCamera, RenderError, Scene, SceneRenderer, pick_atom};
 
 /// The renderer and what it last uploaded, kept in egui_wgpu's callback resources.
 pub struct ViewportResources {
@@ -16,11 +16,11 @@ pub struct ViewportResources {
 
 impl ViewportResources {
     /// Pipelines for egui's target format.
-    pub fn new(render_state: &egui_wgpu::RenderState) -> Self {
-        Self {
-            renderer: SceneRenderer::new(&render_state.device, Some(render_state.target_format)),
+    pub fn new(render_state: &egui_wgpu::RenderState) -> Result<Self, RenderError> {
+        Ok(Self {
+            renderer: SceneRenderer::new(&render_state.device, Some(render_state.target_format))?,
             uploaded: None,
-        }
+        })
     }
 }
 

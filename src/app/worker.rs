@@ -1,5 +1,6 @@
-//! The sampler off the UI thread: a worker owns the run, takes commands, and sends back frames with
-//! their metrics; a cancel stops, between steps, every command sent before it.
+//! The window's long work off the UI thread: a worker owns the run and takes the commands of
+//! `protocol` in order, sending back frames with their metrics and noise draws with their figures. A
+//! cancel stops, between steps, every command sent before it and none sent after.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -7,59 +8,12 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 
 use burn::tensor::Device;
 
-use crate::denoiser::{Denoiser, EnsembleDenoiser, ExactDenoiser};
+use super::protocol::{AppliedNoise, WorkerCommand, WorkerEvent};
+use crate::denoiser::{DenoiserChoice, DenoiserInputs};
+use crate::noise::{NoiseTableSpec, noise_table};
 use crate::sampler::{Sampler, SamplerSettings};
 use crate::structure::Structure;
-use crate::trajectory::{Frame, FrameMetrics, MetricsTracker};
-
-/// Which reference denoiser a run uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum DenoiserKind {
-    /// The loaded structure.
-    Exact,
-    /// Posterior mean over the file's models.
-    Ensemble,
-    /// Posterior mean over uniformly rotated copies of the structure (the ideal augmented model).
-    RotationMarginal,
-}
-
-/// What the UI asks of the worker.
-pub enum WorkerCommand {
-    /// Start a new run (frame 0 is sent back).
-    Reset {
-        /// The structure.
-        structure: Arc<Structure>,
-        /// Preset, noise, start, seed.
-        settings: Box<SamplerSettings>,
-        /// Denoiser.
-        denoiser: DenoiserKind,
-        /// Tag of the run, echoed in its events so a stale run's frames can be told apart.
-        run: u64,
-    },
-    /// Take up to this many steps.
-    Step(usize),
-}
-
-/// What the worker reports.
-pub enum WorkerEvent {
-    /// A run started: its sigma schedule and frame 0.
-    Started {
-        /// The run's tag.
-        run: u64,
-        /// The schedule.
-        sigmas: Vec<f64>,
-        /// Frame 0 and its metrics.
-        frame: Box<(Frame, FrameMetrics)>,
-    },
-    /// A step of run `.0` finished.
-    Frame(u64, Box<(Frame, FrameMetrics)>),
-    /// Steps taken and total, after each step of a multi-step command.
-    Progress(usize, usize),
-    /// A command finished (or was cancelled).
-    Idle,
-    /// Something failed; the run stays as it was.
-    Error(String),
-}
+use crate::trajectory::MetricsTracker;
 
 /// Handle of the worker thread.
 pub struct SamplerWorker {
@@ -85,25 +39,10 @@ fn start(
     tag: u64,
     structure: Arc<Structure>,
     settings: SamplerSettings,
-    kind: DenoiserKind,
+    choice: DenoiserChoice,
 ) -> Result<Run, String> {
-    let denoiser: Box<dyn Denoiser> = match kind {
-        DenoiserKind::Exact => Box::new(ExactDenoiser::new(&structure.positions, device)),
-        DenoiserKind::Ensemble => Box::new(
-            EnsembleDenoiser::new(&structure, &settings.noise.model, device)
-                .map_err(|e| e.to_string())?,
-        ),
-        DenoiserKind::RotationMarginal => Box::new(
-            crate::denoiser::RotationMarginalDenoiser::new(
-                &structure,
-                &settings.noise.model,
-                crate::denoiser::DEFAULT_ROTATIONS,
-                settings.seed,
-                device,
-            )
-            .map_err(|e| e.to_string())?,
-        ),
-    };
+    let inputs = DenoiserInputs::new(&structure, &settings.noise.model, settings.seed);
+    let denoiser = choice.build(&inputs, device).map_err(|e| e.to_string())?;
     let sampler =
         Sampler::new(&structure, settings, denoiser, device).map_err(|e| e.to_string())?;
     let tracker = MetricsTracker::new(&structure, &structure.positions);
@@ -113,6 +52,31 @@ fn start(
         sampler,
         tracker,
     })
+}
+
+/// The noised structure and its measured cell (the first draw is the one shown).
+fn apply_noise(
+    device: &Device,
+    structure: &Structure,
+    spec: &NoiseTableSpec,
+) -> Result<AppliedNoise, String> {
+    let table = noise_table(structure, spec, device, true).map_err(|e| e.to_string())?;
+    let (Some(sample), Some(row)) = (table.samples.first(), table.rows.first()) else {
+        return Err("the noise table came back empty".to_owned());
+    };
+    let cell = row
+        .noises
+        .0
+        .first()
+        .map(|(_, c)| c.clone())
+        .ok_or_else(|| "the noise table came back empty".to_owned())?;
+    let noised = structure
+        .positions
+        .iter()
+        .zip(sample)
+        .map(|(p, d)| [p[0] + d[0], p[1] + d[1], p[2] + d[2]])
+        .collect();
+    Ok(AppliedNoise { noised, cell })
 }
 
 /// Sends events and wakes the UI so it polls them even when the pointer is idle.
@@ -161,6 +125,23 @@ fn serve(
                     events.send(WorkerEvent::Error(e)).ok();
                 }
             },
+            WorkerCommand::ApplyNoise {
+                structure,
+                spec,
+                tag,
+            } => {
+                let draws = spec.repeats.max(1);
+                events.send(WorkerEvent::Progress(0, draws)).ok();
+                let event = match apply_noise(device, &structure, &spec) {
+                    _ if cancelled() => None,
+                    Ok(applied) => Some(WorkerEvent::NoiseApplied(tag, Box::new(applied))),
+                    Err(e) => Some(WorkerEvent::Error(e)),
+                };
+                if let Some(event) = event {
+                    events.send(event).ok();
+                    events.send(WorkerEvent::Progress(draws, draws)).ok();
+                }
+            }
             WorkerCommand::Step(count) => {
                 if let Some(r) = run.as_mut() {
                     for _ in 0..count {
@@ -262,7 +243,7 @@ mod tests {
         worker.send(WorkerCommand::Reset {
             structure,
             settings: Box::new(settings),
-            denoiser: DenoiserKind::Exact,
+            denoiser: DenoiserChoice::Exact,
             run: 1,
         });
         worker.send(WorkerCommand::Step(200));

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::LoadArgs;
-use super::sample::{frames_json, frames_text};
-use crate::trajectory::{import_trajectory, trajectory_metrics};
+use super::frames::frames_text;
+use crate::trajectory::{frame_rows, import_trajectory, trajectory_metrics};
 
 /// Arguments of `analyze`.
 #[derive(Debug, Args)]
@@ -41,7 +41,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
     if args.json {
         let json = serde_json::json!({
             "structure": super::inspect::InspectReport::of(s),
-            "frames": frames_json(&imported.frames, &metrics),
+            "frames": frame_rows(&imported.frames, &metrics),
             "final_rmsd": final_rmsd,
             "units": super::units_json(&crate::trajectory::METRIC_UNITS),
         });

@@ -194,7 +194,7 @@ fn time_render(
         scenes[0].radius,
         size[0] as f32 / size[1] as f32,
     );
-    let mut renderer = SceneRenderer::new(&gpu.device, None);
+    let mut renderer = SceneRenderer::new(&gpu.device, None)?;
     renderer.ensure_target(&gpu.device, size);
     let frame = |renderer: &mut SceneRenderer, k: usize| {
         renderer.upload(&gpu.device, &gpu.queue, &scenes[k % 2], &camera);

@@ -2,6 +2,7 @@
 
 mod analyze;
 mod bench;
+mod frames;
 mod inspect;
 mod noise_table;
 mod render;
@@ -15,7 +16,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::compute::{ComputeDevice, DevicePreference, select_device};
-use crate::structure::{LoadOptions, Selection, Structure, find_bundled, load_path};
+use crate::structure::{LoadOptions, Selection, Structure, load_file_or_bundled};
 
 /// Exit code for bad input (missing, unreadable or malformed file, empty selection, bad flag values).
 pub const EXIT_BAD_INPUT: u8 = 2;
@@ -89,13 +90,7 @@ impl LoadArgs {
 
 /// Loads a file argument; a bundled name (`4hhb`, `1crn`, `1l2y`) works when no such file exists.
 pub fn load_structure(path: &Path, load: &LoadArgs) -> anyhow::Result<Structure> {
-    let options = load.options();
-    if !path.exists()
-        && let Some(bundled) = path.to_str().and_then(find_bundled)
-    {
-        return Ok(bundled.load(&options)?);
-    }
-    Ok(load_path(path, &options)?)
+    Ok(load_file_or_bundled(path, &load.options())?)
 }
 
 /// The compute device for `--device`; a GPU that `auto` wanted but could not open is reported on stderr
@@ -140,7 +135,7 @@ pub fn main() -> ExitCode {
         Some(Command::Analyze(args)) => analyze::run(&args),
         Some(Command::Render(args)) => render::run(&args),
         Some(Command::Bench(args)) => bench::run(&args),
-        None => crate::app::run(cli.file.as_deref(), &cli.load, cli.device),
+        None => crate::app::run(cli.file.as_deref(), &cli.load.options(), cli.device),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

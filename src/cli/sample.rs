@@ -7,22 +7,10 @@ use clap::Args;
 use super::sampler_args::{PresetArgs, Switch};
 use super::{LoadArgs, load_structure};
 use crate::compute::DevicePreference;
-use crate::denoiser::{Denoiser, EnsembleDenoiser, ExactDenoiser, RotationMarginalDenoiser};
+use crate::denoiser::{DenoiserChoice, DenoiserInputs};
 use crate::noise::parse_noise;
 use crate::sampler::{Sampler, SamplerSettings, StartNoise, training_coverage};
-use crate::trajectory::{Frame, FrameMetrics, Track, trajectory_metrics, write_track};
-
-/// Which reference denoiser to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum DenoiserChoice {
-    /// The loaded structure itself.
-    Exact,
-    /// Posterior mean over the file's models (NMR ensembles).
-    Ensemble,
-    /// Posterior mean over uniformly rotated copies of the structure: the ideal model trained with
-    /// random rotations (`--rotations` of them).
-    RotationMarginal,
-}
+use crate::trajectory::{Track, frame_rows, trajectory_metrics, write_track};
 
 /// Arguments of `sample`.
 #[derive(Debug, Args)]
@@ -73,82 +61,6 @@ pub struct SampleArgs {
     pub device: DevicePreference,
 }
 
-/// A frame's metrics together with what the sampler recorded for it.
-#[derive(Debug, serde::Serialize)]
-pub struct FrameJson<'a> {
-    /// Metrics (index, sigma, rmsd, levels, …).
-    #[serde(flatten)]
-    pub metrics: &'a FrameMetrics,
-    /// Level after churn (Å).
-    pub t_hat: f64,
-    /// Churn factor.
-    pub gamma: f64,
-    /// Std of the churn noise (Å).
-    pub churn_std: f64,
-    /// Preconditioning at t_hat.
-    pub precondition: &'a Option<crate::sampler::LevelPreconditioning>,
-    /// Augmentation applied.
-    pub augmentation: &'a Option<crate::trajectory::Augmentation>,
-    /// Alignment onto x̂0 applied.
-    pub alignment: &'a Option<crate::trajectory::RigidTransform>,
-    /// Ensemble posterior weights.
-    pub ensemble_weights: &'a Option<Vec<f64>>,
-}
-
-/// Pairs frames with their metrics for JSON.
-pub fn frames_json<'a>(frames: &'a [Frame], metrics: &'a [FrameMetrics]) -> Vec<FrameJson<'a>> {
-    frames
-        .iter()
-        .zip(metrics)
-        .map(|(f, m)| FrameJson {
-            metrics: m,
-            t_hat: f.t_hat,
-            gamma: f.gamma,
-            churn_std: f.churn_std,
-            precondition: &f.precondition,
-            augmentation: &f.augmentation,
-            alignment: &f.alignment,
-            ensemble_weights: &f.ensemble_weights,
-        })
-        .collect()
-}
-
-/// One text line per frame (every frame up to 25, else about 25 evenly spread plus the last).
-pub fn frames_text(metrics: &[FrameMetrics]) -> String {
-    let stride = metrics.len().div_ceil(25).max(1);
-    let mut out = format!(
-        "{:>5} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>7}\n",
-        "frame",
-        "sigma",
-        "rmsd",
-        "res_rmsd",
-        "chn_rmsd",
-        "res_move",
-        "chn_move",
-        "res_own",
-        "bonds"
-    );
-    for (i, m) in metrics.iter().enumerate() {
-        if i % stride != 0 && i + 1 != metrics.len() {
-            continue;
-        }
-        let opt = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.3}"));
-        out.push_str(&format!(
-            "{:>5} {:>10.4} {:>9.3} {:>9.3} {:>9} {:>9} {:>9} {:>8} {:>6.1}%\n",
-            m.index,
-            m.sigma,
-            m.rmsd,
-            m.levels.residue.rmsd,
-            opt(m.levels.chain.map(|c| c.rmsd)),
-            opt(m.levels.residue.motion),
-            opt(m.levels.chain.and_then(|c| c.motion)),
-            opt(m.levels.residue.independent_share),
-            m.abnormal_bonds.share * 100.0
-        ));
-    }
-    out
-}
-
 /// Runs `sample`.
 pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
     let structure = load_structure(&args.file, &args.load)?;
@@ -166,23 +78,11 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
     }
     let noise = parse_noise(&args.noise)?;
     let compute = super::compute_device(args.device)?;
-    let denoiser: Box<dyn Denoiser> = match args.denoiser {
-        DenoiserChoice::Exact => {
-            Box::new(ExactDenoiser::new(&structure.positions, &compute.device))
-        }
-        DenoiserChoice::Ensemble => Box::new(EnsembleDenoiser::new(
-            &structure,
-            &noise.model,
-            &compute.device,
-        )?),
-        DenoiserChoice::RotationMarginal => Box::new(RotationMarginalDenoiser::new(
-            &structure,
-            &noise.model,
-            args.rotations,
-            args.seed,
-            &compute.device,
-        )?),
+    let inputs = DenoiserInputs {
+        rotations: args.rotations,
+        ..DenoiserInputs::new(&structure, &noise.model, args.seed)
     };
+    let denoiser = args.denoiser.build(&inputs, &compute.device)?;
     let denoiser_name = denoiser.name();
     let settings = SamplerSettings {
         preset,
@@ -218,7 +118,7 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
             "denoiser": denoiser_name,
             "seed": args.seed,
             "coverage": coverage,
-            "frames": frames_json(&frames, &metrics),
+            "frames": frame_rows(&frames, &metrics),
             "final_rmsd": final_rmsd,
             "units": super::units_json(&crate::trajectory::METRIC_UNITS),
         });
@@ -236,7 +136,7 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
         if preset.augment { "on" } else { "off" },
         args.seed
     );
-    print!("{}", frames_text(&metrics));
+    print!("{}", super::frames::frames_text(&metrics));
     println!("final rmsd {final_rmsd:.4} Å (3-D RMS per atom, as every distance above)");
     if let Some(w) = &coverage.warning {
         println!("warning: {w}");

@@ -6,7 +6,8 @@ use burn::tensor::wgpu::{WgpuSetup, wgpu};
 use burn::tensor::{Device, Tensor, TensorData};
 
 /// What the user asked for (`--device`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum DevicePreference {
     /// A hardware GPU when one opens, else burn's CPU backend (faster than a software adapter).
     #[default]

@@ -10,9 +10,10 @@
 use burn::tensor::{Device, Tensor};
 
 use super::{DenoiseContext, Denoiser, DenoiserOutput, EnsembleDenoiser, EnsembleError};
-use crate::noise::{NoiseModel, SplitMix64};
+use crate::geometry::{RigidTransform, centroid, random_rotation};
+use crate::noise::NoiseModel;
+use crate::rng::SplitMix64;
 use crate::structure::Structure;
-use crate::trajectory::{RigidTransform, centroid, random_rotation};
 
 /// Rotations of the grid unless asked otherwise.
 pub const DEFAULT_ROTATIONS: usize = 1024;

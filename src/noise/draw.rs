@@ -2,12 +2,11 @@
 //! level noise is broadcast down the hierarchy by gathering with the atom→residue / atom→chain maps,
 //! and centroids are segment sums (scatter-add) over the same maps.
 
-use std::sync::Mutex;
-
 use burn::tensor::{Device, IndexingUpdateOp, Int, Tensor, TensorData};
 
-use super::rng::{SplitMix64, normal};
+use super::rng::normal;
 use super::weights::LevelStds;
+use crate::rng::SplitMix64;
 use crate::structure::Structure;
 
 /// The hierarchy's index maps and group sizes as device tensors, built once per structure and device.
@@ -89,18 +88,6 @@ impl HierarchyTensors {
     pub fn chain_centroids(&self, residue_centroids: Tensor<3>) -> Tensor<3> {
         self.chain_sums(residue_centroids) * self.inv_residues_per_chain.clone()
     }
-}
-
-/// Serialises seeded draws: burn seeds a device's generator, which other threads could advance too.
-static SEEDED_DRAWS: Mutex<()> = Mutex::new(());
-
-/// Runs `draws` with the device's generator seeded, so the same seed on the same device repeats exactly.
-pub fn with_seed<R>(device: &Device, seed: u64, draws: impl FnOnce() -> R) -> R {
-    let _guard = SEEDED_DRAWS
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    device.seed(seed);
-    draws()
 }
 
 /// Draws `repeats` independent noise samples [repeats, atoms, 3]: per-atom noise plus residue and chain

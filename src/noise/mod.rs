@@ -8,13 +8,13 @@ mod rng;
 mod table;
 mod weights;
 
-pub use draw::{HierarchyTensors, LEVEL_COLUMNS, draw_noise, level_mean_squares, with_seed};
+pub use draw::{HierarchyTensors, LEVEL_COLUMNS, draw_noise, level_mean_squares};
 pub use expected::{
     AXES, CentredMeanSquares, GroupSizes, LevelMeanSquares, expected_centred_mean_squares,
     expected_mean_squares, rms_3d,
 };
 pub use report::{residue_sentence, summary_text, table_text};
-pub use rng::{SplitMix64, normal, standard_normal};
+pub use rng::{normal, standard_normal, with_seed};
 pub use table::{
     CentredFigures, Figure, LevelFigures, NoiseCell, NoiseCells, NoiseTable, NoiseTableSpec,
     SigmaPoint, TABLE_UNITS, TableRow, TrainingSigma, noise_table,

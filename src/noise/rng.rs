@@ -1,43 +1,14 @@
-//! Seeded random numbers: SplitMix64 for the few host-side draws and for deriving independent streams,
-//! and standard normals for noise tensors.
+//! Standard normals for noise tensors, seeded: on the host for burn's CPU backend, on the device
+//! (with its generator seeded under a lock) for wgpu.
+
+use std::sync::Mutex;
 
 use burn::tensor::{Device, Distribution, Tensor, TensorData};
 use rand::SeedableRng as _;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand_distr::Distribution as _;
 
-/// SplitMix64: a small, well-known seeded generator for the few CPU-side draws (rotations, translations).
-#[derive(Debug, Clone)]
-pub struct SplitMix64(u64);
-
-impl SplitMix64 {
-    /// A generator for `seed` and a `stream` (e.g. the step index), so each step draws independently.
-    pub fn new(seed: u64, stream: u64) -> Self {
-        let mut g = Self(seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        g.next_u64();
-        g
-    }
-
-    /// Next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in (0, 1].
-    pub fn uniform(&mut self) -> f64 {
-        ((self.next_u64() >> 11) as f64 + 1.0) / (1u64 << 53) as f64
-    }
-
-    /// Standard normal (Box–Muller).
-    pub fn normal(&mut self) -> f64 {
-        let (u1, u2) = (self.uniform(), self.uniform());
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-    }
-}
+use crate::rng::SplitMix64;
 
 /// Standard normal values of `shape` on `device`, reproducible from `seed`.
 pub fn standard_normal<const D: usize>(shape: [usize; D], seed: u64, device: &Device) -> Tensor<D> {
@@ -67,10 +38,22 @@ pub fn normal<const D: usize>(
         host_normals(&mut values, std as f32, seed, threads);
         Tensor::from_data(TensorData::new(values, shape), device)
     } else {
-        super::draw::with_seed(device, seed, || {
+        with_seed(device, seed, || {
             Tensor::random(shape, Distribution::Normal(0.0, std), device)
         })
     }
+}
+
+/// Serialises seeded draws: burn seeds a device's generator, which other threads could advance too.
+static SEEDED_DRAWS: Mutex<()> = Mutex::new(());
+
+/// Runs `draws` with the device's generator seeded, so the same seed on the same device repeats exactly.
+pub fn with_seed<R>(device: &Device, seed: u64, draws: impl FnOnce() -> R) -> R {
+    let _guard = SEEDED_DRAWS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    device.seed(seed);
+    draws()
 }
 
 /// Fills `values` with N(0, std²) draws. Block 0 is seeded with `seed` itself, block k > 0 with a

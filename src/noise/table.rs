@@ -10,8 +10,8 @@ use super::expected::{
     AXES, CentredMeanSquares, GroupSizes, LevelMeanSquares, expected_centred_mean_squares,
     expected_mean_squares, rms_3d,
 };
-use super::rng::SplitMix64;
 use super::weights::{LevelStds, LevelWeights, NamedNoise, NoiseError};
+use crate::rng::SplitMix64;
 use crate::structure::Structure;
 
 /// The training noise distribution sigma = sigma_data * exp(P_mean + P_std * z) (EDM, Karras et al. 2022;

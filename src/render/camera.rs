@@ -18,7 +18,8 @@ pub struct OrbitCamera {
 }
 
 /// Standard view directions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum ViewPreset {
     /// A three-quarter view, fitted.
     Fit,

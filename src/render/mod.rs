@@ -3,15 +3,25 @@
 
 mod camera;
 mod color;
-mod gpu;
+mod composite;
+mod error;
+mod lines;
 mod picking;
+mod pipeline;
+mod readback;
+mod renderer;
 mod scene;
 mod shaders;
+mod spheres;
+mod targets;
 
 pub use camera::{OrbitCamera, ViewPreset};
 pub use color::{Rgba, chain_color, element_color, rainbow, viridis};
-pub use gpu::{RenderError, SceneRenderer, render_headless, write_png};
+pub use error::RenderError;
 pub use picking::pick_atom;
+pub use pipeline::{COLOR_FORMAT, DEPTH_FORMAT};
+pub use readback::write_png;
+pub use renderer::{CLEAR_COLOR, DrawCounts, SceneRenderer, render_headless};
 pub use scene::{
     ArrowsFrom, ColorMode, LayerCounts, Layers, Legend, LineVertex, Scene, SceneOptions,
     SphereInstance, atom_radius, build_scene, scene_text,

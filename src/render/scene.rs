@@ -8,6 +8,7 @@ use glam::Vec3;
 use super::camera::OrbitCamera;
 use super::color::{Rgba, chain_color, element_color, rainbow, viridis};
 use crate::structure::Structure;
+use crate::trajectory::Displacements;
 
 /// One sphere to draw (atom, residue centroid, chain centroid or ghost atom).
 #[repr(C)]
@@ -89,9 +90,8 @@ impl Layers {
 }
 
 /// How atoms are colored.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum ColorMode {
     /// Jmol/CPK by element.
     Element,
@@ -174,7 +174,7 @@ pub struct LayerCounts {
 }
 
 /// Everything the renderer draws for one frame.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Scene {
     /// Opaque spheres: the atoms, in atom order (instance i is atom i when the atom layer is on).
     pub opaque_spheres: Vec<SphereInstance>,
@@ -205,10 +205,6 @@ pub fn atom_radius(element: &str) -> f32 {
     }
 }
 
-fn distance(a: [f32; 3], b: [f32; 3]) -> f32 {
-    Vec3::from(a).distance(Vec3::from(b))
-}
-
 fn with_alpha(mut c: Rgba, a: f32) -> Rgba {
     c[3] = a;
     c
@@ -228,79 +224,49 @@ fn scalars(
     atoms: &[[f32; 3]],
     reference: &[[f32; 3]],
 ) -> Option<Scalars> {
-    let (res, res_ref) = (s.residue_centroids(atoms), s.residue_centroids(reference));
-    let (chn, chn_ref) = (s.chain_centroids(&res), s.chain_centroids(&res_ref));
-    let res_d: Vec<f32> = res
-        .iter()
-        .zip(&res_ref)
-        .map(|(a, b)| distance(*a, *b))
-        .collect();
-    let chn_d: Vec<f32> = chn
-        .iter()
-        .zip(&chn_ref)
-        .map(|(a, b)| distance(*a, *b))
-        .collect();
-    let per_atom = |per_residue: &[f32]| -> Vec<f32> {
-        s.atom_residue
-            .iter()
-            .map(|&r| per_residue[r as usize])
-            .collect()
+    let d = Displacements::between(s, atoms, reference);
+    let legend = |label: &str, values: &[f32]| Legend {
+        label: label.to_owned(),
+        min: 0.0,
+        max: values.iter().copied().fold(0.0f32, f32::max).max(1e-3),
     };
-    let per_residue_of_chain: Vec<f32> =
-        s.residue_chain.iter().map(|&c| chn_d[c as usize]).collect();
-    let (atom, label) = match mode {
-        ColorMode::DisplacementAtom => (
-            atoms
-                .iter()
-                .zip(reference)
-                .map(|(a, b)| distance(*a, *b))
-                .collect(),
-            "atom displacement (Å)",
-        ),
-        ColorMode::DisplacementResidue => (per_atom(&res_d), "residue displacement (Å)"),
-        ColorMode::DisplacementChain => (per_atom(&per_residue_of_chain), "chain displacement (Å)"),
+    let chain_per_residue = d.chain_per_residue(s);
+    let (atom, residue, legend) = match mode {
+        ColorMode::DisplacementAtom => {
+            let legend = legend("atom displacement (Å)", &d.atom);
+            (d.atom, d.residue, legend)
+        }
+        ColorMode::DisplacementResidue => {
+            let atom = Displacements::per_atom(s, &d.residue);
+            let legend = legend("residue displacement (Å)", &atom);
+            (atom, d.residue, legend)
+        }
+        ColorMode::DisplacementChain => {
+            let atom = Displacements::per_atom(s, &chain_per_residue);
+            let legend = legend("chain displacement (Å)", &atom);
+            (atom, chain_per_residue, legend)
+        }
         ColorMode::Independent => {
-            let share: Vec<f32> = (0..res.len())
-                .map(|r| {
-                    let c = s.residue_chain[r] as usize;
-                    let d = Vec3::from(res[r]) - Vec3::from(res_ref[r]);
-                    let dc = Vec3::from(chn[c]) - Vec3::from(chn_ref[c]);
-                    if d.length() > 0.0 {
-                        ((d - dc).length() / d.length()).min(1.0)
-                    } else {
-                        0.0
-                    }
-                })
-                .collect();
-            let atom = per_atom(&share);
+            let atom = Displacements::per_atom(s, &d.residue_beyond_chain);
+            let legend = Legend {
+                label: "independent residue motion (share)".to_owned(),
+                min: 0.0,
+                max: 1.0,
+            };
             return Some(Scalars {
                 atom,
-                residue: share,
-                chain: vec![0.0; chn.len()],
-                legend: Legend {
-                    label: "independent residue motion (share)".to_owned(),
-                    min: 0.0,
-                    max: 1.0,
-                },
+                residue: d.residue_beyond_chain,
+                chain: vec![0.0; d.chain.len()],
+                legend,
             });
         }
         _ => return None,
     };
-    let residue = if mode == ColorMode::DisplacementChain {
-        per_residue_of_chain
-    } else {
-        res_d
-    };
-    let max = atom.iter().copied().fold(0.0f32, f32::max).max(1e-3);
     Some(Scalars {
         atom,
         residue,
-        chain: chn_d,
-        legend: Legend {
-            label: label.to_owned(),
-            min: 0.0,
-            max,
-        },
+        chain: d.chain,
+        legend,
     })
 }
 

@@ -24,16 +24,17 @@
 
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
 
+use super::frame::{Augmentation, Frame};
 use super::precondition::level_preconditioning;
 use super::preset::{SamplerPreset, Solver, StepLevels};
-use crate::denoiser::{DenoiseContext, Denoiser, FrameMap};
+use crate::denoiser::{DenoiseContext, Denoiser};
+use crate::geometry::{FrameMap, RigidTransform, centroid, kabsch_from_moments, random_rotation};
 use crate::noise::{GroupSizes, HierarchyTensors, NamedNoise, NoiseModel, draw_noise, normal};
+use crate::rng::SplitMix64;
 use crate::structure::Structure;
-use crate::trajectory::{
-    Augmentation, Frame, RigidTransform, SplitMix64, centroid, kabsch_from_moments, random_rotation,
-};
 /// What the sampler starts from (seed 002, pitfall 3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "snake_case")]
 pub enum StartNoise {
     /// Multiscale noise of the chosen noise model at sigma_0, around the origin.
@@ -43,9 +44,8 @@ pub enum StartNoise {
 }
 
 /// What the churn noise of a step is drawn from.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "snake_case")]
 pub enum ChurnNoise {
     /// Isotropic per-atom noise (EDM, Boltz).

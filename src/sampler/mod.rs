@@ -3,12 +3,14 @@
 
 mod coverage;
 mod engine;
+mod frame;
 mod precondition;
 mod preset;
 mod schedule;
 
 pub use coverage::{TrainingCoverage, Z_999, training_coverage, training_percentile};
 pub use engine::{ChurnNoise, Sampler, SamplerError, SamplerSettings, StartNoise};
+pub use frame::{Augmentation, Frame};
 pub use precondition::{
     CNoiseMode, LevelPreconditioning, LevelSigmas, Preconditioning, level_preconditioning,
     level_sigmas,

@@ -4,7 +4,8 @@
 use crate::noise::{GroupSizes, LevelStds, LevelWeights, expected_mean_squares};
 
 /// How c_noise is computed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "snake_case")]
 pub enum CNoiseMode {
     /// EDM: c_noise = ln(sigma) / 4.

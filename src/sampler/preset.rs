@@ -62,9 +62,8 @@ impl ChurnRule {
 }
 
 /// The update rule of one step, with dt = step_scale (sigma_next - t_hat) and d = (x_hat - x̂0) / t_hat.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "snake_case")]
 pub enum Solver {
     /// First order: x_next = x_hat + dt d.

@@ -2,7 +2,8 @@
 //! without a final 0, Protenix's i/N grid and Chai's midpoint times.
 
 /// Where the step times sit on [0, 1].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "snake_case")]
 pub enum ScheduleTimes {
     /// t_i = i / (N - 1): the first sigma is sigma_max and the last sigma_min (EDM, Boltz).

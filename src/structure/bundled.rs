@@ -48,6 +48,19 @@ pub fn find_bundled(name: &str) -> Option<&'static BundledStructure> {
     BUNDLED.iter().find(|b| b.name.eq_ignore_ascii_case(name))
 }
 
+/// Loads a file argument; a bundled name (`4hhb`, `1crn`, `1l2y`) works when no such file exists.
+pub fn load_file_or_bundled(
+    path: &std::path::Path,
+    options: &LoadOptions,
+) -> Result<Structure, LoadError> {
+    if !path.exists()
+        && let Some(bundled) = path.to_str().and_then(find_bundled)
+    {
+        return bundled.load(options);
+    }
+    super::load_path(path, options)
+}
+
 impl BundledStructure {
     /// Parses the bundled bytes with the given options.
     pub fn load(&self, options: &LoadOptions) -> Result<Structure, LoadError> {

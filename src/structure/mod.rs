@@ -11,7 +11,9 @@ mod pdb_records;
 mod synthetic;
 
 pub use atomic_write::{WriteError, write_atomic};
-pub use bundled::{BUNDLED, BundledStructure, default_structure, find_bundled};
+pub use bundled::{
+    BUNDLED, BundledStructure, default_structure, find_bundled, load_file_or_bundled,
+};
 pub use export::{
     ExportFrame, ExportOptions, residue_level_path, residue_level_pdb_text, trajectory_pdb_text,
     write_residue_level_pdb, write_trajectory_pdb,

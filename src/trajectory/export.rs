@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use super::frame::Frame;
+use super::displacement::point_distances;
+use crate::sampler::Frame;
 use crate::structure::{ExportFrame, ExportOptions, Structure, WriteError, write_trajectory_pdb};
 
 /// Which track to write.
@@ -39,14 +40,7 @@ pub fn write_track(
     }
     let displacement: Vec<Vec<f32>> = coords
         .iter()
-        .map(|c| {
-            c.iter()
-                .zip(&structure.positions)
-                .map(|(p, q)| {
-                    ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2)).sqrt()
-                })
-                .collect()
-        })
+        .map(|c| point_distances(c, &structure.positions))
         .collect();
     let export: Vec<ExportFrame<'_>> = coords
         .iter()

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::array_file::read_array_frames;
-use super::frame::Frame;
+use crate::sampler::Frame;
 use crate::structure::{LoadError, LoadOptions, Structure, load_path};
 
 /// Why a trajectory could not be imported.

@@ -3,8 +3,9 @@
 //! own (not their parent's rigid motion), per-residue motion for
 //! the residue × frame heat map, and the share of abnormal backbone bonds.
 
-use super::frame::Frame;
-use super::rigid::{RigidTransform, rigid_fit, rms_distance, superposed_rmsd};
+use super::displacement::point_distances;
+use crate::geometry::{RigidTransform, rigid_fit, rms_distance, superposed_rmsd};
+use crate::sampler::Frame;
 use crate::structure::Structure;
 
 /// How every trajectory figure is measured (the `units` of `sample --json` and `analyze --json`).
@@ -178,13 +179,6 @@ fn own_motion_share<'a>(
     (total > 0.0).then(|| (own / total).sqrt())
 }
 
-fn difference(a: &[[f32; 3]], b: &[[f32; 3]]) -> Vec<[f32; 3]> {
-    a.iter()
-        .zip(b)
-        .map(|(p, q)| std::array::from_fn(|k| p[k] - q[k]))
-        .collect()
-}
-
 /// A frame's points at every level, in the ground truth's frame.
 struct LevelPoints {
     atoms: Vec<[f32; 3]>,
@@ -218,7 +212,6 @@ struct Motion {
 /// between the frames, chains' own motion what remains after the best rigid motion of all chain centroids.
 /// Fitting the measured points themselves keeps the share within [0, 1] (no motion at all is a candidate).
 fn motion(structure: &Structure, now: &LevelPoints, before: &LevelPoints) -> Motion {
-    let d_res = difference(&now.residues, &before.residues);
     let residue_share = own_motion_share(structure.chains.iter().map(|chain| {
         let residues = chain.residues.start as usize..chain.residues.end as usize;
         let (p, q) = (&before.residues[residues.clone()], &now.residues[residues]);
@@ -236,10 +229,7 @@ fn motion(structure: &Structure, now: &LevelPoints, before: &LevelPoints) -> Mot
         chain: rms_distance(&now.chains, &before.chains),
         residue_share,
         chain_share,
-        per_residue: d_res
-            .iter()
-            .map(|d| (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt())
-            .collect(),
+        per_residue: point_distances(&now.residues, &before.residues),
     }
 }
 

@@ -1,7 +1,7 @@
-//! One recorded sampler frame and the trajectory that holds them.
+//! One recorded sampler frame: the state after a step, the prediction, and what the step did.
 
-use super::rigid::RigidTransform;
-use crate::sampler::LevelPreconditioning;
+use super::precondition::LevelPreconditioning;
+use crate::geometry::RigidTransform;
 
 /// The augmentation a step applied before denoising: x ← (x - center) R + t (Boltz `center_random_augmentation`).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]

@@ -3,7 +3,7 @@
 
 use nalgebra::{Matrix3, Vector3};
 
-use crate::noise::SplitMix64;
+use crate::rng::SplitMix64;
 
 /// A rigid transform acting on row vectors: y = x R + t.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]

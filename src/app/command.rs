@@ -1,0 +1,237 @@
+//! Everything a user can do in the window, as data, and the one place each is applied to the state.
+//! The panels return commands; tests send them with no window and no GPU.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::diagnosis::Control;
+use super::export::ExportKind;
+use super::plots::PinnedRun;
+use super::protocol::WorkerCommand;
+use super::settings::Settings;
+use super::state::{AppState, load_options};
+use super::timeline::TimelineCommand;
+use crate::noise::{NoiseTableSpec, SigmaPoint};
+use crate::render::OrbitCamera;
+use crate::structure::{BUNDLED, Structure, load_path};
+
+/// Draws the noise panel measures over: enough that the measured figures sit near the closed form
+/// even with few chains.
+pub const NOISE_PANEL_DRAWS: usize = 32;
+
+/// One user action.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AppCommand {
+    /// Open a structure file (the current one stays when it cannot be read).
+    Open(PathBuf),
+    /// Open a bundled structure by its index in `BUNDLED`.
+    OpenBundled(usize),
+    /// Load the current structure again (the selection changed).
+    Reload,
+    /// Replace the settings (what the panels' widgets edit).
+    UpdateSettings(Box<Settings>),
+    /// Draw and measure the noise panel's noise on the worker.
+    ApplyNoise,
+    /// Start a new run from the settings.
+    Reset,
+    /// Take this many steps (starting a run when there is none); `usize::MAX` runs to the end.
+    Step(usize),
+    /// Stop what the worker is doing after its current step.
+    Cancel,
+    /// Keep the current run's curves to compare.
+    Pin,
+    /// Drop the pinned run.
+    Unpin,
+    /// Outline a residue and center the view on it (a heat-map click).
+    FocusResidue(usize),
+    /// Remove the residue outline.
+    ClearOutline,
+    /// Play, pause, scrub.
+    Timeline(TimelineCommand),
+    /// Highlight the control a finding points to.
+    HighlightControl(Control),
+    /// Write an export.
+    Export(ExportKind, PathBuf),
+    /// The camera after an orbit, pan or zoom.
+    SetCamera(OrbitCamera),
+    /// Fit the camera to the scene.
+    FitCamera,
+    /// Center the view on an atom (double click).
+    CenterOnAtom(usize),
+    /// The atom under the pointer changed.
+    Hover(Option<usize>),
+    /// Show why a file could not be opened.
+    ShowLoadError(String),
+    /// Clear the status line's message.
+    DismissStatus,
+}
+
+impl AppState {
+    /// Applies one command.
+    pub fn apply(&mut self, command: AppCommand) {
+        match command {
+            AppCommand::Open(path) => match load_path(&path, &load_options(&self.settings)) {
+                Ok(s) => {
+                    self.settings.remember(path);
+                    self.replace_structure(s);
+                }
+                Err(e) => self.load_error = Some(e.to_string()),
+            },
+            AppCommand::OpenBundled(index) => self.open_bundled(index),
+            AppCommand::Reload => self.reload(),
+            AppCommand::UpdateSettings(settings) => self.settings = *settings,
+            AppCommand::ApplyNoise => self.apply_noise(),
+            AppCommand::Reset => self.reset_run(),
+            AppCommand::Step(count) => self.request_steps(count),
+            AppCommand::Cancel => self.worker.cancel(),
+            AppCommand::Pin => self.pin(),
+            AppCommand::Unpin => self.pinned = None,
+            AppCommand::FocusResidue(residue) => self.focus_residue(residue),
+            AppCommand::ClearOutline => self.highlighted_residue = None,
+            AppCommand::Timeline(command) => self.timeline.apply(command),
+            AppCommand::HighlightControl(control) => self.focus = Some(control),
+            AppCommand::Export(kind, path) => {
+                self.status = Some(match self.export_to(kind, &path) {
+                    Ok(()) => format!("wrote {}", path.display()),
+                    Err(e) => format!("export failed: {e:#}"),
+                });
+            }
+            AppCommand::SetCamera(camera) => self.camera = camera,
+            AppCommand::FitCamera => {
+                let scene = &self.shown.scene;
+                self.camera.fit(scene.center, scene.radius, 1.5);
+            }
+            AppCommand::CenterOnAtom(atom) => {
+                if let Some(sphere) = self.shown.scene.opaque_spheres.get(atom) {
+                    self.camera.target = glam::Vec3::from(sphere.position);
+                }
+            }
+            AppCommand::Hover(atom) => {
+                self.hovered_atom = atom.filter(|&a| a < self.structure.atom_count());
+            }
+            AppCommand::ShowLoadError(message) => self.load_error = Some(message),
+            AppCommand::DismissStatus => self.status = None,
+        }
+        self.rebuild_scene();
+    }
+
+    /// Applies commands in order.
+    pub fn apply_all(&mut self, commands: impl IntoIterator<Item = AppCommand>) {
+        for command in commands {
+            self.apply(command);
+        }
+    }
+
+    fn replace_structure(&mut self, structure: Structure) {
+        self.structure = Arc::new(structure);
+        self.load_error = None;
+        self.structure_changed();
+    }
+
+    fn open_bundled(&mut self, index: usize) {
+        let Some(bundled) = BUNDLED.get(index) else {
+            return;
+        };
+        match bundled.load(&load_options(&self.settings)) {
+            Ok(s) => self.replace_structure(s),
+            Err(e) => self.load_error = Some(e.to_string()),
+        }
+    }
+
+    fn reload(&mut self) {
+        match self.structure.source_path.clone() {
+            Some(path) => self.apply(AppCommand::Open(path)),
+            None => {
+                let name = self.structure.name.clone();
+                if let Some(i) = BUNDLED.iter().position(|b| b.name == name) {
+                    self.open_bundled(i);
+                }
+            }
+        }
+    }
+
+    fn send(&mut self, command: WorkerCommand) {
+        self.worker.send(command);
+        self.pending_commands += 1;
+    }
+
+    fn reset_run(&mut self) {
+        self.worker.cancel();
+        self.expected_run += 1;
+        match self.settings.sampler_settings() {
+            Ok(settings) => {
+                self.send(WorkerCommand::Reset {
+                    structure: Arc::clone(&self.structure),
+                    settings: Box::new(settings),
+                    denoiser: self.settings.denoiser,
+                    run: self.expected_run,
+                });
+                self.run.busy = Some((0, self.settings.steps));
+            }
+            Err(e) => self.status = Some(e),
+        }
+    }
+
+    fn request_steps(&mut self, count: usize) {
+        if self.run.frames.is_empty() {
+            self.reset_run();
+        }
+        self.send(WorkerCommand::Step(count));
+        let done = self.run.frames.len().saturating_sub(1);
+        self.run.busy = Some((done, self.settings.steps));
+    }
+
+    fn apply_noise(&mut self) {
+        let noise = match self.settings.noise() {
+            Ok(noise) => noise,
+            Err(e) => {
+                self.status = Some(e);
+                return;
+            }
+        };
+        self.noise_tag += 1;
+        self.noise_pending = Some(self.noise_tag);
+        let spec = NoiseTableSpec {
+            noises: vec![noise],
+            points: vec![SigmaPoint {
+                z: None,
+                sigma: self.settings.noise_sigma(),
+            }],
+            repeats: NOISE_PANEL_DRAWS,
+            seed: self.settings.seed,
+        };
+        self.send(WorkerCommand::ApplyNoise {
+            structure: Arc::clone(&self.structure),
+            spec: Box::new(spec),
+            tag: self.noise_tag,
+        });
+        self.run.busy = Some((0, NOISE_PANEL_DRAWS));
+    }
+
+    fn pin(&mut self) {
+        if self.run.metrics.is_empty() {
+            return;
+        }
+        let noise = self
+            .settings
+            .noise()
+            .map_or_else(|_| "?".to_owned(), |n| n.name);
+        self.pinned = Some(PinnedRun {
+            label: format!("pinned: {noise} {}", self.settings.preset),
+            metrics: self.run.metrics.clone(),
+        });
+    }
+
+    /// Outlines `residue` and centers the view on it; an out-of-range index is ignored.
+    fn focus_residue(&mut self, residue: usize) {
+        if residue >= self.structure.residue_count() {
+            return;
+        }
+        self.highlighted_residue = Some(residue);
+        self.rebuild_scene();
+        let centroids = self.structure.residue_centroids(&self.shown.positions);
+        if let Some(c) = centroids.get(residue) {
+            self.camera.target = glam::Vec3::from(*c);
+        }
+    }
+}

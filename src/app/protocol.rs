@@ -1,0 +1,68 @@
+//! What the window and its worker thread say to each other. Every event of a run or a noise draw
+//! carries the tag it was asked with, so results of work the window has since abandoned are dropped.
+
+use std::sync::Arc;
+
+use crate::denoiser::DenoiserChoice;
+use crate::noise::{NoiseCell, NoiseTableSpec};
+use crate::sampler::{Frame, SamplerSettings};
+use crate::structure::Structure;
+use crate::trajectory::FrameMetrics;
+
+/// What the window asks of the worker.
+pub enum WorkerCommand {
+    /// Start a new run (frame 0 is sent back).
+    Reset {
+        /// The structure.
+        structure: Arc<Structure>,
+        /// Preset, noise, start, seed.
+        settings: Box<SamplerSettings>,
+        /// Denoiser.
+        denoiser: DenoiserChoice,
+        /// Tag of the run, echoed in its events.
+        run: u64,
+    },
+    /// Take up to this many steps of the current run.
+    Step(usize),
+    /// Draw the noise panel's samples and measure them (the per-level table of one cell).
+    ApplyNoise {
+        /// The structure.
+        structure: Arc<Structure>,
+        /// One noise at one sigma, with its repeats and seed.
+        spec: Box<NoiseTableSpec>,
+        /// Tag echoed in the result.
+        tag: u64,
+    },
+}
+
+/// The noised coordinates of the noise panel and their measured table cell.
+#[derive(Debug, Clone)]
+pub struct AppliedNoise {
+    /// Ground truth plus the first draw, Å.
+    pub noised: Vec<[f32; 3]>,
+    /// Measured (and expected) figures over every draw.
+    pub cell: NoiseCell,
+}
+
+/// What the worker reports.
+pub enum WorkerEvent {
+    /// A run started: its sigma schedule and frame 0.
+    Started {
+        /// The run's tag.
+        run: u64,
+        /// The schedule.
+        sigmas: Vec<f64>,
+        /// Frame 0 and its metrics.
+        frame: Box<(Frame, FrameMetrics)>,
+    },
+    /// A step of run `.0` finished.
+    Frame(u64, Box<(Frame, FrameMetrics)>),
+    /// The noise draw tagged `.0` finished.
+    NoiseApplied(u64, Box<AppliedNoise>),
+    /// Work done and total, in the command's units (steps; draws), after each part of a command.
+    Progress(usize, usize),
+    /// A command finished (or was cancelled).
+    Idle,
+    /// Something failed; the run stays as it was.
+    Error(String),
+}

@@ -1,0 +1,435 @@
+//! Everything the window shows, without the window: the structure, the settings, the current run as the
+//! worker reports it, the noise panel's draw, the timeline, the camera and the scene on screen. The UI
+//! reads it and returns `AppCommand`s; `AppState::apply` (command.rs) is the one place it changes.
+
+use std::cell::OnceCell;
+use std::sync::Arc;
+
+use super::diagnosis::{Control, DiagnosisInput, Finding, diagnose};
+use super::plots::PinnedRun;
+use super::protocol::{AppliedNoise, WorkerEvent};
+use super::settings::{Settings, TrackView};
+use super::timeline::{TimeControl, TimelineCommand};
+use super::worker::SamplerWorker;
+use crate::compute::ComputeDevice;
+use crate::denoiser::DenoiserChoice;
+use crate::render::{
+    ColorMode, Layers, OrbitCamera, Scene, SceneOptions, ViewPreset, build_scene, scene_text,
+};
+use crate::sampler::{Frame, StartNoise};
+use crate::structure::{LoadOptions, Selection, Structure};
+use crate::trajectory::{Displacements, FrameMetrics};
+
+/// The frames and metrics of the current run, as received from the worker.
+#[derive(Default)]
+pub struct RunView {
+    /// The run's sigma schedule.
+    pub sigmas: Vec<f64>,
+    /// Frames received so far (frame 0 is the start).
+    pub frames: Vec<Frame>,
+    /// Their metrics.
+    pub metrics: Vec<FrameMetrics>,
+    /// Steps done and total while the worker is busy.
+    pub busy: Option<(usize, usize)>,
+    /// Changes whenever the run is replaced (plots refit, the scene rebuilds).
+    pub id: u64,
+}
+
+/// The device and queue that render the viewport (for the PNG export); none in tests without a window.
+#[derive(Clone)]
+pub struct RenderDevice {
+    /// wgpu device.
+    pub device: burn::tensor::wgpu::wgpu::Device,
+    /// Its queue.
+    pub queue: burn::tensor::wgpu::wgpu::Queue,
+}
+
+/// What the scene on screen was built from: the same key means the same scene.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct SceneKey {
+    run: u64,
+    frame: Option<usize>,
+    color_by: ColorMode,
+    layers: Layers,
+    track: TrackView,
+    undo_augmentation: bool,
+    noise: Option<u64>,
+    outline: Option<usize>,
+}
+
+/// The scene on screen and what hovering it needs.
+pub(super) struct ShownScene {
+    pub key: Option<SceneKey>,
+    pub scene: Arc<Scene>,
+    /// Changes whenever the scene does (the viewport uploads only then).
+    pub version: u64,
+    /// Positions the scene was built from.
+    pub positions: Vec<[f32; 3]>,
+    /// Their displacements from the ground truth, measured on the first hover.
+    pub displacements: OnceCell<Displacements>,
+}
+
+/// The window's state.
+pub struct AppState {
+    pub(super) settings: Settings,
+    pub(super) structure: Arc<Structure>,
+    pub(super) load_error: Option<String>,
+    pub(super) status: Option<String>,
+    pub(super) compute: ComputeDevice,
+    pub(super) render_device: Option<RenderDevice>,
+    pub(super) worker: SamplerWorker,
+    pub(super) run: RunView,
+    pub(super) pinned: Option<PinnedRun>,
+    pub(super) timeline: TimeControl,
+    pub(super) camera: OrbitCamera,
+    pub(super) applied_noise: Option<(u64, AppliedNoise)>,
+    /// The noise draw the worker is computing (its tag).
+    pub(super) noise_pending: Option<u64>,
+    pub(super) noise_tag: u64,
+    pub(super) shown: ShownScene,
+    pub(super) focus: Option<Control>,
+    pub(super) hovered_atom: Option<usize>,
+    pub(super) highlighted_residue: Option<usize>,
+    pub(super) pending_commands: usize,
+    pub(super) expected_run: u64,
+}
+
+/// The loader options of the structure panel's selection.
+pub(super) fn load_options(settings: &Settings) -> LoadOptions {
+    LoadOptions {
+        model: 1,
+        selection: Selection {
+            keep_hydrogens: settings.keep_hydrogens,
+            keep_water: settings.keep_water,
+            drop_hetero: settings.drop_hetero,
+        },
+    }
+}
+
+impl AppState {
+    /// State on `structure`, computing on `compute`; `wake` is called after every worker event
+    /// (request a repaint there).
+    pub fn new(
+        structure: Structure,
+        settings: Settings,
+        compute: ComputeDevice,
+        wake: impl Fn() + Send + 'static,
+    ) -> Self {
+        let mut timeline = TimeControl::default();
+        timeline.apply(TimelineCommand::SetFps(settings.fps));
+        timeline.apply(TimelineCommand::SetLoopMode(settings.loop_mode));
+        let structure = Arc::new(structure);
+        let mut state = Self {
+            worker: SamplerWorker::spawn(compute.device.clone(), wake),
+            compute,
+            render_device: None,
+            settings,
+            structure,
+            load_error: None,
+            status: None,
+            run: RunView::default(),
+            pinned: None,
+            timeline,
+            camera: OrbitCamera::fitted(ViewPreset::Fit, glam::Vec3::ZERO, 10.0, 1.5),
+            applied_noise: None,
+            noise_pending: None,
+            noise_tag: 0,
+            shown: ShownScene {
+                key: None,
+                scene: Arc::new(Scene::default()),
+                version: 0,
+                positions: Vec::new(),
+                displacements: OnceCell::new(),
+            },
+            focus: None,
+            hovered_atom: None,
+            highlighted_residue: None,
+            pending_commands: 0,
+            expected_run: 0,
+        };
+        state.structure_changed();
+        state
+    }
+
+    /// The structure on screen.
+    pub fn structure(&self) -> &Structure {
+        &self.structure
+    }
+
+    /// The settings (persisted by the window).
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Why the last file could not be opened, while it is shown.
+    pub fn load_error(&self) -> Option<&str> {
+        self.load_error.as_deref()
+    }
+
+    /// The status line's message (the last export, a failed command).
+    pub fn status(&self) -> Option<&str> {
+        self.status.as_deref()
+    }
+
+    /// Where the state computes.
+    pub fn compute(&self) -> &ComputeDevice {
+        &self.compute
+    }
+
+    /// The current run.
+    pub fn run(&self) -> &RunView {
+        &self.run
+    }
+
+    /// The pinned run.
+    pub fn pinned(&self) -> Option<&PinnedRun> {
+        self.pinned.as_ref()
+    }
+
+    /// The timeline.
+    pub fn timeline(&self) -> &TimeControl {
+        &self.timeline
+    }
+
+    /// The camera.
+    pub fn camera(&self) -> &OrbitCamera {
+        &self.camera
+    }
+
+    /// The noise panel's applied draw, if any.
+    pub fn applied_noise(&self) -> Option<&AppliedNoise> {
+        self.applied_noise.as_ref().map(|(_, a)| a)
+    }
+
+    /// True while the worker draws the noise panel's samples.
+    pub fn noise_pending(&self) -> bool {
+        self.noise_pending.is_some()
+    }
+
+    /// The residue outlined after a heat-map click.
+    pub fn highlighted_residue(&self) -> Option<usize> {
+        self.highlighted_residue
+    }
+
+    /// The control a clicked finding points to.
+    pub fn focus(&self) -> Option<Control> {
+        self.focus
+    }
+
+    /// The atom under the pointer.
+    pub fn hovered_atom(&self) -> Option<usize> {
+        self.hovered_atom
+    }
+
+    /// The scene on screen and its version.
+    pub fn scene(&self) -> (&Arc<Scene>, u64) {
+        (&self.shown.scene, self.shown.version)
+    }
+
+    /// The scene on screen as text (for tests and bug reports).
+    pub fn scene_text(&self) -> String {
+        scene_text(&self.shown.scene, &self.camera, 1.5)
+    }
+
+    /// True while the worker has a command in progress.
+    pub fn is_busy(&self) -> bool {
+        self.pending_commands > 0
+    }
+
+    /// The current findings.
+    pub fn findings(&self) -> Vec<Finding> {
+        match self.settings.noise() {
+            Ok(noise) => diagnose(&DiagnosisInput {
+                structure: &self.structure,
+                noise: &noise,
+                preset: &self.settings.preset(),
+                start: self
+                    .settings
+                    .sampler_settings()
+                    .map_or(StartNoise::Multiscale, |s| s.start),
+                per_level_precondition: self.settings.per_level_precondition,
+                metrics: &self.run.metrics,
+            }),
+            Err(e) => vec![Finding {
+                text: e,
+                control: Control::NoiseWeights,
+                warning: true,
+            }],
+        }
+    }
+
+    /// The hover text of `atom`: where it is and how far it, its residue and its chain moved from the
+    /// ground truth in the scene on screen.
+    pub fn tooltip_text(&self, atom: usize) -> Option<String> {
+        let s = &self.structure;
+        let residue_index = *s.atom_residue.get(atom)? as usize;
+        let r = &s.residues[residue_index];
+        let chain = &s.chains[r.chain as usize].id;
+        let shown = &self.shown;
+        let d = shown
+            .displacements
+            .get_or_init(|| Displacements::between(s, &shown.positions, &s.positions));
+        Some(format!(
+            "chain {chain} · {} {} · {}\ndisplacement: atom {:.2} Å, residue {:.2} Å, chain {:.2} Å",
+            r.name,
+            r.label(),
+            s.atom_names[atom],
+            d.atom.get(atom)?,
+            d.residue.get(residue_index)?,
+            d.chain.get(r.chain as usize)?,
+        ))
+    }
+
+    /// Handles what the worker sent; returns true when something changed.
+    pub fn poll_worker(&mut self) -> bool {
+        let events = self.worker.poll();
+        let changed = !events.is_empty();
+        for event in events {
+            self.handle_event(event);
+        }
+        if changed {
+            self.rebuild_scene();
+        }
+        changed
+    }
+
+    fn handle_event(&mut self, event: WorkerEvent) {
+        match event {
+            // Frames of a run started before the structure changed are dropped.
+            WorkerEvent::Started { run, .. } | WorkerEvent::Frame(run, _)
+                if run != self.expected_run => {}
+            WorkerEvent::Started { sigmas, frame, .. } => {
+                let (frame, metrics) = *frame;
+                self.run.id += 1;
+                self.run.sigmas = sigmas;
+                self.run.frames = vec![frame];
+                self.run.metrics = vec![metrics];
+                self.applied_noise = None;
+                self.timeline.set_frame_count(1, true);
+            }
+            WorkerEvent::Frame(_, boxed) => {
+                let (frame, metrics) = *boxed;
+                self.run.frames.push(frame);
+                self.run.metrics.push(metrics);
+                let follow = self.timeline.frame + 2 >= self.run.frames.len();
+                self.timeline.set_frame_count(self.run.frames.len(), follow);
+            }
+            WorkerEvent::NoiseApplied(tag, applied) => {
+                if self.noise_pending == Some(tag) {
+                    self.noise_pending = None;
+                    self.applied_noise = Some((tag, *applied));
+                }
+            }
+            WorkerEvent::Progress(done, total) => self.run.busy = Some((done, total)),
+            WorkerEvent::Idle => {
+                self.pending_commands = self.pending_commands.saturating_sub(1);
+                if self.pending_commands == 0 {
+                    self.run.busy = None;
+                    // A cancelled draw never reports.
+                    self.noise_pending = None;
+                }
+            }
+            WorkerEvent::Error(e) => self.status = Some(e),
+        }
+    }
+
+    /// Advances playback by `dt` seconds; returns true when the frame changed.
+    pub fn tick(&mut self, dt: f32) -> bool {
+        let changed = self.timeline.update(dt);
+        if changed {
+            self.rebuild_scene();
+        }
+        changed
+    }
+
+    /// Forgets everything of the previous structure.
+    pub(super) fn structure_changed(&mut self) {
+        self.worker.cancel();
+        self.expected_run += 1;
+        self.run = RunView {
+            id: self.run.id + 1,
+            ..RunView::default()
+        };
+        self.applied_noise = None;
+        self.noise_pending = None;
+        self.pinned = None;
+        self.highlighted_residue = None;
+        self.hovered_atom = None;
+        if !self.settings.denoiser.available_for(&self.structure) {
+            // A persisted choice this structure cannot feed (the ensemble) falls back to exact.
+            self.settings.denoiser = DenoiserChoice::Exact;
+        }
+        self.timeline.set_frame_count(0, false);
+        self.rebuild_scene();
+        self.camera = OrbitCamera::fitted(
+            ViewPreset::Fit,
+            self.shown.scene.center,
+            self.shown.scene.radius,
+            1.5,
+        );
+    }
+
+    /// Coordinates shown now, in the ground truth's frame unless augmentation is shown, and those of
+    /// the frame before (for the motion arrows).
+    fn shown_positions(&self) -> (Vec<[f32; 3]>, Option<Vec<[f32; 3]>>) {
+        let frame_positions =
+            |f: &Frame| match (self.settings.track, self.settings.undo_augmentation) {
+                (TrackView::Prediction, true) => f.x0_in_data().unwrap_or_else(|| f.x_t_in_data()),
+                (TrackView::Prediction, false) => f.x0_hat.clone().unwrap_or_else(|| f.x_t.clone()),
+                (TrackView::State, true) => f.x_t_in_data(),
+                (TrackView::State, false) => f.x_t.clone(),
+            };
+        if let Some(frame) = self.run.frames.get(self.timeline.frame) {
+            let previous = self
+                .timeline
+                .frame
+                .checked_sub(1)
+                .and_then(|k| self.run.frames.get(k))
+                .map(frame_positions);
+            return (frame_positions(frame), previous);
+        }
+        match &self.applied_noise {
+            Some((_, applied)) => (applied.noised.clone(), None),
+            None => (self.structure.positions.clone(), None),
+        }
+    }
+
+    fn scene_key(&self) -> SceneKey {
+        SceneKey {
+            run: self.run.id,
+            frame: (self.timeline.frame < self.run.frames.len()).then_some(self.timeline.frame),
+            color_by: self.settings.color_by,
+            layers: self.settings.layers,
+            track: self.settings.track,
+            undo_augmentation: self.settings.undo_augmentation,
+            noise: self.applied_noise.as_ref().map(|(tag, _)| *tag),
+            outline: self.highlighted_residue,
+        }
+    }
+
+    /// Rebuilds the scene when what it shows changed.
+    pub(super) fn rebuild_scene(&mut self) {
+        let key = self.scene_key();
+        if self.shown.key.as_ref() == Some(&key) {
+            return;
+        }
+        let (positions, previous) = self.shown_positions();
+        let options = SceneOptions {
+            layers: self.settings.layers,
+            color_by: self.settings.color_by,
+            outline_residue: self.highlighted_residue,
+            ..SceneOptions::default()
+        };
+        self.shown.scene = Arc::new(build_scene(
+            &self.structure,
+            &positions,
+            &self.structure.positions,
+            previous.as_deref(),
+            &options,
+        ));
+        self.shown.positions = positions;
+        self.shown.displacements = OnceCell::new();
+        self.shown.key = Some(key);
+        self.shown.version += 1;
+    }
+}

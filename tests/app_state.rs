@@ -1,0 +1,343 @@
+//! Every window interaction as a command on `AppState`, with no window and no GPU: the worker computes
+//! on burn's CPU backend, and each expectation is worked out here from the structure and the frames.
+
+#![expect(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use sigmascope::app::{
+    AppCommand, AppState, ExportKind, NOISE_PANEL_DRAWS, Settings, TimelineCommand,
+};
+use sigmascope::render::ColorMode;
+use sigmascope::structure::{BUNDLED, default_structure, load_path};
+
+fn state_with(settings: Settings) -> AppState {
+    let structure = default_structure().load(&Default::default()).unwrap();
+    AppState::new(structure, settings, common::cpu().clone(), || {})
+}
+
+fn state() -> AppState {
+    state_with(Settings {
+        steps: 6,
+        ..Settings::default()
+    })
+}
+
+/// Polls the worker until it has nothing in progress (60 s at most).
+fn settle(state: &mut AppState) {
+    let start = Instant::now();
+    loop {
+        state.poll_worker();
+        if !state.is_busy() {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the worker hangs"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn bundled_index(name: &str) -> usize {
+    BUNDLED.iter().position(|b| b.name == name).unwrap()
+}
+
+fn distance(a: [f32; 3], b: [f32; 3]) -> f32 {
+    (0..3).map(|k| (a[k] - b[k]).powi(2)).sum::<f32>().sqrt()
+}
+
+fn mean(points: impl Iterator<Item = [f32; 3]>) -> [f32; 3] {
+    let (mut sum, mut n) = ([0.0f64; 3], 0.0);
+    for p in points {
+        for k in 0..3 {
+            sum[k] += f64::from(p[k]);
+        }
+        n += 1.0;
+    }
+    sum.map(|v| (v / n) as f32)
+}
+
+#[test]
+fn a_file_that_cannot_be_read_keeps_the_structure_and_says_why() {
+    let mut s = state();
+    let bad = common::scratch("state-bad").join("broken.pdb");
+    std::fs::write(&bad, "this is not a structure\n").unwrap();
+    s.apply(AppCommand::Open(bad));
+    assert_eq!(s.structure().name, "4hhb");
+    assert!(s.load_error().unwrap().contains("broken.pdb"));
+    s.apply(AppCommand::ShowLoadError("startup: missing.pdb".to_owned()));
+    assert_eq!(s.load_error(), Some("startup: missing.pdb"));
+}
+
+#[test]
+fn opening_a_file_replaces_the_structure_drops_the_run_and_remembers_it() {
+    let mut s = state();
+    s.apply(AppCommand::Step(1));
+    settle(&mut s);
+    assert_eq!(s.run().frames.len(), 2);
+    let path = common::scratch("state-open").join("1crn.pdb");
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/1crn.pdb"),
+        &path,
+    )
+    .unwrap();
+    s.apply(AppCommand::Open(path.clone()));
+    assert_eq!(
+        s.structure().atom_count(),
+        load_path(&path, &Default::default()).unwrap().atom_count()
+    );
+    assert!(s.run().frames.is_empty() && s.load_error().is_none());
+    assert_eq!(s.settings().recent_files.first(), Some(&path));
+    s.apply(AppCommand::OpenBundled(bundled_index("4hhb")));
+    assert_eq!(s.structure().name, "4hhb");
+}
+
+#[test]
+fn steps_arrive_as_frames_and_scrubbing_shows_each_frame_again() {
+    let mut s = state();
+    s.apply(AppCommand::Step(1));
+    settle(&mut s);
+    s.apply(AppCommand::Step(2));
+    settle(&mut s);
+    assert_eq!(s.run().frames.len(), 4);
+    assert_eq!(s.run().metrics.len(), 4);
+    assert_eq!(s.timeline().frame, 3, "the timeline follows new frames");
+    let last = s.scene_text();
+    s.apply(AppCommand::Timeline(TimelineCommand::First));
+    assert_eq!(s.timeline().frame, 0);
+    assert_ne!(s.scene_text(), last, "frame 0 is the noisy start");
+    s.apply(AppCommand::Timeline(TimelineCommand::Last));
+    assert_eq!(s.scene_text(), last);
+    // Frame 3's metrics measure frame 3: its RMSD after superposition, worked out from its atoms.
+    let frame = &s.run().frames[3];
+    let unaligned = frame
+        .x_t_in_data()
+        .iter()
+        .zip(&s.structure().positions)
+        .map(|(a, b)| f64::from(distance(*a, *b)).powi(2))
+        .sum::<f64>()
+        / s.structure().atom_count() as f64;
+    assert!(s.run().metrics[3].rmsd <= unaligned.sqrt() + 1e-6);
+}
+
+#[test]
+fn a_cancel_stops_the_run_behind_a_queued_reset_and_later_steps_still_run() {
+    let mut s = state_with(Settings {
+        steps: 200,
+        ..Settings::default()
+    });
+    s.apply(AppCommand::Reset);
+    s.apply(AppCommand::Step(usize::MAX));
+    s.apply(AppCommand::Cancel);
+    settle(&mut s);
+    assert!(
+        s.run().frames.len() < 201,
+        "{} frames",
+        s.run().frames.len()
+    );
+    let before = s.run().frames.len();
+    s.apply(AppCommand::Step(1));
+    settle(&mut s);
+    assert_eq!(s.run().frames.len(), before + 1);
+}
+
+#[test]
+fn apply_noise_draws_on_the_worker_and_measures_near_the_closed_form() {
+    let mut s = state();
+    s.apply(AppCommand::ApplyNoise);
+    // The UI thread only sent the command.
+    assert!(s.noise_pending() && s.applied_noise().is_none());
+    assert_eq!(s.run().busy, Some((0, NOISE_PANEL_DRAWS)));
+    settle(&mut s);
+    let applied = s.applied_noise().unwrap();
+    let cell = &applied.cell;
+    // 32 draws of 4558 atoms: the atom figure is within a few percent of its closed form.
+    let (m, e) = (cell.atom.abs.measured, cell.atom.abs.expected);
+    assert!((m / e - 1.0).abs() < 0.05, "{m} vs {e}");
+    // The shown structure is the truth plus one draw of that size.
+    let s2 = s.structure();
+    let rms = (applied
+        .noised
+        .iter()
+        .zip(&s2.positions)
+        .map(|(a, b)| f64::from(distance(*a, *b)).powi(2))
+        .sum::<f64>()
+        / s2.atom_count() as f64)
+        .sqrt();
+    assert!((rms / e - 1.0).abs() < 0.3, "{rms} vs {e}");
+    assert!(s.scene_text() != state().scene_text());
+    // A run replaces the noised view.
+    s.apply(AppCommand::Step(1));
+    settle(&mut s);
+    assert!(s.applied_noise().is_none());
+}
+
+#[test]
+fn pin_keeps_the_runs_curves_until_unpinned() {
+    let mut s = state();
+    s.apply(AppCommand::Pin);
+    assert!(s.pinned().is_none(), "nothing to pin before a run");
+    s.apply(AppCommand::Step(2));
+    settle(&mut s);
+    s.apply(AppCommand::Pin);
+    assert_eq!(s.pinned().unwrap().metrics, s.run().metrics);
+    s.apply(AppCommand::Unpin);
+    assert!(s.pinned().is_none());
+}
+
+#[test]
+fn a_focused_residue_is_outlined_and_centered_until_cleared() {
+    let mut s = state();
+    let residue = 42;
+    s.apply(AppCommand::FocusResidue(residue));
+    assert!(s.scene_text().contains("outline: 12 segments"));
+    let st = s.structure();
+    let centroid = mean(
+        (0..st.atom_count())
+            .filter(|&a| st.atom_residue[a] as usize == residue)
+            .map(|a| st.positions[a]),
+    );
+    assert!(distance(s.camera().target.into(), centroid) < 1e-3);
+    s.apply(AppCommand::ClearOutline);
+    assert!(!s.scene_text().contains("outline"));
+    let past = s.structure().residue_count();
+    s.apply(AppCommand::FocusResidue(past));
+    assert!(s.highlighted_residue().is_none());
+}
+
+#[test]
+fn new_weights_change_the_diagnosis() {
+    let mut s = state();
+    let finding = |s: &AppState| {
+        s.findings()
+            .into_iter()
+            .map(|f| f.text)
+            .find(|t| t.starts_with("Independent residue noise"))
+            .unwrap()
+    };
+    let before = finding(&s);
+    let mut settings = s.settings().clone();
+    settings.weights = [1.0, 4.0, 4.0];
+    s.apply(AppCommand::UpdateSettings(Box::new(settings)));
+    assert_ne!(finding(&s), before);
+    assert!(finding(&s).contains("67%"), "{}", finding(&s));
+}
+
+#[test]
+fn the_scene_is_rebuilt_only_when_what_it_shows_changes() {
+    let mut s = state();
+    let (_, version) = s.scene();
+    s.apply(AppCommand::Hover(Some(3)));
+    s.apply(AppCommand::DismissStatus);
+    assert_eq!(s.scene().1, version, "hover and status leave the scene");
+    let mut settings = s.settings().clone();
+    settings.color_by = ColorMode::Chain;
+    s.apply(AppCommand::UpdateSettings(Box::new(settings)));
+    assert_eq!(s.scene().1, version + 1);
+}
+
+#[test]
+fn the_tooltip_names_the_atom_and_its_displacements_at_every_level() {
+    let mut s = state();
+    s.apply(AppCommand::Step(1));
+    settle(&mut s);
+    s.apply(AppCommand::Timeline(TimelineCommand::First));
+    let atom = 100;
+    s.apply(AppCommand::Hover(Some(atom)));
+    assert_eq!(s.hovered_atom(), Some(atom));
+    let text = s.tooltip_text(atom).unwrap();
+    let st = s.structure();
+    let shown = s.run().frames[0].x_t_in_data();
+    let r = st.atom_residue[atom] as usize;
+    let in_r = |p: &[[f32; 3]]| {
+        mean(
+            (0..st.atom_count())
+                .filter(|&a| st.atom_residue[a] as usize == r)
+                .map(|a| p[a]),
+        )
+    };
+    let atom_d = distance(shown[atom], st.positions[atom]);
+    let residue_d = distance(in_r(&shown), in_r(&st.positions));
+    assert!(
+        text.contains(&format!("atom {atom_d:.2} Å, residue {residue_d:.2} Å")),
+        "{text} vs {atom_d:.2} {residue_d:.2}"
+    );
+    assert!(text.contains(&st.atom_names[atom]));
+    s.apply(AppCommand::Hover(Some(st.atom_count() + 5)));
+    assert_eq!(s.hovered_atom(), None, "an atom past the end is no atom");
+}
+
+#[test]
+fn the_plots_csv_holds_one_row_per_frame_with_the_runs_figures() {
+    let mut s = state();
+    let dir = common::scratch("state-csv");
+    let path = dir.join("metrics.csv");
+    s.apply(AppCommand::Export(ExportKind::PlotsCsv, path.clone()));
+    assert!(
+        s.status().unwrap().starts_with("export failed"),
+        "no run yet"
+    );
+    assert!(!path.exists());
+    s.apply(AppCommand::Step(3));
+    settle(&mut s);
+    s.apply(AppCommand::Export(ExportKind::PlotsCsv, path.clone()));
+    assert_eq!(s.status().unwrap(), format!("wrote {}", path.display()));
+    let mut reader = csv::Reader::from_path(&path).unwrap();
+    let header = reader.headers().unwrap().clone();
+    assert_eq!(&header[0], "frame");
+    assert_eq!(&header[4], "rmsd_3d_atom");
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), s.run().frames.len());
+    for (row, (frame, m)) in rows.iter().zip(s.run().frames.iter().zip(&s.run().metrics)) {
+        assert_eq!(row[0].parse::<usize>().unwrap(), frame.index);
+        assert_eq!(row[1].parse::<f64>().unwrap(), frame.sigma);
+        assert_eq!(row[4].parse::<f64>().unwrap(), m.rmsd);
+        // 4HHB has four chains: the chain column is filled.
+        assert_eq!(row[6].parse::<f64>().unwrap(), m.levels.chain.unwrap().rmsd);
+    }
+    // Frame 0 has no motion: an empty field, not a zero.
+    assert_eq!(&rows[0][7], "");
+    s.apply(AppCommand::DismissStatus);
+    assert!(s.status().is_none());
+}
+
+#[test]
+fn a_selection_change_reloads_the_structure() {
+    let mut s = state();
+    let without = s.structure().atom_count();
+    let mut settings = s.settings().clone();
+    settings.keep_water = true;
+    s.apply(AppCommand::UpdateSettings(Box::new(settings)));
+    s.apply(AppCommand::Reload);
+    let waters = default_structure()
+        .load(&sigmascope::structure::LoadOptions {
+            selection: sigmascope::structure::Selection {
+                keep_water: true,
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .unwrap()
+        .atom_count();
+    assert!(waters > without);
+    assert_eq!(s.structure().atom_count(), waters);
+}
+
+#[test]
+fn the_camera_commands_fit_and_center_as_asked() {
+    let mut s = state();
+    let atom = 7;
+    s.apply(AppCommand::CenterOnAtom(atom));
+    let p = s.structure().positions[atom];
+    assert!(distance(s.camera().target.into(), p) < 1e-3);
+    s.apply(AppCommand::FitCamera);
+    let (scene, _) = s.scene();
+    assert!(distance(s.camera().target.into(), scene.center.into()) < 1e-3);
+    let mut moved = *s.camera();
+    moved.distance *= 2.0;
+    s.apply(AppCommand::SetCamera(moved));
+    assert_eq!(*s.camera(), moved);
+}
