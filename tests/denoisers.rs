@@ -180,11 +180,13 @@ fn ensemble_posterior_matches_dense_covariance() {
     let denoiser = EnsembleDenoiser::new(&s, &NoiseModel::multiscale(weights), device).unwrap();
     let identity = DenoiseContext::in_data_frame(0);
     let flat: Vec<f32> = x.iter().flatten().copied().collect();
-    let out = denoiser.denoise(
-        Tensor::from_data(TensorData::new(flat, [7, 3]), device),
-        sigma,
-        &identity,
-    );
+    let out = denoiser
+        .denoise(
+            Tensor::from_data(TensorData::new(flat, [7, 3]), device),
+            sigma,
+            &identity,
+        )
+        .unwrap();
     let got: Vec<f32> = out.weights.unwrap().into_data().try_into_vec().unwrap();
     for (g, w) in got.iter().zip(&dense_weights) {
         assert!(
@@ -210,11 +212,13 @@ fn ensemble_posterior_matches_dense_covariance() {
 fn denoise_points(denoiser: &dyn Denoiser, x: &[[f32; 3]], sigma: f64) -> Vec<[f32; 3]> {
     let device = &cpu().device;
     let flat: Vec<f32> = x.iter().flatten().copied().collect();
-    let out = denoiser.denoise(
-        Tensor::from_data(TensorData::new(flat, [x.len(), 3]), device),
-        sigma,
-        &DenoiseContext::in_data_frame(0),
-    );
+    let out = denoiser
+        .denoise(
+            Tensor::from_data(TensorData::new(flat, [x.len(), 3]), device),
+            sigma,
+            &DenoiseContext::in_data_frame(0),
+        )
+        .unwrap();
     let v: Vec<f32> = out.x0.into_data().try_into_vec().unwrap();
     v.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect()
 }

@@ -9,7 +9,9 @@ use common::{bundled, cpu};
 use std::sync::{Arc, Mutex};
 
 use burn::tensor::Tensor;
-use sigmascope::denoiser::{DenoiseContext, Denoiser, EnsembleDenoiser, ExactDenoiser};
+use sigmascope::denoiser::{
+    DenoiseContext, DenoiseError, Denoiser, DenoiserOutput, EnsembleDenoiser, ExactDenoiser,
+};
 use sigmascope::geometry::{kabsch, rms_distance};
 use sigmascope::noise::parse_noise;
 use sigmascope::sampler::Frame;
@@ -221,7 +223,7 @@ impl Denoiser for FrameBound {
         x: Tensor<2>,
         sigma: f64,
         context: &DenoiseContext,
-    ) -> sigmascope::denoiser::DenoiserOutput {
+    ) -> Result<DenoiserOutput, DenoiseError> {
         let points: Vec<f32> = x.clone().into_data().try_into_vec().unwrap();
         let n = (points.len() / 3) as f64;
         let c = std::array::from_fn(|k| {

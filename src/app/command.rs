@@ -9,7 +9,7 @@ use super::export::ExportKind;
 use super::plots::PinnedRun;
 use super::protocol::WorkerCommand;
 use super::settings::Settings;
-use super::state::{AppState, load_options};
+use super::state::{AppState, RunSource, load_options};
 use super::timeline::TimelineCommand;
 use crate::noise::{NoiseTableSpec, SigmaPoint};
 use crate::render::OrbitCamera;
@@ -26,6 +26,8 @@ pub enum AppCommand {
     Open(PathBuf),
     /// Open a bundled structure by its index in `BUNDLED`.
     OpenBundled(usize),
+    /// Open a run written by another tool (multi-MODEL PDB/mmCIF, NPZ, NPY) against the structure.
+    OpenRun(PathBuf),
     /// Load the current structure again (the selection changed).
     Reload,
     /// Replace the settings (what the panels' widgets edit).
@@ -78,6 +80,7 @@ impl AppState {
                 Err(e) => self.load_error = Some(e.to_string()),
             },
             AppCommand::OpenBundled(index) => self.open_bundled(index),
+            AppCommand::OpenRun(path) => self.open_run(path),
             AppCommand::Reload => self.reload(),
             AppCommand::UpdateSettings(settings) => self.settings = *settings,
             AppCommand::ApplyNoise => self.apply_noise(),
@@ -150,6 +153,21 @@ impl AppState {
         }
     }
 
+    /// Reads a run on the worker; the current run stays until the file's frames arrive (and stays when
+    /// the file cannot be read).
+    fn open_run(&mut self, path: PathBuf) {
+        self.worker.cancel();
+        self.import_tag += 1;
+        self.import_pending = Some(self.import_tag);
+        self.send(WorkerCommand::ImportRun {
+            structure: Arc::clone(&self.structure),
+            path,
+            options: load_options(&self.settings),
+            run: self.import_tag,
+        });
+        self.run.busy = Some((0, 1));
+    }
+
     fn send(&mut self, command: WorkerCommand) {
         self.worker.send(command);
         self.pending_commands += 1;
@@ -158,12 +176,13 @@ impl AppState {
     fn reset_run(&mut self) {
         self.worker.cancel();
         self.expected_run += 1;
+        self.import_pending = None;
         match self.settings.sampler_settings() {
             Ok(settings) => {
                 self.send(WorkerCommand::Reset {
                     structure: Arc::clone(&self.structure),
                     settings: Box::new(settings),
-                    denoiser: self.settings.denoiser,
+                    denoiser: self.settings.denoiser.clone(),
                     run: self.expected_run,
                 });
                 self.run.busy = Some((0, self.settings.steps));
@@ -173,7 +192,8 @@ impl AppState {
     }
 
     fn request_steps(&mut self, count: usize) {
-        if self.run.frames.is_empty() {
+        // A run read from a file has no sampler behind it: stepping starts a new run.
+        if self.run.frames.is_empty() || self.run.source != RunSource::Sampler {
             self.reset_run();
         }
         self.send(WorkerCommand::Step(count));

@@ -11,7 +11,9 @@ use crate::sampler::Frame;
 use crate::structure::{
     ExportFrame, ExportOptions, write_atomic, write_residue_level_pdb, write_trajectory_pdb,
 };
-use crate::trajectory::{FLAT_COLUMNS, FrameMetrics, Track, frame_rows, write_track};
+use crate::trajectory::{
+    FLAT_COLUMNS, FrameMetrics, Track, frame_rows, write_run_npz, write_track,
+};
 
 /// What can be exported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,17 +30,20 @@ pub enum ExportKind {
     ViewportPng,
     /// Plot data as CSV.
     PlotsCsv,
+    /// The whole run as NPZ (the keys `Open run…` reads).
+    RunNpz,
 }
 
 impl ExportKind {
     /// Every export, in the order of the panel's buttons.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::StateTrack,
         Self::PredictionTrack,
         Self::ResidueLevel,
         Self::NoisedStructure,
         Self::ViewportPng,
         Self::PlotsCsv,
+        Self::RunNpz,
     ];
 
     /// The button's label.
@@ -50,6 +55,7 @@ impl ExportKind {
             Self::NoisedStructure => "noised structure…",
             Self::ViewportPng => "viewport PNG…",
             Self::PlotsCsv => "plots CSV…",
+            Self::RunNpz => "run NPZ…",
         }
     }
 
@@ -62,6 +68,7 @@ impl ExportKind {
             Self::NoisedStructure => "_noised.pdb",
             Self::ViewportPng => ".png",
             Self::PlotsCsv => "_metrics.csv",
+            Self::RunNpz => "_run.npz",
         };
         format!("{structure_name}{suffix}")
     }
@@ -71,6 +78,7 @@ impl ExportKind {
         match self {
             Self::ViewportPng => "png",
             Self::PlotsCsv => "csv",
+            Self::RunNpz => "npz",
             _ => "pdb",
         }
     }
@@ -161,6 +169,7 @@ impl AppState {
                 let rgba = render_headless(&rd.device, &rd.queue, scene, &camera, size)?;
                 write_png(path, size[0], size[1], &rgba)?;
             }
+            ExportKind::RunNpz => write_run_npz(path, s, frames)?,
             ExportKind::PlotsCsv => {
                 let csv = metrics_csv(frames, &self.run.metrics)?;
                 write_atomic(

@@ -17,6 +17,8 @@ pub const FILE_DIALOG_ENV: &str = "SIGMASCOPE_FILE_DIALOG";
 pub enum DialogPurpose {
     /// Open a structure.
     Open,
+    /// Open a run written by another tool.
+    OpenRun,
     /// Write an export.
     Export(ExportKind),
 }
@@ -25,6 +27,7 @@ impl DialogPurpose {
     fn command(self, path: PathBuf) -> AppCommand {
         match self {
             Self::Open => AppCommand::Open(path),
+            Self::OpenRun => AppCommand::OpenRun(path),
             Self::Export(kind) => AppCommand::Export(kind, path),
         }
     }
@@ -139,6 +142,17 @@ impl FileDialogs {
                     DialogPurpose::Open => dialog
                         .add_filter("structures", &["pdb", "ent", "cif", "mmcif", "gz"])
                         .pick_file(),
+                    DialogPurpose::OpenRun => dialog
+                        .add_filter("runs", &["npz", "npy", "pdb", "cif", "mmcif", "gz"])
+                        .pick_file(),
+                    // Tracks are PDB, or mmCIF when the name ends in .cif.
+                    DialogPurpose::Export(
+                        kind @ (ExportKind::StateTrack | ExportKind::PredictionTrack),
+                    ) => dialog
+                        .set_file_name(kind.file_name(structure_name))
+                        .add_filter("PDB", &["pdb"])
+                        .add_filter("mmCIF", &["cif"])
+                        .save_file(),
                     DialogPurpose::Export(kind) => dialog
                         .set_file_name(kind.file_name(structure_name))
                         .add_filter(kind.extension(), &[kind.extension()])
@@ -151,6 +165,9 @@ impl FileDialogs {
                 let mut dialog = match purpose {
                     DialogPurpose::Open => {
                         egui_file::FileDialog::open_file().title("Open a structure")
+                    }
+                    DialogPurpose::OpenRun => {
+                        egui_file::FileDialog::open_file().title("Open a run")
                     }
                     DialogPurpose::Export(kind) => egui_file::FileDialog::save_file()
                         .title("Export")

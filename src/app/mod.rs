@@ -23,7 +23,7 @@ pub use file_dialog::{DialogBackend, DialogPurpose, FILE_DIALOG_ENV, FileDialogs
 pub use plots::{PinnedRun, plot_id};
 pub use protocol::{AppliedNoise, WorkerCommand, WorkerEvent};
 pub use settings::{Settings, SigmaInput, TrackView};
-pub use state::{AppState, RenderDevice, RunView};
+pub use state::{AppState, RenderDevice, RunSource, RunView};
 pub use timeline::{LoopMode, TimeControl, TimelineCommand};
 pub use worker::SamplerWorker;
 
@@ -273,6 +273,9 @@ impl SigmascopeApp {
             if action.pick_file {
                 out.dialog = Some(Purpose::Open);
             }
+            if action.pick_run {
+                out.dialog = Some(Purpose::OpenRun);
+            }
             out.commands.extend(action.open.map(AppCommand::Open));
             out.commands
                 .extend(action.bundled.map(AppCommand::OpenBundled));
@@ -369,6 +372,7 @@ impl SigmascopeApp {
             per_level: state.settings().per_level_precondition,
             residues: state.structure().residue_count(),
             run_id: run.id,
+            source: &run.source,
             refit,
         };
         let click = plots_ui(ui, &data, &mut self.heatmap);
@@ -412,7 +416,15 @@ impl eframe::App for SigmascopeApp {
         let mut out = Requests::default();
         let dropped: Option<std::path::PathBuf> =
             ui.input(|i| i.raw.dropped_files.first().map(|f| f.path().to_path_buf()));
-        out.commands.extend(dropped.map(AppCommand::Open));
+        // Arrays are runs; a structure file is a structure (Open run… takes multi-MODEL runs).
+        out.commands.extend(dropped.map(|path| {
+            let name = path.to_string_lossy().to_ascii_lowercase();
+            if name.ends_with(".npz") || name.ends_with(".npy") {
+                AppCommand::OpenRun(path)
+            } else {
+                AppCommand::Open(path)
+            }
+        }));
         egui::Panel::bottom("status").show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.label(self.status_line());
@@ -499,13 +511,16 @@ pub fn native_options() -> eframe::NativeOptions {
     }
 }
 
-/// Opens the window on `file` (or the bundled default structure) and runs until it is closed.
+/// Opens the window on `file` (or the bundled default structure), with the run `trajectory` of another
+/// tool when given, and runs until it is closed.
 /// The device choice is `with_preference`'s.
 pub fn run(
     file: Option<&Path>,
+    trajectory: Option<&Path>,
     options: &LoadOptions,
     device: DevicePreference,
 ) -> anyhow::Result<()> {
+    let trajectory = trajectory.map(Path::to_path_buf);
     // A file that cannot be opened still opens the window, on the bundled structure, with the reason.
     let (structure, startup_error) = match file.map(|path| load_file_or_bundled(path, options)) {
         Some(Ok(s)) => (s, None),
@@ -523,6 +538,8 @@ pub fn run(
             let mut app = SigmascopeApp::with_preference(cc, structure, device);
             if let Some(message) = startup_error {
                 app.apply(AppCommand::ShowLoadError(message));
+            } else if let Some(path) = trajectory {
+                app.apply(AppCommand::OpenRun(path));
             }
             Ok(Box::new(app))
         }),

@@ -20,6 +20,8 @@ pub struct StructureAction {
     pub open: Option<std::path::PathBuf>,
     /// Ask for a file to open (Open…).
     pub pick_file: bool,
+    /// Ask for a run to open (Open run…).
+    pub pick_run: bool,
     /// Load this bundled structure.
     pub bundled: Option<usize>,
     /// The selection changed: reload.
@@ -54,6 +56,10 @@ pub fn structure_ui(
     }
     ui.horizontal_wrapped(|ui| {
         action.pick_file = ui.button("Open…").clicked();
+        action.pick_run = ui
+            .button("Open run…")
+            .on_hover_text("a trajectory of another tool: NPZ/NPY arrays or a multi-MODEL PDB/mmCIF of these atoms")
+            .clicked();
         for (i, b) in BUNDLED.iter().enumerate() {
             if ui.button(b.name).on_hover_text(b.description).clicked() {
                 action.bundled = Some(i);
@@ -333,6 +339,24 @@ pub fn sampler_ui(
                     "rotation-marginal",
                 )
                 .on_hover_text("The ideal denoiser of a model trained with random rotations: the posterior mean over uniformly rotated copies of the truth");
+            });
+            ui.horizontal(|ui| {
+                let external = matches!(settings.denoiser, DenoiserChoice::External(_));
+                if ui
+                    .radio(external, "external")
+                    .on_hover_text("Your model in a child process speaking sigmascope's denoiser protocol (README, Your denoiser in the loop)")
+                    .clicked()
+                {
+                    settings.denoiser = DenoiserChoice::External(settings.external_command.clone());
+                }
+                let edit = ui.add(
+                    egui::TextEdit::singleline(&mut settings.external_command)
+                        .hint_text("command, e.g. python3 my_denoiser.py")
+                        .desired_width(200.0),
+                );
+                if edit.changed() && external {
+                    settings.denoiser = DenoiserChoice::External(settings.external_command.clone());
+                }
             });
             ui.horizontal(|ui| {
                 action.reset = ui.button("Reset").clicked();

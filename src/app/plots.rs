@@ -38,6 +38,8 @@ pub struct PlotData<'a> {
     pub residues: usize,
     /// Changes whenever the run is replaced.
     pub run_id: u64,
+    /// Where the run came from (an imported file may lack keys some plots need).
+    pub source: &'a super::state::RunSource,
     /// Fit every plot to its data this frame (the data arrived or changed).
     pub refit: bool,
 }
@@ -411,6 +413,9 @@ pub fn plots_ui(ui: &mut egui::Ui, data: &PlotData<'_>, heatmap: &mut HeatmapTex
             .frame
             .or(level_plot(ui, "rmsd", data, level_rmsd, "log10 RMSD"));
         ui.label("3-D RMSD of the denoiser's x0_hat from ground truth, per level (log10 Å; 0 clamps to -4)");
+        if let Some(note) = data.source.missing_note("x0_hat", "This plot") {
+            ui.weak(note);
+        }
         click.frame = click
             .frame
             .or(level_plot(ui, "x0 rmsd", data, level_x0_rmsd, "log10 x0_hat RMSD"));
@@ -421,6 +426,9 @@ pub fn plots_ui(ui: &mut egui::Ui, data: &PlotData<'_>, heatmap: &mut HeatmapTex
         ui.label("Share of residue motion independent of the chain");
         click.frame = click.frame.or(share_plot(ui, data));
         ui.label("Schedule (σ, and t_hat where the denoiser runs) against the training σ density");
+        if let Some(note) = data.source.missing_note("sigma", "The run's σ") {
+            ui.weak(note);
+        }
         schedule_plot(ui, data);
         ui.label("Preconditioning per level");
         click.frame = click.frame.or(precondition_plot(ui, data));

@@ -24,6 +24,17 @@ pub enum WorkerCommand {
     },
     /// Take up to this many steps of the current run.
     Step(usize),
+    /// Read a run written by another tool against the structure and measure every frame.
+    ImportRun {
+        /// The topology and ground truth.
+        structure: Arc<Structure>,
+        /// The trajectory file.
+        path: std::path::PathBuf,
+        /// Selection the structure was loaded with (for a PDB/mmCIF trajectory).
+        options: crate::structure::LoadOptions,
+        /// Tag of the run, echoed in its events.
+        run: u64,
+    },
     /// Draw the noise panel's samples and measure them (the per-level table of one cell).
     ApplyNoise {
         /// The structure.
@@ -57,6 +68,17 @@ pub enum WorkerEvent {
     },
     /// A step of run `.0` finished.
     Frame(u64, Box<(Frame, FrameMetrics)>),
+    /// A run read from a file: every frame with its metrics.
+    Imported {
+        /// The run's tag.
+        run: u64,
+        /// The file.
+        path: std::path::PathBuf,
+        /// Frames and metrics.
+        frames: Vec<(Frame, FrameMetrics)>,
+        /// Keys the file lacks (`sigma`, `x0_hat`).
+        missing: Vec<&'static str>,
+    },
     /// The noise draw tagged `.0` finished.
     NoiseApplied(u64, Box<AppliedNoise>),
     /// Work done and total, in the command's units (steps; draws), after each part of a command.

@@ -67,6 +67,8 @@ pub struct Settings {
     pub per_level_precondition: bool,
     /// Denoiser.
     pub denoiser: DenoiserChoice,
+    /// The command of the external denoiser (kept while another denoiser is chosen).
+    pub external_command: String,
     /// Color mode.
     pub color_by: ColorMode,
     /// Layers.
@@ -103,6 +105,7 @@ impl Default for Settings {
             start_multiscale: true,
             per_level_precondition: false,
             denoiser: DenoiserChoice::Exact,
+            external_command: "python3 examples/external_denoiser/exact.py".to_owned(),
             color_by: ColorMode::DisplacementResidue,
             layers: Layers::default(),
             track: TrackView::State,

@@ -33,6 +33,35 @@ pub struct RunView {
     pub busy: Option<(usize, usize)>,
     /// Changes whenever the run is replaced (plots refit, the scene rebuilds).
     pub id: u64,
+    /// Where the frames came from.
+    pub source: RunSource,
+}
+
+/// Where a run's frames came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum RunSource {
+    /// The sampler, in this window.
+    #[default]
+    Sampler,
+    /// A file written by another tool.
+    Imported {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Keys the file lacks for some figure.
+        missing: Vec<&'static str>,
+    },
+}
+
+impl RunSource {
+    /// What a panel needing `key` says when the run's file lacks it.
+    pub fn missing_note(&self, key: &str, what: &str) -> Option<String> {
+        match self {
+            Self::Imported { missing, .. } if missing.contains(&key) => Some(format!(
+                "{what} needs the key `{key}` in the run's NPZ (see README, Runs from other tools)"
+            )),
+            _ => None,
+        }
+    }
 }
 
 /// The device and queue that render the viewport (for the PNG export); none in tests without a window.
@@ -86,6 +115,9 @@ pub struct AppState {
     /// The noise draw the worker is computing (its tag).
     pub(super) noise_pending: Option<u64>,
     pub(super) noise_tag: u64,
+    /// The run file the worker is reading (its tag).
+    pub(super) import_pending: Option<u64>,
+    pub(super) import_tag: u64,
     pub(super) shown: ShownScene,
     pub(super) focus: Option<Control>,
     pub(super) hovered_atom: Option<usize>,
@@ -134,6 +166,8 @@ impl AppState {
             applied_noise: None,
             noise_pending: None,
             noise_tag: 0,
+            import_pending: None,
+            import_tag: 0,
             shown: ShownScene {
                 key: None,
                 scene: Arc::new(Scene::default()),
@@ -298,10 +332,31 @@ impl AppState {
             // Frames of a run started before the structure changed are dropped.
             WorkerEvent::Started { run, .. } | WorkerEvent::Frame(run, _)
                 if run != self.expected_run => {}
+            WorkerEvent::Imported { run, .. } if Some(run) != self.import_pending => {}
+            WorkerEvent::Imported {
+                path,
+                frames,
+                missing,
+                ..
+            } => {
+                // Frames of the run before it are dropped from now on.
+                self.import_pending = None;
+                self.expected_run += 1;
+                let (frames, metrics): (Vec<_>, Vec<_>) = frames.into_iter().unzip();
+                self.run.id += 1;
+                self.run.sigmas = frames.iter().map(|f: &Frame| f.sigma).collect();
+                self.run.frames = frames;
+                self.run.metrics = metrics;
+                self.run.source = RunSource::Imported { path, missing };
+                self.applied_noise = None;
+                self.timeline.set_frame_count(self.run.frames.len(), false);
+                self.timeline.apply(TimelineCommand::First);
+            }
             WorkerEvent::Started { sigmas, frame, .. } => {
                 let (frame, metrics) = *frame;
                 self.run.id += 1;
                 self.run.sigmas = sigmas;
+                self.run.source = RunSource::Sampler;
                 self.run.frames = vec![frame];
                 self.run.metrics = vec![metrics];
                 self.applied_noise = None;
@@ -352,6 +407,7 @@ impl AppState {
         };
         self.applied_noise = None;
         self.noise_pending = None;
+        self.import_pending = None;
         self.pinned = None;
         self.highlighted_residue = None;
         self.hovered_atom = None;

@@ -13,7 +13,7 @@ use crate::denoiser::{DenoiserChoice, DenoiserInputs};
 use crate::noise::{NoiseTableSpec, noise_table};
 use crate::sampler::{Sampler, SamplerSettings};
 use crate::structure::Structure;
-use crate::trajectory::MetricsTracker;
+use crate::trajectory::{MetricsTracker, import_against, trajectory_metrics};
 
 /// Handle of the worker thread.
 pub struct SamplerWorker {
@@ -123,6 +123,32 @@ fn serve(
                 }
                 Err(e) => {
                     events.send(WorkerEvent::Error(e)).ok();
+                }
+            },
+            WorkerCommand::ImportRun {
+                structure,
+                path,
+                options,
+                run: tag,
+            } => match import_against(&path, &structure, &options) {
+                Ok(imported) => {
+                    let metrics =
+                        trajectory_metrics(&structure, &structure.positions, &imported.frames);
+                    // Steps of this file are not the sampler's: a later Step starts a new run.
+                    run = None;
+                    events
+                        .send(WorkerEvent::Imported {
+                            run: tag,
+                            path,
+                            frames: imported.frames.into_iter().zip(metrics).collect(),
+                            missing: imported.missing,
+                        })
+                        .ok();
+                }
+                Err(e) => {
+                    events
+                        .send(WorkerEvent::Error(format!("cannot open the run: {e}")))
+                        .ok();
                 }
             },
             WorkerCommand::ApplyNoise {

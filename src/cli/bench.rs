@@ -63,6 +63,19 @@ pub enum BenchWhat {
         #[arg(long)]
         cpu_only: bool,
     },
+    /// Round trip of the external-denoiser protocol per denoiser call (x out, x0_hat back) with a
+    /// child that computes nothing (examples/external_denoiser/echo.py), on a synthetic structure.
+    ExternalDenoiser {
+        /// Atoms of the synthetic structure.
+        #[arg(long, default_value_t = 10_000)]
+        atoms: usize,
+        /// Timed calls (after 3 warm-up calls).
+        #[arg(long, default_value_t = 50)]
+        calls: usize,
+        /// The child's command.
+        #[arg(long, default_value = "python3 examples/external_denoiser/echo.py")]
+        command: String,
+    },
     /// Offscreen frame time of the renderer on synthetic structures: a new frame's coordinates uploaded
     /// and drawn (readback excluded), and the same with the image read back.
     Render {
@@ -275,6 +288,43 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                 "peer": peer.as_ref().ok(),
                 "ratio_to_peer": peer.as_ref().ok().and_then(|p| p["median_secs"].as_f64()).map(|g| median / g),
                 "peer_skipped": peer.err(),
+            });
+            println!("{}", serde_json::to_string_pretty(&json)?);
+        }
+        BenchWhat::ExternalDenoiser {
+            atoms,
+            calls,
+            command,
+        } => {
+            let structure = crate::structure::Structure::synthetic(*atoms);
+            let device = ComputeDevice::cpu().device;
+            let child = crate::denoiser::ExternalDenoiser::start(
+                command,
+                &structure,
+                crate::denoiser::DEFAULT_TIMEOUT,
+                &device,
+            )?;
+            let x: Vec<f32> = structure.positions.iter().flatten().copied().collect();
+            let mut secs = Vec::new();
+            for call in 0..calls + 3 {
+                let start = Instant::now();
+                let back = child
+                    .round_trip(&x, 1.0, call, None, None)
+                    .map_err(|e| anyhow::anyhow!(e))?;
+                if call >= 3 {
+                    secs.push(start.elapsed().as_secs_f64());
+                }
+                anyhow::ensure!(back == x, "the echo child changed x");
+            }
+            secs.sort_by(f64::total_cmp);
+            let json = serde_json::json!({
+                "benchmark": "external-denoiser",
+                "command": command,
+                "atoms": structure.atom_count(),
+                "bytes_each_way": structure.atom_count() * 12,
+                "round_trip_median_millis": secs[secs.len() / 2] * 1000.0,
+                "round_trip_min_millis": secs[0] * 1000.0,
+                "calls": secs.len(),
             });
             println!("{}", serde_json::to_string_pretty(&json)?);
         }

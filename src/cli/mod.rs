@@ -30,6 +30,9 @@ pub struct Cli {
     pub command: Option<Command>,
     /// Structure to open in the window (PDB/mmCIF, optionally .gz); the bundled 4HHB when absent.
     pub file: Option<PathBuf>,
+    /// A run of another tool to open in the window against FILE (NPZ/NPY, or a multi-MODEL PDB/mmCIF).
+    #[arg(long, value_name = "RUN")]
+    pub trajectory: Option<PathBuf>,
     /// Atom selection and model for the opened file.
     #[command(flatten)]
     pub load: LoadArgs,
@@ -135,7 +138,12 @@ pub fn main() -> ExitCode {
         Some(Command::Analyze(args)) => analyze::run(&args),
         Some(Command::Render(args)) => render::run(&args),
         Some(Command::Bench(args)) => bench::run(&args),
-        None => crate::app::run(cli.file.as_deref(), &cli.load.options(), cli.device),
+        None => crate::app::run(
+            cli.file.as_deref(),
+            cli.trajectory.as_deref(),
+            &cli.load.options(),
+            cli.device,
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -30,8 +30,12 @@ pub struct SampleArgs {
     #[arg(long, value_enum, default_value_t = StartNoise::Multiscale)]
     pub start: StartNoise,
     /// Reference denoiser.
-    #[arg(long, value_enum, default_value_t = DenoiserChoice::Exact)]
+    /// exact, ensemble, rotation-marginal, or external:CMD (your model in a child process).
+    #[arg(long, default_value = "exact", value_parser = str::parse::<DenoiserChoice>)]
     pub denoiser: DenoiserChoice,
+    /// Seconds an external denoiser may take per reply.
+    #[arg(long, default_value_t = 120.0)]
+    pub denoiser_timeout: f64,
     /// Churn noise: isotropic, or drawn from the noise model (the default after a multiscale start).
     #[arg(long, value_enum)]
     pub churn_noise: Option<crate::sampler::ChurnNoise>,
@@ -80,6 +84,7 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
     let compute = super::compute_device(args.device)?;
     let inputs = DenoiserInputs {
         rotations: args.rotations,
+        timeout: std::time::Duration::from_secs_f64(args.denoiser_timeout.clamp(0.001, 86_400.0)),
         ..DenoiserInputs::new(&structure, &noise.model, args.seed)
     };
     let denoiser = args.denoiser.build(&inputs, &compute.device)?;
@@ -95,16 +100,25 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
     };
     let settings_churn = settings.churn_noise;
     let mut sampler = Sampler::new(&structure, settings, denoiser, &compute.device)?;
-    sampler.run(|_, _| true)?;
+    let outcome = sampler.run(|_, _| true);
     let coverage = training_coverage(&preset.step_levels(), &preset.training());
     let frames = sampler.into_frames();
-    let metrics = trajectory_metrics(&structure, &structure.positions, &frames);
+    // A run that fails part way (an external denoiser that dies) still writes what it recorded.
     if let Some(path) = &args.out {
         write_track(path, &structure, &frames, Track::State)?;
     }
     if let Some(path) = &args.x0_out {
         write_track(path, &structure, &frames, Track::Prediction)?;
     }
+    if let Err(e) = outcome {
+        let kept = if args.out.is_some() || args.x0_out.is_some() {
+            " and written"
+        } else {
+            ""
+        };
+        anyhow::bail!("{e} ({} frames recorded{kept})", frames.len());
+    }
+    let metrics = trajectory_metrics(&structure, &structure.positions, &frames);
     let final_rmsd = metrics.last().map_or(f64::NAN, |m| m.rmsd);
     if args.json {
         let json = serde_json::json!({
@@ -116,6 +130,7 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
             "start": args.start,
             "churn_noise": settings_churn,
             "denoiser": denoiser_name,
+            "denoiser_choice": args.denoiser,
             "seed": args.seed,
             "coverage": coverage,
             "frames": frame_rows(&frames, &metrics),

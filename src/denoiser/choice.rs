@@ -1,17 +1,19 @@
 //! Which reference denoiser a run uses, and the one constructor the CLI and the window share.
 
+use std::time::Duration;
+
 use burn::tensor::Device;
 
+use super::external::{DEFAULT_TIMEOUT, ExternalDenoiser};
 use super::{
-    DEFAULT_ROTATIONS, Denoiser, EnsembleDenoiser, EnsembleError, ExactDenoiser,
+    DEFAULT_ROTATIONS, DenoiseError, Denoiser, EnsembleDenoiser, EnsembleError, ExactDenoiser,
     RotationMarginalDenoiser, RotationMarginalError,
 };
 use crate::noise::NoiseModel;
 use crate::structure::Structure;
 
-/// Which reference denoiser a run uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+/// Which denoiser a run uses: a reference one, or the user's in a child process.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DenoiserChoice {
     /// The loaded structure itself.
     Exact,
@@ -20,6 +22,28 @@ pub enum DenoiserChoice {
     /// Posterior mean over uniformly rotated copies of the structure: the ideal model trained with
     /// random rotations.
     RotationMarginal,
+    /// The command of a child process speaking the external-denoiser protocol (`external:CMD`).
+    External(String),
+}
+
+impl std::str::FromStr for DenoiserChoice {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "exact" => Ok(Self::Exact),
+            "ensemble" => Ok(Self::Ensemble),
+            "rotation-marginal" => Ok(Self::RotationMarginal),
+            _ => match s.strip_prefix("external:") {
+                Some(command) if !command.trim().is_empty() => {
+                    Ok(Self::External(command.to_owned()))
+                }
+                _ => Err(format!(
+                    "unknown denoiser {s:?}: use exact, ensemble, rotation-marginal or external:CMD"
+                )),
+            },
+        }
+    }
 }
 
 /// What building a denoiser needs besides the choice.
@@ -33,6 +57,8 @@ pub struct DenoiserInputs<'a> {
     pub rotations: usize,
     /// Seed of the rotation grid.
     pub seed: u64,
+    /// How long an external denoiser may take per reply.
+    pub timeout: Duration,
 }
 
 impl<'a> DenoiserInputs<'a> {
@@ -43,6 +69,7 @@ impl<'a> DenoiserInputs<'a> {
             noise,
             rotations: DEFAULT_ROTATIONS,
             seed,
+            timeout: DEFAULT_TIMEOUT,
         }
     }
 }
@@ -56,29 +83,30 @@ pub enum DenoiserBuildError {
     /// The rotation-marginal denoiser's input was refused.
     #[error(transparent)]
     RotationMarginal(#[from] RotationMarginalError),
+    /// The external denoiser did not start.
+    #[error(transparent)]
+    External(#[from] DenoiseError),
 }
 
 impl DenoiserChoice {
-    /// Every choice, in the order the window lists them.
-    pub const ALL: [Self; 3] = [Self::Exact, Self::Ensemble, Self::RotationMarginal];
-
     /// The name the CLI and the JSON use.
-    pub fn name(self) -> &'static str {
+    pub fn name(&self) -> &'static str {
         match self {
             Self::Exact => "exact",
             Self::Ensemble => "ensemble",
             Self::RotationMarginal => "rotation-marginal",
+            Self::External(_) => "external",
         }
     }
 
     /// True when the structure can feed it (the ensemble needs several models).
-    pub fn available_for(self, structure: &Structure) -> bool {
-        self != Self::Ensemble || structure.ensemble.len() >= 2
+    pub fn available_for(&self, structure: &Structure) -> bool {
+        *self != Self::Ensemble || structure.ensemble.len() >= 2
     }
 
-    /// Builds the denoiser on `device`.
+    /// Builds the denoiser on `device` (an external one is started and greeted).
     pub fn build(
-        self,
+        &self,
         inputs: &DenoiserInputs<'_>,
         device: &Device,
     ) -> Result<Box<dyn Denoiser>, DenoiserBuildError> {
@@ -94,6 +122,12 @@ impl DenoiserChoice {
                 inputs.noise,
                 inputs.rotations,
                 inputs.seed,
+                device,
+            )?),
+            Self::External(command) => Box::new(ExternalDenoiser::start(
+                command,
+                inputs.structure,
+                inputs.timeout,
                 device,
             )?),
         })

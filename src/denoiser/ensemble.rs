@@ -14,7 +14,7 @@
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::{DenoiseContext, Denoiser, DenoiserOutput};
+use super::{DenoiseContext, DenoiseError, Denoiser, DenoiserOutput};
 use crate::noise::{HierarchyTensors, LevelWeights, NoiseModel};
 use crate::structure::Structure;
 
@@ -176,13 +176,18 @@ impl Denoiser for EnsembleDenoiser {
         "ensemble"
     }
 
-    fn denoise(&self, x: Tensor<2>, sigma: f64, context: &DenoiseContext) -> DenoiserOutput {
+    fn denoise(
+        &self,
+        x: Tensor<2>,
+        sigma: f64,
+        context: &DenoiseContext,
+    ) -> Result<DenoiserOutput, DenoiseError> {
         // Bring x to the data frame, weigh the models there, map the mean back.
         let (weights, mean) = self.posterior(context.to_data(x), sigma);
-        DenoiserOutput {
+        Ok(DenoiserOutput {
             x0: context.to_frame(mean),
             weights: Some(weights),
-        }
+        })
     }
 
     /// Σ acts on atoms and is the same on every axis, so the distances (and the weights) do not change

@@ -3,7 +3,7 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::{DenoiseContext, Denoiser, DenoiserOutput};
+use super::{DenoiseContext, DenoiseError, Denoiser, DenoiserOutput};
 
 /// Returns the ground truth whatever x and sigma are.
 #[derive(Debug, Clone)]
@@ -33,11 +33,16 @@ impl Denoiser for ExactDenoiser {
         "exact"
     }
 
-    fn denoise(&self, _x: Tensor<2>, _sigma: f64, context: &DenoiseContext) -> DenoiserOutput {
-        DenoiserOutput {
+    fn denoise(
+        &self,
+        _x: Tensor<2>,
+        _sigma: f64,
+        context: &DenoiseContext,
+    ) -> Result<DenoiserOutput, DenoiseError> {
+        Ok(DenoiserOutput {
             x0: context.to_frame(self.ground_truth_rows.clone().transpose()),
             weights: None,
-        }
+        })
     }
 
     fn equivariant(&self) -> bool {

@@ -6,11 +6,13 @@
 mod choice;
 mod ensemble;
 mod exact;
+mod external;
 mod rotation_marginal;
 
 pub use choice::{DenoiserBuildError, DenoiserChoice, DenoiserInputs};
 pub use ensemble::{EnsembleDenoiser, EnsembleError};
 pub use exact::ExactDenoiser;
+pub use external::{DEFAULT_TIMEOUT, ExternalDenoiser, PROTOCOL, PROTOCOL_VERSION};
 pub use rotation_marginal::{
     DEFAULT_ROTATIONS, MAX_ROTATION_ATOMS, RotationMarginalDenoiser, RotationMarginalError,
 };
@@ -22,6 +24,11 @@ use crate::geometry::FrameMap;
 /// What a denoiser sees besides x and sigma: where the data sit relative to x.
 #[derive(Debug, Clone)]
 pub struct DenoiseContext {
+    /// Each level's effective noise at this sigma (what the external protocol sends).
+    pub level_sigmas: Option<[f64; 3]>,
+    /// The host form of `frame`, for denoisers that place a reference in x's frame (the external
+    /// protocol sends it; a model under test has no use for it).
+    pub frame_from_data: Option<crate::geometry::RigidTransform>,
     /// The map data frame → the frame x is given in; `None` when x is given in the data frame.
     pub frame: Option<FrameMap>,
     /// Sampler step index.
@@ -31,7 +38,12 @@ pub struct DenoiseContext {
 impl DenoiseContext {
     /// x is given in the data frame (how the sampler calls equivariant denoisers).
     pub fn in_data_frame(step: usize) -> Self {
-        Self { frame: None, step }
+        Self {
+            frame: None,
+            step,
+            level_sigmas: None,
+            frame_from_data: None,
+        }
     }
 
     /// x is given in the sampler frame `frame` (data → frame).
@@ -39,6 +51,8 @@ impl DenoiseContext {
         Self {
             frame: Some(frame),
             step,
+            level_sigmas: None,
+            frame_from_data: None,
         }
     }
 
@@ -68,13 +82,24 @@ pub struct DenoiserOutput {
     pub weights: Option<Tensor<1>>,
 }
 
+/// Why a denoiser gave no x̂0.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct DenoiseError(pub String);
+
 /// x̂0 = D(x; sigma). Implementations keep their data on the sampler's device.
 pub trait Denoiser: Send {
     /// Short name (`exact`, `ensemble`).
     fn name(&self) -> &'static str;
 
-    /// Estimates the clean structure from `x` [N, 3] at noise level `sigma` (Å).
-    fn denoise(&self, x: Tensor<2>, sigma: f64, context: &DenoiseContext) -> DenoiserOutput;
+    /// Estimates the clean structure from `x` [N, 3] at noise level `sigma` (Å). Reference denoisers
+    /// cannot fail; an external one can (a child that dies, times out or answers a wrong shape).
+    fn denoise(
+        &self,
+        x: Tensor<2>,
+        sigma: f64,
+        context: &DenoiseContext,
+    ) -> Result<DenoiserOutput, DenoiseError>;
 
     /// True when moving x and the data by one rigid motion moves x̂0 by the same motion, so the
     /// frame x is given in does not matter. The sampler then calls the denoiser in the data frame

@@ -9,7 +9,9 @@
 
 use burn::tensor::{Device, Tensor};
 
-use super::{DenoiseContext, Denoiser, DenoiserOutput, EnsembleDenoiser, EnsembleError};
+use super::{
+    DenoiseContext, DenoiseError, Denoiser, DenoiserOutput, EnsembleDenoiser, EnsembleError,
+};
 use crate::geometry::{RigidTransform, centroid, random_rotation};
 use crate::noise::NoiseModel;
 use crate::rng::SplitMix64;
@@ -100,14 +102,19 @@ impl Denoiser for RotationMarginalDenoiser {
         "rotation-marginal"
     }
 
-    fn denoise(&self, x: Tensor<2>, sigma: f64, context: &DenoiseContext) -> DenoiserOutput {
+    fn denoise(
+        &self,
+        x: Tensor<2>,
+        sigma: f64,
+        context: &DenoiseContext,
+    ) -> Result<DenoiserOutput, DenoiseError> {
         let x = context.to_data(x);
         let centred = x.clone() - x.mean_dim(0) + self.center.clone();
         let (weights, mean) = self.posterior.posterior(centred, sigma);
-        DenoiserOutput {
+        Ok(DenoiserOutput {
             x0: context.to_frame(mean),
             weights: Some(weights),
-        }
+        })
     }
 
     /// The prior is invariant under rotations about the centroid and x is centred, so x̂0 follows a rigid

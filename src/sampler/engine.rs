@@ -25,7 +25,7 @@
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
 
 use super::frame::{Augmentation, Frame};
-use super::precondition::level_preconditioning;
+use super::precondition::{level_preconditioning, level_sigmas};
 use super::preset::{SamplerPreset, Solver, StepLevels};
 use crate::denoiser::{DenoiseContext, Denoiser};
 use crate::geometry::{FrameMap, RigidTransform, centroid, kabsch_from_moments, random_rotation};
@@ -95,6 +95,14 @@ pub enum SamplerError {
     /// The state became NaN or infinite.
     #[error("the sampler state became NaN or infinite at step {0}")]
     NonFinite(usize),
+    /// The denoiser gave no x̂0 (an external one that died, timed out or answered badly).
+    #[error("the denoiser failed at step {step}: {reason}")]
+    Denoiser {
+        /// The step.
+        step: usize,
+        /// What it said.
+        reason: String,
+    },
 }
 
 /// A sampler run in progress: device state plus the recorded frames.
@@ -242,23 +250,53 @@ impl Sampler {
         x_rows: Tensor<2>,
         sigma: f64,
         step: usize,
-    ) -> (Tensor<2>, Option<Tensor<1>>) {
+    ) -> Result<(Tensor<2>, Option<Tensor<1>>), SamplerError> {
+        let levels = level_sigmas(
+            &self.sizes,
+            &self.settings.noise.model.weights_at(sigma),
+            sigma,
+        );
+        let failed =
+            |e: crate::denoiser::DenoiseError| SamplerError::Denoiser { step, reason: e.0 };
         if self.denoiser.equivariant() {
-            let output = self.denoiser.denoise(
-                x_rows.transpose(),
-                sigma,
-                &DenoiseContext::in_data_frame(step),
-            );
-            (output.x0.transpose(), output.weights)
+            let mut context = DenoiseContext::in_data_frame(step);
+            context.level_sigmas = Some([levels.atom, levels.residue, levels.chain]);
+            let output = self
+                .denoiser
+                .denoise(x_rows.transpose(), sigma, &context)
+                .map_err(failed)?;
+            Ok((output.x0.transpose(), output.weights))
         } else {
-            let context = DenoiseContext::in_frame(self.frame.clone(), step);
+            let mut context = DenoiseContext::in_frame(self.frame.clone(), step);
+            context.level_sigmas = Some([levels.atom, levels.residue, levels.chain]);
+            context.frame_from_data = Some(self.frame_on_host()?);
             let x_in_frame = self.frame.rows_to_frame(x_rows).transpose();
-            let output = self.denoiser.denoise(x_in_frame, sigma, &context);
-            (
+            let output = self
+                .denoiser
+                .denoise(x_in_frame, sigma, &context)
+                .map_err(failed)?;
+            Ok((
                 self.frame.rows_to_data(output.x0.transpose()),
                 output.weights,
-            )
+            ))
         }
+    }
+
+    /// The frame map in force on the device, read back (12 numbers): `frame_from_data` learns this
+    /// step's augmentation centre only after the step's readback, and a denoiser given x in the frame
+    /// may need the map now. Only non-equivariant denoisers, which read x back anyway, ask for it.
+    fn frame_on_host(&self) -> Result<RigidTransform, SamplerError> {
+        let read = |t: Tensor<2>| {
+            t.into_data()
+                .try_into_vec::<f32>()
+                .map_err(|e| SamplerError::Device(format!("{e:?}")))
+        };
+        let r = read(self.frame.rotation.clone())?;
+        let t = read(self.frame.translation.clone())?;
+        Ok(RigidTransform {
+            rotation: std::array::from_fn(|i| std::array::from_fn(|j| f64::from(r[3 * i + j]))),
+            translation: std::array::from_fn(|k| f64::from(t[k])),
+        })
     }
 
     /// The Kabsch superposition of `mobile` onto `target` (coordinate rows): the centroids and the 3×3
@@ -363,7 +401,7 @@ impl Sampler {
 
         // 3. Denoise, optionally align the noisy state onto the prediction (in the data frame;
         //    recorded in the frame once the step's frame map is known on the host).
-        let (x0, weights) = self.denoise_rows(x_hat.clone(), t_hat, step);
+        let (x0, weights) = self.denoise_rows(x_hat.clone(), t_hat, step)?;
         let mut alignment_in_data = None;
         if preset.align_to_prediction {
             let transform = self.alignment_onto(x_hat.clone(), x0.clone())?;
@@ -380,7 +418,7 @@ impl Sampler {
         self.x = match preset.solver {
             Solver::Heun | Solver::Chai if sigma_next > 0.0 => {
                 let x_euler = x_hat.clone() + delta.clone();
-                let (x0_next, _) = self.denoise_rows(x_euler.clone(), sigma_next, step);
+                let (x0_next, _) = self.denoise_rows(x_euler.clone(), sigma_next, step)?;
                 let delta_next = (x_euler.clone() - x0_next) * (scale / sigma_next);
                 let averaged = (delta + delta_next) * 0.5;
                 if preset.solver == Solver::Chai {

@@ -95,7 +95,11 @@ fn coordinate_field(v: f32) -> String {
     format!("{:>8.0}", v.clamp(-9_999_999.0, 99_999_999.0))
 }
 
-fn check_frame(path: &Path, frame: &ExportFrame<'_>, atoms: usize) -> Result<(), WriteError> {
+pub(super) fn check_frame(
+    path: &Path,
+    frame: &ExportFrame<'_>,
+    atoms: usize,
+) -> Result<(), WriteError> {
     let invalid = |reason: String| WriteError::InvalidData {
         path: path.to_path_buf(),
         reason,
@@ -279,7 +283,7 @@ pub fn residue_level_pdb_text(
     out
 }
 
-fn protected_inputs(structure: &Structure, options: ExportOptions) -> Vec<&Path> {
+pub(super) fn protected_inputs(structure: &Structure, options: ExportOptions) -> Vec<&Path> {
     match (&structure.source_path, options.overwrite_input) {
         (Some(p), false) => vec![p.as_path()],
         _ => Vec::new(),

@@ -5,6 +5,7 @@ mod atomic_write;
 mod bundled;
 mod cif_records;
 mod export;
+mod export_cif;
 mod hierarchy;
 mod load;
 mod pdb_records;
@@ -18,6 +19,7 @@ pub use export::{
     ExportFrame, ExportOptions, residue_level_path, residue_level_pdb_text, trajectory_pdb_text,
     write_residue_level_pdb, write_trajectory_pdb,
 };
+pub use export_cif::{trajectory_cif_text, write_trajectory_cif};
 pub use hierarchy::{Chain, FileFormat, Residue, Selection, SelectionReport, Structure};
 pub use load::{LoadError, LoadOptions, load_bytes, load_path};
 pub use synthetic::{SYNTHETIC_ATOMS_PER_RESIDUE, SYNTHETIC_RESIDUES_PER_CHAIN};

@@ -1,11 +1,16 @@
-//! Writing the x_t and x̂0 tracks as multi-MODEL PDBs: MODEL 0 = ground truth, sigma in the REMARK,
-//! per-atom displacement from the ground truth in the B-factor column, augmentation undone.
+//! Writing the x_t and x̂0 tracks as multi-MODEL PDBs (or multi-model mmCIF when the path ends in
+//! `.cif`): MODEL 0 = ground truth, sigma in the REMARK, per-atom displacement from the ground truth in
+//! the B-factor column, augmentation undone. A whole run also goes to an NPZ with the import keys.
 
 use std::path::Path;
 
+use super::array_file::{NpzEntry, npz_bytes};
 use super::displacement::point_distances;
 use crate::sampler::Frame;
-use crate::structure::{ExportFrame, ExportOptions, Structure, WriteError, write_trajectory_pdb};
+use crate::structure::{
+    ExportFrame, ExportOptions, Structure, WriteError, write_atomic, write_trajectory_cif,
+    write_trajectory_pdb,
+};
 
 /// Which track to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,5 +57,72 @@ pub fn write_track(
             b_factors: Some(b),
         })
         .collect();
-    write_trajectory_pdb(path, structure, &export, ExportOptions::default())
+    if is_cif(path) {
+        write_trajectory_cif(path, structure, &export, ExportOptions::default())
+    } else {
+        write_trajectory_pdb(path, structure, &export, ExportOptions::default())
+    }
+}
+
+fn is_cif(path: &Path) -> bool {
+    let name = path.to_string_lossy().to_ascii_lowercase();
+    name.ends_with(".cif") || name.ends_with(".mmcif")
+}
+
+fn flat(frames: &[Vec<[f32; 3]>]) -> Vec<f32> {
+    frames.iter().flatten().flatten().copied().collect()
+}
+
+/// Writes a run as an NPZ with the keys `import_against` reads: `x_t` [frames, atoms, 3], `x0_hat`
+/// when every frame after the start has one (the start's is its x_t), `sigma`, and the atom naming
+/// keys. Coordinates are in the ground truth's frame.
+pub fn write_run_npz(
+    path: &Path,
+    structure: &Structure,
+    frames: &[Frame],
+) -> Result<(), WriteError> {
+    let atoms = structure.atom_count() as u64;
+    let shape = vec![frames.len() as u64, atoms, 3];
+    let x_t: Vec<Vec<[f32; 3]>> = frames.iter().map(Frame::x_t_in_data).collect();
+    let x0: Option<Vec<Vec<[f32; 3]>>> = frames
+        .iter()
+        .enumerate()
+        .map(|(k, f)| f.x0_in_data().or_else(|| (k == 0).then(|| f.x_t_in_data())))
+        .collect();
+    let mut entries = vec![
+        NpzEntry::F32("x_t", shape.clone(), flat(&x_t)),
+        NpzEntry::F64(
+            "sigma",
+            vec![frames.len() as u64],
+            frames.iter().map(|f| f.sigma).collect(),
+        ),
+        NpzEntry::Text("atom_names", structure.atom_names.clone()),
+        NpzEntry::I64(
+            "residue_index",
+            vec![atoms],
+            structure
+                .atom_residue
+                .iter()
+                .map(|&r| structure.residues[r as usize].number as i64)
+                .collect(),
+        ),
+        NpzEntry::I64(
+            "chain_index",
+            vec![atoms],
+            structure
+                .atom_residue
+                .iter()
+                .map(|&r| i64::from(structure.residues[r as usize].chain))
+                .collect(),
+        ),
+    ];
+    if let Some(x0) = x0.filter(|_| frames.len() > 1) {
+        entries.push(NpzEntry::F32("x0_hat", shape, flat(&x0)));
+    }
+    let bytes = npz_bytes(&entries).map_err(|reason| WriteError::Io {
+        path: path.to_path_buf(),
+        reason,
+    })?;
+    let protected: Vec<&Path> = structure.source_path.as_deref().into_iter().collect();
+    write_atomic(path, &bytes, &protected)
 }

@@ -1,9 +1,12 @@
 //! Importing trajectories written by other tools: a multi-MODEL PDB/mmCIF with the same atoms in every
 //! model (RFdiffusion / FrameDiff style), or an NPY/NPZ array [frames, atoms, 3] with a topology file.
+//! Atoms are matched to the topology by chain, residue and atom name when the file names them (a PDB's
+//! atom records; an NPZ's `atom_names`, `residue_index`, `chain_index`), else taken in topology order.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::array_file::read_array_frames;
+use super::array_file::{ArrayTrajectory, CoordinateFrames, read_array_trajectory};
 use crate::sampler::Frame;
 use crate::structure::{LoadError, LoadOptions, Structure, load_path};
 
@@ -50,6 +53,22 @@ pub enum ImportError {
     /// NaN or infinite coordinates.
     #[error("{0}: frame {1} has NaN or infinite coordinates")]
     NonFinite(String, usize),
+    /// An atom of the file has no atom of the topology with its chain, residue and name.
+    #[error(
+        "{file}: atom {atom} (chain {chain}, residue {residue}, {name}) is not in the topology"
+    )]
+    Unmatched {
+        /// The trajectory file.
+        file: String,
+        /// Index of the atom in the file.
+        atom: usize,
+        /// Its chain (id or index).
+        chain: String,
+        /// Its residue number.
+        residue: String,
+        /// Its atom name.
+        name: String,
+    },
 }
 
 /// An imported trajectory: the topology (its positions are the reference) and the frames.
@@ -59,6 +78,206 @@ pub struct ImportedTrajectory {
     pub structure: Structure,
     /// Frames in file order (index 1, 2, … ; the reference is frame 0 of nothing).
     pub frames: Vec<Frame>,
+    /// Keys the file lacks for some figure (`sigma` for the schedule, `x0_hat` for the denoiser error).
+    pub missing: Vec<&'static str>,
+}
+
+/// Topology atom index of each file atom, matched by (chain, residue number, atom name); `None` when the
+/// file's order is the topology's.
+fn match_atoms(
+    file: &str,
+    topology: &Structure,
+    keys: &[(String, isize, String)],
+    chain_of_topology: impl Fn(usize) -> String,
+) -> Result<Option<Vec<usize>>, ImportError> {
+    let key_of = |a: usize| {
+        let r = &topology.residues[topology.atom_residue[a] as usize];
+        (
+            chain_of_topology(a),
+            r.number,
+            topology.atom_names[a].clone(),
+        )
+    };
+    if keys.len() == topology.atom_count() && (0..keys.len()).all(|a| keys[a] == key_of(a)) {
+        return Ok(None);
+    }
+    let index: HashMap<(String, isize, String), usize> =
+        (0..topology.atom_count()).map(|a| (key_of(a), a)).collect();
+    let map = keys
+        .iter()
+        .enumerate()
+        .map(|(atom, key)| {
+            index
+                .get(key)
+                .copied()
+                .ok_or_else(|| ImportError::Unmatched {
+                    file: file.to_owned(),
+                    atom,
+                    chain: key.0.clone(),
+                    residue: key.1.to_string(),
+                    name: key.2.clone(),
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if map.len() != topology.atom_count() {
+        return Err(ImportError::AtomCount {
+            what: file.to_owned(),
+            got: map.len(),
+            want: topology.atom_count(),
+        });
+    }
+    Ok(Some(map))
+}
+
+/// Frames in topology atom order.
+fn reorder(frames: CoordinateFrames, map: Option<&[usize]>) -> CoordinateFrames {
+    let Some(map) = map else { return frames };
+    frames
+        .into_iter()
+        .map(|f| {
+            let mut out = vec![[0.0f32; 3]; f.len()];
+            for (i, p) in f.into_iter().enumerate() {
+                out[map[i]] = p;
+            }
+            out
+        })
+        .collect()
+}
+
+/// The atom map of an array trajectory (by its naming keys, when it has all three).
+fn array_atom_map(
+    name: &str,
+    topology: &Structure,
+    t: &ArrayTrajectory,
+) -> Result<Option<Vec<usize>>, ImportError> {
+    let atoms = t.x_t.first().map_or(0, Vec::len);
+    match (&t.atom_names, &t.residue_index, &t.chain_index) {
+        (Some(names), Some(residues), Some(chains)) => {
+            let keys: Vec<(String, isize, String)> = (0..atoms)
+                .map(|a| {
+                    (
+                        chains[a].to_string(),
+                        residues[a] as isize,
+                        names[a].clone(),
+                    )
+                })
+                .collect();
+            let chain_ordinal = |a: usize| {
+                let r = &topology.residues[topology.atom_residue[a] as usize];
+                r.chain.to_string()
+            };
+            match_atoms(name, topology, &keys, chain_ordinal)
+        }
+        _ if atoms != topology.atom_count() => Err(ImportError::AtomCount {
+            what: name.to_owned(),
+            got: atoms,
+            want: topology.atom_count(),
+        }),
+        _ => Ok(None),
+    }
+}
+
+fn check_finite(name: &str, frames: &CoordinateFrames) -> Result<(), ImportError> {
+    match frames
+        .iter()
+        .position(|c| c.iter().flatten().any(|v| !v.is_finite()))
+    {
+        Some(bad) => Err(ImportError::NonFinite(name.to_owned(), bad + 1)),
+        None => Ok(()),
+    }
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, ImportError> {
+    std::fs::read(path).map_err(|reason| ImportError::Io {
+        path: path.to_path_buf(),
+        reason,
+    })
+}
+
+fn is_array_file(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".npy") || lower.ends_with(".npz")
+}
+
+/// Imports `trajectory` against a loaded `topology` (the structure on screen; its positions are the
+/// reference). Frames are numbered from 0 in file order; a first model equal to the topology (MODEL 0
+/// of sigmascope's exports) is the ground truth, not a frame.
+pub fn import_against(
+    trajectory: &Path,
+    topology: &Structure,
+    options: &LoadOptions,
+) -> Result<ImportedTrajectory, ImportError> {
+    let name = name_of(trajectory);
+    let (x_t, x0_hat, sigma) = if is_array_file(&name) {
+        let t = read_array_trajectory(&read_file(trajectory)?).map_err(|reason| {
+            ImportError::Array {
+                name: name.clone(),
+                reason,
+            }
+        })?;
+        let map = array_atom_map(&name, topology, &t)?;
+        let x0 = t.x0_hat.map(|f| reorder(f, map.as_deref()));
+        (reorder(t.x_t, map.as_deref()), x0, t.sigma)
+    } else {
+        let file = load_path(trajectory, options)?;
+        let keys: Vec<(String, isize, String)> = (0..file.atom_count())
+            .map(|a| {
+                let r = &file.residues[file.atom_residue[a] as usize];
+                (
+                    file.chains[r.chain as usize].id.clone(),
+                    r.number,
+                    file.atom_names[a].clone(),
+                )
+            })
+            .collect();
+        let chain_id = |a: usize| {
+            let r = &topology.residues[topology.atom_residue[a] as usize];
+            topology.chains[r.chain as usize].id.clone()
+        };
+        let map = match_atoms(&name, topology, &keys, chain_id)?;
+        let mut models = reorder(file.ensemble, map.as_deref());
+        let is_truth = |m: &Vec<[f32; 3]>| {
+            m.iter()
+                .zip(&topology.positions)
+                .all(|(a, b)| (0..3).all(|k| (a[k] - b[k]).abs() < 1e-3))
+        };
+        if models.len() > 1 && models.first().is_some_and(is_truth) {
+            models.remove(0);
+        }
+        (models, None, None)
+    };
+    if x_t.is_empty() {
+        return Err(ImportError::NoFrames(name));
+    }
+    check_finite(&name, &x_t)?;
+    if let Some(x0) = &x0_hat {
+        check_finite(&name, x0)?;
+    }
+    let mut missing = Vec::new();
+    if sigma.is_none() {
+        missing.push("sigma");
+    }
+    if x0_hat.is_none() {
+        missing.push("x0_hat");
+    }
+    let mut x0_frames = x0_hat.map(Vec::into_iter);
+    let frames = x_t
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut frame = Frame::from_positions(i, c);
+            if let Some(s) = sigma.as_ref().and_then(|s| s.get(i)) {
+                frame.sigma = *s;
+            }
+            frame.x0_hat = x0_frames.as_mut().and_then(Iterator::next);
+            frame
+        })
+        .collect();
+    Ok(ImportedTrajectory {
+        structure: topology.clone(),
+        frames,
+        missing,
+    })
 }
 
 fn name_of(path: &Path) -> String {
@@ -68,8 +287,8 @@ fn name_of(path: &Path) -> String {
     )
 }
 
-/// Imports `trajectory`; the reference is `reference` if given, else the first model (MODEL 0 of our exports)
-/// or the topology's coordinates for arrays.
+/// Imports `trajectory` for `analyze`; the reference is `reference` if given, else the first model
+/// (MODEL 0 of our exports) or the topology's coordinates for arrays. Frames are numbered from 1.
 pub fn import_trajectory(
     trajectory: &Path,
     reference: Option<&Path>,
@@ -77,62 +296,44 @@ pub fn import_trajectory(
     options: &LoadOptions,
 ) -> Result<ImportedTrajectory, ImportError> {
     let name = name_of(trajectory);
-    let lower = name.to_ascii_lowercase();
-    let (mut structure, mut coordinates) = if lower.ends_with(".npy") || lower.ends_with(".npz") {
+    let mut imported = if is_array_file(&name) {
         let topology = topology
             .or(reference)
             .ok_or_else(|| ImportError::NeedsTopology(name.clone()))?;
-        let structure = load_path(topology, options)?;
-        let bytes = std::fs::read(trajectory).map_err(|reason| ImportError::Io {
-            path: trajectory.to_path_buf(),
-            reason,
-        })?;
-        let coordinates = read_array_frames(&bytes).map_err(|reason| ImportError::Array {
-            name: name.clone(),
-            reason,
-        })?;
-        if let Some(atoms) = coordinates.first().map(Vec::len)
-            && atoms != structure.atom_count()
-        {
-            return Err(ImportError::AtomCount {
-                what: name,
-                got: atoms,
-                want: structure.atom_count(),
-            });
-        }
-        (structure, coordinates)
+        import_against(trajectory, &load_path(topology, options)?, options)?
     } else {
         let structure = load_path(trajectory, options)?;
         let mut models = structure.ensemble.clone();
         if reference.is_none() {
             models.remove(0);
         }
-        (structure, models)
+        if models.is_empty() {
+            return Err(ImportError::NoFrames(name));
+        }
+        check_finite(&name, &models)?;
+        ImportedTrajectory {
+            frames: models
+                .into_iter()
+                .enumerate()
+                .map(|(i, c)| Frame::from_positions(i, c))
+                .collect(),
+            structure,
+            missing: vec!["sigma", "x0_hat"],
+        }
     };
     if let Some(path) = reference {
         let reference = load_path(path, options)?;
-        if reference.atom_count() != structure.atom_count() {
+        if reference.atom_count() != imported.structure.atom_count() {
             return Err(ImportError::AtomCount {
                 what: name_of(path),
                 got: reference.atom_count(),
-                want: structure.atom_count(),
+                want: imported.structure.atom_count(),
             });
         }
-        structure.positions = reference.positions;
+        imported.structure.positions = reference.positions;
     }
-    if coordinates.is_empty() {
-        return Err(ImportError::NoFrames(name));
+    for frame in &mut imported.frames {
+        frame.index += 1;
     }
-    if let Some(bad) = coordinates
-        .iter()
-        .position(|c| c.iter().flatten().any(|v| !v.is_finite()))
-    {
-        return Err(ImportError::NonFinite(name, bad + 1));
-    }
-    let frames = coordinates
-        .drain(..)
-        .enumerate()
-        .map(|(i, c)| Frame::from_positions(i + 1, c))
-        .collect();
-    Ok(ImportedTrajectory { structure, frames })
+    Ok(imported)
 }

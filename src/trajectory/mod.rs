@@ -12,15 +12,18 @@ mod import;
 #[cfg(feature = "app")]
 mod metrics;
 
-pub use array_file::{read_array_frames, read_npy};
+pub use array_file::{
+    ArrayTrajectory, ArrayValues, CoordinateFrames, NpyArray, NpzEntry, npz_bytes,
+    read_array_frames, read_array_trajectory, read_npy, read_npz,
+};
 #[cfg(feature = "app")]
 pub use displacement::{Displacements, point_distances};
 #[cfg(feature = "app")]
-pub use export::{Track, write_track};
+pub use export::{Track, write_run_npz, write_track};
 #[cfg(feature = "app")]
 pub use frame_table::{FLAT_COLUMNS, FrameRow, frame_rows};
 #[cfg(feature = "app")]
-pub use import::{ImportError, ImportedTrajectory, import_trajectory};
+pub use import::{ImportError, ImportedTrajectory, import_against, import_trajectory};
 #[cfg(feature = "app")]
 pub use metrics::{
     BackboneIndex, BondReport, CA_CA_RANGE, FrameMetrics, LevelMetrics, Levels, METRIC_UNITS,

@@ -1,0 +1,11 @@
+"""Returns x as x0_hat: no model at all, so `sigmascope bench external-denoiser` times the protocol's
+round trip alone."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sigmascope_denoiser import serve  # noqa: E402
+
+if __name__ == "__main__":
+    serve(lambda x, sigma, info: x, name="echo")
