@@ -213,4 +213,31 @@ fn the_flawed_example_leaves_residues_where_their_chain_carries_them() {
     );
     let x0 = last.levels.residue.x0_rmsd.unwrap();
     assert!(x0 > 10.0, "x0_hat keeps the residues' offsets: {x0}");
+    // The diagnosis names the cause, with the figure flawed.py was made with (it keeps 90%).
+    let kept = s.run().metrics[1].residue_offset_kept.unwrap();
+    assert!((kept - 0.9).abs() < 0.01, "{kept}");
+    let finding = s
+        .findings()
+        .into_iter()
+        .find(|f| {
+            f.text
+                .starts_with("The denoiser carries residues with their chain")
+        })
+        .unwrap_or_else(|| panic!("{:?}", s.findings()));
+    assert!(
+        finding.warning && finding.text.contains("keeps 90%"),
+        "{}",
+        finding.text
+    );
+    // The exact example's run has no such finding.
+    let mut s = window_with(example("exact.py"), 20);
+    s.apply(AppCommand::Step(usize::MAX));
+    settle(&mut s);
+    assert!(
+        s.findings()
+            .iter()
+            .all(|f| !f.text.contains("carries residues")),
+        "{:?}",
+        s.findings()
+    );
 }

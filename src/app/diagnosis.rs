@@ -18,6 +18,8 @@ pub enum Control {
     StartNoise,
     /// Global or per-level preconditioning.
     Preconditioning,
+    /// The denoiser choice.
+    Denoiser,
 }
 
 /// One finding.
@@ -62,10 +64,11 @@ pub fn diagnose(input: &DiagnosisInput<'_>) -> Vec<Finding> {
     } else {
         0.0
     };
+    // About the noise alone; what the run did, and why, is the run's finding below.
     let verdict = if residue_share < 0.5 {
-        "residues will move with their chain."
+        "the noise makes residues move with their chain."
     } else {
-        "residues get motion of their own."
+        "the noise gives residues motion of their own."
     };
     let text = if weights.residue == 0.0 && weights.chain == 0.0 {
         // Flat noise has no residue term, yet every residue centroid moves on its own: by the mean of its
@@ -147,21 +150,68 @@ pub fn diagnose(input: &DiagnosisInput<'_>) -> Vec<Finding> {
             warning: s.residue < 0.9,
         });
     }
-    let shares: Vec<f64> = input
-        .metrics
+    findings.extend(run_findings(input.metrics));
+    findings
+}
+
+fn mean_of(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+    (n > 0).then(|| sum / n as f64)
+}
+
+/// What the run did, split by cause: the residue motion's own share, the churn's and the denoiser
+/// update's, and how much of the residues' offset error the predictions keep.
+fn run_findings(metrics: &[FrameMetrics]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let Some(total) = mean_of(
+        metrics
+            .iter()
+            .filter_map(|m| m.levels.residue.independent_share),
+    ) else {
+        return findings;
+    };
+    let steps = metrics
         .iter()
-        .filter_map(|m| m.levels.residue.independent_share)
-        .collect();
-    if !shares.is_empty() {
-        let mean = shares.iter().sum::<f64>() / shares.len() as f64;
+        .filter(|m| m.levels.residue.independent_share.is_some())
+        .count();
+    let causes = metrics.iter().filter_map(|m| m.motion_by_cause);
+    let churn = mean_of(causes.clone().filter_map(|c| c.churn.residue_own_share));
+    let update = mean_of(causes.filter_map(|c| c.denoiser.residue_own_share));
+    let kept = mean_of(metrics.iter().filter_map(|m| m.residue_offset_kept));
+    let by_cause = match (churn, update) {
+        (Some(c), Some(d)) => format!(
+            ": own in {:.0}% of the churn noise's motion and {:.0}% of the denoiser update's",
+            c * 100.0,
+            d * 100.0
+        ),
+        _ => String::new(),
+    };
+    findings.push(Finding {
+        text: format!(
+            "Over this run, {:.0}% of residue motion was independent of the chain (mean over {steps} steps){by_cause}.",
+            total * 100.0
+        ),
+        control: if kept.is_some_and(|k| k > 0.5) {
+            Control::Denoiser
+        } else {
+            Control::NoiseWeights
+        },
+        warning: total < 0.5,
+    });
+    if let Some(k) = kept.filter(|k| *k > 0.5) {
         findings.push(Finding {
             text: format!(
-                "Over this run, {:.0}% of residue motion was independent of the chain (mean over {} steps).",
-                mean * 100.0,
-                shares.len()
+                "The denoiser carries residues with their chain: its x0_hat keeps {:.0}% of the error in each residue's offset from its chain (the exact denoiser keeps 0%), so residues never move on their own to their places.",
+                k * 100.0
             ),
+            control: Control::Denoiser,
+            warning: true,
+        });
+    } else if total < 0.5 && churn.is_some_and(|c| c < 0.5) {
+        findings.push(Finding {
+            text: "Residues move with their chain because the noise gives them little motion of their own: raise w_r (noise panel) to give residues noise of their own.".to_owned(),
             control: Control::NoiseWeights,
-            warning: mean < 0.5,
+            warning: true,
         });
     }
     findings

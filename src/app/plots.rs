@@ -190,6 +190,37 @@ fn share_plot(ui: &mut egui::Ui, data: &PlotData<'_>) -> Option<usize> {
     response.inner.map(frame_at)
 }
 
+/// Residue-centroid motion per step split by cause (sampler runs).
+fn cause_plot(ui: &mut egui::Ui, data: &PlotData<'_>) -> Option<usize> {
+    type Pick = fn(crate::trajectory::MotionByCause) -> f64;
+    let causes: [(&str, egui::Color32, Pick); 3] = [
+        ("churn", egui::Color32::from_rgb(120, 200, 255), |c| {
+            c.churn.residue
+        }),
+        ("alignment", egui::Color32::GRAY, |c| c.rigid.residue),
+        (
+            "denoiser update",
+            egui::Color32::from_rgb(255, 170, 60),
+            |c| c.denoiser.residue,
+        ),
+    ];
+    let response = fitted(Plot::new("motion by cause"), "motion by cause", data.refit)
+        .height(120.0)
+        .legend(Legend::default())
+        .x_axis_label("frame")
+        .y_axis_label("log10 residue motion")
+        .show(ui, |plot| {
+            for (name, color, pick) in causes {
+                let points = log_series(data.metrics, |m| m.motion_by_cause.map(pick));
+                if !points.is_empty() {
+                    plot.line(Line::new(name, PlotPoints::from(points)).color(color));
+                }
+            }
+            cursor_and_click(plot, data.frame)
+        });
+    response.inner.map(frame_at)
+}
+
 /// Schedule (log10 sigma and t̂ per step) against the training density of log10 sigma; out-of-range shaded.
 fn schedule_plot(ui: &mut egui::Ui, data: &PlotData<'_>) {
     let training = data.preset.training();
@@ -425,6 +456,8 @@ pub fn plots_ui(ui: &mut egui::Ui, data: &PlotData<'_>, heatmap: &mut HeatmapTex
             .or(level_plot(ui, "motion", data, level_motion, "log10 motion"));
         ui.label("Share of residue motion independent of the chain");
         click.frame = click.frame.or(share_plot(ui, data));
+        ui.label("Residue motion per step by cause: churn noise, alignment, denoiser update (log10 Å)");
+        click.frame = click.frame.or(cause_plot(ui, data));
         ui.label("Schedule (σ, and t_hat where the denoiser runs) against the training σ density");
         if let Some(note) = data.source.missing_note("sigma", "The run's σ") {
             ui.weak(note);

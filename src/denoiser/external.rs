@@ -111,6 +111,8 @@ struct Link {
     stdin: Option<ChildStdin>,
     replies: Receiver<Result<Message, String>>,
     stderr: std::sync::Arc<Mutex<Vec<String>>>,
+    /// Set when the child's stderr reached its end (every line is in `stderr`).
+    stderr_closed: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Link {
@@ -140,6 +142,15 @@ impl Link {
                 break;
             }
             std::thread::sleep(Duration::from_millis(10));
+        }
+        // An exited child's last lines may still be in the pipe: let the reader reach its end.
+        if status.is_some() {
+            for _ in 0..50 {
+                if self.stderr_closed.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
         }
         let lines = self
             .stderr
@@ -253,6 +264,8 @@ impl ExternalDenoiser {
             .map_err(|e| DenoiseError(e.to_string()))?;
         let stderr = std::sync::Arc::new(Mutex::new(Vec::new()));
         let kept = std::sync::Arc::clone(&stderr);
+        let stderr_closed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let closed = std::sync::Arc::clone(&stderr_closed);
         std::thread::Builder::new()
             .name("denoiser stderr".to_owned())
             .spawn(move || {
@@ -264,6 +277,7 @@ impl ExternalDenoiser {
                         lines.drain(..excess);
                     }
                 }
+                closed.store(true, std::sync::atomic::Ordering::SeqCst);
             })
             .map_err(|e| DenoiseError(e.to_string()))?;
         let stdin = child.stdin.take();
@@ -272,6 +286,7 @@ impl ExternalDenoiser {
             stdin,
             replies,
             stderr,
+            stderr_closed,
         };
         let atoms = structure.atom_count();
         let reference: Vec<f32> = structure.positions.iter().flatten().copied().collect();

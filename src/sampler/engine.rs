@@ -402,6 +402,8 @@ impl Sampler {
         // 3. Denoise, optionally align the noisy state onto the prediction (in the data frame;
         //    recorded in the frame once the step's frame map is known on the host).
         let (x0, weights) = self.denoise_rows(x_hat.clone(), t_hat, step)?;
+        // The state after churn, before the alignment: what the denoiser saw (data frame).
+        let churned = x_hat.clone();
         let mut alignment_in_data = None;
         if preset.align_to_prediction {
             let transform = self.alignment_onto(x_hat.clone(), x0.clone())?;
@@ -437,7 +439,8 @@ impl Sampler {
         if self.recording {
             transaction = transaction
                 .register(self.frame.rows_to_frame(self.x.clone()))
-                .register(self.frame.rows_to_frame(x0));
+                .register(self.frame.rows_to_frame(x0))
+                .register(churned);
             if let Some(w) = weights {
                 transaction = transaction.register(w);
             }
@@ -450,9 +453,10 @@ impl Sampler {
             .map_err(|e| SamplerError::Device(format!("{e:?}")))?
             .into_iter();
         let missing = || SamplerError::Device("readback".to_owned());
-        let (x_t, x0, ensemble_weights) = if self.recording {
+        let (x_t, x0, x_churned, ensemble_weights) = if self.recording {
             let x_t = read_rows(data.next().ok_or_else(missing)?)?;
             let x0 = read_rows(data.next().ok_or_else(missing)?)?;
+            let churned = read_rows(data.next().ok_or_else(missing)?)?;
             let weights = if weights_present {
                 let w = read_floats(data.next().ok_or_else(missing)?)?;
                 Some(w.into_iter().map(f64::from).collect::<Vec<f64>>())
@@ -462,9 +466,9 @@ impl Sampler {
             if x_t.iter().flatten().any(|v| !v.is_finite()) {
                 return Err(SamplerError::NonFinite(step + 1));
             }
-            (x_t, Some(x0), weights)
+            (x_t, Some(x0), Some(churned), weights)
         } else {
-            (Vec::new(), None, None)
+            (Vec::new(), None, None, None)
         };
         let augmentation = match (augmentation, data.next()) {
             (Some(transform), Some(center)) => {
@@ -497,6 +501,7 @@ impl Sampler {
             churn_std,
             x_t,
             x0_hat: x0,
+            x_churned,
             frame_from_data: self.frame_from_data,
             augmentation,
             alignment,

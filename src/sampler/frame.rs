@@ -33,6 +33,10 @@ pub struct Frame {
     /// The denoiser's prediction x̂0 at this step, in the sampler's frame (none for the start).
     #[serde(skip)]
     pub x0_hat: Option<Vec<[f32; 3]>>,
+    /// The state after this step's churn, before the alignment onto x̂0: what the denoiser saw, in the
+    /// data frame (none for the start and for imported frames).
+    #[serde(skip)]
+    pub x_churned: Option<Vec<[f32; 3]>>,
     /// Map data frame → sampler frame in force for this frame (undo it to compare with the truth).
     pub frame_from_data: RigidTransform,
     /// The augmentation applied by this step, if any.
@@ -57,6 +61,7 @@ impl Frame {
             churn_std: 0.0,
             x_t: positions,
             x0_hat: None,
+            x_churned: None,
             frame_from_data: RigidTransform::IDENTITY,
             augmentation: None,
             alignment: None,

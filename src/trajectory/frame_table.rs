@@ -46,7 +46,7 @@ pub fn frame_rows<'a>(frames: &'a [Frame], metrics: &'a [FrameMetrics]) -> Vec<F
 }
 
 /// The columns of the flat (CSV) table, with [`FrameRow::flat`]'s values in the same order.
-pub const FLAT_COLUMNS: [&str; 15] = [
+pub const FLAT_COLUMNS: [&str; 18] = [
     "frame",
     "sigma",
     "t_hat",
@@ -62,12 +62,15 @@ pub const FLAT_COLUMNS: [&str; 15] = [
     "c_skip_global",
     "c_skip_residue",
     "c_skip_chain",
+    "motion_3d_residue_churn",
+    "motion_3d_residue_denoiser",
+    "residue_offset_kept",
 ];
 
 impl FrameRow<'_> {
     /// The row's values under [`FLAT_COLUMNS`]; `None` where the frame has no such figure (no chain
     /// level, no previous frame, no preconditioning).
-    pub fn flat(&self) -> [Option<f64>; 15] {
+    pub fn flat(&self) -> [Option<f64>; 18] {
         let m = self.metrics;
         let p = self.precondition;
         [
@@ -86,6 +89,9 @@ impl FrameRow<'_> {
             p.map(|p| p.global.c_skip),
             p.map(|p| p.residue.c_skip),
             p.map(|p| p.chain.c_skip),
+            m.motion_by_cause.map(|c| c.churn.residue),
+            m.motion_by_cause.map(|c| c.denoiser.residue),
+            m.residue_offset_kept,
         ]
     }
 }

@@ -158,6 +158,40 @@ pub struct FrameMetrics {
     pub residue_motion: Vec<f32>,
     /// Abnormal backbone bonds.
     pub abnormal_bonds: BondReport,
+    /// This step's motion split by cause (sampler runs; none for the start and imported frames).
+    pub motion_by_cause: Option<MotionByCause>,
+    /// How much of the error in each residue's offset from its chain the prediction keeps:
+    /// |own(x̂0) − own(truth)| / |own(input) − own(truth)| over all residues, own(p) = residue centroid −
+    /// its chain's centroid, input = what the denoiser saw (the churned state; for imported frames the
+    /// frame's x_t). 0 for the exact denoiser; near 1 for one that carries residues with their chain.
+    /// None without x̂0 or with a single residue per chain.
+    pub residue_offset_kept: Option<f64>,
+}
+
+/// One cause's share of a step's motion, per level (3-D RMS, Å).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct CauseMotion {
+    /// Atoms.
+    pub atom: f64,
+    /// Residue centroids.
+    pub residue: f64,
+    /// Chain centroids (none with one chain).
+    pub chain: Option<f64>,
+    /// The share of the residue centroids' motion that is their own (as `independent_share`).
+    pub residue_own_share: Option<f64>,
+}
+
+/// A sampler step's motion in the ground truth's frame, split into its three causes: the churn noise
+/// (x → x_hat), the rigid alignment of x_hat onto x̂0 (the augmentation itself is a change of frame and
+/// moves nothing here), and the denoiser's update (x_hat → x_next). Their sum is the step's motion.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct MotionByCause {
+    /// What the churn noise moved.
+    pub churn: CauseMotion,
+    /// What the alignment onto x̂0 moved (zero without alignment).
+    pub rigid: CauseMotion,
+    /// What the denoiser's update moved.
+    pub denoiser: CauseMotion,
 }
 
 /// Share of the motion of `now` points (from `before`) that the best rigid motion of their group does not
@@ -233,6 +267,47 @@ fn motion(structure: &Structure, now: &LevelPoints, before: &LevelPoints) -> Mot
     }
 }
 
+fn cause(structure: &Structure, now: &LevelPoints, before: &LevelPoints) -> CauseMotion {
+    let m = motion(structure, now, before);
+    CauseMotion {
+        atom: m.atom,
+        residue: m.residue,
+        chain: (structure.chain_count() >= 2).then_some(m.chain),
+        residue_own_share: m.residue_share,
+    }
+}
+
+/// Each residue centroid's offset from its chain's centroid.
+fn residue_offsets(structure: &Structure, p: &LevelPoints) -> Vec<[f64; 3]> {
+    (0..p.residues.len())
+        .map(|r| {
+            let c = structure.residue_chain[r] as usize;
+            std::array::from_fn(|k| f64::from(p.residues[r][k]) - f64::from(p.chains[c][k]))
+        })
+        .collect()
+}
+
+/// `FrameMetrics::residue_offset_kept` of a prediction made from `input`.
+fn residue_offset_kept(
+    structure: &Structure,
+    input: &LevelPoints,
+    prediction: &LevelPoints,
+    truth: &LevelPoints,
+) -> Option<f64> {
+    if structure.residue_count() <= structure.chain_count() {
+        return None;
+    }
+    let (i, p, t) = (
+        residue_offsets(structure, input),
+        residue_offsets(structure, prediction),
+        residue_offsets(structure, truth),
+    );
+    let square = |a: &[f64; 3], b: &[f64; 3]| (0..3).map(|k| (a[k] - b[k]).powi(2)).sum::<f64>();
+    let kept: f64 = p.iter().zip(&t).map(|(a, b)| square(a, b)).sum();
+    let error: f64 = i.iter().zip(&t).map(|(a, b)| square(a, b)).sum();
+    (error > 1e-12).then(|| (kept / error).sqrt())
+}
+
 /// Measures frames one at a time against a reference (for runs that grow a frame at a time). Every
 /// `push` must pass the structure the tracker was made for.
 pub struct MetricsTracker {
@@ -264,6 +339,27 @@ impl MetricsTracker {
             });
         let truth = &self.truth;
         let x0 = frame.x0_in_data().map(|x0| LevelPoints::of(s, x0));
+        let churned = frame
+            .x_churned
+            .as_ref()
+            .map(|c| LevelPoints::of(s, c.clone()));
+        let motion_by_cause = match (&self.previous, &churned) {
+            (Some(before), Some(churned)) => {
+                let aligned = match frame.alignment_in_data() {
+                    Some(a) => LevelPoints::of(s, a.apply_all(&churned.atoms)),
+                    None => LevelPoints::of(s, churned.atoms.clone()),
+                };
+                Some(MotionByCause {
+                    churn: cause(s, churned, before),
+                    rigid: cause(s, &aligned, churned),
+                    denoiser: cause(s, &now, &aligned),
+                })
+            }
+            _ => None,
+        };
+        let residue_offset_kept = x0
+            .as_ref()
+            .and_then(|x0| residue_offset_kept(s, churned.as_ref().unwrap_or(&now), x0, truth));
         let levels = Levels {
             atom: LevelMetrics {
                 rmsd: superposed_rmsd(&now.atoms, &truth.atoms),
@@ -296,6 +392,8 @@ impl MetricsTracker {
             levels,
             residue_motion: moved.map_or_else(|| vec![0.0; now.residues.len()], |m| m.per_residue),
             abnormal_bonds: bond_report(&self.backbone, &now.atoms),
+            motion_by_cause,
+            residue_offset_kept,
         };
         self.previous = Some(now);
         metrics

@@ -26,6 +26,6 @@ pub use frame_table::{FLAT_COLUMNS, FrameRow, frame_rows};
 pub use import::{ImportError, ImportedTrajectory, import_against, import_trajectory};
 #[cfg(feature = "app")]
 pub use metrics::{
-    BackboneIndex, BondReport, CA_CA_RANGE, FrameMetrics, LevelMetrics, Levels, METRIC_UNITS,
-    MetricsTracker, PEPTIDE_CN_RANGE, bond_report, trajectory_metrics,
+    BackboneIndex, BondReport, CA_CA_RANGE, CauseMotion, FrameMetrics, LevelMetrics, Levels,
+    METRIC_UNITS, MetricsTracker, MotionByCause, PEPTIDE_CN_RANGE, bond_report, trajectory_metrics,
 };
