@@ -259,3 +259,75 @@ fn a_run_opened_in_the_window_gets_frames_metrics_and_says_what_it_lacks() {
     assert_eq!(s.run().frames.len(), 2);
     assert!(s.status().unwrap().contains("cannot open the run"));
 }
+
+#[test]
+fn an_imported_run_with_predictions_splits_each_step_into_the_pull_and_the_noise() {
+    // x_{k+1} = x_k + 0.5 (x0_hat_k - x_k) + noise_k, x0_hat the truth: the denoiser's part of each step
+    // is half the distance to the truth, the rest the noise, both worked out here.
+    let truth = crambin();
+    let n = truth.atom_count();
+    let noise = |k: usize| -> Vec<[f32; 3]> {
+        (0..n)
+            .map(|i| {
+                let t = (i * 7 + k * 13) as f32;
+                [t.sin(), (1.3 * t).cos(), (0.7 * t).sin()].map(|v| 0.4 * v)
+            })
+            .collect()
+    };
+    let mut x: Vec<[f32; 3]> = truth
+        .positions
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            [
+                p[0] + 30.0 * (i as f32).sin(),
+                p[1] - 20.0,
+                p[2] + 25.0 * (i as f32).cos(),
+            ]
+        })
+        .collect();
+    let mut frames = Vec::new();
+    let mut pulls = Vec::new();
+    for k in 0..4 {
+        let mut f = Frame::from_positions(k, x.clone());
+        f.x0_hat = Some(truth.positions.clone());
+        frames.push(f);
+        let pull: Vec<[f32; 3]> = x
+            .iter()
+            .zip(&truth.positions)
+            .map(|(a, t)| std::array::from_fn(|d| 0.5 * (t[d] - a[d])))
+            .collect();
+        let e = noise(k);
+        x = (0..n)
+            .map(|i| std::array::from_fn(|d| x[i][d] + pull[i][d] + e[i][d]))
+            .collect();
+        pulls.push(pull);
+    }
+    let rms = |v: &[[f32; 3]]| {
+        (v.iter()
+            .flatten()
+            .map(|c| f64::from(*c).powi(2))
+            .sum::<f64>()
+            / v.len() as f64)
+            .sqrt()
+    };
+    let metrics = sigmascope::trajectory::trajectory_metrics(&truth, &truth.positions, &frames);
+    assert!(metrics[0].motion_by_cause.is_none());
+    for k in 1..4 {
+        let c = metrics[k].motion_by_cause.unwrap();
+        let (pull, e) = (rms(&pulls[k - 1]), rms(&noise(k - 1)));
+        assert!(
+            (c.denoiser.atom / pull - 1.0).abs() < 0.05,
+            "step {k}: {} vs {pull}",
+            c.denoiser.atom
+        );
+        assert!(
+            (c.churn.atom / e - 1.0).abs() < 0.15,
+            "step {k}: {} vs {e}",
+            c.churn.atom
+        );
+        assert_eq!(c.rigid.atom, 0.0);
+        // x0_hat is the truth: no residue offset error is kept.
+        assert!(metrics[k].residue_offset_kept.unwrap() < 1e-4);
+    }
+}

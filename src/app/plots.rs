@@ -457,6 +457,9 @@ pub fn plots_ui(ui: &mut egui::Ui, data: &PlotData<'_>, heatmap: &mut HeatmapTex
         ui.label("Share of residue motion independent of the chain");
         click.frame = click.frame.or(share_plot(ui, data));
         ui.label("Residue motion per step by cause: churn noise, alignment, denoiser update (log10 Å)");
+        if let Some(note) = data.source.missing_note("x0_hat", "The split by cause") {
+            ui.weak(note);
+        }
         click.frame = click.frame.or(cause_plot(ui, data));
         ui.label("Schedule (σ, and t_hat where the denoiser runs) against the training σ density");
         if let Some(note) = data.source.missing_note("sigma", "The run's σ") {

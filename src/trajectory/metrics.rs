@@ -314,6 +314,50 @@ pub struct MetricsTracker {
     backbone: BackboneIndex,
     truth: LevelPoints,
     previous: Option<LevelPoints>,
+    /// The previous frame's x̂0 when it had no churned state (imported runs): the prediction the step
+    /// from it moved toward.
+    previous_prediction: Option<Vec<[f32; 3]>>,
+}
+
+/// The split of an imported step (no churned state recorded): the motion along the previous
+/// prediction's pull, before + c (x̂0 − before) with c fitted by least squares over the atoms, is the
+/// denoiser's update; the rest is noise (churn and anything else the file's sampler added).
+fn imported_causes(
+    s: &Structure,
+    before: &LevelPoints,
+    prediction: &[[f32; 3]],
+    now: &LevelPoints,
+) -> MotionByCause {
+    let (mut along, mut norm) = (0.0, 0.0);
+    for ((b, p), n) in before.atoms.iter().zip(prediction).zip(&now.atoms) {
+        for k in 0..3 {
+            let pull = f64::from(p[k]) - f64::from(b[k]);
+            along += (f64::from(n[k]) - f64::from(b[k])) * pull;
+            norm += pull * pull;
+        }
+    }
+    let c = if norm > 0.0 { along / norm } else { 0.0 };
+    let pulled: Vec<[f32; 3]> = before
+        .atoms
+        .iter()
+        .zip(prediction)
+        .map(|(b, p)| std::array::from_fn(|k| b[k] + (c * f64::from(p[k] - b[k])) as f32))
+        .collect();
+    let pulled = LevelPoints::of(s, pulled);
+    // Noise first, then the pull, as the sampler orders them; the noise is what the pull leaves.
+    let noised: Vec<[f32; 3]> = before
+        .atoms
+        .iter()
+        .zip(&pulled.atoms)
+        .zip(&now.atoms)
+        .map(|((b, p), n)| std::array::from_fn(|k| b[k] + n[k] - p[k]))
+        .collect();
+    let noised = LevelPoints::of(s, noised);
+    MotionByCause {
+        churn: cause(s, &noised, before),
+        rigid: cause(s, before, before),
+        denoiser: cause(s, now, &noised),
+    }
 }
 
 impl MetricsTracker {
@@ -323,6 +367,7 @@ impl MetricsTracker {
             backbone: BackboneIndex::new(structure, reference),
             truth: LevelPoints::of(structure, reference.to_vec()),
             previous: None,
+            previous_prediction: None,
         }
     }
 
@@ -344,6 +389,10 @@ impl MetricsTracker {
             .as_ref()
             .map(|c| LevelPoints::of(s, c.clone()));
         let motion_by_cause = match (&self.previous, &churned) {
+            (Some(before), None) => self
+                .previous_prediction
+                .as_ref()
+                .map(|p| imported_causes(s, before, p, &now)),
             (Some(before), Some(churned)) => {
                 let aligned = match frame.alignment_in_data() {
                     Some(a) => LevelPoints::of(s, a.apply_all(&churned.atoms)),
@@ -394,6 +443,10 @@ impl MetricsTracker {
             abnormal_bonds: bond_report(&self.backbone, &now.atoms),
             motion_by_cause,
             residue_offset_kept,
+        };
+        self.previous_prediction = match &churned {
+            None => x0.as_ref().map(|p| p.atoms.clone()),
+            Some(_) => None,
         };
         self.previous = Some(now);
         metrics
