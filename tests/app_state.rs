@@ -341,3 +341,47 @@ fn the_camera_commands_fit_and_center_as_asked() {
     s.apply(AppCommand::SetCamera(moved));
     assert_eq!(*s.camera(), moved);
 }
+
+#[test]
+fn a_finding_highlights_its_control() {
+    let mut s = state();
+    assert!(s.focus().is_none());
+    s.apply(AppCommand::HighlightControl(
+        sigmascope::app::Control::Schedule,
+    ));
+    assert_eq!(s.focus(), Some(sigmascope::app::Control::Schedule));
+}
+
+#[test]
+fn the_run_exports_as_mmcif_tracks_and_as_npz_that_open_again() {
+    let mut s = state();
+    s.apply(AppCommand::Step(3));
+    settle(&mut s);
+    let dir = common::scratch("state-run-exports");
+    let (cif, npz) = (dir.join("xt.cif"), dir.join("run.npz"));
+    s.apply(AppCommand::Export(ExportKind::StateTrack, cif.clone()));
+    assert_eq!(s.status().unwrap(), format!("wrote {}", cif.display()));
+    s.apply(AppCommand::Export(ExportKind::RunNpz, npz.clone()));
+    assert_eq!(s.status().unwrap(), format!("wrote {}", npz.display()));
+    // Both open as runs of the same frames.
+    let frames = s.run().frames.len();
+    for path in [cif, npz] {
+        s.apply(AppCommand::OpenRun(path.clone()));
+        settle(&mut s);
+        assert_eq!(s.run().frames.len(), frames, "{}", path.display());
+        assert!(matches!(
+            s.run().source,
+            sigmascope::app::RunSource::Imported { .. }
+        ));
+    }
+    // The noised structure needs an applied noise first.
+    s.apply(AppCommand::Export(
+        ExportKind::NoisedStructure,
+        dir.join("n.pdb"),
+    ));
+    assert!(
+        s.status().unwrap().contains("apply a noise first"),
+        "{:?}",
+        s.status()
+    );
+}
