@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
 use sigmascope::app::{
     AppCommand, AppState, ExportKind, NOISE_PANEL_DRAWS, Settings, TimelineCommand,
 };
@@ -23,22 +21,6 @@ fn state() -> AppState {
         steps: 6,
         ..Settings::default()
     })
-}
-
-/// Polls the worker until it has nothing in progress (60 s at most).
-fn settle(state: &mut AppState) {
-    let start = Instant::now();
-    loop {
-        state.poll_worker();
-        if !state.is_busy() {
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "the worker hangs"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 fn bundled_index(name: &str) -> usize {
@@ -76,7 +58,7 @@ fn a_file_that_cannot_be_read_keeps_the_structure_and_says_why() {
 fn opening_a_file_replaces_the_structure_drops_the_run_and_remembers_it() {
     let mut s = state();
     s.apply(AppCommand::Step(1));
-    settle(&mut s);
+    common::settle(&mut s);
     assert_eq!(s.run().frames.len(), 2);
     let path = common::scratch("state-open").join("1crn.pdb");
     std::fs::copy(
@@ -99,9 +81,9 @@ fn opening_a_file_replaces_the_structure_drops_the_run_and_remembers_it() {
 fn steps_arrive_as_frames_and_scrubbing_shows_each_frame_again() {
     let mut s = state();
     s.apply(AppCommand::Step(1));
-    settle(&mut s);
+    common::settle(&mut s);
     s.apply(AppCommand::Step(2));
-    settle(&mut s);
+    common::settle(&mut s);
     assert_eq!(s.run().frames.len(), 4);
     assert_eq!(s.run().metrics.len(), 4);
     assert_eq!(s.timeline().frame, 3, "the timeline follows new frames");
@@ -132,7 +114,7 @@ fn a_cancel_stops_the_run_behind_a_queued_reset_and_later_steps_still_run() {
     s.apply(AppCommand::Reset);
     s.apply(AppCommand::Step(usize::MAX));
     s.apply(AppCommand::Cancel);
-    settle(&mut s);
+    common::settle(&mut s);
     assert!(
         s.run().frames.len() < 201,
         "{} frames",
@@ -140,7 +122,7 @@ fn a_cancel_stops_the_run_behind_a_queued_reset_and_later_steps_still_run() {
     );
     let before = s.run().frames.len();
     s.apply(AppCommand::Step(1));
-    settle(&mut s);
+    common::settle(&mut s);
     assert_eq!(s.run().frames.len(), before + 1);
 }
 
@@ -151,7 +133,7 @@ fn apply_noise_draws_on_the_worker_and_measures_near_the_closed_form() {
     // The UI thread only sent the command.
     assert!(s.noise_pending() && s.applied_noise().is_none());
     assert_eq!(s.run().busy, Some((0, NOISE_PANEL_DRAWS)));
-    settle(&mut s);
+    common::settle(&mut s);
     let applied = s.applied_noise().unwrap();
     let cell = &applied.cell;
     // 32 draws of 4558 atoms: the atom figure is within a few percent of its closed form.
@@ -171,7 +153,7 @@ fn apply_noise_draws_on_the_worker_and_measures_near_the_closed_form() {
     assert!(s.scene_text() != state().scene_text());
     // A run replaces the noised view.
     s.apply(AppCommand::Step(1));
-    settle(&mut s);
+    common::settle(&mut s);
     assert!(s.applied_noise().is_none());
 }
 
@@ -181,7 +163,7 @@ fn pin_keeps_the_runs_curves_until_unpinned() {
     s.apply(AppCommand::Pin);
     assert!(s.pinned().is_none(), "nothing to pin before a run");
     s.apply(AppCommand::Step(2));
-    settle(&mut s);
+    common::settle(&mut s);
     s.apply(AppCommand::Pin);
     assert_eq!(s.pinned().unwrap().metrics, s.run().metrics);
     s.apply(AppCommand::Unpin);
@@ -243,7 +225,7 @@ fn the_scene_is_rebuilt_only_when_what_it_shows_changes() {
 fn the_tooltip_names_the_atom_and_its_displacements_at_every_level() {
     let mut s = state();
     s.apply(AppCommand::Step(1));
-    settle(&mut s);
+    common::settle(&mut s);
     s.apply(AppCommand::Timeline(TimelineCommand::First));
     let atom = 100;
     s.apply(AppCommand::Hover(Some(atom)));
@@ -282,7 +264,7 @@ fn the_plots_csv_holds_one_row_per_frame_with_the_runs_figures() {
     );
     assert!(!path.exists());
     s.apply(AppCommand::Step(3));
-    settle(&mut s);
+    common::settle(&mut s);
     s.apply(AppCommand::Export(ExportKind::PlotsCsv, path.clone()));
     assert_eq!(s.status().unwrap(), format!("wrote {}", path.display()));
     let mut reader = csv::Reader::from_path(&path).unwrap();
@@ -356,7 +338,7 @@ fn a_finding_highlights_its_control() {
 fn the_run_exports_as_mmcif_tracks_and_as_npz_that_open_again() {
     let mut s = state();
     s.apply(AppCommand::Step(3));
-    settle(&mut s);
+    common::settle(&mut s);
     let dir = common::scratch("state-run-exports");
     let (cif, npz) = (dir.join("xt.cif"), dir.join("run.npz"));
     s.apply(AppCommand::Export(ExportKind::StateTrack, cif.clone()));
@@ -367,7 +349,7 @@ fn the_run_exports_as_mmcif_tracks_and_as_npz_that_open_again() {
     let frames = s.run().frames.len();
     for path in [cif, npz] {
         s.apply(AppCommand::OpenRun(path.clone()));
-        settle(&mut s);
+        common::settle(&mut s);
         assert_eq!(s.run().frames.len(), frames, "{}", path.display());
         assert!(matches!(
             s.run().source,

@@ -151,21 +151,6 @@ fn a_child_that_does_not_answer_times_out() {
     );
 }
 
-fn settle(state: &mut AppState) {
-    let start = Instant::now();
-    loop {
-        state.poll_worker();
-        if !state.is_busy() {
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "the worker hangs"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
 fn window_with(denoiser: String, steps: usize) -> AppState {
     let settings = Settings {
         steps,
@@ -183,7 +168,7 @@ fn in_the_window_a_failing_child_keeps_the_frames_and_says_why() {
     }
     let mut s = window_with(misbehave("die", 4), 10);
     s.apply(AppCommand::Step(usize::MAX));
-    settle(&mut s);
+    common::settle(&mut s);
     // The start and the steps before the child died.
     assert!(s.run().frames.len() >= 2, "{}", s.run().frames.len());
     assert!(s.run().frames.len() < 11);
@@ -201,7 +186,7 @@ fn the_flawed_example_leaves_residues_where_their_chain_carries_them() {
     }
     let mut s = window_with(example("flawed.py"), 20);
     s.apply(AppCommand::Step(usize::MAX));
-    settle(&mut s);
+    common::settle(&mut s);
     assert!(s.status().is_none(), "{:?}", s.status());
     let last = s.run().metrics.last().unwrap();
     // The truth's residue offsets are never restored: residues end far from their places, though each
@@ -232,7 +217,7 @@ fn the_flawed_example_leaves_residues_where_their_chain_carries_them() {
     // The exact example's run has no such finding.
     let mut s = window_with(example("exact.py"), 20);
     s.apply(AppCommand::Step(usize::MAX));
-    settle(&mut s);
+    common::settle(&mut s);
     assert!(
         s.findings()
             .iter()

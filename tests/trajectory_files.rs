@@ -8,7 +8,6 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use sigmascope::app::{AppCommand, AppState, RunSource, Settings};
 use sigmascope::sampler::Frame;
@@ -207,21 +206,6 @@ print(f"{a.x:.4f} {a.y:.4f} {a.z:.4f} {z['x_t'][0][0][0]:.4f}")
     assert!((values[3] - want[0]).abs() < 1e-4);
 }
 
-fn settle(state: &mut AppState) {
-    let start = Instant::now();
-    loop {
-        state.poll_worker();
-        if !state.is_busy() {
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "the worker hangs"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
 #[test]
 fn a_run_opened_in_the_window_gets_frames_metrics_and_says_what_it_lacks() {
     let settings = Settings {
@@ -230,7 +214,7 @@ fn a_run_opened_in_the_window_gets_frames_metrics_and_says_what_it_lacks() {
     };
     let mut s = AppState::new(crambin(), settings, common::cpu().clone(), || {});
     s.apply(AppCommand::OpenRun(data("run_fortran.npy")));
-    settle(&mut s);
+    common::settle(&mut s);
     assert_eq!(s.run().frames.len(), 3);
     assert_eq!(s.run().metrics.len(), 3);
     assert_eq!(s.timeline().frame_count, 3);
@@ -249,13 +233,13 @@ fn a_run_opened_in_the_window_gets_frames_metrics_and_says_what_it_lacks() {
     // Pin it, then a native run replaces it and can be compared with it.
     s.apply(AppCommand::Pin);
     s.apply(AppCommand::Step(1));
-    settle(&mut s);
+    common::settle(&mut s);
     assert_eq!(s.run().source, RunSource::Sampler);
     assert_eq!(s.run().frames.len(), 2);
     assert_eq!(s.pinned().unwrap().metrics.len(), 3);
     // A file that cannot be read keeps the run and says why.
     s.apply(AppCommand::OpenRun(data("make_fixtures.py")));
-    settle(&mut s);
+    common::settle(&mut s);
     assert_eq!(s.run().frames.len(), 2);
     assert!(s.status().unwrap().contains("cannot open the run"));
 }

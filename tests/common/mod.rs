@@ -23,6 +23,22 @@ pub fn cpu() -> &'static ComputeDevice {
     CPU.get_or_init(ComputeDevice::cpu)
 }
 
+/// Polls the window state's worker until it has nothing in progress (fails after 120 s).
+pub fn settle(state: &mut sigmascope::app::AppState) {
+    let start = std::time::Instant::now();
+    loop {
+        state.poll_worker();
+        if !state.is_busy() {
+            return;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(120),
+            "the worker hangs"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
 /// A fresh folder for one test's files, apart from other tests and other test processes.
 pub fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("sigmascope-test-{}-{name}", std::process::id()));
