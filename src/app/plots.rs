@@ -174,6 +174,13 @@ fn share_plot(ui: &mut egui::Ui, data: &PlotData<'_>) -> Option<usize> {
             "independent residue share",
             PlotPoints::from(series(data.metrics, |m| m.levels.residue.independent_share)),
         ));
+        plot.line(
+            Line::new(
+                "TM-score (Cα)",
+                PlotPoints::from(series(data.metrics, |m| m.tm_score)),
+            )
+            .color(egui::Color32::LIGHT_GREEN),
+        );
         if let Some(pinned) = data.pinned {
             plot.line(
                 Line::new(
@@ -454,7 +461,7 @@ pub fn plots_ui(ui: &mut egui::Ui, data: &PlotData<'_>, heatmap: &mut HeatmapTex
         click.frame = click
             .frame
             .or(level_plot(ui, "motion", data, level_motion, "log10 motion"));
-        ui.label("Share of residue motion independent of the chain");
+        ui.label("Share of residue motion independent of the chain, and the TM-score");
         click.frame = click.frame.or(share_plot(ui, data));
         ui.label("Residue motion per step by cause: churn noise, alignment, denoiser update (log10 Å)");
         if let Some(note) = data.source.missing_note("x0_hat", "The split by cause") {

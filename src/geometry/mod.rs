@@ -1,12 +1,14 @@
 //! Rigid geometry that the sampler, the denoisers and the trajectory metrics share: transforms in the
-//! row-vector convention, Kabsch superposition, uniform random rotations, and the same transform as
-//! device tensors.
+//! row-vector convention, Kabsch superposition, uniform random rotations, the same transform as
+//! device tensors, and the TM-score.
 
 mod frame_map;
 mod rigid;
+mod tm_score;
 
 pub use frame_map::FrameMap;
 pub use rigid::{
     RigidTransform, centroid, kabsch, kabsch_from_moments, random_rotation, rigid_fit,
     rms_distance, superposed_rmsd,
 };
+pub use tm_score::{tm_d0, tm_score};

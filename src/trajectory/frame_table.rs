@@ -46,7 +46,7 @@ pub fn frame_rows<'a>(frames: &'a [Frame], metrics: &'a [FrameMetrics]) -> Vec<F
 }
 
 /// The columns of the flat (CSV) table, with [`FrameRow::flat`]'s values in the same order.
-pub const FLAT_COLUMNS: [&str; 18] = [
+pub const FLAT_COLUMNS: [&str; 19] = [
     "frame",
     "sigma",
     "t_hat",
@@ -65,12 +65,13 @@ pub const FLAT_COLUMNS: [&str; 18] = [
     "motion_3d_residue_churn",
     "motion_3d_residue_denoiser",
     "residue_offset_kept",
+    "tm_score",
 ];
 
 impl FrameRow<'_> {
     /// The row's values under [`FLAT_COLUMNS`]; `None` where the frame has no such figure (no chain
     /// level, no previous frame, no preconditioning).
-    pub fn flat(&self) -> [Option<f64>; 18] {
+    pub fn flat(&self) -> [Option<f64>; 19] {
         let m = self.metrics;
         let p = self.precondition;
         [
@@ -92,6 +93,7 @@ impl FrameRow<'_> {
             m.motion_by_cause.map(|c| c.churn.residue),
             m.motion_by_cause.map(|c| c.denoiser.residue),
             m.residue_offset_kept,
+            m.tm_score,
         ]
     }
 }

@@ -4,7 +4,7 @@
 //! the residue × frame heat map, and the share of abnormal backbone bonds.
 
 use super::displacement::point_distances;
-use crate::geometry::{RigidTransform, rigid_fit, rms_distance, superposed_rmsd};
+use crate::geometry::{RigidTransform, rigid_fit, rms_distance, superposed_rmsd, tm_score};
 use crate::sampler::Frame;
 use crate::structure::Structure;
 
@@ -18,7 +18,10 @@ pub const METRIC_UNITS: [(&str, &str); 3] = [
         "sigma, t_hat, churn_std",
         "rms_per_coordinate: noise std per coordinate, Å",
     ),
-    ("independent_share, abnormal_bonds.share", "unit-free share"),
+    (
+        "independent_share, abnormal_bonds.share, residue_offset_kept, tm_score",
+        "unit-free share",
+    ),
 ];
 
 /// Consecutive CA–CA distance range counted as normal: 3.8 ± 0.3 Å.
@@ -158,6 +161,9 @@ pub struct FrameMetrics {
     pub residue_motion: Vec<f32>,
     /// Abnormal backbone bonds.
     pub abnormal_bonds: BondReport,
+    /// TM-score of the frame's Cα atoms against the reference's (Zhang & Skolnick 2004, its own
+    /// superposition search, d0 from the number of Cα); none with fewer than 3 Cα.
+    pub tm_score: Option<f64>,
     /// This step's motion split by cause (sampler runs; none for the start and imported frames).
     pub motion_by_cause: Option<MotionByCause>,
     /// How much of the error in each residue's offset from its chain the prediction keeps:
@@ -312,6 +318,9 @@ fn residue_offset_kept(
 /// `push` must pass the structure the tracker was made for.
 pub struct MetricsTracker {
     backbone: BackboneIndex,
+    /// Atom index of every residue's Cα, and the reference's Cα coordinates.
+    alpha_carbons: Vec<usize>,
+    reference_alpha_carbons: Vec<[f32; 3]>,
     truth: LevelPoints,
     previous: Option<LevelPoints>,
     /// The previous frame's x̂0 when it had no churned state (imported runs): the prediction the step
@@ -363,11 +372,16 @@ fn imported_causes(
 impl MetricsTracker {
     /// A tracker against `reference` (data frame).
     pub fn new(structure: &Structure, reference: &[[f32; 3]]) -> Self {
+        let alpha_carbons: Vec<usize> = (0..structure.atom_count())
+            .filter(|&a| structure.atom_names[a] == "CA" && !structure.hetero[a])
+            .collect();
         Self {
             backbone: BackboneIndex::new(structure, reference),
             truth: LevelPoints::of(structure, reference.to_vec()),
             previous: None,
             previous_prediction: None,
+            reference_alpha_carbons: alpha_carbons.iter().map(|&a| reference[a]).collect(),
+            alpha_carbons,
         }
     }
 
@@ -441,6 +455,11 @@ impl MetricsTracker {
             levels,
             residue_motion: moved.map_or_else(|| vec![0.0; now.residues.len()], |m| m.per_residue),
             abnormal_bonds: bond_report(&self.backbone, &now.atoms),
+            tm_score: (self.alpha_carbons.len() >= 3).then(|| {
+                let model: Vec<[f32; 3]> =
+                    self.alpha_carbons.iter().map(|&a| now.atoms[a]).collect();
+                tm_score(&model, &self.reference_alpha_carbons)
+            }),
             motion_by_cause,
             residue_offset_kept,
         };

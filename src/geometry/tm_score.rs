@@ -1,0 +1,195 @@
+//! TM-score (Zhang & Skolnick 2004, Proteins 57:702) of a model against a reference with the same
+//! residues: max over superpositions of (1/L) Σ 1 / (1 + (d_i / d0)²), d0 = 1.24 ∛(L − 15) − 1.8 (at
+//! least 0.5 Å). The superposition is searched as the TM-score program does, not taken from the RMSD
+//! fit: Kabsch on seed fragments of L, L/2 and L/4 residues at several offsets, then repeatedly on
+//! the residues within a distance cutoff of the reference, keeping the best score.
+
+use super::rigid::{RigidTransform, kabsch};
+
+/// d0 of the TM-score for `length` residues, Å (the program's floor of 0.5 Å for short chains).
+pub fn tm_d0(length: usize) -> f64 {
+    if length <= 21 {
+        return 0.5;
+    }
+    (1.24 * ((length as f64) - 15.0).cbrt() - 1.8).max(0.5)
+}
+
+fn distances(model: &[[f32; 3]], reference: &[[f32; 3]], transform: &RigidTransform) -> Vec<f64> {
+    model
+        .iter()
+        .zip(reference)
+        .map(|(m, r)| {
+            let p = transform.apply(*m);
+            (0..3)
+                .map(|k| (f64::from(p[k]) - f64::from(r[k])).powi(2))
+                .sum::<f64>()
+                .sqrt()
+        })
+        .collect()
+}
+
+fn score(d: &[f64], d0: f64, length: usize) -> f64 {
+    d.iter()
+        .map(|&d| 1.0 / (1.0 + (d / d0).powi(2)))
+        .sum::<f64>()
+        / length as f64
+}
+
+/// The TM-score of `model` against `reference` (the same points in the same order, e.g. Cα atoms),
+/// normalised by the reference length. 1 for identical shapes; invariant to rigid motions of either.
+pub fn tm_score(model: &[[f32; 3]], reference: &[[f32; 3]]) -> f64 {
+    let length = model.len().min(reference.len());
+    if length == 0 {
+        return 0.0;
+    }
+    if length < 3 {
+        let d = distances(model, reference, &kabsch(model, reference));
+        return score(&d, tm_d0(length), length);
+    }
+    let (model, reference) = (&model[..length], &reference[..length]);
+    let d0 = tm_d0(length);
+    // The program's search cutoff: d0 with a floor, raised while too few residues lie within it.
+    let d0_search = d0.clamp(4.5, 8.0);
+    let mut best = 0.0f64;
+    // Seed fragments of L, L/2 and L/4 residues (at least 4), each at up to 8 evenly spread offsets:
+    // the program's search, thinned so that every frame of a run can afford it.
+    let mut fragments = vec![length];
+    for divisor in [2, 4] {
+        let f = (length / divisor).max(4.min(length));
+        if !fragments.contains(&f) {
+            fragments.push(f);
+        }
+    }
+    // Short chains also try the tight cutoff d0 itself, which keeps outliers out.
+    let cutoffs: &[f64] = if length < 30 {
+        &[d0_search, d0]
+    } else {
+        &[d0_search]
+    };
+    for &fragment in &fragments {
+        let span = length - fragment;
+        let offsets = if span == 0 { 1 } else { 8.min(span + 1) };
+        for k in 0..offsets {
+            let start = if offsets > 1 {
+                k * span / (offsets - 1)
+            } else {
+                0
+            };
+            let seed: Vec<usize> = (start..start + fragment).collect();
+            for &cutoff in cutoffs {
+                best = best.max(extend(model, reference, &seed, d0, cutoff, length));
+            }
+        }
+    }
+    best
+}
+
+/// From a seed set, superpose on it, then repeatedly on the residues within the cutoff; the best score.
+fn extend(
+    model: &[[f32; 3]],
+    reference: &[[f32; 3]],
+    seed: &[usize],
+    d0: f64,
+    d0_search: f64,
+    length: usize,
+) -> f64 {
+    let mut selected = seed.to_vec();
+    let mut best = 0.0f64;
+    for _ in 0..10 {
+        let m: Vec<[f32; 3]> = selected.iter().map(|&i| model[i]).collect();
+        let r: Vec<[f32; 3]> = selected.iter().map(|&i| reference[i]).collect();
+        let transform = kabsch(&m, &r);
+        let d = distances(model, reference, &transform);
+        best = best.max(score(&d, d0, length));
+        // Residues within the cutoff, widened until at least three are in.
+        let mut cutoff = d0_search;
+        let mut next: Vec<usize> = Vec::new();
+        while next.len() < 3.min(length) {
+            next = (0..length).filter(|&i| d[i] < cutoff).collect();
+            cutoff += 0.5;
+        }
+        if next == selected {
+            break;
+        }
+        selected = next;
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geometry::random_rotation;
+    use crate::rng::SplitMix64;
+
+    fn helix(n: usize) -> Vec<[f32; 3]> {
+        (0..n)
+            .map(|i| {
+                let t = i as f32 * 100f32.to_radians();
+                [2.3 * t.cos(), 2.3 * t.sin(), 1.5 * i as f32]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn d0_follows_the_published_formula() {
+        assert!((tm_d0(100) - (1.24 * 85f64.cbrt() - 1.8)).abs() < 1e-12);
+        assert_eq!(tm_d0(10), 0.5);
+    }
+
+    #[test]
+    fn a_structure_scores_1_against_itself_after_any_rigid_motion() {
+        let a = helix(60);
+        let mut rng = SplitMix64::new(4, 0);
+        let moved = RigidTransform {
+            rotation: random_rotation(&mut rng),
+            translation: [40.0, -7.0, 3.0],
+        }
+        .apply_all(&a);
+        assert!((tm_score(&a, &a) - 1.0).abs() < 1e-9);
+        assert!((tm_score(&moved, &a) - 1.0).abs() < 1e-6);
+        assert!((tm_score(&a, &moved) - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_hand_computed_case_matches() {
+        // Four points; the model's last point is 3 Å off along z. The best superposition keeps the first
+        // three exact only if it ignores the fourth: the search must find it. L = 4, d0 = 0.5.
+        let reference = [
+            [0.0, 0.0, 0.0],
+            [3.8, 0.0, 0.0],
+            [3.8, 3.8, 0.0],
+            [0.0, 3.8, 0.0],
+        ];
+        let model = [
+            [0.0, 0.0, 0.0],
+            [3.8, 0.0, 0.0],
+            [3.8, 3.8, 0.0],
+            [0.0, 3.8, 3.0],
+        ];
+        let score = tm_score(&model, &reference);
+        // The three-point fit leaves d = (0, 0, 0, 3): (3 + 1 / (1 + 36)) / 4.
+        let want = (3.0 + 1.0 / 37.0) / 4.0;
+        assert!(score >= want - 1e-6, "{score} vs {want}");
+        // No superposition does better than all four exact; the all-point RMSD fit does worse.
+        assert!(score < 1.0);
+        let rmsd_fit = distances(&model, &reference, &kabsch(&model, &reference));
+        assert!(super::score(&rmsd_fit, 0.5, 4) < want);
+    }
+
+    #[test]
+    fn a_scrambled_model_scores_low() {
+        let a = helix(80);
+        let scrambled: Vec<[f32; 3]> = (0..80)
+            .map(|i| {
+                let t = (i * 37 % 80) as f32;
+                [10.0 * t.sin(), 10.0 * (1.7 * t).cos(), 0.5 * t]
+            })
+            .collect();
+        assert!(
+            tm_score(&scrambled, &a) < 0.3,
+            "{}",
+            tm_score(&scrambled, &a)
+        );
+    }
+}
