@@ -9,6 +9,7 @@ mod render;
 mod sample;
 mod sampler_args;
 mod schedule;
+mod sweep;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -52,6 +53,8 @@ pub enum Command {
     Schedule(schedule::ScheduleArgs),
     /// Run a sampler on a structure and print per-frame, per-level metrics.
     Sample(sample::SampleArgs),
+    /// Final RMSD, TM-score and abnormal bonds per number of steps (EDM, flow matching, DDPM).
+    Sweep(sweep::SweepArgs),
     /// Per-frame metrics of a trajectory written by another tool.
     Analyze(analyze::AnalyzeArgs),
     /// Render a structure or a trajectory frame offscreen to a PNG.
@@ -136,6 +139,7 @@ pub fn main() -> ExitCode {
         Some(Command::Schedule(args)) => schedule::run(&args),
         Some(Command::Sample(args)) => sample::run(&args),
         Some(Command::Analyze(args)) => analyze::run(&args),
+        Some(Command::Sweep(args)) => sweep::run(&args),
         Some(Command::Render(args)) => render::run(&args),
         Some(Command::Bench(args)) => bench::run(&args),
         None => crate::app::run(

@@ -3,14 +3,21 @@
 
 mod coverage;
 mod engine;
+mod families;
 mod frame;
+mod parameterization;
 mod precondition;
 mod preset;
 mod schedule;
 
 pub use coverage::{TrainingCoverage, Z_999, training_coverage, training_percentile};
 pub use engine::{ChurnNoise, Sampler, SamplerError, SamplerSettings, StartNoise};
+pub use families::{
+    AlphaBarSchedule, FamilySettings, FamilySpec, FlowSolver, family_preset, points_tensor,
+    sample_family,
+};
 pub use frame::{Augmentation, Frame};
+pub use parameterization::{FlowDirection, MIN_DATA_SCALE, Marginal};
 pub use precondition::{
     CNoiseMode, LevelPreconditioning, LevelSigmas, Preconditioning, level_preconditioning,
     level_sigmas,

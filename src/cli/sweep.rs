@@ -1,0 +1,212 @@
+//! `sigmascope sweep`: final RMSD, TM-score, abnormal bonds and time per number of steps, for EDM,
+//! flow matching and DDPM (seed 000's tables), over several seeds.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Args, ValueEnum};
+
+use super::{LoadArgs, load_structure};
+use crate::compute::DevicePreference;
+use crate::denoiser::{DenoiserChoice, DenoiserInputs};
+use crate::noise::parse_noise;
+use crate::sampler::{
+    AlphaBarSchedule, ChurnNoise, FamilySettings, FamilySpec, FlowDirection, FlowSolver, Sampler,
+    SamplerSettings, StartNoise, find_preset, sample_family,
+};
+use crate::trajectory::{CA_CA_RANGE, PEPTIDE_CN_RANGE, trajectory_metrics};
+
+/// Sampler family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FamilyName {
+    /// EDM (the `--preset`, Boltz-2 by default).
+    Edm,
+    /// Flow matching in R³.
+    Fm,
+    /// DDPM.
+    Ddpm,
+}
+
+/// Arguments of `sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Structure file (PDB/mmCIF, optionally .gz) or a bundled name.
+    pub file: PathBuf,
+    /// Model and atom selection.
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Sampler family.
+    #[arg(long, value_enum, default_value_t = FamilyName::Edm)]
+    pub family: FamilyName,
+    /// Flow matching: euler, heun (ODE) or sde.
+    #[arg(long, value_enum, default_value_t = FlowSolver::Euler)]
+    pub solver: FlowSolver,
+    /// Flow matching: which end of the interpolant is noise.
+    #[arg(long, value_enum, default_value_t = FlowDirection::NoiseAtOne)]
+    pub direction: FlowDirection,
+    /// Flow matching SDE: κ of D(t) = κ (s σ_prior)².
+    #[arg(long, default_value_t = 1.0)]
+    pub diffusion: f64,
+    /// DDPM: the ᾱ schedule.
+    #[arg(long, value_enum, default_value_t = AlphaBarSchedule::LinearAlphaBar)]
+    pub schedule: AlphaBarSchedule,
+    /// DDPM: T; the step counts are strided over it (at most T).
+    #[arg(long, default_value_t = 1000)]
+    pub total: usize,
+    /// DDPM: DDIM's η (1 = ancestral).
+    #[arg(long, default_value_t = 1.0)]
+    pub eta: f64,
+    /// EDM preset.
+    #[arg(long, default_value = "boltz2")]
+    pub preset: String,
+    /// Step counts.
+    #[arg(long, value_delimiter = ',', default_values_t = [10usize, 20, 50, 100, 200, 500, 1000])]
+    pub steps: Vec<usize>,
+    /// exact, ensemble, rotation-marginal, or external:CMD.
+    #[arg(long, default_value = "exact", value_parser = str::parse::<DenoiserChoice>)]
+    pub denoiser: DenoiserChoice,
+    /// Seeds per step count (0, 1, …).
+    #[arg(long, default_value_t = 1)]
+    pub seeds: u64,
+    /// Noise weights of the prior (flow matching, DDPM) and of the EDM start.
+    #[arg(long, default_value = "flat", allow_hyphen_values = true)]
+    pub noise: String,
+    /// Prior σ of flow matching and DDPM, Å.
+    #[arg(long, default_value_t = 16.0)]
+    pub prior_sigma: f64,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Compute device.
+    #[arg(long, value_enum, default_value_t = DevicePreference::Auto)]
+    pub device: DevicePreference,
+}
+
+/// One run of the sweep.
+#[derive(Debug, serde::Serialize)]
+struct SweepRun {
+    steps: usize,
+    seed: u64,
+    final_rmsd: f64,
+    tm_score: Option<f64>,
+    abnormal_bond_share: f64,
+    secs: f64,
+}
+
+/// Runs `sweep`.
+pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
+    let structure = load_structure(&args.file, &args.load)?;
+    let compute = super::compute_device(args.device)?;
+    let noise = parse_noise(&args.noise)?;
+    let start = if args.noise == "flat" {
+        StartNoise::Isotropic
+    } else {
+        StartNoise::Multiscale
+    };
+    let spec = match args.family {
+        FamilyName::Fm => Some(FamilySpec::FlowMatching {
+            direction: args.direction,
+            solver: args.solver,
+            diffusion: args.diffusion,
+        }),
+        FamilyName::Ddpm => Some(FamilySpec::Ddpm {
+            schedule: args.schedule,
+            total: args.total,
+            eta: args.eta,
+        }),
+        FamilyName::Edm => None,
+    };
+    let mut runs = Vec::new();
+    for &steps in &args.steps {
+        for seed in 0..args.seeds.max(1) {
+            let inputs = DenoiserInputs::new(&structure, &noise.model, seed);
+            let denoiser = args.denoiser.build(&inputs, &compute.device)?;
+            let clock = Instant::now();
+            let frames = match spec {
+                Some(spec) => {
+                    let settings = FamilySettings {
+                        spec,
+                        steps,
+                        prior: noise.clone(),
+                        prior_sigma: args.prior_sigma,
+                        start,
+                        seed,
+                    };
+                    sample_family(&structure, &settings, denoiser.as_ref(), &compute.device)?
+                }
+                None => {
+                    let mut preset = find_preset(&args.preset)
+                        .ok_or_else(|| anyhow::anyhow!("unknown preset {}", args.preset))?;
+                    preset.schedule.steps = steps;
+                    let settings = SamplerSettings {
+                        preset,
+                        noise: noise.clone(),
+                        start,
+                        churn_noise: ChurnNoise::following(start),
+                        seed,
+                    };
+                    let mut sampler =
+                        Sampler::new(&structure, settings, denoiser, &compute.device)?;
+                    sampler.run(|_, _| true)?;
+                    sampler.into_frames()
+                }
+            };
+            let secs = clock.elapsed().as_secs_f64();
+            let metrics = trajectory_metrics(&structure, &structure.positions, &frames);
+            let last = metrics.last().ok_or_else(|| anyhow::anyhow!("no frames"))?;
+            runs.push(SweepRun {
+                steps,
+                seed,
+                final_rmsd: last.rmsd,
+                tm_score: last.tm_score,
+                abnormal_bond_share: last.abnormal_bonds.share,
+                secs,
+            });
+        }
+    }
+    if args.json {
+        let json = serde_json::json!({
+            "structure": super::inspect::InspectReport::of(&structure),
+            "family": args.family,
+            "spec": spec,
+            "denoiser": args.denoiser.name(),
+            "device": compute.describe(),
+            "device_choice": super::device_choice(&compute),
+            "abnormal_bonds": {
+                "ca_ca_normal_range": CA_CA_RANGE,
+                "peptide_cn_normal_range": PEPTIDE_CN_RANGE,
+            },
+            "runs": runs,
+            "units": super::units_json(&crate::trajectory::METRIC_UNITS),
+        });
+        println!("{}", serde_json::to_string(&json)?);
+        return Ok(());
+    }
+    println!(
+        "{}: {:?} sweep, denoiser {}, {} seed(s); abnormal bonds: Cα–Cα outside {:?} Å or C–N outside {:?} Å",
+        structure.name,
+        args.family,
+        args.denoiser.name(),
+        args.seeds.max(1),
+        CA_CA_RANGE,
+        PEPTIDE_CN_RANGE
+    );
+    println!(
+        "{:>6} {:>5} {:>11} {:>9} {:>8} {:>9}",
+        "steps", "seed", "final_rmsd", "tm_score", "bonds", "secs"
+    );
+    for r in &runs {
+        println!(
+            "{:>6} {:>5} {:>11.4} {:>9} {:>7.1}% {:>9.3}",
+            r.steps,
+            r.seed,
+            r.final_rmsd,
+            r.tm_score
+                .map_or_else(|| "-".to_owned(), |t| format!("{t:.4}")),
+            r.abnormal_bond_share * 100.0,
+            r.secs
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,329 @@
+//! The sampler families of seeds 000 and 001 beside EDM, each driving any x̂0 denoiser through the one
+//! marginal of `parameterization`: flow matching (ODE Euler and Heun, and the SDE whose drift adds
+//! D·score with noise √(2 D dt)) and DDPM (ᾱ linear in t as seed 001, linear β, cosine; DDIM with η,
+//! ancestral sampling being η = 1 on the full grid). Runs are recorded as frames in the data frame.
+
+use burn::tensor::{Device, Tensor, TensorData};
+
+use super::engine::{SamplerError, StartNoise};
+use super::frame::Frame;
+use super::parameterization::{FlowDirection, Marginal};
+use crate::denoiser::{DenoiseContext, Denoiser};
+use crate::noise::{HierarchyTensors, NamedNoise, draw_noise, normal};
+use crate::rng::SplitMix64;
+use crate::structure::Structure;
+
+/// Flow-matching solvers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "snake_case")]
+pub enum FlowSolver {
+    /// ODE, Euler: x += dt v.
+    Euler,
+    /// ODE, Heun: the averaged velocity of the Euler point and x.
+    Heun,
+    /// SDE: the ODE step plus D·score dt and √(2 D dt) noise, D = κ (s σ_prior)² (none on the last step).
+    Sde,
+}
+
+/// DDPM's ᾱ schedules over T discrete steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "snake_case")]
+pub enum AlphaBarSchedule {
+    /// ᾱ(t) = 1 − t/T (seed 001, T = 50).
+    LinearAlphaBar,
+    /// β linear from 1e-4 to 0.02 (Ho et al. 2020), ᾱ(t) = Π (1 − β).
+    LinearBeta,
+    /// ᾱ(t) = cos²((t/T + 0.008) / 1.008 · π/2) / cos²(0.008 / 1.008 · π/2) (Nichol & Dhariwal 2021).
+    Cosine,
+}
+
+impl AlphaBarSchedule {
+    /// ᾱ at step `t` of `total` (ᾱ(0) = 1).
+    pub fn alpha_bar(self, t: usize, total: usize) -> f64 {
+        let total = total.max(1);
+        match self {
+            Self::LinearAlphaBar => 1.0 - t as f64 / total as f64,
+            Self::LinearBeta => (1..=t)
+                .map(|k| {
+                    let beta = 1e-4 + (0.02 - 1e-4) * (k - 1) as f64 / (total - 1).max(1) as f64;
+                    1.0 - beta
+                })
+                .product(),
+            Self::Cosine => {
+                let f = |u: f64| {
+                    ((u + 0.008) / 1.008 * std::f64::consts::FRAC_PI_2)
+                        .cos()
+                        .powi(2)
+                };
+                (f(t as f64 / total as f64) / f(0.0)).clamp(0.0, 1.0)
+            }
+        }
+    }
+}
+
+/// Which family and its options.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "family")]
+pub enum FamilySpec {
+    /// Flow matching in R³.
+    FlowMatching {
+        /// Which end is noise.
+        direction: FlowDirection,
+        /// ODE or SDE solver.
+        solver: FlowSolver,
+        /// κ of the SDE's D(t) = κ (s σ_prior)².
+        diffusion: f64,
+    },
+    /// DDPM with DDIM(η) steps over a strided grid of T.
+    Ddpm {
+        /// The ᾱ schedule.
+        schedule: AlphaBarSchedule,
+        /// T, the discrete steps of training.
+        total: usize,
+        /// DDIM's η: 0 deterministic, 1 ancestral.
+        eta: f64,
+    },
+}
+
+/// A family run's settings.
+#[derive(Debug, Clone)]
+pub struct FamilySettings {
+    /// The family.
+    pub spec: FamilySpec,
+    /// Sampling steps.
+    pub steps: usize,
+    /// The prior's noise model (isotropic or the multiscale weights of the noise panel).
+    pub prior: NamedNoise,
+    /// The prior's σ, Å (a unit normal of the family scaled to Å).
+    pub prior_sigma: f64,
+    /// Multiscale or isotropic prior.
+    pub start: StartNoise,
+    /// Seed of every draw.
+    pub seed: u64,
+}
+
+/// Presets that cite what they reproduce.
+pub fn family_preset(name: &str) -> Option<(FamilySpec, usize, &'static str)> {
+    match name {
+        "fm-ode" => Some((
+            FamilySpec::FlowMatching {
+                direction: FlowDirection::NoiseAtOne,
+                solver: FlowSolver::Euler,
+                diffusion: 0.0,
+            },
+            100,
+            "seed 000: x_t = (1 - t) x0 + t x1, ODE Euler",
+        )),
+        "fm-sde" => Some((
+            FamilySpec::FlowMatching {
+                direction: FlowDirection::NoiseAtOne,
+                solver: FlowSolver::Sde,
+                diffusion: 1.0,
+            },
+            100,
+            "seed 000: drift v + D score, noise sqrt(2 D dt)",
+        )),
+        "resfold-ddpm" => Some((
+            FamilySpec::Ddpm {
+                schedule: AlphaBarSchedule::LinearAlphaBar,
+                total: 50,
+                eta: 1.0,
+            },
+            50,
+            "seed 001: alpha_bar(t) = 1 - t / T, T = 50, ancestral",
+        )),
+        _ => None,
+    }
+}
+
+fn read_points(t: Tensor<2>) -> Result<Vec<[f32; 3]>, SamplerError> {
+    let v = t
+        .into_data()
+        .try_into_vec::<f32>()
+        .map_err(|e| SamplerError::Device(format!("{e:?}")))?;
+    Ok(v.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect())
+}
+
+struct Run<'a> {
+    denoiser: &'a dyn Denoiser,
+    prior_sigma: f64,
+    device: Device,
+    atoms: usize,
+}
+
+impl Run<'_> {
+    fn x0(&self, x: &Tensor<2>, m: Marginal, step: usize) -> Result<Tensor<2>, SamplerError> {
+        let sigma = m.edm_sigma(self.prior_sigma);
+        self.denoiser
+            .denoise(
+                m.denoiser_input(x.clone()),
+                sigma,
+                &DenoiseContext::in_data_frame(step),
+            )
+            .map(|o| o.x0)
+            .map_err(|e| SamplerError::Denoiser { step, reason: e.0 })
+    }
+
+    fn normal(&self, std: f64, seed: u64) -> Tensor<2> {
+        normal([self.atoms, 3], std, seed, &self.device)
+    }
+}
+
+/// Runs a family to the end; frame 0 is the prior draw, frame k follows step k (its σ the
+/// EDM-equivalent level of its state, `t_hat` the level the denoiser ran at).
+pub fn sample_family(
+    structure: &Structure,
+    settings: &FamilySettings,
+    denoiser: &dyn Denoiser,
+    device: &Device,
+) -> Result<Vec<Frame>, SamplerError> {
+    let atoms = structure.atom_count();
+    let steps = settings.steps.max(1);
+    let run = Run {
+        denoiser,
+        prior_sigma: settings.prior_sigma,
+        device: device.clone(),
+        atoms,
+    };
+    let mut seeds = SplitMix64::new(settings.seed, 0xfa);
+    let mut x = match settings.start {
+        StartNoise::Isotropic => run.normal(settings.prior_sigma, seeds.next_u64()),
+        StartNoise::Multiscale => {
+            let h = HierarchyTensors::new(structure, device);
+            let stds = settings.prior.model.stds(settings.prior_sigma);
+            draw_noise(&h, stds, 1, seeds.next_u64(), device).reshape([atoms, 3])
+        }
+    };
+    let record = |index: usize, x: &Tensor<2>, x0: Option<Tensor<2>>, sigma: f64, t_hat: f64| {
+        let mut frame = Frame::from_positions(index, read_points(x.clone())?);
+        frame.sigma = sigma;
+        frame.t_hat = t_hat;
+        frame.x0_hat = x0.map(read_points).transpose()?;
+        Ok::<Frame, SamplerError>(frame)
+    };
+    let mut frames = vec![record(0, &x, None, f64::INFINITY, f64::INFINITY)?];
+    match settings.spec {
+        FamilySpec::FlowMatching {
+            direction,
+            solver,
+            diffusion,
+        } => {
+            let times = direction.times(steps);
+            for k in 0..steps {
+                let (t, t_next) = (times[k], times[k + 1]);
+                let (m, m_next) = (direction.marginal(t), direction.marginal(t_next));
+                let h = t_next - t;
+                let x0 = run.x0(&x, m, k)?;
+                let v = m.velocity_from_x0(x.clone(), x0.clone());
+                let last = k + 1 == steps;
+                x = match solver {
+                    FlowSolver::Euler => x + v * h,
+                    FlowSolver::Heun if !last => {
+                        let x_euler = x.clone() + v.clone() * h;
+                        let x0_next = run.x0(&x_euler, m_next, k)?;
+                        let v_next = m_next.velocity_from_x0(x_euler, x0_next);
+                        x + (v + v_next) * (0.5 * h)
+                    }
+                    FlowSolver::Heun => x + v * h,
+                    FlowSolver::Sde if !last => {
+                        let dt = h.abs();
+                        let d = diffusion * (m.s * settings.prior_sigma).powi(2);
+                        let score = m.score_from_x0(x.clone(), x0.clone(), settings.prior_sigma);
+                        let noise = run.normal((2.0 * d * dt).sqrt(), seeds.next_u64());
+                        x + v * h + score * (d * dt) + noise
+                    }
+                    FlowSolver::Sde => x + v * h,
+                };
+                frames.push(record(
+                    k + 1,
+                    &x,
+                    Some(x0),
+                    m_next.edm_sigma(settings.prior_sigma),
+                    m.edm_sigma(settings.prior_sigma),
+                )?);
+            }
+        }
+        FamilySpec::Ddpm {
+            schedule,
+            total,
+            eta,
+        } => {
+            let total = total.max(1);
+            let steps = steps.min(total);
+            // A strided grid T = τ_0 > τ_1 > … > τ_N = 0.
+            let grid: Vec<usize> = (0..=steps)
+                .map(|k| total - (k * total).div_ceil(steps).min(total))
+                .collect();
+            let marginal = |tau: usize| {
+                let alpha_bar = schedule.alpha_bar(tau, total);
+                Marginal {
+                    a: alpha_bar.sqrt(),
+                    s: (1.0 - alpha_bar).max(0.0).sqrt(),
+                    da: 0.0,
+                    ds: 0.0,
+                }
+            };
+            for k in 0..steps {
+                let (m, m_next) = (marginal(grid[k]), marginal(grid[k + 1]));
+                let x0 = run.x0(&x, m, k)?;
+                // ε̂ in Å (the prior's σ included).
+                let epsilon = m.epsilon_from_x0(x.clone(), x0.clone());
+                let (ab, ab_next) = (m.a * m.a, m_next.a * m_next.a);
+                let sigma_eta = if ab_next < 1.0 && ab < 1.0 {
+                    eta * ((1.0 - ab_next) / (1.0 - ab)).sqrt()
+                        * (1.0 - ab / ab_next).max(0.0).sqrt()
+                } else {
+                    0.0
+                };
+                let keep = (1.0 - ab_next - sigma_eta * sigma_eta).max(0.0).sqrt();
+                let mut next = x0.clone() * m_next.a + epsilon * keep;
+                if sigma_eta > 0.0 {
+                    next = next + run.normal(sigma_eta * settings.prior_sigma, seeds.next_u64());
+                }
+                x = next;
+                frames.push(record(
+                    k + 1,
+                    &x,
+                    Some(x0),
+                    m_next.edm_sigma(settings.prior_sigma),
+                    m.edm_sigma(settings.prior_sigma),
+                )?);
+            }
+        }
+    }
+    if let Some(bad) = frames
+        .iter()
+        .position(|f| f.x_t.iter().flatten().any(|v| !v.is_finite()))
+    {
+        return Err(SamplerError::NonFinite(bad));
+    }
+    Ok(frames)
+}
+
+/// Uploads points [N, 3] (tests and callers with host data).
+pub fn points_tensor(points: &[[f32; 3]], device: &Device) -> Tensor<2> {
+    let flat: Vec<f32> = points.iter().flatten().copied().collect();
+    Tensor::from_data(TensorData::new(flat, [points.len(), 3]), device)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedules_follow_their_formulas() {
+        let s = AlphaBarSchedule::LinearAlphaBar;
+        assert_eq!(s.alpha_bar(0, 50), 1.0);
+        assert!((s.alpha_bar(10, 50) - 0.8).abs() < 1e-12);
+        assert_eq!(s.alpha_bar(50, 50), 0.0);
+        // Linear β: ᾱ(2) = (1 − 1e-4)(1 − (1e-4 + 0.0199 / 999)).
+        let want = (1.0 - 1e-4) * (1.0 - (1e-4 + 0.0199 / 999.0));
+        assert!((AlphaBarSchedule::LinearBeta.alpha_bar(2, 1000) - want).abs() < 1e-12);
+        let c = AlphaBarSchedule::Cosine;
+        assert!((c.alpha_bar(0, 1000) - 1.0).abs() < 1e-12);
+        assert!(c.alpha_bar(1000, 1000) < 1e-6);
+        assert!(c.alpha_bar(500, 1000) > 0.4 && c.alpha_bar(500, 1000) < 0.6);
+    }
+}
