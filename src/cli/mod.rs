@@ -2,6 +2,7 @@
 
 mod analyze;
 mod bench;
+mod denoiser_error;
 mod frames;
 mod inspect;
 mod noise_table;
@@ -53,6 +54,8 @@ pub enum Command {
     Schedule(schedule::ScheduleArgs),
     /// Run a sampler on a structure and print per-frame, per-level metrics.
     Sample(sample::SampleArgs),
+    /// RMSE of a denoiser's x0_hat per noise level at every level, and flow-matching velocity norms.
+    DenoiserError(denoiser_error::DenoiserErrorArgs),
     /// Final RMSD, TM-score and abnormal bonds per number of steps (EDM, flow matching, DDPM).
     Sweep(sweep::SweepArgs),
     /// Per-frame metrics of a trajectory written by another tool.
@@ -140,6 +143,7 @@ pub fn main() -> ExitCode {
         Some(Command::Sample(args)) => sample::run(&args),
         Some(Command::Analyze(args)) => analyze::run(&args),
         Some(Command::Sweep(args)) => sweep::run(&args),
+        Some(Command::DenoiserError(args)) => denoiser_error::run(&args),
         Some(Command::Render(args)) => render::run(&args),
         Some(Command::Bench(args)) => bench::run(&args),
         None => crate::app::run(

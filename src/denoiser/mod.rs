@@ -5,12 +5,14 @@
 
 mod choice;
 mod ensemble;
+mod error;
 mod exact;
 mod external;
 mod rotation_marginal;
 
 pub use choice::{DenoiserBuildError, DenoiserChoice, DenoiserInputs};
 pub use ensemble::{EnsembleDenoiser, EnsembleError};
+pub use error::{DenoiserErrorRow, denoiser_error};
 pub use exact::ExactDenoiser;
 pub use external::{DEFAULT_TIMEOUT, ExternalDenoiser, PROTOCOL, PROTOCOL_VERSION};
 pub use rotation_marginal::{

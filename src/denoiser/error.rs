@@ -1,0 +1,125 @@
+//! The error of a denoiser at each noise level (seed 001's diagnostic, seed 000's second experiment):
+//! draw x = truth + noise at σ, predict x̂0 = D(x; σ), and measure the RMSE of x̂0 from the truth at
+//! atoms, residue centroids and chain centroids; with the flow-matching reading of the same x
+//! (t = σ / (σ + σ_prior)), the predicted velocity's norm against the target's.
+
+use burn::tensor::{Device, Tensor};
+
+use super::{DenoiseContext, DenoiseError, Denoiser};
+use crate::noise::{HierarchyTensors, NoiseModel, draw_noise};
+use crate::rng::SplitMix64;
+use crate::structure::Structure;
+
+/// The error at one σ, averaged over the draws (3-D RMS per point, Å).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct DenoiserErrorRow {
+    /// The noise level, Å.
+    pub sigma: f64,
+    /// Flow-matching time of the same state, t = σ / (σ + σ_prior).
+    pub t: f64,
+    /// RMSE of x̂0 at atoms.
+    pub atom: f64,
+    /// RMSE of x̂0's residue centroids.
+    pub residue: f64,
+    /// RMSE of x̂0's chain centroids (none with one chain).
+    pub chain: Option<f64>,
+    /// RMS per atom of the velocity the prediction implies, (x_t − x̂0) / t.
+    pub velocity_norm_predicted: f64,
+    /// RMS per atom of the target velocity, σ_prior ε − x0.
+    pub velocity_norm_target: f64,
+}
+
+fn read(t: Tensor<2>) -> Result<Vec<[f32; 3]>, DenoiseError> {
+    let v = t
+        .into_data()
+        .try_into_vec::<f32>()
+        .map_err(|e| DenoiseError(format!("{e:?}")))?;
+    Ok(v.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect())
+}
+
+fn rms(a: &[[f32; 3]], b: &[[f32; 3]]) -> f64 {
+    let sum: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(p, q)| (0..3).map(|k| f64::from(p[k] - q[k]).powi(2)).sum::<f64>())
+        .sum();
+    (sum / a.len().max(1) as f64).sqrt()
+}
+
+/// The rows for `sigmas`, `repeats` draws each, from the noise model (seeded).
+#[allow(clippy::too_many_arguments)]
+pub fn denoiser_error(
+    structure: &Structure,
+    denoiser: &dyn Denoiser,
+    noise: &NoiseModel,
+    sigmas: &[f64],
+    repeats: usize,
+    prior_sigma: f64,
+    seed: u64,
+    device: &Device,
+) -> Result<Vec<DenoiserErrorRow>, DenoiseError> {
+    let n = structure.atom_count();
+    let hierarchy = HierarchyTensors::new(structure, device);
+    let truth = &structure.positions;
+    let truth_tensor = crate::sampler::points_tensor(truth, device);
+    let (res_truth, chn_truth) = {
+        let r = structure.residue_centroids(truth);
+        let c = structure.chain_centroids(&r);
+        (r, c)
+    };
+    let center = crate::geometry::centroid(truth).map(|v| v as f32);
+    let mut seeds = SplitMix64::new(seed, 0xe7);
+    let mut rows = Vec::new();
+    for (step, &sigma) in sigmas.iter().enumerate() {
+        let t = sigma / (sigma + prior_sigma);
+        let mut sums = [0.0f64; 5];
+        for _ in 0..repeats.max(1) {
+            let displacement =
+                draw_noise(&hierarchy, noise.stds(sigma), 1, seeds.next_u64(), device)
+                    .reshape([n, 3]);
+            let x = truth_tensor.clone() + displacement.clone();
+            let x0 = read(
+                denoiser
+                    .denoise(x.clone(), sigma, &DenoiseContext::in_data_frame(step))?
+                    .x0,
+            )?;
+            let r = structure.residue_centroids(&x0);
+            let c = structure.chain_centroids(&r);
+            // The same state as flow matching's x_t = (1 − t) x0 + t σ_prior ε, about the truth's
+            // centroid (flow-matching models work in centred frames): v̂ = (x_t − x̂0) / t and
+            // v = σ_prior ε − x0 = (1 − t) d / t − x0 for the displacement d = x − x0.
+            let x = read(x)?;
+            let displacement = read(displacement)?;
+            let (t32, keep) = (t as f32, (1.0 - t) as f32);
+            let predicted: Vec<[f32; 3]> = x
+                .iter()
+                .zip(&x0)
+                .map(|(a, b)| {
+                    std::array::from_fn(|k| (keep * (a[k] - center[k]) - (b[k] - center[k])) / t32)
+                })
+                .collect();
+            let target: Vec<[f32; 3]> = displacement
+                .iter()
+                .zip(truth)
+                .map(|(d, x0)| std::array::from_fn(|k| keep * d[k] / t32 - (x0[k] - center[k])))
+                .collect();
+            let zero = vec![[0.0f32; 3]; n];
+            sums[0] += rms(&x0, truth);
+            sums[1] += rms(&r, &res_truth);
+            sums[2] += rms(&c, &chn_truth);
+            sums[3] += rms(&predicted, &zero);
+            sums[4] += rms(&target, &zero);
+        }
+        let k = repeats.max(1) as f64;
+        rows.push(DenoiserErrorRow {
+            sigma,
+            t,
+            atom: sums[0] / k,
+            residue: sums[1] / k,
+            chain: (structure.chain_count() >= 2).then_some(sums[2] / k),
+            velocity_norm_predicted: sums[3] / k,
+            velocity_norm_target: sums[4] / k,
+        });
+    }
+    Ok(rows)
+}
