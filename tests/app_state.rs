@@ -367,3 +367,39 @@ fn the_run_exports_as_mmcif_tracks_and_as_npz_that_open_again() {
         s.status()
     );
 }
+
+#[test]
+fn a_sweep_runs_on_the_worker_and_a_point_loads_its_run() {
+    let mut s = state_with(Settings {
+        sweep_sampler: sigmascope::app::SweepChoice::FlowOde,
+        sweep_steps: "5, 10".to_owned(),
+        sweep_seeds: 2,
+        ..Settings::default()
+    });
+    s.apply(AppCommand::RunSweep);
+    assert!(s.sweep_pending());
+    common::settle(&mut s);
+    let points = s.sweep_points().unwrap().to_vec();
+    assert_eq!(points.len(), 4);
+    for p in &points {
+        // The exact denoiser: flow matching returns the truth.
+        assert!(
+            p.final_rmsd < 1e-3 && (p.tm_score.unwrap() - 1.0).abs() < 1e-6,
+            "{p:?}"
+        );
+    }
+    s.apply(AppCommand::LoadSweepRun { steps: 5, seed: 1 });
+    common::settle(&mut s);
+    assert_eq!(s.run().frames.len(), 6);
+    assert_eq!(
+        s.run().source,
+        sigmascope::app::RunSource::Sweep { steps: 5, seed: 1 }
+    );
+    // A step count that does not parse is one message, and nothing runs.
+    let mut settings = s.settings().clone();
+    settings.sweep_steps = "5, ten".to_owned();
+    s.apply(AppCommand::UpdateSettings(Box::new(settings)));
+    s.apply(AppCommand::RunSweep);
+    assert!(!s.sweep_pending());
+    assert!(s.status().unwrap().contains("\"ten\""), "{:?}", s.status());
+}

@@ -38,6 +38,15 @@ pub enum AppCommand {
     Reset,
     /// Take this many steps (starting a run when there is none); `usize::MAX` runs to the end.
     Step(usize),
+    /// Run the sweep panel's sweep on the worker.
+    RunSweep,
+    /// Load one run of the sweep (rerun with its steps and seed) as the current run.
+    LoadSweepRun {
+        /// Steps.
+        steps: usize,
+        /// Seed.
+        seed: u64,
+    },
     /// Stop what the worker is doing after its current step.
     Cancel,
     /// Keep the current run's curves to compare.
@@ -86,6 +95,8 @@ impl AppState {
             AppCommand::ApplyNoise => self.apply_noise(),
             AppCommand::Reset => self.reset_run(),
             AppCommand::Step(count) => self.request_steps(count),
+            AppCommand::RunSweep => self.run_sweep(),
+            AppCommand::LoadSweepRun { steps, seed } => self.load_sweep_run(steps, seed),
             AppCommand::Cancel => self.worker.cancel(),
             AppCommand::Pin => self.pin(),
             AppCommand::Unpin => self.pinned = None,
@@ -163,6 +174,50 @@ impl AppState {
             structure: Arc::clone(&self.structure),
             path,
             options: load_options(&self.settings),
+            run: self.import_tag,
+        });
+        self.run.busy = Some((0, 1));
+    }
+
+    fn run_sweep(&mut self) {
+        let (spec, steps) = match (
+            self.settings.sweep_spec(),
+            self.settings.sweep_step_counts(),
+        ) {
+            (Ok(spec), Ok(steps)) => (spec, steps),
+            (Err(e), _) | (_, Err(e)) => {
+                self.status = Some(e);
+                return;
+            }
+        };
+        self.sweep_tag += 1;
+        self.sweep_pending = Some(self.sweep_tag);
+        let seeds = self.settings.sweep_seeds.max(1);
+        self.run.busy = Some((0, steps.len() * seeds as usize));
+        self.send(WorkerCommand::Sweep {
+            structure: Arc::clone(&self.structure),
+            spec: Box::new(spec),
+            steps,
+            seeds,
+            tag: self.sweep_tag,
+        });
+    }
+
+    fn load_sweep_run(&mut self, steps: usize, seed: u64) {
+        let spec = match self.settings.sweep_spec() {
+            Ok(spec) => spec,
+            Err(e) => {
+                self.status = Some(e);
+                return;
+            }
+        };
+        self.import_tag += 1;
+        self.import_pending = Some(self.import_tag);
+        self.send(WorkerCommand::SweepRun {
+            structure: Arc::clone(&self.structure),
+            spec: Box::new(spec),
+            steps,
+            seed,
             run: self.import_tag,
         });
         self.run.busy = Some((0, 1));

@@ -12,6 +12,7 @@ mod plots;
 mod protocol;
 mod settings;
 mod state;
+mod sweep_panel;
 mod timeline;
 mod viewport;
 mod worker;
@@ -22,7 +23,7 @@ pub use export::{ExportKind, metrics_csv};
 pub use file_dialog::{DialogBackend, DialogPurpose, FILE_DIALOG_ENV, FileDialogs, detect_backend};
 pub use plots::{PinnedRun, plot_id};
 pub use protocol::{AppliedNoise, WorkerCommand, WorkerEvent};
-pub use settings::{Settings, SigmaInput, TrackView};
+pub use settings::{Settings, SigmaInput, SweepChoice, TrackView};
 pub use state::{AppState, RenderDevice, RunSource, RunView};
 pub use timeline::{LoopMode, TimeControl, TimelineCommand};
 pub use worker::SamplerWorker;
@@ -329,6 +330,11 @@ impl SigmascopeApp {
                     out.commands.push(AppCommand::Unpin);
                 }
             });
+            let mut draft = state.settings().clone();
+            let commands =
+                sweep_panel::sweep_ui(ui, &mut draft, state.sweep_points(), state.sweep_pending());
+            out.settings(draft, state.settings());
+            out.commands.extend(commands);
             ui.separator();
             ui.strong("Export");
             ui.horizontal_wrapped(|ui| {

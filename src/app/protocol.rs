@@ -3,11 +3,12 @@
 
 use std::sync::Arc;
 
+use super::state::RunSource;
 use crate::denoiser::DenoiserChoice;
 use crate::noise::{NoiseCell, NoiseTableSpec};
 use crate::sampler::{Frame, SamplerSettings};
 use crate::structure::Structure;
-use crate::trajectory::FrameMetrics;
+use crate::trajectory::{FrameMetrics, SweepPoint, SweepSpec};
 
 /// What the window asks of the worker.
 pub enum WorkerCommand {
@@ -32,6 +33,32 @@ pub enum WorkerCommand {
         path: std::path::PathBuf,
         /// Selection the structure was loaded with (for a PDB/mmCIF trajectory).
         options: crate::structure::LoadOptions,
+        /// Tag of the run, echoed in its events.
+        run: u64,
+    },
+    /// Run a step sweep.
+    Sweep {
+        /// The structure.
+        structure: Arc<Structure>,
+        /// The sampler, denoiser and noise.
+        spec: Box<SweepSpec>,
+        /// Step counts.
+        steps: Vec<usize>,
+        /// Seeds per step count.
+        seeds: u64,
+        /// Tag echoed in the result.
+        tag: u64,
+    },
+    /// Run one configuration of a sweep again and send its frames.
+    SweepRun {
+        /// The structure.
+        structure: Arc<Structure>,
+        /// The sampler, denoiser and noise.
+        spec: Box<SweepSpec>,
+        /// Steps.
+        steps: usize,
+        /// Seed.
+        seed: u64,
         /// Tag of the run, echoed in its events.
         run: u64,
     },
@@ -68,17 +95,17 @@ pub enum WorkerEvent {
     },
     /// A step of run `.0` finished.
     Frame(u64, Box<(Frame, FrameMetrics)>),
-    /// A run read from a file: every frame with its metrics.
-    Imported {
+    /// A whole run at once (read from a file, or one run of a sweep): every frame with its metrics.
+    Loaded {
         /// The run's tag.
         run: u64,
-        /// The file.
-        path: std::path::PathBuf,
+        /// Where it came from.
+        source: RunSource,
         /// Frames and metrics.
         frames: Vec<(Frame, FrameMetrics)>,
-        /// Keys the file lacks (`sigma`, `x0_hat`).
-        missing: Vec<&'static str>,
     },
+    /// The sweep tagged `.0` finished (or was cancelled part way).
+    SweepDone(u64, Vec<SweepPoint>),
     /// The noise draw tagged `.0` finished.
     NoiseApplied(u64, Box<AppliedNoise>),
     /// Work done and total, in the command's units (steps; draws), after each part of a command.

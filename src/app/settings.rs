@@ -18,6 +18,29 @@ pub enum SigmaInput {
     Direct,
 }
 
+/// The sampler the sweep panel sweeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum SweepChoice {
+    /// The sampler panel's EDM preset.
+    Edm,
+    /// Flow matching, ODE Euler (seed 000).
+    FlowOde,
+    /// Flow matching, SDE (seed 000).
+    FlowSde,
+    /// DDPM, seed 001's linear ᾱ, T = 50.
+    Ddpm,
+}
+
+impl SweepChoice {
+    /// Every choice, in the panel's order, with its label.
+    pub const ALL: [(Self, &'static str); 4] = [
+        (Self::Edm, "EDM (preset)"),
+        (Self::FlowOde, "flow matching ODE"),
+        (Self::FlowSde, "flow matching SDE"),
+        (Self::Ddpm, "DDPM (seed 001)"),
+    ];
+}
+
 /// Which track the viewport shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TrackView {
@@ -77,6 +100,12 @@ pub struct Settings {
     pub track: TrackView,
     /// Undo the augmentation in the view.
     pub undo_augmentation: bool,
+    /// The sweep panel's sampler.
+    pub sweep_sampler: SweepChoice,
+    /// The sweep panel's step counts, comma-separated.
+    pub sweep_steps: String,
+    /// The sweep panel's seeds per step count.
+    pub sweep_seeds: u64,
     /// Playback fps.
     pub fps: f32,
     /// Playback loop mode.
@@ -110,6 +139,9 @@ impl Default for Settings {
             layers: Layers::default(),
             track: TrackView::State,
             undo_augmentation: true,
+            sweep_sampler: SweepChoice::FlowOde,
+            sweep_steps: "10,20,50,100".to_owned(),
+            sweep_seeds: 2,
             fps: 10.0,
             loop_mode: LoopMode::Loop,
         }
@@ -184,6 +216,55 @@ impl Settings {
             SigmaInput::Z => self.preset().training().sigma_at(self.z),
             SigmaInput::Direct => self.sigma,
         }
+    }
+
+    /// The sweep panel's step counts; an error names what does not parse.
+    pub fn sweep_step_counts(&self) -> Result<Vec<usize>, String> {
+        let counts = self
+            .sweep_steps
+            .split(',')
+            .map(|s| {
+                s.trim()
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|&n| (1..=10_000).contains(&n))
+                    .ok_or_else(|| {
+                        format!(
+                            "sweep steps: {:?} is not a step count from 1 to 10000",
+                            s.trim()
+                        )
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if counts.is_empty() {
+            return Err("sweep steps: give at least one step count".to_owned());
+        }
+        Ok(counts)
+    }
+
+    /// The sweep panel's sweep: its sampler, the sampler panel's denoiser, the noise panel's weights.
+    pub fn sweep_spec(&self) -> Result<crate::trajectory::SweepSpec, String> {
+        use crate::sampler::family_preset;
+        use crate::trajectory::SweepSampler;
+        let family = |name| {
+            family_preset(name)
+                .map(|(spec, _, _)| SweepSampler::Family(spec))
+                .ok_or_else(|| format!("no family preset {name}"))
+        };
+        let sampler = match self.sweep_sampler {
+            SweepChoice::Edm => SweepSampler::Edm(self.preset()),
+            SweepChoice::FlowOde => family("fm-ode")?,
+            SweepChoice::FlowSde => family("fm-sde")?,
+            SweepChoice::Ddpm => family("resfold-ddpm")?,
+        };
+        let settings = self.sampler_settings()?;
+        Ok(crate::trajectory::SweepSpec {
+            sampler,
+            denoiser: self.denoiser.clone(),
+            noise: settings.noise,
+            start: settings.start,
+            prior_sigma: settings.preset.schedule.sigma_data,
+        })
     }
 
     /// Remembers a file at the front of the recent list (at most 8).

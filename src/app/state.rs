@@ -43,6 +43,13 @@ pub enum RunSource {
     /// The sampler, in this window.
     #[default]
     Sampler,
+    /// One run of the sweep panel's sweep.
+    Sweep {
+        /// Its steps.
+        steps: usize,
+        /// Its seed.
+        seed: u64,
+    },
     /// A file written by another tool.
     Imported {
         /// The file.
@@ -115,6 +122,10 @@ pub struct AppState {
     /// The noise draw the worker is computing (its tag).
     pub(super) noise_pending: Option<u64>,
     pub(super) noise_tag: u64,
+    /// The sweep panel's last sweep, and the tag of one in progress.
+    pub(super) sweep: Option<Vec<crate::trajectory::SweepPoint>>,
+    pub(super) sweep_pending: Option<u64>,
+    pub(super) sweep_tag: u64,
     /// The run file the worker is reading (its tag).
     pub(super) import_pending: Option<u64>,
     pub(super) import_tag: u64,
@@ -168,6 +179,9 @@ impl AppState {
             noise_tag: 0,
             import_pending: None,
             import_tag: 0,
+            sweep: None,
+            sweep_pending: None,
+            sweep_tag: 0,
             shown: ShownScene {
                 key: None,
                 scene: Arc::new(Scene::default()),
@@ -238,6 +252,16 @@ impl AppState {
     /// True while the worker draws the noise panel's samples.
     pub fn noise_pending(&self) -> bool {
         self.noise_pending.is_some()
+    }
+
+    /// The sweep panel's last sweep (one point per steps and seed).
+    pub fn sweep_points(&self) -> Option<&[crate::trajectory::SweepPoint]> {
+        self.sweep.as_deref()
+    }
+
+    /// True while a sweep runs.
+    pub fn sweep_pending(&self) -> bool {
+        self.sweep_pending.is_some()
     }
 
     /// The residue outlined after a heat-map click.
@@ -332,13 +356,14 @@ impl AppState {
             // Frames of a run started before the structure changed are dropped.
             WorkerEvent::Started { run, .. } | WorkerEvent::Frame(run, _)
                 if run != self.expected_run => {}
-            WorkerEvent::Imported { run, .. } if Some(run) != self.import_pending => {}
-            WorkerEvent::Imported {
-                path,
-                frames,
-                missing,
-                ..
-            } => {
+            WorkerEvent::Loaded { run, .. } if Some(run) != self.import_pending => {}
+            WorkerEvent::SweepDone(tag, points) => {
+                if self.sweep_pending == Some(tag) {
+                    self.sweep_pending = None;
+                    self.sweep = Some(points);
+                }
+            }
+            WorkerEvent::Loaded { frames, source, .. } => {
                 // Frames of the run before it are dropped from now on.
                 self.import_pending = None;
                 self.expected_run += 1;
@@ -347,7 +372,7 @@ impl AppState {
                 self.run.sigmas = frames.iter().map(|f: &Frame| f.sigma).collect();
                 self.run.frames = frames;
                 self.run.metrics = metrics;
-                self.run.source = RunSource::Imported { path, missing };
+                self.run.source = source;
                 self.applied_noise = None;
                 self.timeline.set_frame_count(self.run.frames.len(), false);
                 self.timeline.apply(TimelineCommand::First);
@@ -380,8 +405,9 @@ impl AppState {
                 self.pending_commands = self.pending_commands.saturating_sub(1);
                 if self.pending_commands == 0 {
                     self.run.busy = None;
-                    // A cancelled draw never reports.
+                    // A cancelled draw or a failed sweep never reports.
                     self.noise_pending = None;
+                    self.sweep_pending = None;
                 }
             }
             WorkerEvent::Error(e) => self.status = Some(e),
@@ -408,6 +434,8 @@ impl AppState {
         self.applied_noise = None;
         self.noise_pending = None;
         self.import_pending = None;
+        self.sweep = None;
+        self.sweep_pending = None;
         self.pinned = None;
         self.highlighted_residue = None;
         self.hovered_atom = None;

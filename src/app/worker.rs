@@ -9,11 +9,12 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use burn::tensor::Device;
 
 use super::protocol::{AppliedNoise, WorkerCommand, WorkerEvent};
+use super::state::RunSource;
 use crate::denoiser::{DenoiserChoice, DenoiserInputs};
 use crate::noise::{NoiseTableSpec, noise_table};
 use crate::sampler::{Sampler, SamplerSettings};
 use crate::structure::Structure;
-use crate::trajectory::{MetricsTracker, import_against, trajectory_metrics};
+use crate::trajectory::{MetricsTracker, import_against, sweep, sweep_run, trajectory_metrics};
 
 /// Handle of the worker thread.
 pub struct SamplerWorker {
@@ -137,17 +138,60 @@ fn serve(
                     // Steps of this file are not the sampler's: a later Step starts a new run.
                     run = None;
                     events
-                        .send(WorkerEvent::Imported {
+                        .send(WorkerEvent::Loaded {
                             run: tag,
-                            path,
+                            source: RunSource::Imported {
+                                path,
+                                missing: imported.missing,
+                            },
                             frames: imported.frames.into_iter().zip(metrics).collect(),
-                            missing: imported.missing,
                         })
                         .ok();
                 }
                 Err(e) => {
                     events
                         .send(WorkerEvent::Error(format!("cannot open the run: {e}")))
+                        .ok();
+                }
+            },
+            WorkerCommand::Sweep {
+                structure,
+                spec,
+                steps,
+                seeds,
+                tag,
+            } => {
+                let outcome = sweep(&structure, &spec, &steps, seeds, device, |done, total| {
+                    events.send(WorkerEvent::Progress(done, total)).ok();
+                    !cancelled()
+                });
+                let event = match outcome {
+                    Ok(points) => WorkerEvent::SweepDone(tag, points),
+                    Err(e) => WorkerEvent::Error(format!("the sweep failed: {e}")),
+                };
+                events.send(event).ok();
+            }
+            WorkerCommand::SweepRun {
+                structure,
+                spec,
+                steps,
+                seed,
+                run: tag,
+            } => match sweep_run(&structure, &spec, steps, seed, device) {
+                Ok((frames, _)) => {
+                    let metrics = trajectory_metrics(&structure, &structure.positions, &frames);
+                    run = None;
+                    events
+                        .send(WorkerEvent::Loaded {
+                            run: tag,
+                            source: RunSource::Sweep { steps, seed },
+                            frames: frames.into_iter().zip(metrics).collect(),
+                        })
+                        .ok();
+                }
+                Err(e) => {
+                    events
+                        .send(WorkerEvent::Error(format!("the sweep run failed: {e}")))
                         .ok();
                 }
             },

@@ -2,19 +2,17 @@
 //! flow matching and DDPM (seed 000's tables), over several seeds.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 
 use super::{LoadArgs, load_structure};
 use crate::compute::DevicePreference;
-use crate::denoiser::{DenoiserChoice, DenoiserInputs};
+use crate::denoiser::DenoiserChoice;
 use crate::noise::parse_noise;
 use crate::sampler::{
-    AlphaBarSchedule, ChurnNoise, FamilySettings, FamilySpec, FlowDirection, FlowSolver, Sampler,
-    SamplerSettings, StartNoise, find_preset, sample_family,
+    AlphaBarSchedule, FamilySpec, FlowDirection, FlowSolver, StartNoise, find_preset,
 };
-use crate::trajectory::{CA_CA_RANGE, PEPTIDE_CN_RANGE, trajectory_metrics};
+use crate::trajectory::{CA_CA_RANGE, PEPTIDE_CN_RANGE, SweepSampler, SweepSpec, sweep};
 
 /// Sampler family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
@@ -83,17 +81,6 @@ pub struct SweepArgs {
     pub device: DevicePreference,
 }
 
-/// One run of the sweep.
-#[derive(Debug, serde::Serialize)]
-struct SweepRun {
-    steps: usize,
-    seed: u64,
-    final_rmsd: f64,
-    tm_score: Option<f64>,
-    abnormal_bond_share: f64,
-    secs: f64,
-}
-
 /// Runs `sweep`.
 pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
     let structure = load_structure(&args.file, &args.load)?;
@@ -117,54 +104,28 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
         }),
         FamilyName::Edm => None,
     };
-    let mut runs = Vec::new();
-    for &steps in &args.steps {
-        for seed in 0..args.seeds.max(1) {
-            let inputs = DenoiserInputs::new(&structure, &noise.model, seed);
-            let denoiser = args.denoiser.build(&inputs, &compute.device)?;
-            let clock = Instant::now();
-            let frames = match spec {
-                Some(spec) => {
-                    let settings = FamilySettings {
-                        spec,
-                        steps,
-                        prior: noise.clone(),
-                        prior_sigma: args.prior_sigma,
-                        start,
-                        seed,
-                    };
-                    sample_family(&structure, &settings, denoiser.as_ref(), &compute.device)?
-                }
-                None => {
-                    let mut preset = find_preset(&args.preset)
-                        .ok_or_else(|| anyhow::anyhow!("unknown preset {}", args.preset))?;
-                    preset.schedule.steps = steps;
-                    let settings = SamplerSettings {
-                        preset,
-                        noise: noise.clone(),
-                        start,
-                        churn_noise: ChurnNoise::following(start),
-                        seed,
-                    };
-                    let mut sampler =
-                        Sampler::new(&structure, settings, denoiser, &compute.device)?;
-                    sampler.run(|_, _| true)?;
-                    sampler.into_frames()
-                }
-            };
-            let secs = clock.elapsed().as_secs_f64();
-            let metrics = trajectory_metrics(&structure, &structure.positions, &frames);
-            let last = metrics.last().ok_or_else(|| anyhow::anyhow!("no frames"))?;
-            runs.push(SweepRun {
-                steps,
-                seed,
-                final_rmsd: last.rmsd,
-                tm_score: last.tm_score,
-                abnormal_bond_share: last.abnormal_bonds.share,
-                secs,
-            });
-        }
-    }
+    let sampler = match spec {
+        Some(family) => SweepSampler::Family(family),
+        None => SweepSampler::Edm(
+            find_preset(&args.preset)
+                .ok_or_else(|| anyhow::anyhow!("unknown preset {}", args.preset))?,
+        ),
+    };
+    let sweep_spec = SweepSpec {
+        sampler,
+        denoiser: args.denoiser.clone(),
+        noise: noise.clone(),
+        start,
+        prior_sigma: args.prior_sigma,
+    };
+    let runs = sweep(
+        &structure,
+        &sweep_spec,
+        &args.steps,
+        args.seeds,
+        &compute.device,
+        |_, _| true,
+    )?;
     if args.json {
         let json = serde_json::json!({
             "structure": super::inspect::InspectReport::of(&structure),

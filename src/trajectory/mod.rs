@@ -11,6 +11,8 @@ mod frame_table;
 mod import;
 #[cfg(feature = "app")]
 mod metrics;
+#[cfg(feature = "app")]
+mod sweep;
 
 pub use array_file::{
     ArrayTrajectory, ArrayValues, CoordinateFrames, NpyArray, NpzEntry, npz_bytes,
@@ -29,3 +31,5 @@ pub use metrics::{
     BackboneIndex, BondReport, CA_CA_RANGE, CauseMotion, FrameMetrics, LevelMetrics, Levels,
     METRIC_UNITS, MetricsTracker, MotionByCause, PEPTIDE_CN_RANGE, bond_report, trajectory_metrics,
 };
+#[cfg(feature = "app")]
+pub use sweep::{SweepError, SweepPoint, SweepSampler, SweepSpec, sweep, sweep_run};
