@@ -6,6 +6,7 @@
 use burn::tensor::{Device, Tensor};
 
 use super::{DenoiseContext, DenoiseError, Denoiser};
+use crate::geometry::{centroid, points_tensor, rms_distance, tensor_points};
 use crate::noise::{HierarchyTensors, NoiseModel, draw_noise};
 use crate::rng::SplitMix64;
 use crate::structure::Structure;
@@ -30,20 +31,7 @@ pub struct DenoiserErrorRow {
 }
 
 fn read(t: Tensor<2>) -> Result<Vec<[f32; 3]>, DenoiseError> {
-    let v = t
-        .into_data()
-        .try_into_vec::<f32>()
-        .map_err(|e| DenoiseError(format!("{e:?}")))?;
-    Ok(v.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect())
-}
-
-fn rms(a: &[[f32; 3]], b: &[[f32; 3]]) -> f64 {
-    let sum: f64 = a
-        .iter()
-        .zip(b)
-        .map(|(p, q)| (0..3).map(|k| f64::from(p[k] - q[k]).powi(2)).sum::<f64>())
-        .sum();
-    (sum / a.len().max(1) as f64).sqrt()
+    tensor_points(t).map_err(DenoiseError)
 }
 
 /// The rows for `sigmas`, `repeats` draws each, from the noise model (seeded).
@@ -61,13 +49,13 @@ pub fn denoiser_error(
     let n = structure.atom_count();
     let hierarchy = HierarchyTensors::new(structure, device);
     let truth = &structure.positions;
-    let truth_tensor = crate::sampler::points_tensor(truth, device);
+    let truth_tensor = points_tensor(truth, device);
     let (res_truth, chn_truth) = {
         let r = structure.residue_centroids(truth);
         let c = structure.chain_centroids(&r);
         (r, c)
     };
-    let center = crate::geometry::centroid(truth).map(|v| v as f32);
+    let center = centroid(truth).map(|v| v as f32);
     let mut seeds = SplitMix64::new(seed, 0xe7);
     let mut rows = Vec::new();
     for (step, &sigma) in sigmas.iter().enumerate() {
@@ -104,11 +92,11 @@ pub fn denoiser_error(
                 .map(|(d, x0)| std::array::from_fn(|k| keep * d[k] / t32 - (x0[k] - center[k])))
                 .collect();
             let zero = vec![[0.0f32; 3]; n];
-            sums[0] += rms(&x0, truth);
-            sums[1] += rms(&r, &res_truth);
-            sums[2] += rms(&c, &chn_truth);
-            sums[3] += rms(&predicted, &zero);
-            sums[4] += rms(&target, &zero);
+            sums[0] += rms_distance(&x0, truth);
+            sums[1] += rms_distance(&r, &res_truth);
+            sums[2] += rms_distance(&c, &chn_truth);
+            sums[3] += rms_distance(&predicted, &zero);
+            sums[4] += rms_distance(&target, &zero);
         }
         let k = repeats.max(1) as f64;
         rows.push(DenoiserErrorRow {

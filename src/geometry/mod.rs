@@ -1,12 +1,14 @@
 //! Rigid geometry that the sampler, the denoisers and the trajectory metrics share: transforms in the
 //! row-vector convention, Kabsch superposition, uniform random rotations, the same transform as
-//! device tensors, and the TM-score.
+//! device tensors (and points moved to and from the device), and the TM-score.
 
 mod frame_map;
+mod points;
 mod rigid;
 mod tm_score;
 
 pub use frame_map::FrameMap;
+pub use points::{points_tensor, tensor_points};
 pub use rigid::{
     RigidTransform, centroid, kabsch, kabsch_from_moments, random_rotation, rigid_fit,
     rms_distance, superposed_rmsd,

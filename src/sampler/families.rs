@@ -3,12 +3,13 @@
 //! D·score with noise √(2 D dt)) and DDPM (ᾱ linear in t as seed 001, linear β, cosine; DDIM with η,
 //! ancestral sampling being η = 1 on the full grid). Runs are recorded as frames in the data frame.
 
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 
 use super::engine::{SamplerError, StartNoise};
 use super::frame::Frame;
 use super::parameterization::{FlowDirection, Marginal};
 use crate::denoiser::{DenoiseContext, Denoiser};
+use crate::geometry::tensor_points;
 use crate::noise::{HierarchyTensors, NamedNoise, draw_noise, normal};
 use crate::rng::SplitMix64;
 use crate::structure::Structure;
@@ -139,11 +140,7 @@ pub fn family_preset(name: &str) -> Option<(FamilySpec, usize, &'static str)> {
 }
 
 fn read_points(t: Tensor<2>) -> Result<Vec<[f32; 3]>, SamplerError> {
-    let v = t
-        .into_data()
-        .try_into_vec::<f32>()
-        .map_err(|e| SamplerError::Device(format!("{e:?}")))?;
-    Ok(v.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect())
+    tensor_points(t).map_err(SamplerError::Device)
 }
 
 struct Run<'a> {
@@ -300,12 +297,6 @@ pub fn sample_family(
         return Err(SamplerError::NonFinite(bad));
     }
     Ok(frames)
-}
-
-/// Uploads points [N, 3] (tests and callers with host data).
-pub fn points_tensor(points: &[[f32; 3]], device: &Device) -> Tensor<2> {
-    let flat: Vec<f32> = points.iter().flatten().copied().collect();
-    Tensor::from_data(TensorData::new(flat, [points.len(), 3]), device)
 }
 
 #[cfg(test)]
