@@ -104,11 +104,6 @@ impl FileDialogs {
         Self::new(backend, reason)
     }
 
-    /// Which dialog is used.
-    pub fn backend(&self) -> DialogBackend {
-        self.backend
-    }
-
     /// For the status line.
     pub fn describe(&self) -> String {
         match self.backend {

@@ -212,7 +212,6 @@ pub struct ExternalDenoiser {
     atoms: usize,
     timeout: Duration,
     device: Device,
-    name: String,
 }
 
 impl ExternalDenoiser {
@@ -323,21 +322,12 @@ impl ExternalDenoiser {
                 ready.header
             )));
         }
-        let name = ready.header["name"]
-            .as_str()
-            .map_or_else(|| command.to_owned(), str::to_owned);
         Ok(Self {
             link: Mutex::new(link),
             atoms,
             timeout,
             device: device.clone(),
-            name,
         })
-    }
-
-    /// The name the child gave in its ready message (else its command).
-    pub fn display_name(&self) -> &str {
-        &self.name
     }
 
     /// One round trip: x [N, 3] and the step's numbers out, x̂0 [N, 3] back, checked.

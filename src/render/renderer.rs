@@ -97,11 +97,6 @@ impl SceneRenderer {
         self.target = Some((target, bind_group));
     }
 
-    /// What the last upload asked to draw.
-    pub fn counts(&self) -> DrawCounts {
-        self.counts
-    }
-
     /// Writes the camera and the scene's instances (the only per-frame GPU work besides drawing).
     pub fn upload(
         &mut self,
