@@ -168,13 +168,12 @@ impl AppState {
     /// the file cannot be read).
     fn open_run(&mut self, path: PathBuf) {
         self.worker.cancel();
-        self.import_tag += 1;
-        self.import_pending = Some(self.import_tag);
+        let run = self.run_request.begin();
         self.send(WorkerCommand::ImportRun {
             structure: Arc::clone(&self.structure),
             path,
             options: load_options(&self.settings),
-            run: self.import_tag,
+            run,
         });
         self.run.busy = Some((0, 1));
     }
@@ -190,8 +189,7 @@ impl AppState {
                 return;
             }
         };
-        self.sweep_tag += 1;
-        self.sweep_pending = Some(self.sweep_tag);
+        let tag = self.sweep_request.begin();
         let seeds = self.settings.sweep_seeds.max(1);
         self.run.busy = Some((0, steps.len() * seeds as usize));
         self.send(WorkerCommand::Sweep {
@@ -199,7 +197,7 @@ impl AppState {
             spec: Box::new(spec),
             steps,
             seeds,
-            tag: self.sweep_tag,
+            tag,
         });
     }
 
@@ -211,14 +209,13 @@ impl AppState {
                 return;
             }
         };
-        self.import_tag += 1;
-        self.import_pending = Some(self.import_tag);
+        let run = self.run_request.begin();
         self.send(WorkerCommand::SweepRun {
             structure: Arc::clone(&self.structure),
             spec: Box::new(spec),
             steps,
             seed,
-            run: self.import_tag,
+            run,
         });
         self.run.busy = Some((0, 1));
     }
@@ -231,7 +228,7 @@ impl AppState {
     fn reset_run(&mut self) {
         self.worker.cancel();
         self.expected_run += 1;
-        self.import_pending = None;
+        self.run_request.forget();
         match self.settings.sampler_settings() {
             Ok(settings) => {
                 self.send(WorkerCommand::Reset {
@@ -264,8 +261,7 @@ impl AppState {
                 return;
             }
         };
-        self.noise_tag += 1;
-        self.noise_pending = Some(self.noise_tag);
+        let tag = self.noise_request.begin();
         let spec = NoiseTableSpec {
             noises: vec![noise],
             points: vec![SigmaPoint {
@@ -278,7 +274,7 @@ impl AppState {
         self.send(WorkerCommand::ApplyNoise {
             structure: Arc::clone(&self.structure),
             spec: Box::new(spec),
-            tag: self.noise_tag,
+            tag,
         });
         self.run.busy = Some((0, NOISE_PANEL_DRAWS));
     }

@@ -105,6 +105,47 @@ pub(super) struct ShownScene {
     pub displacements: OnceCell<Displacements>,
 }
 
+/// Work sent to the worker whose result is awaited: every request gets a new tag, and only the
+/// latest request's result is taken (an earlier one's arrives too late to show).
+#[derive(Debug, Default)]
+pub(super) struct Awaited {
+    last: u64,
+    pending: Option<u64>,
+}
+
+impl Awaited {
+    /// A new request's tag; earlier requests' results will be dropped.
+    pub fn begin(&mut self) -> u64 {
+        self.last += 1;
+        self.pending = Some(self.last);
+        self.last
+    }
+
+    /// True when `tag` is the request awaited.
+    pub fn awaits(&self, tag: u64) -> bool {
+        self.pending == Some(tag)
+    }
+
+    /// Takes the result of `tag`: true (and no longer awaited) when it is the request awaited.
+    pub fn take(&mut self, tag: u64) -> bool {
+        let awaited = self.awaits(tag);
+        if awaited {
+            self.pending = None;
+        }
+        awaited
+    }
+
+    /// True while a request is awaited.
+    pub fn is_pending(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Awaits nothing (the request was cancelled, failed or superseded).
+    pub fn forget(&mut self) {
+        self.pending = None;
+    }
+}
+
 /// The window's state.
 pub struct AppState {
     pub(super) settings: Settings,
@@ -119,16 +160,13 @@ pub struct AppState {
     pub(super) timeline: TimeControl,
     pub(super) camera: OrbitCamera,
     pub(super) applied_noise: Option<(u64, AppliedNoise)>,
-    /// The noise draw the worker is computing (its tag).
-    pub(super) noise_pending: Option<u64>,
-    pub(super) noise_tag: u64,
-    /// The sweep panel's last sweep, and the tag of one in progress.
+    /// The noise draw the worker is computing.
+    pub(super) noise_request: Awaited,
+    /// The sweep panel's last sweep, and the one in progress.
     pub(super) sweep: Option<Vec<crate::trajectory::SweepPoint>>,
-    pub(super) sweep_pending: Option<u64>,
-    pub(super) sweep_tag: u64,
-    /// The run file the worker is reading (its tag).
-    pub(super) import_pending: Option<u64>,
-    pub(super) import_tag: u64,
+    pub(super) sweep_request: Awaited,
+    /// The whole run the worker is preparing (a file's, or one of the sweep's).
+    pub(super) run_request: Awaited,
     pub(super) shown: ShownScene,
     pub(super) focus: Option<Control>,
     pub(super) hovered_atom: Option<usize>,
@@ -175,13 +213,10 @@ impl AppState {
             timeline,
             camera: OrbitCamera::fitted(ViewPreset::Fit, glam::Vec3::ZERO, 10.0, 1.5),
             applied_noise: None,
-            noise_pending: None,
-            noise_tag: 0,
-            import_pending: None,
-            import_tag: 0,
+            noise_request: Awaited::default(),
+            run_request: Awaited::default(),
             sweep: None,
-            sweep_pending: None,
-            sweep_tag: 0,
+            sweep_request: Awaited::default(),
             shown: ShownScene {
                 key: None,
                 scene: Arc::new(Scene::default()),
@@ -251,7 +286,7 @@ impl AppState {
 
     /// True while the worker draws the noise panel's samples.
     pub fn noise_pending(&self) -> bool {
-        self.noise_pending.is_some()
+        self.noise_request.is_pending()
     }
 
     /// The sweep panel's last sweep (one point per steps and seed).
@@ -261,7 +296,7 @@ impl AppState {
 
     /// True while a sweep runs.
     pub fn sweep_pending(&self) -> bool {
-        self.sweep_pending.is_some()
+        self.sweep_request.is_pending()
     }
 
     /// The residue outlined after a heat-map click.
@@ -356,16 +391,15 @@ impl AppState {
             // Frames of a run started before the structure changed are dropped.
             WorkerEvent::Started { run, .. } | WorkerEvent::Frame(run, _)
                 if run != self.expected_run => {}
-            WorkerEvent::Loaded { run, .. } if Some(run) != self.import_pending => {}
+            WorkerEvent::Loaded { run, .. } if !self.run_request.awaits(run) => {}
             WorkerEvent::SweepDone(tag, points) => {
-                if self.sweep_pending == Some(tag) {
-                    self.sweep_pending = None;
+                if self.sweep_request.take(tag) {
                     self.sweep = Some(points);
                 }
             }
             WorkerEvent::Loaded { frames, source, .. } => {
                 // Frames of the run before it are dropped from now on.
-                self.import_pending = None;
+                self.run_request.forget();
                 self.expected_run += 1;
                 let (frames, metrics): (Vec<_>, Vec<_>) = frames.into_iter().unzip();
                 self.run.id += 1;
@@ -395,8 +429,7 @@ impl AppState {
                 self.timeline.set_frame_count(self.run.frames.len(), follow);
             }
             WorkerEvent::NoiseApplied(tag, applied) => {
-                if self.noise_pending == Some(tag) {
-                    self.noise_pending = None;
+                if self.noise_request.take(tag) {
                     self.applied_noise = Some((tag, *applied));
                 }
             }
@@ -406,8 +439,8 @@ impl AppState {
                 if self.pending_commands == 0 {
                     self.run.busy = None;
                     // A cancelled draw or a failed sweep never reports.
-                    self.noise_pending = None;
-                    self.sweep_pending = None;
+                    self.noise_request.forget();
+                    self.sweep_request.forget();
                 }
             }
             WorkerEvent::Error(e) => self.status = Some(e),
@@ -432,10 +465,10 @@ impl AppState {
             ..RunView::default()
         };
         self.applied_noise = None;
-        self.noise_pending = None;
-        self.import_pending = None;
+        self.noise_request.forget();
+        self.run_request.forget();
         self.sweep = None;
-        self.sweep_pending = None;
+        self.sweep_request.forget();
         self.pinned = None;
         self.highlighted_residue = None;
         self.hovered_atom = None;
