@@ -371,7 +371,7 @@ fn the_run_exports_as_mmcif_tracks_and_as_npz_that_open_again() {
 #[test]
 fn a_sweep_runs_on_the_worker_and_a_point_loads_its_run() {
     let mut s = state_with(Settings {
-        sweep_sampler: sigmascope::app::SweepChoice::FlowOde,
+        sweep_sampler: sigmascope::app::SamplerChoice::FlowOde,
         sweep_steps: "5, 10".to_owned(),
         sweep_seeds: 2,
         ..Settings::default()
@@ -402,4 +402,74 @@ fn a_sweep_runs_on_the_worker_and_a_point_loads_its_run() {
     s.apply(AppCommand::RunSweep);
     assert!(!s.sweep_pending());
     assert!(s.status().unwrap().contains("\"ten\""), "{:?}", s.status());
+}
+
+#[test]
+fn the_sampler_panel_steps_flow_matching_and_ddpm_frame_by_frame() {
+    use sigmascope::app::SamplerChoice;
+    use sigmascope::geometry::superposed_rmsd;
+    for (choice, steps, frames) in [
+        (SamplerChoice::FlowOde, 8, 9),
+        (SamplerChoice::FlowSde, 8, 9),
+        // DDPM caps the steps at its T = 50.
+        (SamplerChoice::Ddpm, 80, 51),
+    ] {
+        let mut s = state_with(Settings {
+            sampler: choice,
+            steps,
+            ..Settings::default()
+        });
+        s.apply(AppCommand::Step(3));
+        common::settle(&mut s);
+        assert_eq!(
+            s.run().frames.len(),
+            4,
+            "{choice:?}: three steps, one frame each"
+        );
+        // Frame 0 is the prior draw at the preset's σ_data, far from the truth.
+        let truth = &s.structure().positions.clone();
+        assert!(superposed_rmsd(&s.run().frames[0].x_t, truth) > 5.0);
+        s.apply(AppCommand::Step(usize::MAX));
+        common::settle(&mut s);
+        assert_eq!(s.run().frames.len(), frames, "{choice:?}");
+        // Each step's σ is below the one before: the run walks from noise to data.
+        let sigmas: Vec<f64> = s.run().frames.iter().map(|f| f.sigma).collect();
+        assert!(
+            sigmas.windows(2).all(|w| w[1] < w[0]),
+            "{choice:?}: {sigmas:?}"
+        );
+        // The exact denoiser brings every family back to the truth.
+        let last = &s.run().frames.last().unwrap().x_t;
+        assert!(superposed_rmsd(last, truth) < 1e-2, "{choice:?}");
+        assert!((s.run().metrics.last().unwrap().tm_score.unwrap() - 1.0).abs() < 1e-4);
+    }
+}
+
+#[test]
+fn the_denoiser_error_panel_measures_seven_sigmas_on_the_worker() {
+    let mut s = state_with(Settings {
+        weights: [0.0, 0.0, 1.0],
+        ..Settings::default()
+    });
+    s.apply(AppCommand::MeasureDenoiserError);
+    assert!(s.denoiser_error_pending());
+    common::settle(&mut s);
+    let rows = s.denoiser_error_rows().unwrap().to_vec();
+    // z = -3 … 3 of boltz2's training distribution: σ = 16 exp(-1.2 + 1.5 z).
+    assert_eq!(rows.len(), 7);
+    for (r, z) in rows.iter().zip(-3..=3) {
+        let want = 16.0 * (-1.2 + 1.5 * f64::from(z)).exp();
+        assert!(
+            (r.sigma - want).abs() < 1e-9 * want,
+            "{} vs {want}",
+            r.sigma
+        );
+        // The exact denoiser returns the truth at every level.
+        assert!(r.atom < 1e-3 && r.residue < 1e-3, "{r:?}");
+        // The target velocity of flat noise is (1 - t)/t d - x0, whose RMS the exact denoiser's
+        // prediction matches.
+        let rel =
+            (r.velocity_norm_predicted - r.velocity_norm_target).abs() / r.velocity_norm_target;
+        assert!(rel < 1e-3, "{r:?}");
+    }
 }

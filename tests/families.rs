@@ -25,7 +25,7 @@ fn final_rmsd(spec: FamilySpec, steps: usize, start: StartNoise) -> f64 {
         start,
         seed: 5,
     };
-    let frames = sample_family(&s, &settings, &denoiser, device).unwrap();
+    let frames = sample_family(&s, &settings, Box::new(denoiser), device).unwrap();
     assert_eq!(
         frames.len(),
         steps.min(match spec {

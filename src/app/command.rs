@@ -47,6 +47,8 @@ pub enum AppCommand {
         /// Seed.
         seed: u64,
     },
+    /// Measure the sampler panel's denoiser's x̂0 error per σ (the noise table's z grid) on the worker.
+    MeasureDenoiserError,
     /// Stop what the worker is doing after its current step.
     Cancel,
     /// Keep the current run's curves to compare.
@@ -96,6 +98,7 @@ impl AppState {
             AppCommand::Reset => self.reset_run(),
             AppCommand::Step(count) => self.request_steps(count),
             AppCommand::RunSweep => self.run_sweep(),
+            AppCommand::MeasureDenoiserError => self.measure_denoiser_error(),
             AppCommand::LoadSweepRun { steps, seed } => self.load_sweep_run(steps, seed),
             AppCommand::Cancel => self.worker.cancel(),
             AppCommand::Pin => self.pin(),
@@ -201,6 +204,29 @@ impl AppState {
         });
     }
 
+    fn measure_denoiser_error(&mut self) {
+        let settings = match self.settings.sampler_settings() {
+            Ok(settings) => settings,
+            Err(e) => {
+                self.status = Some(e);
+                return;
+            }
+        };
+        let training = settings.preset.training();
+        let tag = self.denoiser_error_request.begin();
+        let sigmas = training.table_sigmas();
+        self.run.busy = Some((0, sigmas.len()));
+        self.send(WorkerCommand::DenoiserError {
+            structure: Arc::clone(&self.structure),
+            denoiser: self.settings.denoiser.clone(),
+            noise: settings.noise,
+            sigmas,
+            prior_sigma: training.sigma_data,
+            seed: self.settings.seed,
+            tag,
+        });
+    }
+
     fn load_sweep_run(&mut self, steps: usize, seed: u64) {
         let spec = match self.settings.sweep_spec() {
             Ok(spec) => spec,
@@ -229,11 +255,16 @@ impl AppState {
         self.worker.cancel();
         self.expected_run += 1;
         self.run_request.forget();
-        match self.settings.sampler_settings() {
-            Ok(settings) => {
+        let settings = self.settings.sampler_settings().and_then(|edm| {
+            let family = self.settings.family_settings(self.settings.sampler)?;
+            Ok((edm, family))
+        });
+        match settings {
+            Ok((settings, family)) => {
                 self.send(WorkerCommand::Reset {
                     structure: Arc::clone(&self.structure),
                     settings: Box::new(settings),
+                    family: family.map(Box::new),
                     denoiser: self.settings.denoiser.clone(),
                     run: self.expected_run,
                 });

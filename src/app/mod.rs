@@ -4,6 +4,7 @@
 //! renderer's scene through one paint callback.
 
 mod command;
+mod denoiser_error_panel;
 mod diagnosis;
 mod export;
 mod file_dialog;
@@ -23,7 +24,7 @@ pub use export::{ExportKind, metrics_csv};
 pub use file_dialog::{DialogBackend, DialogPurpose, FILE_DIALOG_ENV, FileDialogs, detect_backend};
 pub use plots::{PinnedRun, plot_id};
 pub use protocol::{AppliedNoise, WorkerCommand, WorkerEvent};
-pub use settings::{Settings, SigmaInput, SweepChoice, TrackView};
+pub use settings::{SamplerChoice, Settings, SigmaInput, TrackView};
 pub use state::{AppState, RenderDevice, RunSource, RunView};
 pub use timeline::{LoopMode, TimeControl, TimelineCommand};
 pub use worker::SamplerWorker;
@@ -335,6 +336,11 @@ impl SigmascopeApp {
                 sweep_panel::sweep_ui(ui, &mut draft, state.sweep_points(), state.sweep_pending());
             out.settings(draft, state.settings());
             out.commands.extend(commands);
+            out.commands.extend(denoiser_error_panel::denoiser_error_ui(
+                ui,
+                state.denoiser_error_rows(),
+                state.denoiser_error_pending(),
+            ));
             ui.separator();
             ui.strong("Export");
             ui.horizontal_wrapped(|ui| {

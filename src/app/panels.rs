@@ -272,7 +272,23 @@ pub fn sampler_ui(
         .stroke(stroke)
         .show(ui, |ui| {
             ui.strong("Sampler");
-            egui::ComboBox::new("sampler preset", "preset")
+            egui::ComboBox::new("sampler family", "family")
+                .selected_text(settings.sampler.label())
+                .show_ui(ui, |ui| {
+                    for (choice, label) in super::settings::SamplerChoice::ALL {
+                        let hover = choice
+                            .family_preset_name()
+                            .and_then(crate::sampler::family_preset)
+                            .map_or("EDM with the preset below", |(_, _, source)| source);
+                        ui.selectable_value(&mut settings.sampler, choice, label)
+                            .on_hover_text(hover);
+                    }
+                });
+            let edm = settings.sampler == super::settings::SamplerChoice::Edm;
+            if !edm {
+                ui.weak("Flow matching and DDPM take the steps, start, seed, noise weights and denoiser; their prior σ is the preset's σ_data. DDPM caps the steps at its T = 50.");
+            }
+            ui.add_enabled_ui(edm, |ui| egui::ComboBox::new("sampler preset", "preset")
                 .selected_text(settings.preset.clone())
                 .show_ui(ui, |ui| {
                     for p in PRESETS {
@@ -287,7 +303,7 @@ pub fn sampler_ui(
                             settings.solver = p.solver;
                         }
                     }
-                });
+                }));
             ui.horizontal(|ui| {
                 let steps = ui.label("steps");
                 ui.add(egui::DragValue::new(&mut settings.steps).range(1..=1000))
@@ -300,7 +316,7 @@ pub fn sampler_ui(
                 )
                 .labelled_by(scale.id);
             });
-            ui.horizontal(|ui| {
+            ui.add_enabled_ui(edm, |ui| { ui.horizontal(|ui| {
                 ui.checkbox(&mut settings.churn, "churn");
                 use crate::sampler::Solver;
                 ui.radio_value(&mut settings.solver, Solver::Euler, "Euler");
@@ -312,7 +328,7 @@ pub fn sampler_ui(
             ui.checkbox(
                 &mut settings.augment,
                 "augmentation (center + random rotation)",
-            );
+            ); });
             ui.horizontal(|ui| {
                 ui.label("start");
                 ui.radio_value(&mut settings.start_multiscale, true, "multiscale");

@@ -71,7 +71,7 @@ fn log_series(
     series(metrics, |m| value(m).map(|v| v.max(1e-4).log10()))
 }
 
-const LEVELS: [(&str, egui::Color32); 3] = [
+pub(super) const LEVELS: [(&str, egui::Color32); 3] = [
     ("atom", egui::Color32::from_rgb(120, 170, 255)),
     ("residue", egui::Color32::from_rgb(255, 200, 60)),
     ("chain", egui::Color32::from_rgb(240, 90, 200)),
@@ -120,13 +120,36 @@ fn frame_at(point: egui_plot::PlotPoint) -> usize {
     point.x.round().max(0.0) as usize
 }
 
-/// A per-level plot; returns the frame clicked.
+/// The TM-score line (linear, 0–1) beside the log10 RMSD curves, and the pinned run's dashed.
+fn tm_score_lines(plot: &mut egui_plot::PlotUi<'_>, data: &PlotData<'_>) {
+    let color = egui::Color32::LIGHT_GREEN;
+    plot.line(
+        Line::new(
+            "TM-score (Cα, linear 0-1)",
+            PlotPoints::from(series(data.metrics, |m| m.tm_score)),
+        )
+        .color(color),
+    );
+    if let Some(pinned) = data.pinned {
+        plot.line(
+            Line::new(
+                format!("TM-score ({})", pinned.label),
+                PlotPoints::from(series(&pinned.metrics, |m| m.tm_score)),
+            )
+            .color(color)
+            .style(LineStyle::dashed_loose()),
+        );
+    }
+}
+
+/// A per-level plot (with the TM-score when `tm_score`); returns the frame clicked.
 fn level_plot(
     ui: &mut egui::Ui,
     id: &str,
     data: &PlotData<'_>,
     value: LevelValue,
     y_label: &str,
+    tm_score: bool,
 ) -> Option<usize> {
     let response = fitted(Plot::new(id), id, data.refit)
         .height(140.0)
@@ -151,6 +174,9 @@ fn level_plot(
                     }
                 }
             }
+            if tm_score {
+                tm_score_lines(plot, data);
+            }
             cursor_and_click(plot, data.frame)
         });
     response.inner.map(frame_at)
@@ -174,13 +200,6 @@ fn share_plot(ui: &mut egui::Ui, data: &PlotData<'_>) -> Option<usize> {
             "independent residue share",
             PlotPoints::from(series(data.metrics, |m| m.levels.residue.independent_share)),
         ));
-        plot.line(
-            Line::new(
-                "TM-score (Cα)",
-                PlotPoints::from(series(data.metrics, |m| m.tm_score)),
-            )
-            .color(egui::Color32::LIGHT_GREEN),
-        );
         if let Some(pinned) = data.pinned {
             plot.line(
                 Line::new(
@@ -446,22 +465,22 @@ pub struct PlotClick {
 pub fn plots_ui(ui: &mut egui::Ui, data: &PlotData<'_>, heatmap: &mut HeatmapTexture) -> PlotClick {
     let mut click = PlotClick::default();
     egui::ScrollArea::vertical().show(ui, |ui| {
-        ui.label("3-D RMSD from ground truth after superposition (log10 Å)");
+        ui.label("3-D RMSD from ground truth after superposition (log10 Å), and the TM-score of the Cα (0–1)");
         click.frame = click
             .frame
-            .or(level_plot(ui, "rmsd", data, level_rmsd, "log10 RMSD"));
+            .or(level_plot(ui, "rmsd", data, level_rmsd, "log10 RMSD; TM-score", true));
         ui.label("3-D RMSD of the denoiser's x0_hat from ground truth, per level (log10 Å; 0 clamps to -4)");
         if let Some(note) = data.source.missing_note("x0_hat", "This plot") {
             ui.weak(note);
         }
         click.frame = click
             .frame
-            .or(level_plot(ui, "x0 rmsd", data, level_x0_rmsd, "log10 x0_hat RMSD"));
+            .or(level_plot(ui, "x0 rmsd", data, level_x0_rmsd, "log10 x0_hat RMSD", false));
         ui.label("3-D RMS motion per step, augmentation undone (log10 Å)");
         click.frame = click
             .frame
-            .or(level_plot(ui, "motion", data, level_motion, "log10 motion"));
-        ui.label("Share of residue motion independent of the chain, and the TM-score");
+            .or(level_plot(ui, "motion", data, level_motion, "log10 motion", false));
+        ui.label("Share of residue motion independent of the chain");
         click.frame = click.frame.or(share_plot(ui, data));
         ui.label("Residue motion per step by cause: churn noise, alignment, denoiser update (log10 Å)");
         if let Some(note) = data.source.missing_note("x0_hat", "The split by cause") {

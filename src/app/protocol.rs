@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use super::state::RunSource;
-use crate::denoiser::DenoiserChoice;
-use crate::noise::{NoiseCell, NoiseTableSpec};
-use crate::sampler::{Frame, SamplerSettings};
+use crate::denoiser::{DenoiserChoice, DenoiserErrorRow};
+use crate::noise::{NamedNoise, NoiseCell, NoiseTableSpec};
+use crate::sampler::{FamilySettings, Frame, SamplerSettings};
 use crate::structure::Structure;
 use crate::trajectory::{FrameMetrics, SweepPoint, SweepSpec};
 
@@ -18,6 +18,8 @@ pub enum WorkerCommand {
         structure: Arc<Structure>,
         /// Preset, noise, start, seed.
         settings: Box<SamplerSettings>,
+        /// A flow-matching or DDPM run instead of EDM.
+        family: Option<Box<FamilySettings>>,
         /// Denoiser.
         denoiser: DenoiserChoice,
         /// Tag of the run, echoed in its events.
@@ -61,6 +63,23 @@ pub enum WorkerCommand {
         seed: u64,
         /// Tag of the run, echoed in its events.
         run: u64,
+    },
+    /// Measure the denoiser's x̂0 error per noise level (`denoiser::denoiser_error`).
+    DenoiserError {
+        /// The structure.
+        structure: Arc<Structure>,
+        /// The denoiser.
+        denoiser: DenoiserChoice,
+        /// Noise weights of the draws.
+        noise: NamedNoise,
+        /// Noise levels, Å.
+        sigmas: Vec<f64>,
+        /// The flow-matching prior's σ for the velocity reading, Å.
+        prior_sigma: f64,
+        /// Seed of the draws.
+        seed: u64,
+        /// Tag echoed in the result.
+        tag: u64,
     },
     /// Draw the noise panel's samples and measure them (the per-level table of one cell).
     ApplyNoise {
@@ -106,6 +125,8 @@ pub enum WorkerEvent {
     },
     /// The sweep tagged `.0` finished (or was cancelled part way).
     SweepDone(u64, Vec<SweepPoint>),
+    /// The denoiser-error measurement tagged `.0` finished.
+    DenoiserErrorDone(u64, Vec<DenoiserErrorRow>),
     /// The noise draw tagged `.0` finished.
     NoiseApplied(u64, Box<AppliedNoise>),
     /// Work done and total, in the command's units (steps; draws), after each part of a command.

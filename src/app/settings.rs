@@ -7,7 +7,11 @@ use super::timeline::LoopMode;
 use crate::denoiser::DenoiserChoice;
 use crate::noise::{LevelWeights, NamedNoise, NoiseModel, WEIGHT_PRESETS};
 use crate::render::{ColorMode, Layers};
-use crate::sampler::{ChurnRule, SamplerPreset, SamplerSettings, Solver, StartNoise, find_preset};
+use crate::sampler::{
+    ChurnRule, FamilySettings, SamplerPreset, SamplerSettings, Solver, StartNoise, family_preset,
+    find_preset,
+};
+use crate::trajectory::{SweepSampler, SweepSpec};
 
 /// How sigma is chosen in the noise panel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -18,9 +22,9 @@ pub enum SigmaInput {
     Direct,
 }
 
-/// The sampler the sweep panel sweeps.
+/// Which sampler family the sampler panel steps and the sweep panel sweeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum SweepChoice {
+pub enum SamplerChoice {
     /// The sampler panel's EDM preset.
     Edm,
     /// Flow matching, ODE Euler (seed 000).
@@ -31,14 +35,32 @@ pub enum SweepChoice {
     Ddpm,
 }
 
-impl SweepChoice {
-    /// Every choice, in the panel's order, with its label.
+impl SamplerChoice {
+    /// Every choice, in the panels' order, with its label.
     pub const ALL: [(Self, &'static str); 4] = [
         (Self::Edm, "EDM (preset)"),
         (Self::FlowOde, "flow matching ODE"),
         (Self::FlowSde, "flow matching SDE"),
         (Self::Ddpm, "DDPM (seed 001)"),
     ];
+
+    /// The label of this choice.
+    pub fn label(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(c, _)| *c == self)
+            .map_or("?", |(_, l)| l)
+    }
+
+    /// The family preset (`sampler::family_preset`) behind a non-EDM choice.
+    pub fn family_preset_name(self) -> Option<&'static str> {
+        match self {
+            Self::Edm => None,
+            Self::FlowOde => Some("fm-ode"),
+            Self::FlowSde => Some("fm-sde"),
+            Self::Ddpm => Some("resfold-ddpm"),
+        }
+    }
 }
 
 /// Which track the viewport shows.
@@ -72,6 +94,8 @@ pub struct Settings {
     pub sigma: f64,
     /// Seed of noise and sampler.
     pub seed: u64,
+    /// The sampler panel's family (EDM takes the preset below).
+    pub sampler: SamplerChoice,
     /// Sampler preset name.
     pub preset: String,
     /// Steps.
@@ -101,7 +125,7 @@ pub struct Settings {
     /// Undo the augmentation in the view.
     pub undo_augmentation: bool,
     /// The sweep panel's sampler.
-    pub sweep_sampler: SweepChoice,
+    pub sweep_sampler: SamplerChoice,
     /// The sweep panel's step counts, comma-separated.
     pub sweep_steps: String,
     /// The sweep panel's seeds per step count.
@@ -125,6 +149,7 @@ impl Default for Settings {
             z: 0.0,
             sigma: 4.82,
             seed: 0,
+            sampler: SamplerChoice::Edm,
             preset: "boltz2".to_owned(),
             steps: 50,
             churn: true,
@@ -139,7 +164,7 @@ impl Default for Settings {
             layers: Layers::default(),
             track: TrackView::State,
             undo_augmentation: true,
-            sweep_sampler: SweepChoice::FlowOde,
+            sweep_sampler: SamplerChoice::FlowOde,
             sweep_steps: "10,20,50,100".to_owned(),
             sweep_seeds: 2,
             fps: 10.0,
@@ -242,23 +267,32 @@ impl Settings {
         Ok(counts)
     }
 
-    /// The sweep panel's sweep: its sampler, the sampler panel's denoiser, the noise panel's weights.
-    pub fn sweep_spec(&self) -> Result<crate::trajectory::SweepSpec, String> {
-        use crate::sampler::family_preset;
-        use crate::trajectory::SweepSampler;
-        let family = |name| {
-            family_preset(name)
-                .map(|(spec, _, _)| SweepSampler::Family(spec))
-                .ok_or_else(|| format!("no family preset {name}"))
+    /// The family run of `choice` with the panels' steps, noise, start and seed (the prior's σ is the
+    /// preset's σ_data); none for EDM.
+    pub fn family_settings(&self, choice: SamplerChoice) -> Result<Option<FamilySettings>, String> {
+        let Some(name) = choice.family_preset_name() else {
+            return Ok(None);
         };
-        let sampler = match self.sweep_sampler {
-            SweepChoice::Edm => SweepSampler::Edm(self.preset()),
-            SweepChoice::FlowOde => family("fm-ode")?,
-            SweepChoice::FlowSde => family("fm-sde")?,
-            SweepChoice::Ddpm => family("resfold-ddpm")?,
-        };
+        let (spec, _, _) = family_preset(name).ok_or_else(|| format!("no family preset {name}"))?;
         let settings = self.sampler_settings()?;
-        Ok(crate::trajectory::SweepSpec {
+        Ok(Some(FamilySettings {
+            spec,
+            steps: self.steps.clamp(1, 1000),
+            prior: settings.noise,
+            prior_sigma: settings.preset.schedule.sigma_data,
+            start: settings.start,
+            seed: self.seed,
+        }))
+    }
+
+    /// The sweep panel's sweep: its sampler, the sampler panel's denoiser, the noise panel's weights.
+    pub fn sweep_spec(&self) -> Result<SweepSpec, String> {
+        let settings = self.sampler_settings()?;
+        let sampler = match self.family_settings(self.sweep_sampler)? {
+            Some(family) => SweepSampler::Family(family.spec),
+            None => SweepSampler::Edm(settings.preset),
+        };
+        Ok(SweepSpec {
             sampler,
             denoiser: self.denoiser.clone(),
             noise: settings.noise,

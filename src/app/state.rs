@@ -165,6 +165,9 @@ pub struct AppState {
     /// The sweep panel's last sweep, and the one in progress.
     pub(super) sweep: Option<Vec<crate::trajectory::SweepPoint>>,
     pub(super) sweep_request: Awaited,
+    /// The denoiser-error panel's last measurement, and the one in progress.
+    pub(super) denoiser_error: Option<Vec<crate::denoiser::DenoiserErrorRow>>,
+    pub(super) denoiser_error_request: Awaited,
     /// The whole run the worker is preparing (a file's, or one of the sweep's).
     pub(super) run_request: Awaited,
     pub(super) shown: ShownScene,
@@ -217,6 +220,8 @@ impl AppState {
             run_request: Awaited::default(),
             sweep: None,
             sweep_request: Awaited::default(),
+            denoiser_error: None,
+            denoiser_error_request: Awaited::default(),
             shown: ShownScene {
                 key: None,
                 scene: Arc::new(Scene::default()),
@@ -297,6 +302,16 @@ impl AppState {
     /// True while a sweep runs.
     pub fn sweep_pending(&self) -> bool {
         self.sweep_request.is_pending()
+    }
+
+    /// The denoiser-error panel's last rows (one per σ).
+    pub fn denoiser_error_rows(&self) -> Option<&[crate::denoiser::DenoiserErrorRow]> {
+        self.denoiser_error.as_deref()
+    }
+
+    /// True while the denoiser error is measured.
+    pub fn denoiser_error_pending(&self) -> bool {
+        self.denoiser_error_request.is_pending()
     }
 
     /// The residue outlined after a heat-map click.
@@ -428,6 +443,11 @@ impl AppState {
                 let follow = self.timeline.frame + 2 >= self.run.frames.len();
                 self.timeline.set_frame_count(self.run.frames.len(), follow);
             }
+            WorkerEvent::DenoiserErrorDone(tag, rows) => {
+                if self.denoiser_error_request.take(tag) {
+                    self.denoiser_error = Some(rows);
+                }
+            }
             WorkerEvent::NoiseApplied(tag, applied) => {
                 if self.noise_request.take(tag) {
                     self.applied_noise = Some((tag, *applied));
@@ -441,6 +461,7 @@ impl AppState {
                     // A cancelled draw or a failed sweep never reports.
                     self.noise_request.forget();
                     self.sweep_request.forget();
+                    self.denoiser_error_request.forget();
                 }
             }
             WorkerEvent::Error(e) => self.status = Some(e),
@@ -469,6 +490,8 @@ impl AppState {
         self.run_request.forget();
         self.sweep = None;
         self.sweep_request.forget();
+        self.denoiser_error = None;
+        self.denoiser_error_request.forget();
         self.pinned = None;
         self.highlighted_residue = None;
         self.hovered_atom = None;

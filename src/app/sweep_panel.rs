@@ -5,7 +5,7 @@ use eframe::egui;
 use egui_plot::{Legend, Plot, PlotPoints, Points};
 
 use super::command::AppCommand;
-use super::settings::{Settings, SweepChoice};
+use super::settings::{SamplerChoice, Settings};
 use crate::trajectory::SweepPoint;
 
 /// The panel; edits `draft` and returns what was asked for.
@@ -17,14 +17,10 @@ pub fn sweep_ui(
 ) -> Vec<AppCommand> {
     let mut commands = Vec::new();
     ui.collapsing("Step sweep", |ui| {
-        let current = SweepChoice::ALL
-            .iter()
-            .find(|(c, _)| *c == draft.sweep_sampler)
-            .map_or("?", |(_, l)| l);
         egui::ComboBox::new("sweep sampler", "sampler")
-            .selected_text(current)
+            .selected_text(draft.sweep_sampler.label())
             .show_ui(ui, |ui| {
-                for (choice, label) in SweepChoice::ALL {
+                for (choice, label) in SamplerChoice::ALL {
                     ui.selectable_value(&mut draft.sweep_sampler, choice, label);
                 }
             });

@@ -10,11 +10,16 @@ use burn::tensor::Device;
 
 use super::protocol::{AppliedNoise, WorkerCommand, WorkerEvent};
 use super::state::RunSource;
-use crate::denoiser::{DenoiserChoice, DenoiserInputs};
+use crate::denoiser::{DenoiserChoice, DenoiserInputs, denoiser_error};
 use crate::noise::{NoiseTableSpec, noise_table};
-use crate::sampler::{Sampler, SamplerSettings};
+use crate::sampler::{
+    FamilySampler, FamilySettings, Frame, Sampler, SamplerError, SamplerSettings,
+};
 use crate::structure::Structure;
 use crate::trajectory::{MetricsTracker, import_against, sweep, sweep_run, trajectory_metrics};
+
+/// Draws per noise level of the window's denoiser-error measurement (the CLI's default).
+const DENOISER_ERROR_DRAWS: usize = 4;
 
 /// Handle of the worker thread.
 pub struct SamplerWorker {
@@ -28,10 +33,51 @@ pub struct SamplerWorker {
     cancelled_through: Arc<AtomicU64>,
 }
 
+/// The run the window steps: EDM or one of the other families.
+enum Stepper {
+    Edm(Box<Sampler>),
+    Family(Box<FamilySampler>),
+}
+
+impl Stepper {
+    fn step(&mut self) -> Result<Option<&Frame>, SamplerError> {
+        match self {
+            Self::Edm(s) => s.step(),
+            Self::Family(s) => s.step(),
+        }
+    }
+
+    fn frames(&self) -> &[Frame] {
+        match self {
+            Self::Edm(s) => s.frames(),
+            Self::Family(s) => s.frames(),
+        }
+    }
+
+    fn sigmas(&self) -> &[f64] {
+        match self {
+            Self::Edm(s) => s.sigmas(),
+            Self::Family(s) => s.sigmas(),
+        }
+    }
+
+    fn steps_taken(&self) -> usize {
+        self.frames().len() - 1
+    }
+
+    fn total_steps(&self) -> usize {
+        self.sigmas().len() - 1
+    }
+
+    fn is_done(&self) -> bool {
+        self.steps_taken() >= self.total_steps()
+    }
+}
+
 struct Run {
     tag: u64,
     structure: Arc<Structure>,
-    sampler: Sampler,
+    sampler: Stepper,
     tracker: MetricsTracker,
 }
 
@@ -40,12 +86,19 @@ fn start(
     tag: u64,
     structure: Arc<Structure>,
     settings: SamplerSettings,
+    family: Option<FamilySettings>,
     choice: DenoiserChoice,
 ) -> Result<Run, String> {
     let inputs = DenoiserInputs::new(&structure, &settings.noise.model, settings.seed);
     let denoiser = choice.build(&inputs, device).map_err(|e| e.to_string())?;
-    let sampler =
-        Sampler::new(&structure, settings, denoiser, device).map_err(|e| e.to_string())?;
+    let sampler = match family {
+        Some(family) => FamilySampler::new(&structure, family, denoiser, device)
+            .map(|s| Stepper::Family(Box::new(s))),
+        None => {
+            Sampler::new(&structure, settings, denoiser, device).map(|s| Stepper::Edm(Box::new(s)))
+        }
+    }
+    .map_err(|e| e.to_string())?;
     let tracker = MetricsTracker::new(&structure, &structure.positions);
     Ok(Run {
         tag,
@@ -107,9 +160,17 @@ fn serve(
             WorkerCommand::Reset {
                 structure,
                 settings,
+                family,
                 denoiser,
                 run: tag,
-            } => match start(device, tag, structure, *settings, denoiser) {
+            } => match start(
+                device,
+                tag,
+                structure,
+                *settings,
+                family.map(|f| *f),
+                denoiser,
+            ) {
                 Ok(mut r) => {
                     let start = r.sampler.frames()[0].clone();
                     let metrics = r.tracker.push(&r.structure, &start);
@@ -195,6 +256,44 @@ fn serve(
                         .ok();
                 }
             },
+            WorkerCommand::DenoiserError {
+                structure,
+                denoiser,
+                noise,
+                sigmas,
+                prior_sigma,
+                seed,
+                tag,
+            } => {
+                events.send(WorkerEvent::Progress(0, sigmas.len())).ok();
+                let inputs = DenoiserInputs::new(&structure, &noise.model, seed);
+                let rows = denoiser
+                    .build(&inputs, device)
+                    .map_err(|e| e.to_string())
+                    .and_then(|d| {
+                        denoiser_error(
+                            &structure,
+                            d.as_ref(),
+                            &noise.model,
+                            &sigmas,
+                            DENOISER_ERROR_DRAWS,
+                            prior_sigma,
+                            seed,
+                            device,
+                        )
+                        .map_err(|e| e.to_string())
+                    });
+                let event = match rows {
+                    _ if cancelled() => None,
+                    Ok(rows) => Some(WorkerEvent::DenoiserErrorDone(tag, rows)),
+                    Err(e) => Some(WorkerEvent::Error(format!(
+                        "the denoiser error failed: {e}"
+                    ))),
+                };
+                if let Some(event) = event {
+                    events.send(event).ok();
+                }
+            }
             WorkerCommand::ApplyNoise {
                 structure,
                 spec,
@@ -313,6 +412,7 @@ mod tests {
         worker.send(WorkerCommand::Reset {
             structure,
             settings: Box::new(settings),
+            family: None,
             denoiser: DenoiserChoice::Exact,
             run: 1,
         });

@@ -5,9 +5,9 @@ use std::time::Instant;
 
 use clap::{Args, Subcommand};
 
-use super::noise_table::DEFAULT_Z;
 use super::{LoadArgs, load_structure};
 use crate::compute::{ComputeDevice, open_wgpu};
+use crate::noise::TABLE_Z;
 use crate::noise::{NoiseTableSpec, SigmaPoint, TrainingSigma, noise_table, parse_noise};
 
 /// Arguments of `bench`.
@@ -392,7 +392,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                     .iter()
                     .map(|n| parse_noise(n))
                     .collect::<Result<_, _>>()?,
-                points: DEFAULT_Z
+                points: TABLE_Z
                     .iter()
                     .map(|&z| SigmaPoint {
                         z: Some(z),

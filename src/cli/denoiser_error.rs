@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::noise_table::DEFAULT_Z;
 use super::{LoadArgs, load_structure};
 use crate::compute::DevicePreference;
 use crate::denoiser::{DenoiserChoice, DenoiserInputs, denoiser_error};
@@ -52,7 +51,7 @@ pub fn run(args: &DenoiserErrorArgs) -> anyhow::Result<()> {
     let noise = parse_noise(&args.noise)?;
     let sigmas: Vec<f64> = if args.sigma.is_empty() {
         let training = TrainingSigma::default();
-        DEFAULT_Z.iter().map(|&z| training.sigma_at(z)).collect()
+        training.table_sigmas()
     } else {
         args.sigma.clone()
     };

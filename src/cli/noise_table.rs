@@ -8,8 +8,8 @@ use super::inspect::InspectReport;
 use super::{LoadArgs, load_structure};
 use crate::compute::DevicePreference;
 use crate::noise::{
-    NamedNoise, NoiseTableSpec, SigmaPoint, TableRow, TrainingSigma, noise_table, parse_noise,
-    summary_text, table_text,
+    NamedNoise, NoiseTableSpec, SigmaPoint, TABLE_Z, TableRow, TrainingSigma, noise_table,
+    parse_noise, summary_text, table_text,
 };
 use crate::structure::{
     ExportFrame, ExportOptions, Structure, residue_level_path, write_residue_level_pdb,
@@ -60,9 +60,6 @@ pub struct NoiseTableArgs {
     pub device: DevicePreference,
 }
 
-/// The default z grid of seed 004.
-pub const DEFAULT_Z: [f64; 7] = [-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0];
-
 impl NoiseTableArgs {
     fn training(&self) -> TrainingSigma {
         TrainingSigma {
@@ -76,7 +73,7 @@ impl NoiseTableArgs {
     pub fn points(&self) -> Vec<SigmaPoint> {
         let training = self.training();
         let z: &[f64] = if self.z.is_empty() && self.sigmas.is_empty() {
-            &DEFAULT_Z
+            &TABLE_Z
         } else {
             &self.z
         };

@@ -17,7 +17,7 @@ pub use report::{residue_sentence, summary_text, table_text};
 pub use rng::{normal, standard_normal, with_seed};
 pub use table::{
     CentredFigures, Figure, LevelFigures, NoiseCell, NoiseCells, NoiseTable, NoiseTableSpec,
-    SigmaPoint, TABLE_UNITS, TableRow, TrainingSigma, noise_table,
+    SigmaPoint, TABLE_UNITS, TABLE_Z, TableRow, TrainingSigma, noise_table,
 };
 pub use weights::{
     ConstantWeights, LevelSchedule, LevelStds, LevelWeights, LogSigmaRamp, NamedNoise, NoiseError,

@@ -36,10 +36,18 @@ impl Default for TrainingSigma {
     }
 }
 
+/// The noise table's default z grid (seed 004), also the grid of the per-σ reports.
+pub const TABLE_Z: [f64; 7] = [-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0];
+
 impl TrainingSigma {
     /// sigma at standard-normal quantile `z`.
     pub fn sigma_at(&self, z: f64) -> f64 {
         self.sigma_data * (self.p_mean + self.p_std * z).exp()
+    }
+
+    /// The sigmas of the `TABLE_Z` grid, Å.
+    pub fn table_sigmas(&self) -> Vec<f64> {
+        TABLE_Z.iter().map(|&z| self.sigma_at(z)).collect()
     }
 }
 

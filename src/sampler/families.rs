@@ -143,16 +143,140 @@ fn read_points(t: Tensor<2>) -> Result<Vec<[f32; 3]>, SamplerError> {
     tensor_points(t).map_err(SamplerError::Device)
 }
 
-struct Run<'a> {
-    denoiser: &'a dyn Denoiser,
-    prior_sigma: f64,
-    device: Device,
-    atoms: usize,
+impl FamilySpec {
+    /// The marginal at each point of the sampling grid (steps + 1, noise first, data last).
+    fn grid(self, steps: usize) -> Vec<Marginal> {
+        match self {
+            Self::FlowMatching { direction, .. } => direction
+                .times(steps)
+                .into_iter()
+                .map(|t| direction.marginal(t))
+                .collect(),
+            Self::Ddpm {
+                schedule, total, ..
+            } => {
+                let total = total.max(1);
+                let steps = steps.min(total);
+                // A strided grid T = τ_0 > τ_1 > … > τ_N = 0.
+                (0..=steps)
+                    .map(|k| {
+                        let tau = total - (k * total).div_ceil(steps).min(total);
+                        let alpha_bar = schedule.alpha_bar(tau, total);
+                        Marginal {
+                            a: alpha_bar.sqrt(),
+                            s: (1.0 - alpha_bar).max(0.0).sqrt(),
+                            da: 0.0,
+                            ds: 0.0,
+                        }
+                    })
+                    .collect()
+            }
+        }
+    }
 }
 
-impl Run<'_> {
+/// A family run in progress, one step at a time (the window steps it as it steps EDM); frame 0 is the
+/// prior draw, frame k follows step k (its σ the EDM-equivalent level of its state, `t_hat` the level
+/// the denoiser ran at).
+pub struct FamilySampler {
+    settings: FamilySettings,
+    denoiser: Box<dyn Denoiser>,
+    device: Device,
+    atoms: usize,
+    /// The marginal at each grid point.
+    grid: Vec<Marginal>,
+    /// EDM-equivalent σ of each grid point, Å.
+    sigmas: Vec<f64>,
+    seeds: SplitMix64,
+    x: Tensor<2>,
+    frames: Vec<Frame>,
+}
+
+impl FamilySampler {
+    /// Draws the prior and records frame 0.
+    pub fn new(
+        structure: &Structure,
+        settings: FamilySettings,
+        denoiser: Box<dyn Denoiser>,
+        device: &Device,
+    ) -> Result<Self, SamplerError> {
+        let atoms = structure.atom_count();
+        let grid = settings.spec.grid(settings.steps.max(1));
+        let sigmas = grid
+            .iter()
+            .map(|m| m.edm_sigma(settings.prior_sigma))
+            .collect();
+        let mut seeds = SplitMix64::new(settings.seed, 0xfa);
+        let x = match settings.start {
+            StartNoise::Isotropic => {
+                normal([atoms, 3], settings.prior_sigma, seeds.next_u64(), device)
+            }
+            StartNoise::Multiscale => {
+                let h = HierarchyTensors::new(structure, device);
+                let stds = settings.prior.model.stds(settings.prior_sigma);
+                draw_noise(&h, stds, 1, seeds.next_u64(), device).reshape([atoms, 3])
+            }
+        };
+        let mut sampler = Self {
+            settings,
+            denoiser,
+            device: device.clone(),
+            atoms,
+            grid,
+            sigmas,
+            seeds,
+            x,
+            frames: Vec::new(),
+        };
+        let start = sampler.record(None, f64::INFINITY, f64::INFINITY)?;
+        sampler.frames.push(start);
+        Ok(sampler)
+    }
+
+    /// EDM-equivalent σ of each grid point (Å), one more value than steps.
+    pub fn sigmas(&self) -> &[f64] {
+        &self.sigmas
+    }
+
+    /// Steps of the run.
+    pub fn total_steps(&self) -> usize {
+        self.grid.len() - 1
+    }
+
+    /// Steps taken so far.
+    pub fn steps_taken(&self) -> usize {
+        self.frames.len() - 1
+    }
+
+    /// True when every step has been taken.
+    pub fn is_done(&self) -> bool {
+        self.steps_taken() >= self.total_steps()
+    }
+
+    /// The recorded frames.
+    pub fn frames(&self) -> &[Frame] {
+        &self.frames
+    }
+
+    /// Gives the frames up.
+    pub fn into_frames(self) -> Vec<Frame> {
+        self.frames
+    }
+
+    fn record(&self, x0: Option<Tensor<2>>, sigma: f64, t_hat: f64) -> Result<Frame, SamplerError> {
+        let positions = read_points(self.x.clone())?;
+        if positions.iter().flatten().any(|v| !v.is_finite()) {
+            return Err(SamplerError::NonFinite(self.frames.len()));
+        }
+        let mut frame = Frame::from_positions(self.frames.len(), positions);
+        frame.sigma = sigma;
+        frame.t_hat = t_hat;
+        frame.x0_hat = x0.map(read_points).transpose()?;
+        Ok(frame)
+    }
+
     fn x0(&self, x: &Tensor<2>, m: Marginal, step: usize) -> Result<Tensor<2>, SamplerError> {
-        let sigma = m.edm_sigma(self.prior_sigma);
+        let sigma = m.edm_sigma(self.settings.prior_sigma);
         self.denoiser
             .denoise(
                 m.denoiser_input(x.clone()),
@@ -163,109 +287,50 @@ impl Run<'_> {
             .map_err(|e| SamplerError::Denoiser { step, reason: e.0 })
     }
 
-    fn normal(&self, std: f64, seed: u64) -> Tensor<2> {
-        normal([self.atoms, 3], std, seed, &self.device)
+    fn normal(&mut self, std: f64) -> Tensor<2> {
+        normal([self.atoms, 3], std, self.seeds.next_u64(), &self.device)
     }
-}
 
-/// Runs a family to the end; frame 0 is the prior draw, frame k follows step k (its σ the
-/// EDM-equivalent level of its state, `t_hat` the level the denoiser ran at).
-pub fn sample_family(
-    structure: &Structure,
-    settings: &FamilySettings,
-    denoiser: &dyn Denoiser,
-    device: &Device,
-) -> Result<Vec<Frame>, SamplerError> {
-    let atoms = structure.atom_count();
-    let steps = settings.steps.max(1);
-    let run = Run {
-        denoiser,
-        prior_sigma: settings.prior_sigma,
-        device: device.clone(),
-        atoms,
-    };
-    let mut seeds = SplitMix64::new(settings.seed, 0xfa);
-    let mut x = match settings.start {
-        StartNoise::Isotropic => run.normal(settings.prior_sigma, seeds.next_u64()),
-        StartNoise::Multiscale => {
-            let h = HierarchyTensors::new(structure, device);
-            let stds = settings.prior.model.stds(settings.prior_sigma);
-            draw_noise(&h, stds, 1, seeds.next_u64(), device).reshape([atoms, 3])
+    /// Takes one step and records its frame; does nothing once the run is done.
+    pub fn step(&mut self) -> Result<Option<&Frame>, SamplerError> {
+        if self.is_done() {
+            return Ok(None);
         }
-    };
-    let record = |index: usize, x: &Tensor<2>, x0: Option<Tensor<2>>, sigma: f64, t_hat: f64| {
-        let mut frame = Frame::from_positions(index, read_points(x.clone())?);
-        frame.sigma = sigma;
-        frame.t_hat = t_hat;
-        frame.x0_hat = x0.map(read_points).transpose()?;
-        Ok::<Frame, SamplerError>(frame)
-    };
-    let mut frames = vec![record(0, &x, None, f64::INFINITY, f64::INFINITY)?];
-    match settings.spec {
-        FamilySpec::FlowMatching {
-            direction,
-            solver,
-            diffusion,
-        } => {
-            let times = direction.times(steps);
-            for k in 0..steps {
-                let (t, t_next) = (times[k], times[k + 1]);
-                let (m, m_next) = (direction.marginal(t), direction.marginal(t_next));
-                let h = t_next - t;
-                let x0 = run.x0(&x, m, k)?;
+        let k = self.steps_taken();
+        let (m, m_next) = (self.grid[k], self.grid[k + 1]);
+        let last = k + 1 == self.total_steps();
+        let prior_sigma = self.settings.prior_sigma;
+        let x = self.x.clone();
+        let x0 = self.x0(&x, m, k)?;
+        let next = match self.settings.spec {
+            FamilySpec::FlowMatching {
+                direction,
+                solver,
+                diffusion,
+            } => {
+                let times = direction.times(self.total_steps());
+                let h = times[k + 1] - times[k];
                 let v = m.velocity_from_x0(x.clone(), x0.clone());
-                let last = k + 1 == steps;
-                x = match solver {
-                    FlowSolver::Euler => x + v * h,
+                match solver {
                     FlowSolver::Heun if !last => {
                         let x_euler = x.clone() + v.clone() * h;
-                        let x0_next = run.x0(&x_euler, m_next, k)?;
+                        let x0_next = self.x0(&x_euler, m_next, k)?;
                         let v_next = m_next.velocity_from_x0(x_euler, x0_next);
                         x + (v + v_next) * (0.5 * h)
                     }
-                    FlowSolver::Heun => x + v * h,
                     FlowSolver::Sde if !last => {
                         let dt = h.abs();
-                        let d = diffusion * (m.s * settings.prior_sigma).powi(2);
-                        let score = m.score_from_x0(x.clone(), x0.clone(), settings.prior_sigma);
-                        let noise = run.normal((2.0 * d * dt).sqrt(), seeds.next_u64());
+                        let d = diffusion * (m.s * prior_sigma).powi(2);
+                        let score = m.score_from_x0(x.clone(), x0.clone(), prior_sigma);
+                        let noise = self.normal((2.0 * d * dt).sqrt());
                         x + v * h + score * (d * dt) + noise
                     }
-                    FlowSolver::Sde => x + v * h,
-                };
-                frames.push(record(
-                    k + 1,
-                    &x,
-                    Some(x0),
-                    m_next.edm_sigma(settings.prior_sigma),
-                    m.edm_sigma(settings.prior_sigma),
-                )?);
-            }
-        }
-        FamilySpec::Ddpm {
-            schedule,
-            total,
-            eta,
-        } => {
-            let total = total.max(1);
-            let steps = steps.min(total);
-            // A strided grid T = τ_0 > τ_1 > … > τ_N = 0.
-            let grid: Vec<usize> = (0..=steps)
-                .map(|k| total - (k * total).div_ceil(steps).min(total))
-                .collect();
-            let marginal = |tau: usize| {
-                let alpha_bar = schedule.alpha_bar(tau, total);
-                Marginal {
-                    a: alpha_bar.sqrt(),
-                    s: (1.0 - alpha_bar).max(0.0).sqrt(),
-                    da: 0.0,
-                    ds: 0.0,
+                    // Euler, and the last step of every solver (it lands on x̂0).
+                    _ => x + v * h,
                 }
-            };
-            for k in 0..steps {
-                let (m, m_next) = (marginal(grid[k]), marginal(grid[k + 1]));
-                let x0 = run.x0(&x, m, k)?;
-                // ε̂ in Å (the prior's σ included).
+            }
+            FamilySpec::Ddpm { eta, .. } => {
+                // ε̂ in Å (the prior's σ included); DDIM(η) (Song et al. 2021, eq. 12).
                 let epsilon = m.epsilon_from_x0(x.clone(), x0.clone());
                 let (ab, ab_next) = (m.a * m.a, m_next.a * m_next.a);
                 let sigma_eta = if ab_next < 1.0 && ab < 1.0 {
@@ -275,28 +340,33 @@ pub fn sample_family(
                     0.0
                 };
                 let keep = (1.0 - ab_next - sigma_eta * sigma_eta).max(0.0).sqrt();
-                let mut next = x0.clone() * m_next.a + epsilon * keep;
+                let next = x0.clone() * m_next.a + epsilon * keep;
                 if sigma_eta > 0.0 {
-                    next = next + run.normal(sigma_eta * settings.prior_sigma, seeds.next_u64());
+                    next + self.normal(sigma_eta * prior_sigma)
+                } else {
+                    next
                 }
-                x = next;
-                frames.push(record(
-                    k + 1,
-                    &x,
-                    Some(x0),
-                    m_next.edm_sigma(settings.prior_sigma),
-                    m.edm_sigma(settings.prior_sigma),
-                )?);
             }
-        }
+        };
+        self.x = next;
+        let frame = self.record(Some(x0), self.sigmas[k + 1], self.sigmas[k])?;
+        self.frames.push(frame);
+        Ok(self.frames.last())
     }
-    if let Some(bad) = frames
-        .iter()
-        .position(|f| f.x_t.iter().flatten().any(|v| !v.is_finite()))
-    {
-        return Err(SamplerError::NonFinite(bad));
+}
+
+/// Runs a family to the end (`FamilySampler` stepped through).
+pub fn sample_family(
+    structure: &Structure,
+    settings: &FamilySettings,
+    denoiser: Box<dyn Denoiser>,
+    device: &Device,
+) -> Result<Vec<Frame>, SamplerError> {
+    let mut sampler = FamilySampler::new(structure, settings.clone(), denoiser, device)?;
+    while !sampler.is_done() {
+        sampler.step()?;
     }
-    Ok(frames)
+    Ok(sampler.into_frames())
 }
 
 #[cfg(test)]

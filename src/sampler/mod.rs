@@ -13,7 +13,8 @@ mod schedule;
 pub use coverage::{TrainingCoverage, Z_999, training_coverage, training_percentile};
 pub use engine::{ChurnNoise, Sampler, SamplerError, SamplerSettings, StartNoise};
 pub use families::{
-    AlphaBarSchedule, FamilySettings, FamilySpec, FlowSolver, family_preset, sample_family,
+    AlphaBarSchedule, FamilySampler, FamilySettings, FamilySpec, FlowSolver, family_preset,
+    sample_family,
 };
 pub use frame::{Augmentation, Frame};
 pub use parameterization::{FlowDirection, MIN_DATA_SCALE, Marginal};

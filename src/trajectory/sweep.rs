@@ -89,7 +89,7 @@ pub fn sweep_run(
                 start: spec.start,
                 seed,
             };
-            sample_family(structure, &settings, denoiser.as_ref(), device)?
+            sample_family(structure, &settings, denoiser, device)?
         }
         SweepSampler::Edm(mut preset) => {
             preset.schedule.steps = steps;
