@@ -11,6 +11,7 @@ mod sample;
 mod sampler_args;
 mod schedule;
 mod sweep;
+mod train;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -58,6 +59,8 @@ pub enum Command {
     DenoiserError(denoiser_error::DenoiserErrorArgs),
     /// Final RMSD, TM-score and abnormal bonds per number of steps (EDM, flow matching, DDPM).
     Sweep(sweep::SweepArgs),
+    /// Train the learned multiscale denoiser on a structure, with one toggle per suspected cause.
+    Train(train::TrainArgs),
     /// Per-frame metrics of a trajectory written by another tool.
     Analyze(analyze::AnalyzeArgs),
     /// Render a structure or a trajectory frame offscreen to a PNG.
@@ -143,6 +146,7 @@ pub fn main() -> ExitCode {
         Some(Command::Sample(args)) => sample::run(&args),
         Some(Command::Analyze(args)) => analyze::run(&args),
         Some(Command::Sweep(args)) => sweep::run(&args),
+        Some(Command::Train(args)) => train::run(&args),
         Some(Command::DenoiserError(args)) => denoiser_error::run(&args),
         Some(Command::Render(args)) => render::run(&args),
         Some(Command::Bench(args)) => bench::run(&args),

@@ -30,7 +30,8 @@ pub struct SampleArgs {
     #[arg(long, value_enum, default_value_t = StartNoise::Multiscale)]
     pub start: StartNoise,
     /// Reference denoiser.
-    /// exact, ensemble, rotation-marginal, or external:CMD (your model in a child process).
+    /// exact, ensemble, rotation-marginal, external:CMD (your model in a child process), or a
+    /// checkpoint of `sigmascope train` (MODEL.mpk).
     #[arg(long, default_value = "exact", value_parser = str::parse::<DenoiserChoice>)]
     pub denoiser: DenoiserChoice,
     /// Seconds an external denoiser may take per reply.

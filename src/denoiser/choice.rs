@@ -7,7 +7,7 @@ use burn::tensor::Device;
 use super::external::{DEFAULT_TIMEOUT, ExternalDenoiser};
 use super::{
     DEFAULT_ROTATIONS, DenoiseError, Denoiser, EnsembleDenoiser, EnsembleError, ExactDenoiser,
-    RotationMarginalDenoiser, RotationMarginalError,
+    LearnedDenoiser, LearnedError, RotationMarginalDenoiser, RotationMarginalError,
 };
 use crate::noise::NoiseModel;
 use crate::structure::Structure;
@@ -24,6 +24,8 @@ pub enum DenoiserChoice {
     RotationMarginal,
     /// The command of a child process speaking the external-denoiser protocol (`external:CMD`).
     External(String),
+    /// A checkpoint of the learned denoiser (`sigmascope train … --out model.mpk`).
+    Learned(std::path::PathBuf),
 }
 
 impl std::str::FromStr for DenoiserChoice {
@@ -38,8 +40,11 @@ impl std::str::FromStr for DenoiserChoice {
                 Some(command) if !command.trim().is_empty() => {
                     Ok(Self::External(command.to_owned()))
                 }
+                _ if s.ends_with(".mpk") || std::path::Path::new(s).is_file() => {
+                    Ok(Self::Learned(s.into()))
+                }
                 _ => Err(format!(
-                    "unknown denoiser {s:?}: use exact, ensemble, rotation-marginal or external:CMD"
+                    "unknown denoiser {s:?}: use exact, ensemble, rotation-marginal, external:CMD or a trained model's .mpk file"
                 )),
             },
         }
@@ -86,6 +91,9 @@ pub enum DenoiserBuildError {
     /// The external denoiser did not start.
     #[error(transparent)]
     External(#[from] DenoiseError),
+    /// The learned model could not be loaded for this structure.
+    #[error(transparent)]
+    Learned(#[from] LearnedError),
 }
 
 impl DenoiserChoice {
@@ -96,6 +104,7 @@ impl DenoiserChoice {
             Self::Ensemble => "ensemble",
             Self::RotationMarginal => "rotation-marginal",
             Self::External(_) => "external",
+            Self::Learned(_) => "learned",
         }
     }
 
@@ -130,6 +139,7 @@ impl DenoiserChoice {
                 inputs.timeout,
                 device,
             )?),
+            Self::Learned(path) => Box::new(LearnedDenoiser::load(path, inputs.structure, device)?),
         })
     }
 }

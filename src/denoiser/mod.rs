@@ -8,6 +8,7 @@ mod ensemble;
 mod error;
 mod exact;
 mod external;
+pub mod learned;
 mod rotation_marginal;
 
 pub use choice::{DenoiserBuildError, DenoiserChoice, DenoiserInputs};
@@ -15,6 +16,10 @@ pub use ensemble::{EnsembleDenoiser, EnsembleError};
 pub use error::{DenoiserErrorRow, denoiser_error};
 pub use exact::ExactDenoiser;
 pub use external::{DEFAULT_TIMEOUT, ExternalDenoiser, PROTOCOL, PROTOCOL_VERSION};
+pub use learned::{
+    CheckpointHeader, LearnedDenoiser, LearnedError, LearnedModel, LossRecord, ModelConfig,
+    SigmaReportRow, TrainConfig, TrainError,
+};
 pub use rotation_marginal::{
     DEFAULT_ROTATIONS, MAX_ROTATION_ATOMS, RotationMarginalDenoiser, RotationMarginalError,
 };

@@ -1,0 +1,195 @@
+//! The learned denoiser's settings: its size, and one toggle per suspected cause of residues that do
+//! not move (seed 002's pitfalls, seed 001's residual form). Saved inside every checkpoint, so a model
+//! is rebuilt exactly as it was trained.
+
+use serde::{Deserialize, Serialize};
+
+/// Which σ each level's preconditioning uses (seed 002, pitfall 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "kebab-case")]
+pub enum PreconditionMode {
+    /// c_in, c_skip, c_out of the global σ at every level.
+    Global,
+    /// Each level's own effective σ (the RMS displacement of its centroids).
+    PerLevel,
+}
+
+/// How the per-level losses are combined (seed 002, pitfall 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "kebab-case")]
+pub enum LossMode {
+    /// One mean over every atom, residue and chain term: atoms, the most numerous, dominate.
+    EqualSum,
+    /// Each level's mean, weighted by `level_loss_weights`.
+    LevelMean,
+}
+
+/// What noise level each level's tokens are told (seed 002, pitfall 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "kebab-case")]
+pub enum ConditioningMode {
+    /// One c_noise of the global σ for all levels.
+    Global,
+    /// Each level's c_noise of its effective σ.
+    PerLevel,
+}
+
+/// What residue and chain tokens start from (seed 002, pitfall 7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "kebab-case")]
+pub enum LevelInputs {
+    /// Zeros (only what is pooled from atoms).
+    Zeros,
+    /// A residue-type embedding and a chain-index embedding.
+    Embeddings,
+}
+
+/// What the network's output F means (seed 001, issue 1; Karras et al. 2022, table 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "kebab-case")]
+pub enum OutputForm {
+    /// x̂0 = c_skip x + c_out F, loss weighted by 1 / c_out² (EDM eq. 7–8).
+    Edm,
+    /// x̂0 = σ_data F, plain squared error.
+    X0,
+    /// x̂0 = x + √(t/T) σ_data F = x + c_out F, plain squared error (ResFold's form, seed 001): the
+    /// output's gradient vanishes as σ → 0.
+    Residual,
+    /// x̂0 = x − σ F with F the unit noise ε̂, loss on ε.
+    Eps,
+    /// v-prediction (Salimans & Ho 2022): x̂0 = c_skip x − c_out F, loss on v. In EDM's normalised
+    /// coordinates this is EDM's preconditioning with the sign of F flipped.
+    V,
+}
+
+/// How residue attention's pair bias is built (seed 003, FlashIPA).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "kebab-case")]
+pub enum PairBias {
+    /// b_ij = Σ_k W_hk u_ik v_jk folded into the queries and keys: the pair term is never formed,
+    /// memory O(R·k) for it.
+    Factorised,
+    /// The same b_ij from a materialised pair tensor z_ijk = u_ik v_jk: O(R²·k).
+    Dense,
+}
+
+/// The network and its toggles.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelConfig {
+    /// Token width of every level.
+    pub width: usize,
+    /// Blocks (pool up, residue attention, feed-forward, broadcast down).
+    pub blocks: usize,
+    /// Heads of residue attention.
+    pub heads: usize,
+    /// Rank k of the pair bias factors.
+    pub pair_rank: usize,
+    /// Factorised or dense pair bias.
+    pub pair_bias: PairBias,
+    /// σ_data of the preconditioning, Å.
+    pub sigma_data: f64,
+    /// Preconditioning σ per level.
+    pub precondition: PreconditionMode,
+    /// Noise conditioning per level.
+    pub conditioning: ConditioningMode,
+    /// Residue and chain token inputs.
+    pub level_inputs: LevelInputs,
+    /// Meaning of the output.
+    pub output: OutputForm,
+}
+
+impl Default for ModelConfig {
+    /// What a careful user would pick: per-level preconditioning and conditioning, embeddings,
+    /// the EDM form, the factorised pair bias.
+    fn default() -> Self {
+        Self {
+            width: 48,
+            blocks: 2,
+            heads: 4,
+            pair_rank: 8,
+            pair_bias: PairBias::Factorised,
+            sigma_data: 16.0,
+            precondition: PreconditionMode::PerLevel,
+            conditioning: ConditioningMode::PerLevel,
+            level_inputs: LevelInputs::Embeddings,
+            output: OutputForm::Edm,
+        }
+    }
+}
+
+/// How the model is trained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// Optimizer steps.
+    pub steps: usize,
+    /// Noise draws of the structure per step (the batch).
+    pub draws: usize,
+    /// Adam's learning rate.
+    pub learning_rate: f64,
+    /// Loss combination.
+    pub loss: LossMode,
+    /// Weights of the atom, residue and chain means (`LossMode::LevelMean`).
+    pub level_loss_weights: [f64; 3],
+    /// Random rotation + translation of the training target (seed 002, pitfall 4).
+    pub augment: bool,
+    /// Std of the augmentation's translation, Å.
+    pub translation_std: f64,
+    /// Training σ: ln σ/σ_data ~ N(P_mean, P_std) (EDM; Boltz's 16, −1.2, 1.5).
+    pub p_mean: f64,
+    /// See `p_mean`.
+    pub p_std: f64,
+    /// Seed of every draw and of the initial weights.
+    pub seed: u64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            steps: 400,
+            draws: 4,
+            learning_rate: 3e-3,
+            loss: LossMode::LevelMean,
+            level_loss_weights: [1.0, 1.0, 1.0],
+            augment: false,
+            translation_std: 1.0,
+            p_mean: -1.2,
+            p_std: 1.5,
+            seed: 0,
+        }
+    }
+}
+
+impl ModelConfig {
+    /// Bytes residue attention holds for `residues` tokens and `batch` draws in one training step:
+    /// the logits and their softmax per head (forward and backward, f32), plus the materialised pair
+    /// tensor of the dense bias and its gradient.
+    pub fn attention_bytes(&self, residues: usize, batch: usize) -> u64 {
+        let square = (residues as u64).pow(2) * batch as u64;
+        let logits = 4 * square * self.heads as u64;
+        let pair = match self.pair_bias {
+            PairBias::Factorised => 0,
+            PairBias::Dense => 3 * square * self.pair_rank as u64,
+        };
+        4 * (logits + pair) * self.blocks as u64
+    }
+
+    /// The largest residue count whose attention fits in `budget` bytes.
+    pub fn max_residues(&self, budget: u64, batch: usize) -> usize {
+        let (mut lo, mut hi) = (1usize, 1usize << 22);
+        while lo < hi {
+            let mid = (lo + hi).div_ceil(2);
+            if self.attention_bytes(mid, batch) <= budget {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        lo
+    }
+}

@@ -1,0 +1,577 @@
+//! The multiscale denoiser network (burn): atom, residue and chain tokens; each block pools atoms →
+//! residues → chains by segment means over the index maps, runs attention over residues with a pair
+//! bias of rank k, updates every level with a feed-forward layer and broadcasts back down. The output
+//! is one coordinate update per level, F_atom, F_residue, F_chain, turned into x̂0 per level by the
+//! configured output form.
+
+use burn::module::{Module, Param};
+use burn::nn::{LayerNorm, LayerNormConfig, Linear};
+use burn::tensor::activation::{gelu, softmax};
+use burn::tensor::{Device, IndexingUpdateOp, Int, Tensor, TensorData};
+
+use super::config::{LevelInputs, ModelConfig, OutputForm, PairBias};
+use crate::noise::{HierarchyTensors, normal};
+use crate::rng::SplitMix64;
+use crate::structure::Structure;
+
+/// Element vocabulary; anything else is the last index.
+const ELEMENTS: [&str; 14] = [
+    "C", "N", "O", "S", "P", "H", "SE", "FE", "ZN", "MG", "CA", "CL", "NA", "K",
+];
+/// Residue-type vocabulary (amino acids, nucleotides); anything else is the last index.
+const RESIDUE_TYPES: [&str; 28] = [
+    "ALA", "ARG", "ASN", "ASP", "CYS", "GLN", "GLU", "GLY", "HIS", "ILE", "LEU", "LYS", "MET",
+    "PHE", "PRO", "SER", "THR", "TRP", "TYR", "VAL", "DA", "DC", "DG", "DT", "A", "C", "G", "U",
+];
+/// Chain embeddings (chain index modulo this).
+const CHAIN_SLOTS: usize = 16;
+/// Atom-name embeddings (FNV-1a hash of the name modulo this).
+const ATOM_NAME_SLOTS: usize = 97;
+/// Sinusoidal features of the residue index (Vaswani et al. 2017), half sines, half cosines.
+const POSITION_FEATURES: usize = 16;
+
+fn atom_name_slot(name: &str) -> i32 {
+    let hash = name.trim().bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    (hash % ATOM_NAME_SLOTS as u32) as i32
+}
+
+fn position_features(structure: &Structure, device: &Device) -> Tensor<3> {
+    let half = POSITION_FEATURES / 2;
+    let mut data = Vec::with_capacity(structure.residue_count() * POSITION_FEATURES);
+    for (index, residue) in structure.residues.iter().enumerate() {
+        let start = structure.chains[residue.chain as usize].residues.start as usize;
+        let position = (index - start) as f64;
+        let frequency = |k: usize| position / 10_000f64.powf(k as f64 / half as f64);
+        data.extend((0..half).map(|k| frequency(k).sin() as f32));
+        data.extend((0..half).map(|k| frequency(k).cos() as f32));
+    }
+    Tensor::from_data(
+        TensorData::new(data, [1, structure.residue_count(), POSITION_FEATURES]),
+        device,
+    )
+}
+
+/// What the network knows of the structure: its hierarchy and token identities, on one device.
+#[derive(Debug, Clone)]
+pub struct Topology {
+    /// Index maps and group sizes.
+    pub hierarchy: HierarchyTensors,
+    /// Element index per atom.
+    pub elements: Tensor<1, Int>,
+    /// Residue-type index per residue.
+    pub residue_types: Tensor<1, Int>,
+    /// Chain slot per chain.
+    pub chain_slots: Tensor<1, Int>,
+    /// Atom-name slot per atom (`CA`, `OG1` hashed into `ATOM_NAME_SLOTS`).
+    pub atom_names: Tensor<1, Int>,
+    /// Sinusoidal features of each residue's index in its chain, [1, residues, POSITION_FEATURES].
+    pub residue_positions: Tensor<3>,
+}
+
+fn vocabulary_index(vocabulary: &[&str], name: &str) -> i32 {
+    vocabulary
+        .iter()
+        .position(|v| v.eq_ignore_ascii_case(name.trim()))
+        .unwrap_or(vocabulary.len()) as i32
+}
+
+fn int_tensor(values: Vec<i32>, device: &Device) -> Tensor<1, Int> {
+    let n = values.len();
+    Tensor::from_data(TensorData::new(values, [n]), device)
+}
+
+impl Topology {
+    /// The topology of `structure` on `device`.
+    pub fn new(structure: &Structure, device: &Device) -> Self {
+        Self {
+            hierarchy: HierarchyTensors::new(structure, device),
+            elements: int_tensor(
+                structure
+                    .elements
+                    .iter()
+                    .map(|e| vocabulary_index(&ELEMENTS, e))
+                    .collect(),
+                device,
+            ),
+            residue_types: int_tensor(
+                structure
+                    .residues
+                    .iter()
+                    .map(|r| vocabulary_index(&RESIDUE_TYPES, &r.name))
+                    .collect(),
+                device,
+            ),
+            chain_slots: int_tensor(
+                (0..structure.chain_count())
+                    .map(|c| (c % CHAIN_SLOTS) as i32)
+                    .collect(),
+                device,
+            ),
+            atom_names: int_tensor(
+                structure
+                    .atom_names
+                    .iter()
+                    .map(|n| atom_name_slot(n))
+                    .collect(),
+                device,
+            ),
+            residue_positions: position_features(structure, device),
+        }
+    }
+
+    /// Means over each residue's atoms, [B, atoms, D] → [B, residues, D] (a segment sum by scatter-add).
+    pub fn residue_means(&self, values: Tensor<3>) -> Tensor<3> {
+        let h = &self.hierarchy;
+        segment_sum(values, &h.atom_residue, h.residues) * h.inv_atoms_per_residue.clone()
+    }
+
+    /// Means over each chain's residues, [B, residues, D] → [B, chains, D].
+    pub fn chain_means(&self, values: Tensor<3>) -> Tensor<3> {
+        let h = &self.hierarchy;
+        segment_sum(values, &h.residue_chain, h.chains) * h.inv_residues_per_chain.clone()
+    }
+
+    /// Each atom's residue value, [B, residues, D] → [B, atoms, D].
+    pub fn to_atoms(&self, residue_values: Tensor<3>) -> Tensor<3> {
+        residue_values.select(1, self.hierarchy.atom_residue.clone())
+    }
+
+    /// Each residue's chain value, [B, chains, D] → [B, residues, D].
+    pub fn to_residues(&self, chain_values: Tensor<3>) -> Tensor<3> {
+        chain_values.select(1, self.hierarchy.residue_chain.clone())
+    }
+}
+
+fn segment_sum(values: Tensor<3>, index: &Tensor<1, Int>, groups: usize) -> Tensor<3> {
+    let mut dims = values.dims();
+    dims[1] = groups;
+    Tensor::zeros(dims, &values.device()).select_assign(
+        1,
+        index.clone(),
+        values,
+        IndexingUpdateOp::Add,
+    )
+}
+
+/// Seeded initial weights (burn's own generator may be seeded globally, which parallel runs share).
+struct Init<'a> {
+    seeds: SplitMix64,
+    device: &'a Device,
+}
+
+impl Init<'_> {
+    fn linear(&mut self, d_in: usize, d_out: usize, scale: f64) -> Linear {
+        let std = scale / (d_in as f64).sqrt();
+        Linear {
+            weight: Param::from_tensor(normal(
+                [d_in, d_out],
+                std,
+                self.seeds.next_u64(),
+                self.device,
+            )),
+            bias: Some(Param::from_tensor(Tensor::zeros([d_out], self.device))),
+        }
+    }
+
+    fn table(&mut self, rows: usize, width: usize) -> Param<Tensor<2>> {
+        Param::from_tensor(normal(
+            [rows, width],
+            0.5,
+            self.seeds.next_u64(),
+            self.device,
+        ))
+    }
+
+    fn norm(&self, width: usize) -> LayerNorm {
+        LayerNormConfig::new(width).init(self.device)
+    }
+}
+
+/// Two-layer feed-forward update with a pre-norm.
+#[derive(Module, Debug)]
+pub struct FeedForward {
+    norm: LayerNorm,
+    up: Linear,
+    down: Linear,
+}
+
+impl FeedForward {
+    fn new(init: &mut Init<'_>, width: usize) -> Self {
+        Self {
+            norm: init.norm(width),
+            up: init.linear(width, 2 * width, 1.0),
+            down: init.linear(2 * width, width, 0.5),
+        }
+    }
+
+    fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        self.down
+            .forward(gelu(self.up.forward(self.norm.forward(x))))
+    }
+}
+
+/// Multi-head attention over residues with a pair bias b_ijh = Σ_k W_hk u_ik v_jk (u = P r, v = Q r).
+#[derive(Module, Debug)]
+pub struct ResidueAttention {
+    norm: LayerNorm,
+    query: Linear,
+    key: Linear,
+    value: Linear,
+    out: Linear,
+    pair_left: Linear,
+    pair_right: Linear,
+    /// W, [heads, rank].
+    pair_weight: Param<Tensor<2>>,
+    heads: usize,
+    #[module(skip)]
+    pair_bias: PairBias,
+}
+
+impl ResidueAttention {
+    fn new(init: &mut Init<'_>, config: &ModelConfig) -> Self {
+        let (w, k) = (config.width, config.pair_rank);
+        Self {
+            norm: init.norm(w),
+            query: init.linear(w, w, 1.0),
+            key: init.linear(w, w, 1.0),
+            value: init.linear(w, w, 1.0),
+            out: init.linear(w, w, 0.5),
+            pair_left: init.linear(w, k, 1.0),
+            pair_right: init.linear(w, k, 1.0),
+            pair_weight: Param::from_tensor(normal(
+                [config.heads, k],
+                1.0 / (k as f64).sqrt(),
+                init.seeds.next_u64(),
+                init.device,
+            )),
+            heads: config.heads,
+            pair_bias: config.pair_bias,
+        }
+    }
+
+    /// [B, R, width] → [B, heads, R, width / heads].
+    fn split_heads(&self, x: Tensor<3>) -> Tensor<4> {
+        let [b, r, w] = x.dims();
+        x.reshape([b, r, self.heads, w / self.heads])
+            .swap_dims(1, 2)
+    }
+
+    fn forward(&self, residues: Tensor<3>) -> Tensor<3> {
+        let [b, r, w] = residues.dims();
+        let x = self.norm.forward(residues);
+        let head_width = w / self.heads;
+        let scale = 1.0 / (head_width as f64).sqrt();
+        let q = self.split_heads(self.query.forward(x.clone())) * scale;
+        let k = self.split_heads(self.key.forward(x.clone()));
+        let v = self.split_heads(self.value.forward(x.clone()));
+        let u = self.pair_left.forward(x.clone()); // [B, R, rank]
+        let pv = self.pair_right.forward(x); // [B, R, rank]
+        let rank = u.dims()[2];
+        let pair_weight = self.pair_weight.val(); // [H, rank]
+        let logits = match self.pair_bias {
+            PairBias::Factorised => {
+                // [q_i, W_h ⊙ u_i] · [k_j, v_j] = q_i·k_j + Σ_k W_hk u_ik v_jk: the bias rides in the
+                // queries and keys, and no R × R × k tensor exists.
+                let weighted =
+                    u.unsqueeze_dim::<4>(1) * pair_weight.reshape([1, self.heads, 1, rank]);
+                let right = pv.unsqueeze_dim::<4>(1).repeat_dim(1, self.heads);
+                let q = Tensor::cat(vec![q, weighted], 3);
+                let k = Tensor::cat(vec![k, right], 3);
+                q.matmul(k.swap_dims(2, 3))
+            }
+            PairBias::Dense => {
+                // z_ijk = u_ik v_jk materialised, then b_ijh = Σ_k z_ijk W_hk.
+                let z = u.unsqueeze_dim::<4>(2) * pv.unsqueeze_dim::<4>(1); // [B, R, R, rank]
+                let bias = z
+                    .reshape([b * r * r, rank])
+                    .matmul(pair_weight.transpose())
+                    .reshape([b, r, r, self.heads])
+                    .permute([0, 3, 1, 2]);
+                q.matmul(k.swap_dims(2, 3)) + bias
+            }
+        };
+        let attended = softmax(logits, 3).matmul(v); // [B, H, R, head_width]
+        self.out
+            .forward(attended.swap_dims(1, 2).reshape([b, r, w]))
+    }
+}
+
+/// One block: pool up, attend over residues, update each level, broadcast down.
+#[derive(Module, Debug)]
+pub struct Block {
+    atoms_to_residues: Linear,
+    residues_to_chains: Linear,
+    attention: ResidueAttention,
+    residue_update: FeedForward,
+    chain_update: FeedForward,
+    residues_to_atoms: Linear,
+    chains_to_atoms: Linear,
+    atom_update: FeedForward,
+}
+
+impl Block {
+    fn new(init: &mut Init<'_>, config: &ModelConfig) -> Self {
+        let w = config.width;
+        Self {
+            atoms_to_residues: init.linear(w, w, 1.0),
+            residues_to_chains: init.linear(w, w, 1.0),
+            attention: ResidueAttention::new(init, config),
+            residue_update: FeedForward::new(init, w),
+            chain_update: FeedForward::new(init, w),
+            residues_to_atoms: init.linear(w, w, 0.5),
+            chains_to_atoms: init.linear(w, w, 0.5),
+            atom_update: FeedForward::new(init, w),
+        }
+    }
+
+    fn forward(&self, topology: &Topology, tokens: LevelTokens) -> LevelTokens {
+        let LevelTokens {
+            atoms,
+            residues,
+            chains,
+        } = tokens;
+        let residues = residues
+            + self
+                .atoms_to_residues
+                .forward(topology.residue_means(atoms.clone()));
+        let chains = chains
+            + self
+                .residues_to_chains
+                .forward(topology.chain_means(residues.clone()));
+        let residues = residues.clone() + self.attention.forward(residues);
+        let residues = residues.clone() + self.residue_update.forward(residues);
+        let chains = chains.clone() + self.chain_update.forward(chains);
+        let atoms = atoms
+            + self
+                .residues_to_atoms
+                .forward(topology.to_atoms(residues.clone()))
+            + self
+                .chains_to_atoms
+                .forward(topology.to_atoms(topology.to_residues(chains.clone())));
+        let atoms = atoms.clone() + self.atom_update.forward(atoms);
+        LevelTokens {
+            atoms,
+            residues,
+            chains,
+        }
+    }
+}
+
+struct LevelTokens {
+    atoms: Tensor<3>,
+    residues: Tensor<3>,
+    chains: Tensor<3>,
+}
+
+/// Per draw and level, the coefficients of the output form and the noise conditioning, [B, 1, 1]
+/// each, in the order atom, residue, chain.
+#[derive(Debug, Clone)]
+pub struct LevelCoefficients {
+    /// The σ each level is preconditioned with.
+    pub sigma: [Tensor<3>; 3],
+    /// c_in.
+    pub c_in: [Tensor<3>; 3],
+    /// c_skip.
+    pub c_skip: [Tensor<3>; 3],
+    /// c_out.
+    pub c_out: [Tensor<3>; 3],
+    /// The c_noise each level's tokens are conditioned on.
+    pub c_noise: [Tensor<3>; 3],
+}
+
+/// x̂0 at each level: atoms [B, N, 3], residue centroids [B, R, 3], chain centroids [B, C, 3].
+#[derive(Debug, Clone)]
+pub struct LevelPredictions {
+    /// Atom positions.
+    pub atoms: Tensor<3>,
+    /// Residue centroids.
+    pub residues: Tensor<3>,
+    /// Chain centroids.
+    pub chains: Tensor<3>,
+}
+
+/// The network.
+#[derive(Module, Debug)]
+pub struct MultiscaleNetwork {
+    element_embedding: Param<Tensor<2>>,
+    atom_name_embedding: Param<Tensor<2>>,
+    /// The residue's index in its chain, told to its atoms (with the atom name, who each atom is).
+    atom_position: Linear,
+    residue_embedding: Param<Tensor<2>>,
+    residue_position: Linear,
+    chain_embedding: Param<Tensor<2>>,
+    atom_coordinates: Linear,
+    residue_coordinates: Linear,
+    chain_coordinates: Linear,
+    /// c_noise → token offset, one per level.
+    noise_embedding: Linear,
+    blocks: Vec<Block>,
+    atom_norm: LayerNorm,
+    residue_norm: LayerNorm,
+    chain_norm: LayerNorm,
+    /// The output layer: F per level.
+    pub atom_head: Linear,
+    /// See `atom_head`.
+    pub residue_head: Linear,
+    /// See `atom_head`.
+    pub chain_head: Linear,
+    use_level_inputs: bool,
+    sigma_data: f64,
+    #[module(skip)]
+    output: OutputForm,
+}
+
+impl MultiscaleNetwork {
+    /// A network with seeded initial weights.
+    pub fn new(config: &ModelConfig, seed: u64, device: &Device) -> Self {
+        let w = config.width;
+        let mut init = Init {
+            seeds: SplitMix64::new(seed, 0x1ea4),
+            device,
+        };
+        Self {
+            element_embedding: init.table(ELEMENTS.len() + 1, w),
+            atom_name_embedding: init.table(ATOM_NAME_SLOTS, w),
+            atom_position: init.linear(POSITION_FEATURES, w, 1.0),
+            residue_embedding: init.table(RESIDUE_TYPES.len() + 1, w),
+            residue_position: init.linear(POSITION_FEATURES, w, 1.0),
+            chain_embedding: init.table(CHAIN_SLOTS, w),
+            atom_coordinates: init.linear(6, w, 1.0),
+            residue_coordinates: init.linear(6, w, 1.0),
+            chain_coordinates: init.linear(3, w, 1.0),
+            noise_embedding: init.linear(1, w, 1.0),
+            blocks: (0..config.blocks)
+                .map(|_| Block::new(&mut init, config))
+                .collect(),
+            atom_norm: init.norm(w),
+            residue_norm: init.norm(w),
+            chain_norm: init.norm(w),
+            atom_head: init.linear(w, 3, 0.01),
+            residue_head: init.linear(w, 3, 0.01),
+            chain_head: init.linear(w, 3, 0.01),
+            use_level_inputs: config.level_inputs == LevelInputs::Embeddings,
+            sigma_data: config.sigma_data,
+            output: config.output,
+        }
+    }
+
+    /// x̂0 per level for states `x` [B, N, 3] (in the model's frame).
+    pub fn forward(
+        &self,
+        topology: &Topology,
+        x: Tensor<3>,
+        coefficients: &LevelCoefficients,
+    ) -> LevelPredictions {
+        let [b, n, _] = x.dims();
+        let h = &topology.hierarchy;
+        let device = x.device();
+        // The state by level: chain centroids, residue centroids' offsets from their chain's, atom
+        // offsets from their residue's centroid; x = chain + residue + atom offsets.
+        let residue_centroids = topology.residue_means(x.clone());
+        let chain_centroids = topology.chain_means(residue_centroids.clone());
+        let residue_offsets =
+            residue_centroids.clone() - topology.to_residues(chain_centroids.clone());
+        let atom_offsets = x.clone() - topology.to_atoms(residue_centroids.clone());
+        let [ci_a, ci_r, ci_c] = coefficients.c_in.clone();
+        let [cn_a, cn_r, cn_c] = coefficients.c_noise.clone();
+        let noise = |c: Tensor<3>| self.noise_embedding.forward(c);
+        let width = self.atom_norm.gamma.dims()[0];
+        let identity = |table: &Param<Tensor<2>>, index: &Tensor<1, Int>| {
+            table
+                .val()
+                .select(0, index.clone())
+                .unsqueeze_dim::<3>(0)
+                .repeat_dim(0, b)
+        };
+        let atoms = identity(&self.element_embedding, &topology.elements)
+            + identity(&self.atom_name_embedding, &topology.atom_names)
+            + topology.to_atoms(
+                self.atom_position
+                    .forward(topology.residue_positions.clone())
+                    .repeat_dim(0, b),
+            )
+            + self.atom_coordinates.forward(Tensor::cat(
+                vec![x * ci_a.clone(), atom_offsets.clone() * ci_a],
+                2,
+            ))
+            + noise(cn_a);
+        let (residue_identity, chain_identity) = if self.use_level_inputs {
+            (
+                identity(&self.residue_embedding, &topology.residue_types)
+                    + self
+                        .residue_position
+                        .forward(topology.residue_positions.clone())
+                        .repeat_dim(0, b),
+                identity(&self.chain_embedding, &topology.chain_slots),
+            )
+        } else {
+            (
+                Tensor::zeros([b, h.residues, width], &device),
+                Tensor::zeros([b, h.chains, width], &device),
+            )
+        };
+        let residues = residue_identity
+            + self.residue_coordinates.forward(Tensor::cat(
+                vec![
+                    residue_centroids * ci_r.clone(),
+                    residue_offsets.clone() * ci_r,
+                ],
+                2,
+            ))
+            + noise(cn_r);
+        let chains = chain_identity
+            + self
+                .chain_coordinates
+                .forward(chain_centroids.clone() * ci_c)
+            + noise(cn_c);
+        let mut tokens = LevelTokens {
+            atoms,
+            residues,
+            chains,
+        };
+        for block in &self.blocks {
+            tokens = block.forward(topology, tokens);
+        }
+        let f_atoms = self.atom_head.forward(self.atom_norm.forward(tokens.atoms));
+        let f_residues = self
+            .residue_head
+            .forward(self.residue_norm.forward(tokens.residues));
+        let f_chains = self
+            .chain_head
+            .forward(self.chain_norm.forward(tokens.chains));
+        let level = |k: usize, x: Tensor<3>, f: Tensor<3>| self.prediction(coefficients, k, x, f);
+        let chains = level(2, chain_centroids, f_chains);
+        let residues = topology.to_residues(chains.clone()) + level(1, residue_offsets, f_residues);
+        let atoms = topology.to_atoms(residues.clone()) + level(0, atom_offsets, f_atoms);
+        debug_assert_eq!(atoms.dims(), [b, n, 3]);
+        LevelPredictions {
+            atoms,
+            residues,
+            chains,
+        }
+    }
+
+    /// x̂0 of one level's part from its state part `x` and the network's `f` (config::OutputForm).
+    fn prediction(
+        &self,
+        c: &LevelCoefficients,
+        level: usize,
+        x: Tensor<3>,
+        f: Tensor<3>,
+    ) -> Tensor<3> {
+        let (sigma, c_skip, c_out) = (
+            c.sigma[level].clone(),
+            c.c_skip[level].clone(),
+            c.c_out[level].clone(),
+        );
+        match self.output {
+            OutputForm::Edm => x * c_skip + f * c_out,
+            OutputForm::X0 => f * self.sigma_data,
+            OutputForm::Residual => x + f * c_out,
+            OutputForm::Eps => x - f * sigma,
+            OutputForm::V => x * c_skip - f * c_out,
+        }
+    }
+}

@@ -1,0 +1,354 @@
+//! The learned multiscale denoiser with a tiny configuration: training lowers the loss, a checkpoint
+//! reloads to identical outputs, the factorised pair bias equals the dense one, each toggle changes
+//! what it claims, and structures too large for residue attention are refused.
+
+#![expect(clippy::unwrap_used)]
+
+mod common;
+
+use burn::tensor::{Tensor, TensorData};
+use sigmascope::denoiser::learned::{
+    ConditioningMode, LevelInputs, LossMode, ModelConfig, MultiscaleNetwork, OutputForm, PairBias,
+    PreconditionMode, Topology, TrainConfig, check_size, coefficients, train_model,
+};
+use sigmascope::denoiser::{DenoiseContext, Denoiser, LearnedDenoiser, LearnedModel};
+use sigmascope::noise::{GroupSizes, parse_noise};
+use sigmascope::structure::Structure;
+
+fn tiny() -> ModelConfig {
+    ModelConfig {
+        width: 16,
+        blocks: 1,
+        heads: 2,
+        pair_rank: 4,
+        ..ModelConfig::default()
+    }
+}
+
+fn short(steps: usize) -> TrainConfig {
+    TrainConfig {
+        steps,
+        draws: 2,
+        ..TrainConfig::default()
+    }
+}
+
+fn flat_max(a: &Tensor<3>, b: &Tensor<3>) -> f32 {
+    let a = a.clone().into_data().try_to_vec::<f32>().unwrap();
+    let b = b.clone().into_data().try_to_vec::<f32>().unwrap();
+    a.iter()
+        .zip(&b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}
+
+fn noisy_state(s: &Structure, offset: f32) -> Tensor<3> {
+    let device = &common::cpu().device;
+    let c = sigmascope::geometry::centroid(&s.positions);
+    let values: Vec<f32> = s
+        .positions
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| {
+            (0..3).map(move |k| p[k] - c[k] as f32 + offset * ((i * 7 + k * 3) % 5) as f32)
+        })
+        .collect();
+    Tensor::from_data(TensorData::new(values, [1, s.atom_count(), 3]), device)
+}
+
+#[test]
+fn training_lowers_the_loss_and_the_checkpoint_reloads_to_identical_outputs() {
+    let s = common::bundled("1crn");
+    let device = &common::cpu().device;
+    let noise = parse_noise("seed-old").unwrap();
+    let model = train_model(&s, &tiny(), &short(60), &noise, device, "cpu", |_| true).unwrap();
+    let losses = &model.header.losses;
+    assert_eq!(losses.len(), 60);
+    let mean = |l: &[sigmascope::denoiser::LossRecord]| {
+        l.iter().map(|r| r.total).sum::<f64>() / l.len() as f64
+    };
+    assert!(
+        mean(&losses[50..]) < 0.8 * mean(&losses[..10]),
+        "{} vs {}",
+        mean(&losses[50..]),
+        mean(&losses[..10])
+    );
+    assert_eq!(model.header.report.len(), 7);
+    let path = common::scratch("learned").join("tiny.mpk");
+    model.save(&path, &[]).unwrap();
+    let a = LearnedDenoiser::new(model, &s, device).unwrap();
+    let b = LearnedDenoiser::load(&path, &s, device).unwrap();
+    // The header is JSON: the loss curve comes back to the last bit of its f32 values.
+    let (la, lb) = (&a.header().losses, &b.header().losses);
+    assert_eq!(la.len(), lb.len());
+    assert!(
+        la.iter()
+            .zip(lb)
+            .all(|(x, y)| (x.total - y.total).abs() <= 1e-12 * x.total.abs())
+    );
+    let x = noisy_state(&s, 0.7);
+    for sigma in [0.1, 4.0, 300.0] {
+        let (pa, pb) = (
+            a.predict(x.clone(), &[sigma]),
+            b.predict(x.clone(), &[sigma]),
+        );
+        assert_eq!(flat_max(&pa.atoms, &pb.atoms), 0.0, "sigma {sigma}");
+        assert_eq!(flat_max(&pa.residues, &pb.residues), 0.0);
+    }
+    // Through the Denoiser trait, in the data frame: the model's own x̂0 moved back by the frame's
+    // origin (the truth's centroid).
+    let origin = Tensor::<2>::from_data(
+        TensorData::new(
+            sigmascope::geometry::centroid(&s.positions)
+                .map(|v| v as f32)
+                .to_vec(),
+            [1, 3],
+        ),
+        device,
+    );
+    let n = s.atom_count();
+    let x_data = x.clone().reshape([n, 3]) + origin.clone();
+    let out = b
+        .denoise(x_data, 4.0, &DenoiseContext::in_data_frame(0))
+        .unwrap();
+    let direct = b.predict(x, &[4.0]).atoms.reshape([n, 3]) + origin;
+    assert!(flat_max(&out.x0.unsqueeze(), &direct.unsqueeze()) < 1e-4);
+    // A model refuses a structure it was not trained on, naming both.
+    let other = common::bundled("1l2y");
+    let err = LearnedDenoiser::load(&path, &other, device)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("1crn") && err.contains("327 atoms"), "{err}");
+    // A file that is not a checkpoint is one message.
+    let bad = common::scratch("learned").join("bad.mpk");
+    std::fs::write(&bad, b"not a model").unwrap();
+    let err = LearnedDenoiser::load(&bad, &s, device)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("not a sigmascope learned-denoiser checkpoint"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_factorised_pair_bias_equals_the_dense_one() {
+    let s = common::bundled("1crn");
+    let device = &common::cpu().device;
+    let noise = parse_noise("seed-old").unwrap().model;
+    let topology = Topology::new(&s, device);
+    let x = noisy_state(&s, 1.3);
+    let mut outputs = Vec::new();
+    for pair_bias in [PairBias::Factorised, PairBias::Dense] {
+        let config = ModelConfig {
+            pair_bias,
+            ..tiny()
+        };
+        // The same seed gives the same weights: only the way the bias is formed differs.
+        let network = MultiscaleNetwork::new(&config, 3, device);
+        let c = coefficients(&config, &GroupSizes::of(&s), &noise, &[2.0], device);
+        outputs.push(network.forward(&topology, x.clone(), &c).atoms);
+    }
+    assert!(flat_max(&outputs[0], &outputs[1]) < 1e-4);
+}
+
+#[test]
+fn per_level_conditioning_and_preconditioning_use_each_levels_sigma() {
+    let s = common::bundled("1crn");
+    let device = &common::cpu().device;
+    let sizes = GroupSizes::of(&s);
+    let flat = parse_noise("flat").unwrap().model;
+    let sigma = 3.0;
+    // Flat noise moves a residue centroid by σ / √n_r per coordinate: its mean square over residues
+    // is σ² · mean(1 / n_r); the chain centroid (the mean of its m residue centroids) by
+    // σ √(Σ 1 / n_r) / m.
+    let apr = s.atoms_per_residue();
+    let residue_sigma =
+        sigma * (apr.iter().map(|&n| 1.0 / n as f64).sum::<f64>() / apr.len() as f64).sqrt();
+    let chain_sigma =
+        sigma * apr.iter().map(|&n| 1.0 / n as f64).sum::<f64>().sqrt() / apr.len() as f64;
+    let read = |t: &Tensor<3>| f64::from(t.clone().into_data().try_to_vec::<f32>().unwrap()[0]);
+    let per_level = ModelConfig {
+        conditioning: ConditioningMode::PerLevel,
+        precondition: PreconditionMode::PerLevel,
+        ..tiny()
+    };
+    let c = coefficients(&per_level, &sizes, &flat, &[sigma], device);
+    let sd = per_level.sigma_data;
+    for (level, want) in [(0, sigma), (1, residue_sigma), (2, chain_sigma)] {
+        let c_noise = (want / sd).ln() / 4.0;
+        assert!(
+            (read(&c.c_noise[level]) - c_noise).abs() < 1e-5,
+            "level {level}"
+        );
+        let c_skip = sd * sd / (want * want + sd * sd);
+        assert!(
+            (read(&c.c_skip[level]) - c_skip).abs() < 1e-5,
+            "level {level}"
+        );
+        assert!((read(&c.sigma[level]) - want).abs() < 1e-4 * want);
+    }
+    let global = ModelConfig {
+        conditioning: ConditioningMode::Global,
+        precondition: PreconditionMode::Global,
+        ..tiny()
+    };
+    let c = coefficients(&global, &sizes, &flat, &[sigma], device);
+    for level in 0..3 {
+        assert!((read(&c.c_noise[level]) - (sigma / sd).ln() / 4.0).abs() < 1e-5);
+        assert!((read(&c.sigma[level]) - sigma).abs() < 1e-5);
+    }
+}
+
+#[test]
+fn residue_inputs_are_read_only_with_embeddings() {
+    let s = common::bundled("1crn");
+    let mut renamed = s.clone();
+    for r in &mut renamed.residues {
+        r.name = "GLY".to_owned();
+    }
+    let device = &common::cpu().device;
+    let noise = parse_noise("seed-old").unwrap().model;
+    let x = noisy_state(&s, 0.4);
+    for (inputs, differs) in [(LevelInputs::Embeddings, true), (LevelInputs::Zeros, false)] {
+        let config = ModelConfig {
+            level_inputs: inputs,
+            ..tiny()
+        };
+        let network = MultiscaleNetwork::new(&config, 1, device);
+        let c = coefficients(&config, &GroupSizes::of(&s), &noise, &[2.0], device);
+        let a = network
+            .forward(&Topology::new(&s, device), x.clone(), &c)
+            .atoms;
+        let b = network
+            .forward(&Topology::new(&renamed, device), x.clone(), &c)
+            .atoms;
+        assert_eq!(flat_max(&a, &b) > 1e-6, differs, "{inputs:?}");
+    }
+}
+
+#[test]
+fn the_residual_form_starves_the_output_layer_at_small_sigma() {
+    // Seed 001's finding: x̂0 = x + √(t/T) F leaves the output layer almost no gradient as σ → 0,
+    // where the EDM form's 1 / c_out² weight keeps it.
+    let s = common::bundled("1crn");
+    let device = &common::cpu().device;
+    let noise = parse_noise("seed-old").unwrap();
+    let norm_at_smallest = |output: OutputForm| {
+        let config = ModelConfig { output, ..tiny() };
+        let m = train_model(&s, &config, &short(5), &noise, device, "cpu", |_| true).unwrap();
+        m.header.report[0].output_gradient_norm
+    };
+    let (edm, residual) = (
+        norm_at_smallest(OutputForm::Edm),
+        norm_at_smallest(OutputForm::Residual),
+    );
+    assert!(edm > 100.0 * residual, "edm {edm}, residual {residual}");
+}
+
+#[test]
+fn the_loss_modes_and_augmentation_change_training() {
+    let s = common::bundled("1crn");
+    let device = &common::cpu().device;
+    let noise = parse_noise("seed-old").unwrap();
+    let curve = |train: TrainConfig| {
+        train_model(&s, &tiny(), &train, &noise, device, "cpu", |_| true)
+            .unwrap()
+            .header
+            .losses
+    };
+    let level_mean = curve(short(3));
+    let equal_sum = curve(TrainConfig {
+        loss: LossMode::EqualSum,
+        ..short(3)
+    });
+    // The per-level parts are the same draws' errors; only their combination differs.
+    let l = level_mean[0];
+    assert!((l.total - (l.atom + l.residue + l.chain) / 3.0).abs() < 1e-4 * l.total);
+    let e = equal_sum[0];
+    let (n, r, c) = (
+        s.atom_count() as f64,
+        s.residue_count() as f64,
+        s.chain_count() as f64,
+    );
+    let weighted = (e.atom * n + e.residue * r + e.chain * c) / (n + r + c);
+    assert!(
+        (e.total - weighted).abs() < 1e-3 * e.total,
+        "{} vs {weighted}",
+        e.total
+    );
+    let augmented = curve(TrainConfig {
+        augment: true,
+        ..short(3)
+    });
+    assert_ne!(augmented[0].total, level_mean[0].total);
+}
+
+#[test]
+fn an_augmented_model_answers_in_the_frame_it_is_given() {
+    let s = common::bundled("1crn");
+    let device = &common::cpu().device;
+    let noise = parse_noise("seed-old").unwrap();
+    let train = TrainConfig {
+        augment: true,
+        ..short(2)
+    };
+    let model = train_model(&s, &tiny(), &train, &noise, device, "cpu", |_| true).unwrap();
+    let d = LearnedDenoiser::new(model, &s, device).unwrap();
+    let n = s.atom_count();
+    let x = noisy_state(&s, 0.5).reshape([n, 3]);
+    let shift = Tensor::<2>::from_data(TensorData::new(vec![30.0f32, -12.0, 7.0], [1, 3]), device);
+    let ctx = DenoiseContext::in_data_frame(0);
+    let a = d.denoise(x.clone(), 2.0, &ctx).unwrap().x0;
+    let b = d.denoise(x + shift.clone(), 2.0, &ctx).unwrap().x0;
+    let diff = flat_max(&(a + shift).unsqueeze(), &b.unsqueeze());
+    assert!(diff < 1e-3, "{diff}");
+}
+
+#[test]
+fn residue_attention_beyond_the_device_is_refused_with_the_size_it_allows() {
+    let config = tiny();
+    // Per block: heads × R² × batch logits, 4 copies (forward and backward, logits and softmax), f32.
+    assert_eq!(config.attention_bytes(100, 1), 4 * 4 * 2 * 100 * 100);
+    let dense = ModelConfig {
+        pair_bias: PairBias::Dense,
+        ..config.clone()
+    };
+    assert_eq!(
+        dense.attention_bytes(100, 1),
+        4 * (4 * 2 + 3 * 4) * 100 * 100
+    );
+    let err = check_size(&config, 10_000_000, 4)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("10000000 residues") && err.contains("allows"),
+        "{err}"
+    );
+    let max = config.max_residues(1 << 30, 4);
+    assert!(
+        config.attention_bytes(max, 4) <= 1 << 30 && config.attention_bytes(max + 1, 4) > 1 << 30
+    );
+}
+
+#[test]
+fn the_checkpoint_keeps_the_model_it_was_trained_as() {
+    let s = common::bundled("1crn");
+    let device = &common::cpu().device;
+    let noise = parse_noise("1,4,4").unwrap();
+    let config = ModelConfig {
+        output: OutputForm::V,
+        level_inputs: LevelInputs::Zeros,
+        ..tiny()
+    };
+    let model = train_model(&s, &config, &short(2), &noise, device, "cpu", |_| true).unwrap();
+    let path = common::scratch("learned").join("v.mpk");
+    model.save(&path, &[]).unwrap();
+    let loaded = LearnedModel::load(&path, device).unwrap();
+    assert_eq!(loaded.header.model, config);
+    assert_eq!(loaded.header.noise, "1,4,4");
+    assert_eq!(loaded.header.shape, [327, 46, 1]);
+}
