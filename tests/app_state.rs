@@ -473,3 +473,43 @@ fn the_denoiser_error_panel_measures_seven_sigmas_on_the_worker() {
         assert!(rel < 1e-3, "{r:?}");
     }
 }
+
+#[test]
+fn the_train_panel_trains_on_the_worker_and_its_model_samples() {
+    use sigmascope::denoiser::DenoiserChoice;
+    let out = common::scratch("state-train").join("model.mpk");
+    let mut s = state_with(Settings {
+        train_steps: 4,
+        train_out: Some(out.clone()),
+        steps: 5,
+        ..Settings::default()
+    });
+    s.apply(AppCommand::OpenBundled(bundled_index("1crn")));
+    s.apply(AppCommand::Train);
+    assert!(s.training_pending());
+    common::settle(&mut s);
+    let view = s.training().unwrap();
+    assert_eq!(view.losses.len(), 4, "one loss record per step");
+    let header = view.header.as_ref().unwrap();
+    assert_eq!(header.report.len(), 7);
+    assert_eq!(header.shape, [327, 46, 1]);
+    assert!(out.is_file());
+    assert_eq!(s.settings().trained_model.as_deref(), Some(out.as_path()));
+    // The model is a denoiser choice: a run with it steps like any other.
+    let mut settings = s.settings().clone();
+    settings.denoiser = DenoiserChoice::Learned(out);
+    s.apply(AppCommand::UpdateSettings(Box::new(settings)));
+    s.apply(AppCommand::Step(usize::MAX));
+    common::settle(&mut s);
+    assert_eq!(s.run().frames.len(), 6, "{:?}", s.status());
+    assert!(s.run().metrics.last().unwrap().rmsd.is_finite());
+    // On another structure the model is refused with one message, and nothing runs.
+    s.apply(AppCommand::OpenBundled(bundled_index("1l2y")));
+    s.apply(AppCommand::Step(1));
+    common::settle(&mut s);
+    assert!(
+        s.status().unwrap().contains("was trained on 1crn"),
+        "{:?}",
+        s.status()
+    );
+}

@@ -147,6 +147,7 @@ impl sigmascope::denoiser::Denoiser for Identity {
         _context: &sigmascope::denoiser::DenoiseContext,
     ) -> Result<sigmascope::denoiser::DenoiserOutput, sigmascope::denoiser::DenoiseError> {
         Ok(sigmascope::denoiser::DenoiserOutput {
+            levels: None,
             x0: x,
             weights: None,
         })

@@ -8,11 +8,12 @@ mod common;
 
 use burn::tensor::{Tensor, TensorData};
 use sigmascope::denoiser::learned::{
-    ConditioningMode, LevelInputs, LossMode, ModelConfig, MultiscaleNetwork, OutputForm, PairBias,
-    PreconditionMode, Topology, TrainConfig, check_size, coefficients, train_model,
+    ConditioningMode, LevelInputs, LevelScales, LossMode, ModelConfig, MultiscaleNetwork,
+    OutputForm, PairBias, PreconditionMode, Topology, TrainConfig, check_size, coefficients,
+    train_model,
 };
 use sigmascope::denoiser::{DenoiseContext, Denoiser, LearnedDenoiser, LearnedModel};
-use sigmascope::noise::{GroupSizes, parse_noise};
+use sigmascope::noise::parse_noise;
 use sigmascope::structure::Structure;
 
 fn tiny() -> ModelConfig {
@@ -147,8 +148,8 @@ fn the_factorised_pair_bias_equals_the_dense_one() {
             ..tiny()
         };
         // The same seed gives the same weights: only the way the bias is formed differs.
-        let network = MultiscaleNetwork::new(&config, 3, device);
-        let c = coefficients(&config, &GroupSizes::of(&s), &noise, &[2.0], device);
+        let network = MultiscaleNetwork::new(&config, s.atom_count(), 3, device);
+        let c = coefficients(&config, &LevelScales::of(&s), &noise, &[2.0], device);
         outputs.push(network.forward(&topology, x.clone(), &c).atoms);
     }
     assert!(flat_max(&outputs[0], &outputs[1]) < 1e-4);
@@ -158,47 +159,75 @@ fn the_factorised_pair_bias_equals_the_dense_one() {
 fn per_level_conditioning_and_preconditioning_use_each_levels_sigma() {
     let s = common::bundled("1crn");
     let device = &common::cpu().device;
-    let sizes = GroupSizes::of(&s);
+    let scales = LevelScales::of(&s);
     let flat = parse_noise("flat").unwrap().model;
     let sigma = 3.0;
-    // Flat noise moves a residue centroid by σ / √n_r per coordinate: its mean square over residues
-    // is σ² · mean(1 / n_r); the chain centroid (the mean of its m residue centroids) by
-    // σ √(Σ 1 / n_r) / m.
+    // Flat noise: a residue centroid moves by σ / √n_r per coordinate, so an atom's offset from it has
+    // mean square σ² (1 − mean(1 / n_r)); one chain's centroid (the mean of its m residue centroids)
+    // moves by σ √(Σ 1 / n_r) / m, and a residue centroid's offset from it has the rest.
     let apr = s.atoms_per_residue();
-    let residue_sigma =
-        sigma * (apr.iter().map(|&n| 1.0 / n as f64).sum::<f64>() / apr.len() as f64).sqrt();
-    let chain_sigma =
-        sigma * apr.iter().map(|&n| 1.0 / n as f64).sum::<f64>().sqrt() / apr.len() as f64;
+    let m = apr.len() as f64;
+    let inv_sum: f64 = apr.iter().map(|&n| 1.0 / n as f64).sum();
+    let residue_ms = sigma * sigma * inv_sum / m;
+    let chain_ms = sigma * sigma * inv_sum / (m * m);
+    let want = [
+        (sigma * sigma - residue_ms).sqrt(),
+        (residue_ms - chain_ms).sqrt(),
+        chain_ms.sqrt(),
+    ];
+    // Each level's data spread, from the truth directly.
+    let res = s.residue_centroids(&s.positions);
+    let atom_spread = (s
+        .positions
+        .iter()
+        .zip(&s.atom_residue)
+        .map(|(p, &r)| {
+            (0..3)
+                .map(|k| f64::from(p[k] - res[r as usize][k]).powi(2))
+                .sum::<f64>()
+        })
+        .sum::<f64>()
+        / (3.0 * s.atom_count() as f64))
+        .sqrt();
+    assert!(
+        (scales.data[0] - atom_spread).abs() < 1e-6,
+        "{:?}",
+        scales.data
+    );
     let read = |t: &Tensor<3>| f64::from(t.clone().into_data().try_to_vec::<f32>().unwrap()[0]);
     let per_level = ModelConfig {
         conditioning: ConditioningMode::PerLevel,
         precondition: PreconditionMode::PerLevel,
         ..tiny()
     };
-    let c = coefficients(&per_level, &sizes, &flat, &[sigma], device);
-    let sd = per_level.sigma_data;
-    for (level, want) in [(0, sigma), (1, residue_sigma), (2, chain_sigma)] {
-        let c_noise = (want / sd).ln() / 4.0;
+    let c = coefficients(&per_level, &scales, &flat, &[sigma], device);
+    for (level, (&s_l, &d_l)) in want.iter().zip(&scales.data).enumerate() {
+        let c_noise = (s_l / d_l).ln() / 4.0;
         assert!(
             (read(&c.c_noise[level]) - c_noise).abs() < 1e-5,
             "level {level}"
         );
-        let c_skip = sd * sd / (want * want + sd * sd);
+        let c_skip = d_l * d_l / (s_l * s_l + d_l * d_l);
         assert!(
             (read(&c.c_skip[level]) - c_skip).abs() < 1e-5,
             "level {level}"
         );
-        assert!((read(&c.sigma[level]) - want).abs() < 1e-4 * want);
+        assert!(
+            (read(&c.sigma[level]) - s_l).abs() < 1e-4 * s_l,
+            "level {level}"
+        );
     }
     let global = ModelConfig {
         conditioning: ConditioningMode::Global,
         precondition: PreconditionMode::Global,
         ..tiny()
     };
-    let c = coefficients(&global, &sizes, &flat, &[sigma], device);
+    let c = coefficients(&global, &scales, &flat, &[sigma], device);
+    let sd = global.sigma_data;
     for level in 0..3 {
         assert!((read(&c.c_noise[level]) - (sigma / sd).ln() / 4.0).abs() < 1e-5);
         assert!((read(&c.sigma[level]) - sigma).abs() < 1e-5);
+        assert!((read(&c.c_skip[level]) - sd * sd / (sigma * sigma + sd * sd)).abs() < 1e-5);
     }
 }
 
@@ -217,8 +246,8 @@ fn residue_inputs_are_read_only_with_embeddings() {
             level_inputs: inputs,
             ..tiny()
         };
-        let network = MultiscaleNetwork::new(&config, 1, device);
-        let c = coefficients(&config, &GroupSizes::of(&s), &noise, &[2.0], device);
+        let network = MultiscaleNetwork::new(&config, s.atom_count(), 1, device);
+        let c = coefficients(&config, &LevelScales::of(&s), &noise, &[2.0], device);
         let a = network
             .forward(&Topology::new(&s, device), x.clone(), &c)
             .atoms;
@@ -351,4 +380,90 @@ fn the_checkpoint_keeps_the_model_it_was_trained_as() {
     assert_eq!(loaded.header.model, config);
     assert_eq!(loaded.header.noise, "1,4,4");
     assert_eq!(loaded.header.shape, [327, 46, 1]);
+}
+
+/// x̂0 = x, with the truth's residue and chain centroids as its level outputs (data frame only).
+struct LevelsFromTruth {
+    residues: Tensor<2>,
+    chains: Tensor<2>,
+}
+
+impl Denoiser for LevelsFromTruth {
+    fn name(&self) -> &'static str {
+        "levels-from-truth"
+    }
+
+    fn denoise(
+        &self,
+        x: Tensor<2>,
+        _sigma: f64,
+        _context: &DenoiseContext,
+    ) -> Result<sigmascope::denoiser::DenoiserOutput, sigmascope::denoiser::DenoiseError> {
+        Ok(sigmascope::denoiser::DenoiserOutput {
+            x0: x,
+            weights: None,
+            levels: Some(sigmascope::denoiser::LevelX0 {
+                residues: self.residues.clone(),
+                chains: self.chains.clone(),
+            }),
+        })
+    }
+
+    fn equivariant(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn the_sampler_steps_from_the_level_outputs_only_when_asked() {
+    use sigmascope::sampler::{ChurnNoise, Sampler, SamplerSettings, StartNoise, find_preset};
+    let s = common::bundled("4hhb");
+    let device = &common::cpu().device;
+    let points = |p: &[[f32; 3]]| {
+        let v: Vec<f32> = p.iter().flatten().copied().collect();
+        Tensor::<2>::from_data(TensorData::new(v, [p.len(), 3]), device)
+    };
+    let residues = s.residue_centroids(&s.positions);
+    let chains = s.chain_centroids(&residues);
+    let mut preset = find_preset("boltz2").unwrap();
+    preset.schedule.steps = 3;
+    // A start of tens of Å keeps float32 round-off far below the check (Boltz's 2560 Å start leaves
+    // ~0.5 Å in centroids of 1e4 Å coordinates).
+    preset.schedule.sigma_max = 2.0;
+    preset.augment = false;
+    preset.translation_std = 0.0;
+    for on in [false, true] {
+        let settings = SamplerSettings {
+            preset,
+            noise: parse_noise("seed-old").unwrap(),
+            start: StartNoise::Multiscale,
+            churn_noise: ChurnNoise::following(StartNoise::Multiscale),
+            seed: 2,
+            level_outputs: on,
+        };
+        let denoiser = Box::new(LevelsFromTruth {
+            residues: points(&residues),
+            chains: points(&chains),
+        });
+        let mut sampler = Sampler::new(&s, settings, denoiser, device).unwrap();
+        sampler.step().unwrap();
+        let frame = &sampler.frames()[1];
+        // Frames record x̂0 in the sampler's frame.
+        let x0 = frame
+            .frame_from_data
+            .inverse()
+            .apply_all(frame.x0_hat.as_ref().unwrap());
+        let got = s.residue_centroids(&x0);
+        let worst = got
+            .iter()
+            .zip(&residues)
+            .map(|(a, b)| (0..3).map(|k| (a[k] - b[k]).abs()).fold(0.0, f32::max))
+            .fold(0.0, f32::max);
+        // On: every residue centroid of x̂0 is the model's; off: x̂0 = x, as far as the start's noise.
+        if on {
+            assert!(worst < 1e-3, "{worst}");
+        } else {
+            assert!(worst > 1.0, "{worst}");
+        }
+    }
 }

@@ -122,6 +122,7 @@ fn without_churn(mut p: SamplerPreset) -> SamplerPreset {
 
 fn run(structure: &Structure, preset: SamplerPreset, seed: u64) -> Vec<Frame> {
     let settings = SamplerSettings {
+        level_outputs: false,
         preset,
         noise: parse_noise("seed-old").unwrap(),
         start: StartNoise::Multiscale,
@@ -247,6 +248,7 @@ fn frame_bound_denoisers_see_the_augmented_frame_and_agree_with_data_frame_calls
     let mut preset = find_preset("boltz2").unwrap();
     preset.schedule.steps = 12;
     let settings = |preset| SamplerSettings {
+        level_outputs: false,
         preset,
         noise: parse_noise("seed-old").unwrap(),
         start: StartNoise::Multiscale,
@@ -344,6 +346,7 @@ fn ensemble_denoiser_samples_into_the_nmr_ensemble() {
     let mut preset = without_churn(find_preset("boltz2").unwrap());
     preset.schedule.steps = 30;
     let settings = SamplerSettings {
+        level_outputs: false,
         preset,
         noise: noise.clone(),
         start: StartNoise::Isotropic,
@@ -572,6 +575,7 @@ fn churn_from_the_noise_model_moves_residues_with_their_chain() {
         preset.augment = false;
         preset.align_to_prediction = false;
         let settings = SamplerSettings {
+            level_outputs: false,
             preset,
             noise: parse_noise("seed-old").unwrap(),
             start: StartNoise::Multiscale,
@@ -610,6 +614,7 @@ fn frame_zero_and_the_noise_table_use_one_convention() {
     let mut preset = without_churn(find_preset("edm").unwrap());
     preset.schedule.steps = 4;
     let settings = SamplerSettings {
+        level_outputs: false,
         preset,
         noise: parse_noise("flat").unwrap(),
         start: StartNoise::Isotropic,

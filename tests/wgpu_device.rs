@@ -72,6 +72,7 @@ fn wgpu_device_computes_draws_noise_and_samples() {
             preset.step_scale = 1.0;
         }
         let settings = SamplerSettings {
+            level_outputs: false,
             preset,
             noise: parse_noise("seed-old").unwrap(),
             start: StartNoise::Multiscale,

@@ -49,6 +49,8 @@ pub enum AppCommand {
     },
     /// Measure the sampler panel's denoiser's x̂0 error per σ (the noise table's z grid) on the worker.
     MeasureDenoiserError,
+    /// Train the learned denoiser with the Train panel's toggles on the worker and save it.
+    Train,
     /// Stop what the worker is doing after its current step.
     Cancel,
     /// Keep the current run's curves to compare.
@@ -99,6 +101,7 @@ impl AppState {
             AppCommand::Step(count) => self.request_steps(count),
             AppCommand::RunSweep => self.run_sweep(),
             AppCommand::MeasureDenoiserError => self.measure_denoiser_error(),
+            AppCommand::Train => self.train(),
             AppCommand::LoadSweepRun { steps, seed } => self.load_sweep_run(steps, seed),
             AppCommand::Cancel => self.worker.cancel(),
             AppCommand::Pin => self.pin(),
@@ -200,6 +203,38 @@ impl AppState {
             spec: Box::new(spec),
             steps,
             seeds,
+            tag,
+        });
+    }
+
+    fn train(&mut self) {
+        let noise = match self.settings.noise() {
+            Ok(noise) => noise,
+            Err(e) => {
+                self.status = Some(e);
+                return;
+            }
+        };
+        let (model, train) = self.settings.training();
+        if let Err(e) = crate::denoiser::learned::check_size(
+            &model,
+            self.structure.residue_count(),
+            train.draws,
+        ) {
+            self.status = Some(format!("cannot train here: {e}"));
+            return;
+        }
+        let tag = self.train_request.begin();
+        self.training = Some(super::state::TrainingView::default());
+        self.run.busy = Some((0, train.steps));
+        self.send(WorkerCommand::Train {
+            structure: Arc::clone(&self.structure),
+            model: Box::new(model),
+            train: Box::new(train),
+            noise,
+            out: self.settings.train_out.clone().unwrap_or_else(|| {
+                crate::denoiser::learned::default_checkpoint_path(&self.structure)
+            }),
             tag,
         });
     }

@@ -15,6 +15,7 @@ mod settings;
 mod state;
 mod sweep_panel;
 mod timeline;
+mod train_panel;
 mod viewport;
 mod worker;
 
@@ -334,6 +335,16 @@ impl SigmascopeApp {
             let mut draft = state.settings().clone();
             let commands =
                 sweep_panel::sweep_ui(ui, &mut draft, state.sweep_points(), state.sweep_pending());
+            out.settings(draft, state.settings());
+            out.commands.extend(commands);
+            let mut draft = state.settings().clone();
+            let commands = train_panel::train_ui(
+                ui,
+                &mut draft,
+                state.training(),
+                state.training_pending(),
+                state.structure().residue_count(),
+            );
             out.settings(draft, state.settings());
             out.commands.extend(commands);
             out.commands.extend(denoiser_error_panel::denoiser_error_ui(

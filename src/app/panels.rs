@@ -356,6 +356,22 @@ pub fn sampler_ui(
                 )
                 .on_hover_text("The ideal denoiser of a model trained with random rotations: the posterior mean over uniformly rotated copies of the truth");
             });
+            if let Some(path) = settings.trained_model.clone() {
+                let name = path
+                    .file_name()
+                    .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+                ui.radio_value(
+                    &mut settings.denoiser,
+                    DenoiserChoice::Learned(path),
+                    format!("learned ({name})"),
+                )
+                .on_hover_text("The model the Train panel saved last");
+                ui.checkbox(
+                    &mut settings.level_outputs,
+                    "step from the model's residue and chain outputs",
+                )
+                .on_hover_text("Move x0_hat's residue and chain centroids onto the model's own level predictions before each step");
+            }
             ui.horizontal(|ui| {
                 let external = matches!(settings.denoiser, DenoiserChoice::External(_));
                 if ui

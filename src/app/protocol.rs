@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use super::state::RunSource;
-use crate::denoiser::{DenoiserChoice, DenoiserErrorRow};
+use crate::denoiser::learned::{ModelConfig, TrainConfig};
+use crate::denoiser::{CheckpointHeader, DenoiserChoice, DenoiserErrorRow, LossRecord};
 use crate::noise::{NamedNoise, NoiseCell, NoiseTableSpec};
 use crate::sampler::{FamilySettings, Frame, SamplerSettings};
 use crate::structure::Structure;
@@ -81,6 +82,21 @@ pub enum WorkerCommand {
         /// Tag echoed in the result.
         tag: u64,
     },
+    /// Train the learned denoiser on the structure and save it.
+    Train {
+        /// The structure.
+        structure: Arc<Structure>,
+        /// The network and its toggles.
+        model: Box<ModelConfig>,
+        /// Steps, loss, augmentation, seed.
+        train: Box<TrainConfig>,
+        /// The training noise.
+        noise: NamedNoise,
+        /// Where the checkpoint goes.
+        out: std::path::PathBuf,
+        /// Tag echoed in the events.
+        tag: u64,
+    },
     /// Draw the noise panel's samples and measure them (the per-level table of one cell).
     ApplyNoise {
         /// The structure.
@@ -127,6 +143,10 @@ pub enum WorkerEvent {
     SweepDone(u64, Vec<SweepPoint>),
     /// The denoiser-error measurement tagged `.0` finished.
     DenoiserErrorDone(u64, Vec<DenoiserErrorRow>),
+    /// A training step of the training tagged `.0`.
+    TrainStep(u64, LossRecord),
+    /// The training tagged `.0` finished (or was cancelled) and its model was saved at `.2`.
+    TrainDone(u64, Box<CheckpointHeader>, std::path::PathBuf),
     /// The noise draw tagged `.0` finished.
     NoiseApplied(u64, Box<AppliedNoise>),
     /// Work done and total, in the command's units (steps; draws), after each part of a command.

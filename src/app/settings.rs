@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use super::timeline::LoopMode;
 use crate::denoiser::DenoiserChoice;
+use crate::denoiser::learned::{
+    ConditioningMode, LevelInputs, LossMode, ModelConfig, OutputForm, PreconditionMode, TrainConfig,
+};
 use crate::noise::{LevelWeights, NamedNoise, NoiseModel, WEIGHT_PRESETS};
 use crate::render::{ColorMode, Layers};
 use crate::sampler::{
@@ -114,6 +117,8 @@ pub struct Settings {
     pub per_level_precondition: bool,
     /// Denoiser.
     pub denoiser: DenoiserChoice,
+    /// Step from the denoiser's own residue and chain x̂0 (the learned one gives them).
+    pub level_outputs: bool,
     /// The command of the external denoiser (kept while another denoiser is chosen).
     pub external_command: String,
     /// Color mode.
@@ -130,6 +135,24 @@ pub struct Settings {
     pub sweep_steps: String,
     /// The sweep panel's seeds per step count.
     pub sweep_seeds: u64,
+    /// The Train panel's toggles (pitfalls of seed 002, the output form of seed 001).
+    pub train_precondition: PreconditionMode,
+    /// See `train_precondition`.
+    pub train_loss: LossMode,
+    /// See `train_precondition`.
+    pub train_conditioning: ConditioningMode,
+    /// See `train_precondition`.
+    pub train_level_inputs: LevelInputs,
+    /// See `train_precondition`.
+    pub train_output: OutputForm,
+    /// Random rotation + translation of the training target.
+    pub train_augment: bool,
+    /// Training steps.
+    pub train_steps: usize,
+    /// Where the Train panel saves (default: `NAME.learned.mpk` next to the structure's file).
+    pub train_out: Option<PathBuf>,
+    /// The last model the Train panel saved (a denoiser choice in the sampler panel).
+    pub trained_model: Option<PathBuf>,
     /// Playback fps.
     pub fps: f32,
     /// Playback loop mode.
@@ -159,6 +182,7 @@ impl Default for Settings {
             start_multiscale: true,
             per_level_precondition: false,
             denoiser: DenoiserChoice::Exact,
+            level_outputs: false,
             external_command: "python3 examples/external_denoiser/exact.py".to_owned(),
             color_by: ColorMode::DisplacementResidue,
             layers: Layers::default(),
@@ -167,6 +191,15 @@ impl Default for Settings {
             sweep_sampler: SamplerChoice::FlowOde,
             sweep_steps: "10,20,50,100".to_owned(),
             sweep_seeds: 2,
+            train_precondition: PreconditionMode::PerLevel,
+            train_loss: LossMode::LevelMean,
+            train_conditioning: ConditioningMode::PerLevel,
+            train_level_inputs: LevelInputs::Embeddings,
+            train_output: OutputForm::Edm,
+            train_augment: false,
+            train_steps: TrainConfig::default().steps,
+            train_out: None,
+            trained_model: None,
             fps: 10.0,
             loop_mode: LoopMode::Loop,
         }
@@ -227,6 +260,7 @@ impl Settings {
             StartNoise::Isotropic
         };
         Ok(SamplerSettings {
+            level_outputs: self.level_outputs,
             preset: self.preset(),
             noise: self.noise()?,
             start,
@@ -299,6 +333,27 @@ impl Settings {
             start: settings.start,
             prior_sigma: settings.preset.schedule.sigma_data,
         })
+    }
+
+    /// The Train panel's model and training (the noise panel's weights are its noise).
+    pub fn training(&self) -> (ModelConfig, TrainConfig) {
+        (
+            ModelConfig {
+                precondition: self.train_precondition,
+                conditioning: self.train_conditioning,
+                level_inputs: self.train_level_inputs,
+                output: self.train_output,
+                sigma_data: self.preset().schedule.sigma_data,
+                ..ModelConfig::default()
+            },
+            TrainConfig {
+                steps: self.train_steps.clamp(1, 100_000),
+                loss: self.train_loss,
+                augment: self.train_augment,
+                seed: self.seed,
+                ..TrainConfig::default()
+            },
+        )
     }
 
     /// Remembers a file at the front of the recent list (at most 8).

@@ -105,6 +105,17 @@ pub(super) struct ShownScene {
     pub displacements: OnceCell<Displacements>,
 }
 
+/// A training in the Train panel.
+#[derive(Debug, Clone, Default)]
+pub struct TrainingView {
+    /// One record per step so far.
+    pub losses: Vec<crate::denoiser::LossRecord>,
+    /// The saved model's header (the per-σ report), once done.
+    pub header: Option<crate::denoiser::CheckpointHeader>,
+    /// Where it was saved.
+    pub path: Option<std::path::PathBuf>,
+}
+
 /// Work sent to the worker whose result is awaited: every request gets a new tag, and only the
 /// latest request's result is taken (an earlier one's arrives too late to show).
 #[derive(Debug, Default)]
@@ -168,6 +179,9 @@ pub struct AppState {
     /// The denoiser-error panel's last measurement, and the one in progress.
     pub(super) denoiser_error: Option<Vec<crate::denoiser::DenoiserErrorRow>>,
     pub(super) denoiser_error_request: Awaited,
+    /// The Train panel's training: its loss curve so far and, once saved, its checkpoint's header.
+    pub(super) training: Option<TrainingView>,
+    pub(super) train_request: Awaited,
     /// The whole run the worker is preparing (a file's, or one of the sweep's).
     pub(super) run_request: Awaited,
     pub(super) shown: ShownScene,
@@ -222,6 +236,8 @@ impl AppState {
             sweep_request: Awaited::default(),
             denoiser_error: None,
             denoiser_error_request: Awaited::default(),
+            training: None,
+            train_request: Awaited::default(),
             shown: ShownScene {
                 key: None,
                 scene: Arc::new(Scene::default()),
@@ -302,6 +318,16 @@ impl AppState {
     /// True while a sweep runs.
     pub fn sweep_pending(&self) -> bool {
         self.sweep_request.is_pending()
+    }
+
+    /// The Train panel's current or last training.
+    pub fn training(&self) -> Option<&TrainingView> {
+        self.training.as_ref()
+    }
+
+    /// True while a training runs.
+    pub fn training_pending(&self) -> bool {
+        self.train_request.is_pending()
     }
 
     /// The denoiser-error panel's last rows (one per σ).
@@ -443,6 +469,26 @@ impl AppState {
                 let follow = self.timeline.frame + 2 >= self.run.frames.len();
                 self.timeline.set_frame_count(self.run.frames.len(), follow);
             }
+            WorkerEvent::TrainStep(tag, record) => {
+                if self.train_request.awaits(tag)
+                    && let Some(view) = self.training.as_mut()
+                {
+                    view.losses.push(record);
+                }
+            }
+            WorkerEvent::TrainDone(tag, header, path) => {
+                if self.train_request.take(tag) {
+                    if let Some(view) = self.training.as_mut() {
+                        view.header = Some(*header);
+                        view.path = Some(path.clone());
+                    }
+                    self.status = Some(format!(
+                        "trained model saved to {}: choose \"learned\" in the sampler panel",
+                        path.display()
+                    ));
+                    self.settings.trained_model = Some(path);
+                }
+            }
             WorkerEvent::DenoiserErrorDone(tag, rows) => {
                 if self.denoiser_error_request.take(tag) {
                     self.denoiser_error = Some(rows);
@@ -462,6 +508,7 @@ impl AppState {
                     self.noise_request.forget();
                     self.sweep_request.forget();
                     self.denoiser_error_request.forget();
+                    self.train_request.forget();
                 }
             }
             WorkerEvent::Error(e) => self.status = Some(e),
@@ -492,6 +539,8 @@ impl AppState {
         self.sweep_request.forget();
         self.denoiser_error = None;
         self.denoiser_error_request.forget();
+        self.training = None;
+        self.train_request.forget();
         self.pinned = None;
         self.highlighted_residue = None;
         self.hovered_atom = None;

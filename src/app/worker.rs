@@ -10,6 +10,7 @@ use burn::tensor::Device;
 
 use super::protocol::{AppliedNoise, WorkerCommand, WorkerEvent};
 use super::state::RunSource;
+use crate::denoiser::learned::train_model;
 use crate::denoiser::{DenoiserChoice, DenoiserInputs, denoiser_error};
 use crate::noise::{NoiseTableSpec, noise_table};
 use crate::sampler::{
@@ -293,6 +294,39 @@ fn serve(
                 if let Some(event) = event {
                     events.send(event).ok();
                 }
+            }
+            WorkerCommand::Train {
+                structure,
+                model,
+                train,
+                noise,
+                out,
+                tag,
+            } => {
+                let total = train.steps;
+                let trained = train_model(
+                    &structure,
+                    &model,
+                    &train,
+                    &noise,
+                    device,
+                    "the window's compute device",
+                    |record| {
+                        events.send(WorkerEvent::TrainStep(tag, *record)).ok();
+                        events.send(WorkerEvent::Progress(record.step, total)).ok();
+                        !cancelled()
+                    },
+                );
+                let protected: Vec<&std::path::Path> =
+                    structure.source_path.iter().map(|p| p.as_path()).collect();
+                let event = match trained {
+                    Ok(model) => match model.save(&out, &protected) {
+                        Ok(()) => WorkerEvent::TrainDone(tag, Box::new(model.header), out),
+                        Err(e) => WorkerEvent::Error(format!("cannot save the model: {e}")),
+                    },
+                    Err(e) => WorkerEvent::Error(format!("training failed: {e}")),
+                };
+                events.send(event).ok();
             }
             WorkerCommand::ApplyNoise {
                 structure,

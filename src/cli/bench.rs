@@ -76,6 +76,36 @@ pub enum BenchWhat {
         #[arg(long, default_value = "python3 examples/external_denoiser/echo.py")]
         command: String,
     },
+    /// Training steps per second of the learned denoiser (default configuration) on structures, on
+    /// the CPU backend and the wgpu adapter.
+    Training {
+        /// Structure files or bundled names.
+        #[arg(long, value_delimiter = ',', default_values_t = ["1crn".to_owned(), "4hhb".to_owned()])]
+        files: Vec<String>,
+        /// Timed steps per structure and device (after 2 warm-up steps).
+        #[arg(long, default_value_t = 10)]
+        steps: usize,
+        /// Skip the wgpu adapter.
+        #[arg(long)]
+        cpu_only: bool,
+    },
+    /// Time and peak memory of one training step of residue attention against the residue count, for
+    /// the factorised and the dense pair bias; each point runs in a child process so its peak resident
+    /// memory is its own. A point whose estimate exceeds this machine's budget is refused, not run.
+    LearnedAttention {
+        /// Residue counts.
+        #[arg(long, value_delimiter = ',', default_values_t = [100usize, 1_000, 5_000, 20_000])]
+        residues: Vec<usize>,
+        /// Draws per step.
+        #[arg(long, default_value_t = 1)]
+        batch: usize,
+        /// Compute on the wgpu adapter instead of the CPU backend.
+        #[arg(long)]
+        gpu: bool,
+        /// Run one point in this process and print it (what the parent spawns).
+        #[arg(long, hide = true, value_enum)]
+        one: Option<crate::denoiser::learned::PairBias>,
+    },
     /// Offscreen frame time of the renderer on synthetic structures: a new frame's coordinates uploaded
     /// and drawn (readback excluded), and the same with the image read back.
     Render {
@@ -139,6 +169,7 @@ fn time_steps(compute: &ComputeDevice, atoms: usize, steps: usize) -> anyhow::Re
         crate::sampler::find_preset("af3").ok_or_else(|| anyhow::anyhow!("af3 preset"))?;
     preset.schedule.steps = steps + 3;
     let settings = crate::sampler::SamplerSettings {
+        level_outputs: false,
         preset,
         noise: parse_noise("seed-old")?,
         start: crate::sampler::StartNoise::Multiscale,
@@ -379,6 +410,17 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             });
             println!("{}", serde_json::to_string_pretty(&json)?);
         }
+        BenchWhat::Training {
+            files,
+            steps,
+            cpu_only,
+        } => super::bench_learned::training(files, *steps, *cpu_only)?,
+        BenchWhat::LearnedAttention {
+            residues,
+            batch,
+            gpu,
+            one,
+        } => super::bench_learned::attention(residues, *batch, *gpu, *one)?,
         BenchWhat::NoiseTable {
             file,
             load,

@@ -2,6 +2,7 @@
 
 mod analyze;
 mod bench;
+mod bench_learned;
 mod denoiser_error;
 mod frames;
 mod inspect;

@@ -49,6 +49,10 @@ pub struct SampleArgs {
     /// Kabsch-align the noisy state onto the prediction (default: the preset's).
     #[arg(long, value_enum)]
     pub align: Option<Switch>,
+    /// Take each step from the denoiser's own residue and chain x̂0 where it gives them (the learned
+    /// denoiser does).
+    #[arg(long, value_enum, default_value_t = Switch::Off)]
+    pub level_outputs: Switch,
     /// Seed of every draw.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -91,6 +95,7 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
     let denoiser = args.denoiser.build(&inputs, &compute.device)?;
     let denoiser_name = denoiser.name();
     let settings = SamplerSettings {
+        level_outputs: args.level_outputs.is_on(),
         preset,
         noise: noise.clone(),
         start: args.start,
@@ -133,6 +138,7 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
             "denoiser": denoiser_name,
             "denoiser_choice": args.denoiser,
             "seed": args.seed,
+            "level_outputs": args.level_outputs.is_on(),
             "coverage": coverage,
             "frames": frame_rows(&frames, &metrics),
             "final_rmsd": final_rmsd,

@@ -11,7 +11,7 @@ use super::{LoadArgs, load_structure};
 use crate::compute::DevicePreference;
 use crate::denoiser::learned::{
     ConditioningMode, LevelInputs, LossMode, ModelConfig, OutputForm, PairBias, PreconditionMode,
-    TrainConfig, attention_budget, train_model,
+    TrainConfig, attention_budget, default_checkpoint_path, train_model,
 };
 use crate::noise::parse_noise;
 
@@ -88,7 +88,7 @@ impl TrainArgs {
             output: self.output,
             ..ModelConfig::default()
         };
-        if model.width == 0 || model.width % model.heads != 0 {
+        if model.width == 0 || !model.width.is_multiple_of(model.heads) {
             anyhow::bail!(
                 "--width {}: give a positive multiple of {} (the heads)",
                 self.width,
@@ -119,13 +119,10 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let structure = load_structure(&args.file, &args.load)?;
     let (model, train) = args.configs()?;
     let noise = parse_noise(&args.noise)?;
-    let out = args.out.clone().unwrap_or_else(|| {
-        let stem = format!("{}.learned.mpk", structure.name);
-        match &structure.source_path {
-            Some(p) => p.with_file_name(stem),
-            None => PathBuf::from(stem),
-        }
-    });
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_checkpoint_path(&structure));
     let compute = super::compute_device(args.device)?;
     let trained = train_model(
         &structure,

@@ -185,6 +185,7 @@ impl Denoiser for EnsembleDenoiser {
         // Bring x to the data frame, weigh the models there, map the mean back.
         let (weights, mean) = self.posterior(context.to_data(x), sigma);
         Ok(DenoiserOutput {
+            levels: None,
             x0: context.to_frame(mean),
             weights: Some(weights),
         })

@@ -40,6 +40,7 @@ impl Denoiser for ExactDenoiser {
         context: &DenoiseContext,
     ) -> Result<DenoiserOutput, DenoiseError> {
         Ok(DenoiserOutput {
+            levels: None,
             x0: context.to_frame(self.ground_truth_rows.clone().transpose()),
             weights: None,
         })

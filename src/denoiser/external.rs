@@ -411,6 +411,7 @@ impl Denoiser for ExternalDenoiser {
             )
             .map_err(DenoiseError)?;
         Ok(DenoiserOutput {
+            levels: None,
             x0: Tensor::from_data(TensorData::new(x0, [self.atoms, 3]), &self.device),
             weights: None,
         })

@@ -87,6 +87,18 @@ pub struct DenoiserOutput {
     pub x0: Tensor<2>,
     /// Posterior weight of each data structure, for ensemble denoisers, [K].
     pub weights: Option<Tensor<1>>,
+    /// x̂0 of the residue and chain centroids where the model predicts them itself (the learned
+    /// denoiser), in x's frame.
+    pub levels: Option<LevelX0>,
+}
+
+/// A model's own prediction of the residue and chain centroids.
+#[derive(Debug, Clone)]
+pub struct LevelX0 {
+    /// Residue centroids, [R, 3].
+    pub residues: Tensor<2>,
+    /// Chain centroids, [C, 3].
+    pub chains: Tensor<2>,
 }
 
 /// Why a denoiser gave no x̂0.

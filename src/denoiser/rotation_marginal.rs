@@ -112,6 +112,7 @@ impl Denoiser for RotationMarginalDenoiser {
         let centred = x.clone() - x.mean_dim(0) + self.center.clone();
         let (weights, mean) = self.posterior.posterior(centred, sigma);
         Ok(DenoiserOutput {
+            levels: None,
             x0: context.to_frame(mean),
             weights: Some(weights),
         })

@@ -78,6 +78,9 @@ pub struct SamplerSettings {
     pub churn_noise: ChurnNoise,
     /// Seed of every draw; each step derives its own stream, so runs repeat exactly on one device.
     pub seed: u64,
+    /// Take the step from the denoiser's own residue and chain x̂0 where it gives them (seed 004's
+    /// next step): x̂0's residue and chain centroids are moved onto the model's level predictions.
+    pub level_outputs: bool,
 }
 
 /// Why a sampler could not start or step.
@@ -265,7 +268,8 @@ impl Sampler {
                 .denoiser
                 .denoise(x_rows.transpose(), sigma, &context)
                 .map_err(failed)?;
-            Ok((output.x0.transpose(), output.weights))
+            let x0 = self.with_level_outputs(output.x0, output.levels);
+            Ok((x0.transpose(), output.weights))
         } else {
             let mut context = DenoiseContext::in_frame(self.frame.clone(), step);
             context.level_sigmas = Some([levels.atom, levels.residue, levels.chain]);
@@ -275,11 +279,36 @@ impl Sampler {
                 .denoiser
                 .denoise(x_in_frame, sigma, &context)
                 .map_err(failed)?;
-            Ok((
-                self.frame.rows_to_data(output.x0.transpose()),
-                output.weights,
-            ))
+            let x0 = self.with_level_outputs(output.x0, output.levels);
+            Ok((self.frame.rows_to_data(x0.transpose()), output.weights))
         }
+    }
+
+    /// x̂0 [N, 3] with its residue and chain centroids moved onto the denoiser's own level predictions,
+    /// when `level_outputs` is on and the denoiser gives them (segment means over the index maps).
+    fn with_level_outputs(
+        &self,
+        x0: Tensor<2>,
+        levels: Option<crate::denoiser::LevelX0>,
+    ) -> Tensor<2> {
+        let (true, Some(levels)) = (self.settings.level_outputs, levels) else {
+            return x0;
+        };
+        let h = &self.hierarchy;
+        let n = x0.dims()[0];
+        let residue_means = |v: Tensor<3>| h.residue_sums(v) * h.inv_atoms_per_residue.clone();
+        let chain_means = |v: Tensor<3>| h.chain_sums(v) * h.inv_residues_per_chain.clone();
+        let x0 = x0.reshape([1, n, 3]);
+        let predicted_residues = levels.residues.unsqueeze_dim::<3>(0);
+        // The residue targets: the model's residues with their chain centroids on its chains.
+        let residue_targets = predicted_residues.clone()
+            - chain_means(predicted_residues).select(1, h.residue_chain.clone())
+            + levels
+                .chains
+                .unsqueeze_dim::<3>(0)
+                .select(1, h.residue_chain.clone());
+        let shift = (residue_targets - residue_means(x0.clone())).select(1, h.atom_residue.clone());
+        (x0 + shift).reshape([n, 3])
     }
 
     /// The frame map in force on the device, read back (12 numbers): `frame_from_data` learns this

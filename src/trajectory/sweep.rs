@@ -94,6 +94,7 @@ pub fn sweep_run(
         SweepSampler::Edm(mut preset) => {
             preset.schedule.steps = steps;
             let settings = SamplerSettings {
+                level_outputs: false,
                 preset,
                 noise: spec.noise.clone(),
                 start: spec.start,

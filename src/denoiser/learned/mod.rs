@@ -14,10 +14,12 @@ pub use config::{
     ConditioningMode, LevelInputs, LossMode, ModelConfig, OutputForm, PairBias, PreconditionMode,
     TrainConfig,
 };
-pub use model::{LevelCoefficients, LevelPredictions, MultiscaleNetwork, Topology};
+pub use model::{
+    LevelCoefficients, LevelPredictions, MultiscaleNetwork, Topology, attention_training_step,
+};
 pub use training::{
-    LossRecord, SigmaReportRow, TrainError, Trained, TrainingData, coefficients, level_sigmas,
-    sigma_report, train_network,
+    LevelScales, LossRecord, SigmaReportRow, TrainError, Trained, TrainingData, coefficients,
+    level_sigmas, sigma_report, train_network,
 };
 
 use std::path::{Path, PathBuf};
@@ -26,8 +28,8 @@ use burn::module::Module;
 use burn::tensor::{Bytes, Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use super::{DenoiseContext, DenoiseError, Denoiser, DenoiserOutput};
-use crate::noise::{GroupSizes, NamedNoise, NoiseModel, parse_noise};
+use super::{DenoiseContext, DenoiseError, Denoiser, DenoiserOutput, LevelX0};
+use crate::noise::{NamedNoise, NoiseModel, parse_noise};
 use crate::structure::Structure;
 
 const MAGIC: &str = "sigmascope-learned 1";
@@ -131,6 +133,16 @@ pub fn check_size(model: &ModelConfig, residues: usize, batch: usize) -> Result<
     Ok(())
 }
 
+/// Where a model of `structure` is saved unless a path is chosen: `NAME.learned.mpk` next to its file,
+/// or in the working directory for a bundled structure.
+pub fn default_checkpoint_path(structure: &Structure) -> PathBuf {
+    let name = format!("{}.learned.mpk", structure.name);
+    match &structure.source_path {
+        Some(p) => p.with_file_name(name),
+        None => PathBuf::from(name),
+    }
+}
+
 /// Draws per σ of the per-σ report.
 pub const REPORT_DRAWS: usize = 4;
 
@@ -228,9 +240,10 @@ impl LearnedModel {
             .map_err(|e| failed(format!("its header does not parse: {e}")))?;
         let record = burn::store::ModuleRecord::from_bytes(Bytes::from_bytes_vec(weights.to_vec()))
             .map_err(|e| failed(format!("its weights do not parse: {e}")))?;
-        let network = MultiscaleNetwork::new(&header.model, header.train.seed, device)
-            .try_load_record(record)
-            .map_err(|e| failed(format!("its weights do not fit its configuration: {e}")))?;
+        let network =
+            MultiscaleNetwork::new(&header.model, header.shape[0], header.train.seed, device)
+                .try_load_record(record)
+                .map_err(|e| failed(format!("its weights do not fit its configuration: {e}")))?;
         Ok(Self { header, network })
     }
 
@@ -244,7 +257,7 @@ impl LearnedModel {
 pub struct LearnedDenoiser {
     model: LearnedModel,
     topology: Topology,
-    sizes: GroupSizes,
+    scales: LevelScales,
     noise: NoiseModel,
     device: Device,
 }
@@ -305,7 +318,7 @@ impl LearnedDenoiser {
                 network,
             },
             topology: Topology::new(structure, device),
-            sizes: GroupSizes::of(structure),
+            scales: LevelScales::of(structure),
             noise,
             device: device.clone(),
         })
@@ -320,7 +333,7 @@ impl LearnedDenoiser {
     pub fn predict(&self, x: Tensor<3>, sigmas: &[f64]) -> LevelPredictions {
         let c = coefficients(
             &self.model.header.model,
-            &self.sizes,
+            &self.scales,
             &self.noise,
             sigmas,
             &self.device,
@@ -347,17 +360,35 @@ impl Denoiser for LearnedDenoiser {
                 &self.device,
             )
         };
-        let x0 = if self.model.header.train.augment {
+        let flat = |t: Tensor<3>| {
+            let [_, m, _] = t.dims();
+            t.reshape([m, 3])
+        };
+        let (x0, levels) = if self.model.header.train.augment {
             // Trained on randomly moved copies: any frame, about x's own centroid.
             let center = x.clone().mean_dim(0);
-            let x0 = self.predict((x - center.clone()).reshape([1, n, 3]), &[sigma]);
-            x0.atoms.reshape([n, 3]) + center
+            let p = self.predict((x - center.clone()).reshape([1, n, 3]), &[sigma]);
+            let back = |t: Tensor<3>| flat(t) + center.clone();
+            (
+                back(p.atoms),
+                LevelX0 {
+                    residues: back(p.residues),
+                    chains: back(p.chains),
+                },
+            )
         } else {
             // Trained in one frame: the data frame less the truth's centroid.
             let origin = origin_of(self.model.header.origin);
             let x_model = context.to_data(x) - origin.clone();
-            let x0 = self.predict(x_model.reshape([1, n, 3]), &[sigma]);
-            context.to_frame(x0.atoms.reshape([n, 3]) + origin)
+            let p = self.predict(x_model.reshape([1, n, 3]), &[sigma]);
+            let back = |t: Tensor<3>| context.to_frame(flat(t) + origin.clone());
+            (
+                back(p.atoms),
+                LevelX0 {
+                    residues: back(p.residues),
+                    chains: back(p.chains),
+                },
+            )
         };
         let finite = x0
             .clone()
@@ -371,6 +402,10 @@ impl Denoiser for LearnedDenoiser {
                 "the learned model returned NaN at sigma {sigma}"
             )));
         }
-        Ok(DenoiserOutput { x0, weights: None })
+        Ok(DenoiserOutput {
+            x0,
+            weights: None,
+            levels: Some(levels),
+        })
     }
 }

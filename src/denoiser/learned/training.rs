@@ -17,11 +17,58 @@ use crate::noise::{GroupSizes, NoiseModel, TrainingSigma, draw_noise, expected_m
 use crate::rng::SplitMix64;
 use crate::structure::Structure;
 
-/// The three levels' σ for each draw (atom, residue, chain) as the preconditioning and the noise
-/// conditioning see them.
+/// What the per-level preconditioning needs of a structure: its group sizes (for each level's noise)
+/// and the spread of each level's part of the truth (each level's σ_data).
+#[derive(Debug, Clone)]
+pub struct LevelScales {
+    /// Group sizes.
+    pub sizes: GroupSizes,
+    /// Per-coordinate RMS of the truth's atom offsets from their residue centroid, residue centroids'
+    /// offsets from their chain centroid, and chain centroids from their mean (at least 1 Å), Å.
+    pub data: [f64; 3],
+}
+
+impl LevelScales {
+    /// The scales of `structure`.
+    pub fn of(structure: &Structure) -> Self {
+        let truth = &structure.positions;
+        let residues = structure.residue_centroids(truth);
+        let chains = structure.chain_centroids(&residues);
+        let chain_mean = centroid(&chains).map(|v| v as f32);
+        let rms = |pairs: &mut dyn Iterator<Item = ([f32; 3], [f32; 3])>| {
+            let (mut sum, mut n) = (0.0f64, 0usize);
+            for (a, b) in pairs {
+                sum += (0..3).map(|k| f64::from(a[k] - b[k]).powi(2)).sum::<f64>();
+                n += 3;
+            }
+            (sum / n.max(1) as f64).sqrt()
+        };
+        let atom = rms(&mut truth
+            .iter()
+            .zip(&structure.atom_residue)
+            .map(|(p, &r)| (*p, residues[r as usize])));
+        let residue = rms(&mut residues
+            .iter()
+            .zip(&structure.residue_chain)
+            .map(|(p, &c)| (*p, chains[c as usize])));
+        let chain = rms(&mut chains.iter().map(|c| (*c, chain_mean)));
+        Self {
+            sizes: GroupSizes::of(structure),
+            data: [atom.max(0.1), residue.max(0.1), chain.max(1.0)],
+        }
+    }
+}
+
+/// Each level's noise as the network sees it, per coordinate at global σ: the displacement of atoms
+/// from their residue centroid, of residue centroids from their chain's, and of chain centroids
+/// (a centroid is the mean of its members, so var(member − centroid) = var(member) − var(centroid)).
 pub fn level_sigmas(sizes: &GroupSizes, noise: &NoiseModel, sigma: f64) -> [f64; 3] {
     let e = expected_mean_squares(sizes, noise.stds(sigma));
-    [sigma, e.residue_abs.sqrt(), e.chain_abs.sqrt()]
+    [
+        (e.atom_abs - e.residue_abs).max(0.0).sqrt(),
+        (e.residue_abs - e.chain_abs).max(0.0).sqrt(),
+        e.chain_abs.sqrt(),
+    ]
 }
 
 fn column(values: impl Iterator<Item = f64>, device: &Device) -> Tensor<3> {
@@ -30,46 +77,53 @@ fn column(values: impl Iterator<Item = f64>, device: &Device) -> Tensor<3> {
     Tensor::from_data(TensorData::new(v, [n, 1, 1]), device)
 }
 
-/// The coefficients of `config` for draws at global σ `sigmas` (EDM eq. 7 per level).
+/// The coefficients of `config` for draws at global σ `sigmas` (EDM eq. 7 per level): with
+/// per-level preconditioning each level's part uses its own noise σ_L and data spread σ_data,L; with
+/// the global one every level uses σ and σ_data (seed 002, pitfall 2). The conditioning is
+/// c_noise = ln(σ_L / σ_data,L) / 4 per level, or the global one everywhere (pitfall 6).
 pub fn coefficients(
     config: &ModelConfig,
-    sizes: &GroupSizes,
+    scales: &LevelScales,
     noise: &NoiseModel,
     sigmas: &[f64],
     device: &Device,
 ) -> LevelCoefficients {
     let levels: Vec<[f64; 3]> = sigmas
         .iter()
-        .map(|&s| level_sigmas(sizes, noise, s))
+        .map(|&s| level_sigmas(&scales.sizes, noise, s))
         .collect();
     let sd = config.sigma_data;
-    let pick = |mode_per_level: bool, draw: usize, level: usize| {
-        if mode_per_level {
-            levels[draw][level].max(1e-6)
+    // (σ, σ_data) of `level` for `draw`.
+    let pick = |per_level: bool, draw: usize, level: usize| {
+        if per_level {
+            (levels[draw][level].max(1e-6), scales.data[level])
         } else {
-            sigmas[draw].max(1e-6)
+            (sigmas[draw].max(1e-6), sd)
         }
     };
     let per_level_precondition = config.precondition == PreconditionMode::PerLevel;
     let per_level_conditioning = config.conditioning == ConditioningMode::PerLevel;
-    let build = |f: &dyn Fn(f64) -> f64, per_level: bool| -> [Tensor<3>; 3] {
+    let build = |f: &dyn Fn(f64, f64) -> f64, per_level: bool| -> [Tensor<3>; 3] {
         std::array::from_fn(|level| {
             column(
-                (0..sigmas.len()).map(|draw| f(pick(per_level, draw, level))),
+                (0..sigmas.len()).map(|draw| {
+                    let (s, d) = pick(per_level, draw, level);
+                    f(s, d)
+                }),
                 device,
             )
         })
     };
     LevelCoefficients {
-        sigma: build(&|s| s, per_level_precondition),
-        c_in: build(&|s| 1.0 / (s * s + sd * sd).sqrt(), per_level_precondition),
-        c_skip: build(&|s| sd * sd / (s * s + sd * sd), per_level_precondition),
+        sigma: build(&|s, _| s, per_level_precondition),
+        c_in: build(&|s, d| 1.0 / (s * s + d * d).sqrt(), per_level_precondition),
+        c_skip: build(&|s, d| d * d / (s * s + d * d), per_level_precondition),
         c_out: build(
-            &|s| s * sd / (s * s + sd * sd).sqrt(),
+            &|s, d| s * d / (s * s + d * d).sqrt(),
             per_level_precondition,
         ),
         // Boltz / AF3: c_noise = ln(σ / σ_data) / 4.
-        c_noise: build(&|s| (s / sd).ln() / 4.0, per_level_conditioning),
+        c_noise: build(&|s, d| (s / d).ln() / 4.0, per_level_conditioning),
     }
 }
 
@@ -136,8 +190,8 @@ pub struct SigmaReportRow {
 pub struct TrainingData {
     /// The structure's topology on the training device.
     pub topology: Topology,
-    /// Group sizes (for the level σ).
-    pub sizes: GroupSizes,
+    /// Group sizes and data spreads (for the level σ).
+    pub scales: LevelScales,
     /// Ground truth centred on its centroid, [N, 3] rows.
     pub truth: Vec<[f32; 3]>,
     /// The centroid subtracted, Å (where the model's frame sits in the data frame).
@@ -155,7 +209,7 @@ impl TrainingData {
             .collect();
         Self {
             topology: Topology::new(structure, device),
-            sizes: GroupSizes::of(structure),
+            scales: LevelScales::of(structure),
             truth,
             origin,
         }
@@ -323,7 +377,7 @@ pub fn train_network(
 ) -> Result<Trained, TrainError> {
     let device = device.clone().autodiff();
     let data = TrainingData::new(structure, &device);
-    let mut network = MultiscaleNetwork::new(model, train.seed, &device);
+    let mut network = MultiscaleNetwork::new(model, structure.atom_count(), train.seed, &device);
     let mut optimizer = AdamConfig::new().init();
     let mut seeds = SplitMix64::new(train.seed, 0x7a1);
     let distribution = TrainingSigma {
@@ -338,7 +392,7 @@ pub fn train_network(
             .map(|_| distribution.sigma_at(seeds.normal()))
             .collect();
         let batch = draw_batch(&data, noise, sigmas, augment, &mut seeds, &device);
-        let c = coefficients(model, &data.sizes, noise, &batch.sigmas, &device);
+        let c = coefficients(model, &data.scales, noise, &batch.sigmas, &device);
         let predictions = network.forward(&data.topology, batch.x.clone(), &c);
         let (total, levels) = loss(model, train, &predictions, &batch, &device);
         let grads = GradientsParams::from_grads(total.backward(), &network);
@@ -403,7 +457,7 @@ pub fn sigma_report(
                 &mut seeds,
                 &device,
             );
-            let c = coefficients(model, &data.sizes, noise, &batch.sigmas, &device);
+            let c = coefficients(model, &data.scales, noise, &batch.sigmas, &device);
             let predictions = network.forward(&data.topology, batch.x.clone(), &c);
             let rmse = |p: Tensor<3>, t: Tensor<3>| scalar(squared_error(p, t).mean()).sqrt();
             let atom_rmse = rmse(predictions.atoms.clone(), batch.target.atoms.clone());
