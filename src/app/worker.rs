@@ -13,9 +13,7 @@ use super::state::RunSource;
 use crate::denoiser::learned::train_model;
 use crate::denoiser::{DenoiserChoice, DenoiserInputs, denoiser_error};
 use crate::noise::{NoiseTableSpec, noise_table};
-use crate::sampler::{
-    FamilySampler, FamilySettings, Frame, Sampler, SamplerError, SamplerSettings,
-};
+use crate::sampler::{FamilySampler, FamilySettings, Sampler, SamplerSettings, SteppedRun};
 use crate::structure::Structure;
 use crate::trajectory::{MetricsTracker, import_against, sweep, sweep_run, trajectory_metrics};
 
@@ -34,51 +32,10 @@ pub struct SamplerWorker {
     cancelled_through: Arc<AtomicU64>,
 }
 
-/// The run the window steps: EDM or one of the other families.
-enum Stepper {
-    Edm(Box<Sampler>),
-    Family(Box<FamilySampler>),
-}
-
-impl Stepper {
-    fn step(&mut self) -> Result<Option<&Frame>, SamplerError> {
-        match self {
-            Self::Edm(s) => s.step(),
-            Self::Family(s) => s.step(),
-        }
-    }
-
-    fn frames(&self) -> &[Frame] {
-        match self {
-            Self::Edm(s) => s.frames(),
-            Self::Family(s) => s.frames(),
-        }
-    }
-
-    fn sigmas(&self) -> &[f64] {
-        match self {
-            Self::Edm(s) => s.sigmas(),
-            Self::Family(s) => s.sigmas(),
-        }
-    }
-
-    fn steps_taken(&self) -> usize {
-        self.frames().len() - 1
-    }
-
-    fn total_steps(&self) -> usize {
-        self.sigmas().len() - 1
-    }
-
-    fn is_done(&self) -> bool {
-        self.steps_taken() >= self.total_steps()
-    }
-}
-
 struct Run {
     tag: u64,
     structure: Arc<Structure>,
-    sampler: Stepper,
+    sampler: Box<dyn SteppedRun>,
     tracker: MetricsTracker,
 }
 
@@ -92,14 +49,14 @@ fn start(
 ) -> Result<Run, String> {
     let inputs = DenoiserInputs::new(&structure, &settings.noise.model, settings.seed);
     let denoiser = choice.build(&inputs, device).map_err(|e| e.to_string())?;
-    let sampler = match family {
-        Some(family) => FamilySampler::new(&structure, family, denoiser, device)
-            .map(|s| Stepper::Family(Box::new(s))),
-        None => {
-            Sampler::new(&structure, settings, denoiser, device).map(|s| Stepper::Edm(Box::new(s)))
-        }
-    }
-    .map_err(|e| e.to_string())?;
+    let sampler: Box<dyn SteppedRun> = match family {
+        Some(family) => Box::new(
+            FamilySampler::new(&structure, family, denoiser, device).map_err(|e| e.to_string())?,
+        ),
+        None => Box::new(
+            Sampler::new(&structure, settings, denoiser, device).map_err(|e| e.to_string())?,
+        ),
+    };
     let tracker = MetricsTracker::new(&structure, &structure.positions);
     Ok(Run {
         tag,

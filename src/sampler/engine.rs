@@ -27,6 +27,7 @@ use burn::tensor::{Device, Tensor, TensorData, Transaction};
 use super::frame::{Augmentation, Frame};
 use super::precondition::{level_preconditioning, level_sigmas};
 use super::preset::{SamplerPreset, Solver, StepLevels};
+use super::run::SteppedRun;
 use crate::denoiser::{DenoiseContext, Denoiser};
 use crate::geometry::{FrameMap, RigidTransform, centroid, kabsch_from_moments, random_rotation};
 use crate::noise::{GroupSizes, HierarchyTensors, NamedNoise, NoiseModel, draw_noise, normal};
@@ -208,21 +209,6 @@ impl Sampler {
     /// The sigma schedule (Å), one more value than steps.
     pub fn sigmas(&self) -> &[f64] {
         &self.sigmas
-    }
-
-    /// Steps in the schedule.
-    pub fn total_steps(&self) -> usize {
-        self.sigmas.len() - 1
-    }
-
-    /// Steps taken so far.
-    pub fn steps_taken(&self) -> usize {
-        self.frames.len() - 1
-    }
-
-    /// True when every step of the schedule has been taken.
-    pub fn is_done(&self) -> bool {
-        self.steps_taken() >= self.total_steps()
     }
 
     /// The recorded frames (frame 0 is the start).
@@ -558,5 +544,19 @@ impl Sampler {
             }
         }
         Ok(())
+    }
+}
+
+impl SteppedRun for Sampler {
+    fn step(&mut self) -> Result<Option<&Frame>, SamplerError> {
+        Sampler::step(self)
+    }
+
+    fn frames(&self) -> &[Frame] {
+        Sampler::frames(self)
+    }
+
+    fn sigmas(&self) -> &[f64] {
+        Sampler::sigmas(self)
     }
 }

@@ -8,6 +8,7 @@ use burn::tensor::{Device, Tensor};
 use super::engine::{SamplerError, StartNoise};
 use super::frame::Frame;
 use super::parameterization::{FlowDirection, Marginal};
+use super::run::SteppedRun;
 use crate::denoiser::{DenoiseContext, Denoiser};
 use crate::geometry::tensor_points;
 use crate::noise::{HierarchyTensors, NamedNoise, draw_noise, normal};
@@ -238,21 +239,6 @@ impl FamilySampler {
         &self.sigmas
     }
 
-    /// Steps of the run.
-    pub fn total_steps(&self) -> usize {
-        self.grid.len() - 1
-    }
-
-    /// Steps taken so far.
-    pub fn steps_taken(&self) -> usize {
-        self.frames.len() - 1
-    }
-
-    /// True when every step has been taken.
-    pub fn is_done(&self) -> bool {
-        self.steps_taken() >= self.total_steps()
-    }
-
     /// The recorded frames.
     pub fn frames(&self) -> &[Frame] {
         &self.frames
@@ -352,6 +338,20 @@ impl FamilySampler {
         let frame = self.record(Some(x0), self.sigmas[k + 1], self.sigmas[k])?;
         self.frames.push(frame);
         Ok(self.frames.last())
+    }
+}
+
+impl SteppedRun for FamilySampler {
+    fn step(&mut self) -> Result<Option<&Frame>, SamplerError> {
+        FamilySampler::step(self)
+    }
+
+    fn frames(&self) -> &[Frame] {
+        FamilySampler::frames(self)
+    }
+
+    fn sigmas(&self) -> &[f64] {
+        FamilySampler::sigmas(self)
     }
 }
 

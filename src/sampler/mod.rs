@@ -8,6 +8,7 @@ mod frame;
 mod parameterization;
 mod precondition;
 mod preset;
+mod run;
 mod schedule;
 
 pub use coverage::{TrainingCoverage, Z_999, training_coverage, training_percentile};
@@ -23,4 +24,5 @@ pub use precondition::{
     level_sigmas,
 };
 pub use preset::{ChurnRule, PRESETS, SamplerPreset, Solver, StepLevels, find_preset};
+pub use run::SteppedRun;
 pub use schedule::{ScheduleSpec, ScheduleTimes};

@@ -503,7 +503,9 @@ impl MultiscaleNetwork {
                     .repeat_dim(0, b),
             )
             + self.atom_coordinates.forward(Tensor::cat(
-                vec![x * ci_a.clone(), atom_offsets.clone() * ci_a],
+                // Absolute positions carry the chain level's noise: scaled by its c_in, each level's
+                // offsets by their own.
+                vec![x * ci_c.clone(), atom_offsets.clone() * ci_a],
                 2,
             ))
             + noise(cn_a);
@@ -525,7 +527,7 @@ impl MultiscaleNetwork {
         let residues = residue_identity
             + self.residue_coordinates.forward(Tensor::cat(
                 vec![
-                    residue_centroids * ci_r.clone(),
+                    residue_centroids * ci_c.clone(),
                     residue_offsets.clone() * ci_r,
                 ],
                 2,

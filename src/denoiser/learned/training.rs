@@ -293,21 +293,28 @@ fn loss(
     train: &TrainConfig,
     predictions: &LevelPredictions,
     batch: &Batch,
+    coefficients: &LevelCoefficients,
     device: &Device,
 ) -> (Tensor<1>, [Tensor<1>; 3]) {
-    let weights = column(
+    let global = column(
         batch
             .sigmas
             .iter()
             .map(|&s| loss_weight(model.output, s, model.sigma_data)),
         device,
     );
+    // EDM's λ = 1 / c_out² makes F's target unit-variance (EDM §5); with per-level preconditioning
+    // each level's own c_out gives it, where the global one would let the smallest σ dominate.
+    let weights: [Tensor<3>; 3] = std::array::from_fn(|level| match model.output {
+        OutputForm::Edm | OutputForm::V => coefficients.c_out[level].clone().powi_scalar(2).recip(),
+        _ => global.clone(),
+    });
+    let [wa, wr, wc] = weights;
     let errors = [
-        squared_error(predictions.atoms.clone(), batch.target.atoms.clone()),
-        squared_error(predictions.residues.clone(), batch.target.residues.clone()),
-        squared_error(predictions.chains.clone(), batch.target.chains.clone()),
-    ]
-    .map(|e| e * weights.clone());
+        squared_error(predictions.atoms.clone(), batch.target.atoms.clone()) * wa,
+        squared_error(predictions.residues.clone(), batch.target.residues.clone()) * wr,
+        squared_error(predictions.chains.clone(), batch.target.chains.clone()) * wc,
+    ];
     let counts = errors
         .clone()
         .map(|e| e.dims().iter().product::<usize>() as f64);
@@ -394,7 +401,7 @@ pub fn train_network(
         let batch = draw_batch(&data, noise, sigmas, augment, &mut seeds, &device);
         let c = coefficients(model, &data.scales, noise, &batch.sigmas, &device);
         let predictions = network.forward(&data.topology, batch.x.clone(), &c);
-        let (total, levels) = loss(model, train, &predictions, &batch, &device);
+        let (total, levels) = loss(model, train, &predictions, &batch, &c, &device);
         let grads = GradientsParams::from_grads(total.backward(), &network);
         network = optimizer.step(learning_rate(train, step), network, grads);
         let [atom, residue, chain] = levels.map(scalar);
@@ -463,7 +470,7 @@ pub fn sigma_report(
             let atom_rmse = rmse(predictions.atoms.clone(), batch.target.atoms.clone());
             let residue_rmse = rmse(predictions.residues.clone(), batch.target.residues.clone());
             let chain_rmse = rmse(predictions.chains.clone(), batch.target.chains.clone());
-            let (total, _) = loss(model, train, &predictions, &batch, &device);
+            let (total, _) = loss(model, train, &predictions, &batch, &c, &device);
             let grads = total.backward();
             let heads = [
                 &network.atom_head,
