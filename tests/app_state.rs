@@ -503,6 +503,13 @@ fn the_train_panel_trains_on_the_worker_and_its_model_samples() {
     common::settle(&mut s);
     assert_eq!(s.run().frames.len(), 6, "{:?}", s.status());
     assert!(s.run().metrics.last().unwrap().rmsd.is_finite());
+    // Pinned to compare with another model's run, the legend names the model's file.
+    s.apply(AppCommand::Pin);
+    assert!(
+        s.pinned().unwrap().label.contains("model.mpk"),
+        "{}",
+        s.pinned().unwrap().label
+    );
     // On another structure the model is refused with one message, and nothing runs.
     s.apply(AppCommand::OpenBundled(bundled_index("1l2y")));
     s.apply(AppCommand::Step(1));

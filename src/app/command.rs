@@ -11,6 +11,7 @@ use super::protocol::WorkerCommand;
 use super::settings::Settings;
 use super::state::{AppState, RunSource, load_options};
 use super::timeline::TimelineCommand;
+use crate::denoiser::DenoiserChoice;
 use crate::noise::{NoiseTableSpec, SigmaPoint};
 use crate::render::OrbitCamera;
 use crate::structure::{BUNDLED, Structure, load_path};
@@ -224,6 +225,12 @@ impl AppState {
             self.status = Some(format!("cannot train here: {e}"));
             return;
         }
+        // One file per set of toggles, so two trained models can be compared.
+        let out = self.settings.train_out.clone().unwrap_or_else(|| {
+            let code = crate::denoiser::learned::toggles_code(&model, &train);
+            crate::denoiser::learned::default_checkpoint_path(&self.structure)
+                .with_extension(format!("{code}.mpk"))
+        });
         let tag = self.train_request.begin();
         self.training = Some(super::state::TrainingView::default());
         self.run.busy = Some((0, train.steps));
@@ -232,9 +239,7 @@ impl AppState {
             model: Box::new(model),
             train: Box::new(train),
             noise,
-            out: self.settings.train_out.clone().unwrap_or_else(|| {
-                crate::denoiser::learned::default_checkpoint_path(&self.structure)
-            }),
+            out,
             tag,
         });
     }
@@ -353,8 +358,19 @@ impl AppState {
             .settings
             .noise()
             .map_or_else(|_| "?".to_owned(), |n| n.name);
+        let sampler = match self.settings.sampler {
+            super::settings::SamplerChoice::Edm => self.settings.preset.clone(),
+            other => other.label().to_owned(),
+        };
+        let denoiser = match &self.settings.denoiser {
+            DenoiserChoice::Learned(path) => path.file_name().map_or_else(
+                || "learned".to_owned(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
+            other => other.name().to_owned(),
+        };
         self.pinned = Some(PinnedRun {
-            label: format!("pinned: {noise} {}", self.settings.preset),
+            label: format!("pinned: {noise} {sampler} {denoiser}"),
             metrics: self.run.metrics.clone(),
         });
     }

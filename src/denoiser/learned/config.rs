@@ -193,3 +193,34 @@ impl ModelConfig {
         lo
     }
 }
+
+/// A short code of the toggles, for file names and legends: preconditioning (`pg`/`pl`), loss
+/// (`sum`/`mean`), conditioning (`cg`/`cl`), level inputs (`z`/`e`), output form, and `aug` when the
+/// target was augmented; e.g. `pl-mean-cl-e-edm`.
+pub fn toggles_code(model: &ModelConfig, train: &TrainConfig) -> String {
+    let precond = match model.precondition {
+        PreconditionMode::Global => "pg",
+        PreconditionMode::PerLevel => "pl",
+    };
+    let loss = match train.loss {
+        LossMode::EqualSum => "sum",
+        LossMode::LevelMean => "mean",
+    };
+    let conditioning = match model.conditioning {
+        ConditioningMode::Global => "cg",
+        ConditioningMode::PerLevel => "cl",
+    };
+    let inputs = match model.level_inputs {
+        LevelInputs::Zeros => "z",
+        LevelInputs::Embeddings => "e",
+    };
+    let output = match model.output {
+        OutputForm::Edm => "edm",
+        OutputForm::X0 => "x0",
+        OutputForm::Residual => "res",
+        OutputForm::Eps => "eps",
+        OutputForm::V => "v",
+    };
+    let augment = if train.augment { "-aug" } else { "" };
+    format!("{precond}-{loss}-{conditioning}-{inputs}-{output}{augment}")
+}

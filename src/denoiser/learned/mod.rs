@@ -12,7 +12,7 @@ mod training;
 
 pub use config::{
     ConditioningMode, LevelInputs, LossMode, ModelConfig, OutputForm, PairBias, PreconditionMode,
-    TrainConfig,
+    TrainConfig, toggles_code,
 };
 pub use model::{
     LevelCoefficients, LevelPredictions, MultiscaleNetwork, Topology, attention_training_step,
