@@ -339,16 +339,14 @@ fn an_augmented_model_answers_in_the_frame_it_is_given() {
 #[test]
 fn residue_attention_beyond_the_device_is_refused_with_the_size_it_allows() {
     let config = tiny();
-    // Per block: heads × R² × batch logits, 4 copies (forward and backward, logits and softmax), f32.
+    // One block (the tiny model's), 4 f32 copies of heads × R² × batch logits.
     assert_eq!(config.attention_bytes(100, 1), 4 * 4 * 2 * 100 * 100);
     let dense = ModelConfig {
         pair_bias: PairBias::Dense,
         ..config.clone()
     };
-    assert_eq!(
-        dense.attention_bytes(100, 1),
-        4 * (4 * 2 + 3 * 4) * 100 * 100
-    );
+    // Plus 1.5 copies of the R × R × k pair tensor (k = 4).
+    assert_eq!(dense.attention_bytes(100, 1), 4 * (4 * 2 + 6) * 100 * 100);
     let err = check_size(&config, 10_000_000, 4)
         .err()
         .unwrap()

@@ -82,7 +82,7 @@ pub enum BenchWhat {
         /// Structure files or bundled names.
         #[arg(long, value_delimiter = ',', default_values_t = ["1crn".to_owned(), "4hhb".to_owned()])]
         files: Vec<String>,
-        /// Timed steps per structure and device (after 2 warm-up steps).
+        /// Timed steps per structure and device (after an untimed run of 2 steps).
         #[arg(long, default_value_t = 10)]
         steps: usize,
         /// Skip the wgpu adapter.
