@@ -465,3 +465,43 @@ fn the_sampler_steps_from_the_level_outputs_only_when_asked() {
         }
     }
 }
+
+#[test]
+fn the_output_forms_read_one_network_output_as_their_formulas_say() {
+    // With one σ at every level (global preconditioning) and the same weights, every form sees the
+    // same F; EDM gives x̂0 = c_skip x + c_out F, so F follows from it and the others must match.
+    let s = common::bundled("1crn");
+    let device = &common::cpu().device;
+    let noise = parse_noise("seed-old").unwrap().model;
+    let topology = Topology::new(&s, device);
+    let x = noisy_state(&s, 0.9);
+    let (sigma, sd) = (3.0f64, 16.0f64);
+    let predict = |output| {
+        let config = ModelConfig {
+            output,
+            precondition: PreconditionMode::Global,
+            ..tiny()
+        };
+        let network = MultiscaleNetwork::new(&config, s.atom_count(), 7, device);
+        let c = coefficients(&config, &LevelScales::of(&s), &noise, &[sigma], device);
+        network.forward(&topology, x.clone(), &c).atoms
+    };
+    let c_skip = (sd * sd / (sigma * sigma + sd * sd)) as f32;
+    let c_out = (sigma * sd / (sigma * sigma + sd * sd).sqrt()) as f32;
+    let edm = predict(OutputForm::Edm);
+    let f = (edm.clone() - x.clone() * c_skip) / c_out;
+    let cases = [
+        (OutputForm::V, x.clone() * c_skip - f.clone() * c_out),
+        (OutputForm::X0, f.clone() * sd as f32),
+        (OutputForm::Residual, x.clone() + f.clone() * c_out),
+        (OutputForm::Eps, x.clone() - f.clone() * sigma as f32),
+    ];
+    for (output, want) in cases {
+        let got = predict(output);
+        assert!(
+            flat_max(&got, &want) < 2e-3,
+            "{output:?}: {}",
+            flat_max(&got, &want)
+        );
+    }
+}
