@@ -425,3 +425,53 @@ fn render_writes_a_png_of_a_trajectory_frame() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn train_writes_a_model_that_sample_loads_and_other_structures_refuse() {
+    let dir = scratch("cli-train");
+    let model = dir.join("m.mpk");
+    let model_arg = model.to_string_lossy().into_owned();
+    let out = sigmascope(&[
+        "train", "1crn", "--steps", "3", "--draws", "2", "--width", "8", "--blocks", "1", "--out",
+        &model_arg, "--json", "--device", "cpu",
+    ]);
+    let j = json(&out);
+    assert_eq!(j["losses"].as_array().unwrap().len(), 3);
+    let report = j["report"].as_array().unwrap();
+    assert_eq!(report.len(), 7);
+    // The report's σ are the noise table's z grid of the training distribution.
+    for (row, z) in report.iter().zip(-3..=3) {
+        let want = 16.0 * (-1.2 + 1.5 * f64::from(z)).exp();
+        assert!((row["sigma"].as_f64().unwrap() - want).abs() < 1e-9 * want);
+    }
+    assert!(j["max_residues"].as_u64().unwrap() > 46);
+    let out = sigmascope(&[
+        "sample",
+        "1crn",
+        "--preset",
+        "boltz2",
+        "--steps",
+        "3",
+        "--denoiser",
+        &model_arg,
+        "--json",
+        "--device",
+        "cpu",
+    ]);
+    let j = json(&out);
+    assert_eq!(j["denoiser"], "learned");
+    assert!(j["final_rmsd"].as_f64().unwrap().is_finite());
+    let out = sigmascope(&[
+        "sample",
+        "1l2y",
+        "--steps",
+        "3",
+        "--denoiser",
+        &model_arg,
+        "--device",
+        "cpu",
+    ]);
+    assert_bad_input(&out, "was trained on 1crn");
+    let out = sigmascope(&["train", "1crn", "--steps", "0"]);
+    assert_bad_input(&out, "--steps");
+}

@@ -390,14 +390,14 @@ impl Denoiser for LearnedDenoiser {
                 },
             )
         };
-        let finite = x0
+        let has_nan = x0
             .clone()
             .is_nan()
             .any()
             .into_data()
             .try_to_vec::<bool>()
             .map_err(|e| DenoiseError(format!("{e:?}")))?;
-        if finite.first().copied().unwrap_or(false) {
+        if has_nan.first().copied().unwrap_or(false) {
             return Err(DenoiseError(format!(
                 "the learned model returned NaN at sigma {sigma}"
             )));
