@@ -234,16 +234,6 @@ impl FamilySampler {
         Ok(sampler)
     }
 
-    /// EDM-equivalent σ of each grid point (Å), one more value than steps.
-    pub fn sigmas(&self) -> &[f64] {
-        &self.sigmas
-    }
-
-    /// The recorded frames.
-    pub fn frames(&self) -> &[Frame] {
-        &self.frames
-    }
-
     /// Gives the frames up.
     pub fn into_frames(self) -> Vec<Frame> {
         self.frames
@@ -347,11 +337,12 @@ impl SteppedRun for FamilySampler {
     }
 
     fn frames(&self) -> &[Frame] {
-        FamilySampler::frames(self)
+        &self.frames
     }
 
+    /// The EDM-equivalent σ of each grid point.
     fn sigmas(&self) -> &[f64] {
-        FamilySampler::sigmas(self)
+        &self.sigmas
     }
 }
 
