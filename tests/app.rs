@@ -352,3 +352,36 @@ fn the_in_window_file_dialog_opens_a_file_and_writes_an_export() {
     let text = std::fs::read_to_string(&written).unwrap();
     assert_eq!(text.lines().count(), 4, "a header and three frames: {text}");
 }
+
+#[test]
+fn the_train_panel_trains_a_model_that_the_sampler_panel_offers() {
+    let Some(mut h) = harness() else { return };
+    let index = sigmascope::structure::BUNDLED
+        .iter()
+        .position(|b| b.name == "1crn")
+        .unwrap();
+    h.state_mut().apply(AppCommand::OpenBundled(index));
+    let out = common::scratch("app-train").join("panel.mpk");
+    let mut settings = h.state().state().settings().clone();
+    settings.train_steps = 3;
+    settings.train_out = Some(out.clone());
+    h.state_mut()
+        .apply(AppCommand::UpdateSettings(Box::new(settings)));
+    h.run_steps(2);
+    // The panel sits below the fold of the left panel.
+    h.get_by_label("Train a denoiser").scroll_to_me();
+    h.run_steps(2);
+    h.get_by_label("Train a denoiser").click_accesskit();
+    h.run_steps(3);
+    h.get_by_label("Train").scroll_to_me();
+    h.run_steps(2);
+    h.get_by_label("Train").click_accesskit();
+    h.run_steps(2);
+    wait_for(&mut h, |a| {
+        a.state().training().is_some_and(|t| t.header.is_some())
+    });
+    assert!(out.is_file(), "{:?}", h.state().state().status());
+    // The per-σ report's table and the sampler panel's new choice are on screen.
+    h.get_by_label("|grad|");
+    h.get_by_label("learned (panel.mpk)");
+}

@@ -453,7 +453,7 @@ impl eframe::App for SigmascopeApp {
                 ui.label(self.status_line());
                 if let Some(t) = self.state.status() {
                     ui.colored_label(ui.visuals().error_fg_color, t);
-                    if ui.small_button("✕").clicked() {
+                    if ui.small_button("×").on_hover_text("dismiss").clicked() {
                         out.commands.push(AppCommand::DismissStatus);
                     }
                 }
