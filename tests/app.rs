@@ -364,7 +364,6 @@ fn the_train_panel_trains_a_model_that_the_sampler_panel_offers() {
     let out = common::scratch("app-train").join("panel.mpk");
     let mut settings = h.state().state().settings().clone();
     settings.train_steps = 3;
-    settings.train_out = Some(out.clone());
     h.state_mut()
         .apply(AppCommand::UpdateSettings(Box::new(settings)));
     h.run_steps(2);
@@ -373,6 +372,17 @@ fn the_train_panel_trains_a_model_that_the_sampler_panel_offers() {
     h.run_steps(2);
     h.get_by_label("Train a denoiser").click_accesskit();
     h.run_steps(3);
+    // The checkpoint goes where the "save to" field says.
+    h.get_by_label("save to").scroll_to_me();
+    h.run_steps(2);
+    h.get_by_label("save to").focus();
+    h.run_steps(1);
+    h.get_by_label("save to").type_text(&out.to_string_lossy());
+    h.run_steps(2);
+    assert_eq!(
+        h.state().state().settings().train_out.as_deref(),
+        Some(out.as_path())
+    );
     h.get_by_label("Train").scroll_to_me();
     h.run_steps(2);
     h.get_by_label("Train").click_accesskit();

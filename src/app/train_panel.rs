@@ -9,7 +9,7 @@ use super::settings::Settings;
 use super::state::TrainingView;
 use crate::denoiser::learned::{
     ConditioningMode, LevelInputs, LossMode, ModelConfig, OutputForm, PreconditionMode,
-    attention_budget,
+    TrainConfig, attention_budget,
 };
 
 /// One figure of a loss record.
@@ -80,8 +80,27 @@ pub fn train_ui(
             ui.add(egui::DragValue::new(&mut draft.train_steps).range(1..=100_000))
                 .labelled_by(steps.id);
         });
+        ui.horizontal(|ui| {
+            let label = ui.label("save to");
+            let mut text = draft
+                .train_out
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            let edit = ui
+                .add(
+                    egui::TextEdit::singleline(&mut text)
+                        .hint_text("NAME.learned.CODE.mpk beside the structure")
+                        .desired_width(220.0),
+                )
+                .labelled_by(label.id);
+            if edit.changed() {
+                let text = text.trim();
+                draft.train_out = (!text.is_empty()).then(|| std::path::PathBuf::from(text));
+            }
+        });
         let model = ModelConfig::default();
-        let max = model.max_residues(attention_budget(), 4);
+        let max = model.max_residues(attention_budget(), TrainConfig::default().draws);
         ui.weak(format!(
             "noise: the noise panel's weights; up to {max} residues fit this machine (this structure: {residues})"
         ));
