@@ -55,39 +55,39 @@ impl HierarchyTensors {
         }
     }
 
-    /// Sums over each residue's atoms of batched values [K, atoms, 3] → [K, residues, 3] (scatter-add).
+    /// Sums over each residue's atoms of batched values [K, atoms, D] → [K, residues, D] (scatter-add;
+    /// D is 3 for points, the token width for a network's features).
     pub fn residue_sums(&self, values: Tensor<3>) -> Tensor<3> {
-        let [k, _, _] = values.dims();
-        let device = values.device();
-        Tensor::<3>::zeros([k, self.residues, 3], &device).select_assign(
-            1,
-            self.atom_residue.clone(),
-            values,
-            IndexingUpdateOp::Add,
-        )
+        segment_sums(values, &self.atom_residue, self.residues)
     }
 
-    /// Sums over each chain's residues of batched values [K, residues, 3] → [K, chains, 3].
+    /// Sums over each chain's residues of batched values [K, residues, D] → [K, chains, D].
     pub fn chain_sums(&self, values: Tensor<3>) -> Tensor<3> {
-        let [k, _, _] = values.dims();
-        let device = values.device();
-        Tensor::<3>::zeros([k, self.chains, 3], &device).select_assign(
-            1,
-            self.residue_chain.clone(),
-            values,
-            IndexingUpdateOp::Add,
-        )
+        segment_sums(values, &self.residue_chain, self.chains)
     }
 
-    /// Residue centroids of batched points [K, atoms, 3] → [K, residues, 3] (segment mean).
+    /// Residue centroids of batched points [K, atoms, 3] → [K, residues, 3] (segment mean; any
+    /// feature width D in place of 3).
     pub fn residue_centroids(&self, points: Tensor<3>) -> Tensor<3> {
         self.residue_sums(points) * self.inv_atoms_per_residue.clone()
     }
 
-    /// Chain centroids as the mean of residue centroids [K, residues, 3] → [K, chains, 3] (seed 004).
+    /// Chain centroids as the mean of residue centroids [K, residues, 3] → [K, chains, 3] (seed 004;
+    /// any feature width D in place of 3).
     pub fn chain_centroids(&self, residue_centroids: Tensor<3>) -> Tensor<3> {
         self.chain_sums(residue_centroids) * self.inv_residues_per_chain.clone()
     }
+}
+
+/// Sums of `values` [K, M, D] over the groups `index` [M] assigns them to: [K, groups, D].
+fn segment_sums(values: Tensor<3>, index: &Tensor<1, Int>, groups: usize) -> Tensor<3> {
+    let [k, _, width] = values.dims();
+    Tensor::<3>::zeros([k, groups, width], &values.device()).select_assign(
+        1,
+        index.clone(),
+        values,
+        IndexingUpdateOp::Add,
+    )
 }
 
 /// Draws `repeats` independent noise samples [repeats, atoms, 3]: per-atom noise plus residue and chain

@@ -282,18 +282,18 @@ impl Sampler {
         };
         let h = &self.hierarchy;
         let n = x0.dims()[0];
-        let residue_means = |v: Tensor<3>| h.residue_sums(v) * h.inv_atoms_per_residue.clone();
-        let chain_means = |v: Tensor<3>| h.chain_sums(v) * h.inv_residues_per_chain.clone();
         let x0 = x0.reshape([1, n, 3]);
         let predicted_residues = levels.residues.unsqueeze_dim::<3>(0);
         // The residue targets: the model's residues with their chain centroids on its chains.
         let residue_targets = predicted_residues.clone()
-            - chain_means(predicted_residues).select(1, h.residue_chain.clone())
+            - h.chain_centroids(predicted_residues)
+                .select(1, h.residue_chain.clone())
             + levels
                 .chains
                 .unsqueeze_dim::<3>(0)
                 .select(1, h.residue_chain.clone());
-        let shift = (residue_targets - residue_means(x0.clone())).select(1, h.atom_residue.clone());
+        let shift =
+            (residue_targets - h.residue_centroids(x0.clone())).select(1, h.atom_residue.clone());
         (x0 + shift).reshape([n, 3])
     }
 

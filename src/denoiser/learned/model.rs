@@ -7,7 +7,7 @@
 use burn::module::{Module, Param};
 use burn::nn::{LayerNorm, LayerNormConfig, Linear};
 use burn::tensor::activation::{gelu, softmax};
-use burn::tensor::{Device, IndexingUpdateOp, Int, Tensor, TensorData};
+use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::config::{LevelInputs, ModelConfig, OutputForm, PairBias};
 use crate::noise::{HierarchyTensors, normal};
@@ -121,16 +121,14 @@ impl Topology {
         }
     }
 
-    /// Means over each residue's atoms, [B, atoms, D] → [B, residues, D] (a segment sum by scatter-add).
+    /// Means over each residue's atoms, [B, atoms, D] → [B, residues, D].
     pub fn residue_means(&self, values: Tensor<3>) -> Tensor<3> {
-        let h = &self.hierarchy;
-        segment_sum(values, &h.atom_residue, h.residues) * h.inv_atoms_per_residue.clone()
+        self.hierarchy.residue_centroids(values)
     }
 
     /// Means over each chain's residues, [B, residues, D] → [B, chains, D].
     pub fn chain_means(&self, values: Tensor<3>) -> Tensor<3> {
-        let h = &self.hierarchy;
-        segment_sum(values, &h.residue_chain, h.chains) * h.inv_residues_per_chain.clone()
+        self.hierarchy.chain_centroids(values)
     }
 
     /// Each atom's residue value, [B, residues, D] → [B, atoms, D].
@@ -142,17 +140,6 @@ impl Topology {
     pub fn to_residues(&self, chain_values: Tensor<3>) -> Tensor<3> {
         chain_values.select(1, self.hierarchy.residue_chain.clone())
     }
-}
-
-fn segment_sum(values: Tensor<3>, index: &Tensor<1, Int>, groups: usize) -> Tensor<3> {
-    let mut dims = values.dims();
-    dims[1] = groups;
-    Tensor::zeros(dims, &values.device()).select_assign(
-        1,
-        index.clone(),
-        values,
-        IndexingUpdateOp::Add,
-    )
 }
 
 /// Seeded initial weights (burn's own generator may be seeded globally, which parallel runs share).
