@@ -81,11 +81,9 @@ pub enum LearnedError {
     },
     /// The model was trained on a different structure.
     #[error(
-        "{path} was trained on {trained} ({trained_atoms} atoms, {trained_residues} residues), not on this structure ({atoms} atoms, {residues} residues)"
+        "the model was trained on {trained} ({trained_atoms} atoms, {trained_residues} residues), not on this structure ({atoms} atoms, {residues} residues)"
     )]
     OtherStructure {
-        /// The file.
-        path: PathBuf,
         /// The structure it was trained on.
         trained: String,
         /// Its atoms.
@@ -100,6 +98,9 @@ pub enum LearnedError {
     /// The structure is too big for residue attention on this device.
     #[error("{0}")]
     TooLarge(String),
+    /// The checkpoint's training noise does not parse.
+    #[error("the model's training noise does not parse: {0}")]
+    Noise(String),
 }
 
 /// Bytes this machine can give residue attention: half the memory the system reports available
@@ -259,6 +260,8 @@ pub struct LearnedDenoiser {
     topology: Topology,
     scales: LevelScales,
     noise: NoiseModel,
+    /// `header.origin` on the device, [1, 3].
+    origin: Tensor<2>,
     device: Device,
 }
 
@@ -266,23 +269,9 @@ impl LearnedDenoiser {
     /// The model of the checkpoint at `path` for `structure` (which must be the one it was trained on).
     pub fn load(path: &Path, structure: &Structure, device: &Device) -> Result<Self, LearnedError> {
         let model = LearnedModel::load(path, device)?;
-        Self::new(model, structure, device).map_err(|e| match e {
-            LearnedError::OtherStructure {
-                trained,
-                trained_atoms,
-                trained_residues,
-                atoms,
-                residues,
-                ..
-            } => LearnedError::OtherStructure {
-                path: path.to_owned(),
-                trained,
-                trained_atoms,
-                trained_residues,
-                atoms,
-                residues,
-            },
-            other => other,
+        Self::new(model, structure, device).map_err(|e| LearnedError::File {
+            path: path.to_owned(),
+            reason: e.to_string(),
         })
     }
 
@@ -299,7 +288,6 @@ impl LearnedDenoiser {
         ];
         if shape != model.header.shape {
             return Err(LearnedError::OtherStructure {
-                path: PathBuf::new(),
                 trained: model.header.structure.clone(),
                 trained_atoms: model.header.shape[0],
                 trained_residues: model.header.shape[1],
@@ -310,13 +298,18 @@ impl LearnedDenoiser {
         // Inference holds one draw's attention.
         check_size(&model.header.model, shape[1], 1)
             .map_err(|e| LearnedError::TooLarge(e.to_string()))?;
-        let noise = model.noise().map_err(LearnedError::TooLarge)?.model;
+        let noise = model.noise().map_err(LearnedError::Noise)?.model;
         let network = model.network.valid().fork(device);
+        let origin = Tensor::from_data(
+            TensorData::new(model.header.origin.map(|v| v as f32).to_vec(), [1, 3]),
+            device,
+        );
         Ok(Self {
             model: LearnedModel {
                 header: model.header,
                 network,
             },
+            origin,
             topology: Topology::new(structure, device),
             scales: LevelScales::of(structure),
             noise,
@@ -354,41 +347,28 @@ impl Denoiser for LearnedDenoiser {
         context: &DenoiseContext,
     ) -> Result<DenoiserOutput, DenoiseError> {
         let [n, _] = x.dims();
-        let origin_of = |origin: [f64; 3]| {
-            Tensor::<2>::from_data(
-                TensorData::new(origin.map(|v| v as f32).to_vec(), [1, 3]),
-                &self.device,
-            )
-        };
-        let flat = |t: Tensor<3>| {
-            let [_, m, _] = t.dims();
-            t.reshape([m, 3])
-        };
-        let (x0, levels) = if self.model.header.train.augment {
-            // Trained on randomly moved copies: any frame, about x's own centroid.
+        let augmented = self.model.header.train.augment;
+        // A model trained on randomly moved copies works in any frame, about x's own centroid; one
+        // trained in one frame works in the data frame less the truth's centroid.
+        let (x_model, offset) = if augmented {
             let center = x.clone().mean_dim(0);
-            let p = self.predict((x - center.clone()).reshape([1, n, 3]), &[sigma]);
-            let back = |t: Tensor<3>| flat(t) + center.clone();
-            (
-                back(p.atoms),
-                LevelX0 {
-                    residues: back(p.residues),
-                    chains: back(p.chains),
-                },
-            )
+            (x - center.clone(), center)
         } else {
-            // Trained in one frame: the data frame less the truth's centroid.
-            let origin = origin_of(self.model.header.origin);
-            let x_model = context.to_data(x) - origin.clone();
-            let p = self.predict(x_model.reshape([1, n, 3]), &[sigma]);
-            let back = |t: Tensor<3>| context.to_frame(flat(t) + origin.clone());
             (
-                back(p.atoms),
-                LevelX0 {
-                    residues: back(p.residues),
-                    chains: back(p.chains),
-                },
+                context.to_data(x) - self.origin.clone(),
+                self.origin.clone(),
             )
+        };
+        let p = self.predict(x_model.reshape([1, n, 3]), &[sigma]);
+        let back = |t: Tensor<3>| {
+            let [_, m, _] = t.dims();
+            let t = t.reshape([m, 3]) + offset.clone();
+            if augmented { t } else { context.to_frame(t) }
+        };
+        let x0 = back(p.atoms);
+        let levels = LevelX0 {
+            residues: back(p.residues),
+            chains: back(p.chains),
         };
         let has_nan = x0
             .clone()
