@@ -493,6 +493,8 @@ fn the_train_panel_trains_on_the_worker_and_its_model_samples() {
     let header = view.header.as_ref().unwrap();
     assert_eq!(header.report.len(), 7);
     assert_eq!(header.shape, [327, 46, 1]);
+    // The checkpoint names the device the window trained on.
+    assert_eq!(header.device, common::cpu().describe());
     assert!(out.is_file());
     assert_eq!(s.settings().trained_model.as_deref(), Some(out.as_path()));
     // The model is a denoiser choice: a run with it steps like any other.

@@ -216,15 +216,9 @@ impl AppState {
                 return;
             }
         };
+        // A structure too large for this machine is refused by `train_model` on the worker, and the
+        // panel's Train button is off for it.
         let (model, train) = self.settings.training();
-        if let Err(e) = crate::denoiser::learned::check_size(
-            &model,
-            self.structure.residue_count(),
-            train.draws,
-        ) {
-            self.status = Some(format!("cannot train here: {e}"));
-            return;
-        }
         // One file per set of toggles, so two trained models can be compared.
         let out = self.settings.train_out.clone().unwrap_or_else(|| {
             let code = crate::denoiser::learned::toggles_code(&model, &train);
@@ -240,6 +234,7 @@ impl AppState {
             train: Box::new(train),
             noise,
             out,
+            device_name: self.compute.describe(),
             tag,
         });
     }

@@ -94,6 +94,8 @@ pub enum WorkerCommand {
         noise: NamedNoise,
         /// Where the checkpoint goes.
         out: std::path::PathBuf,
+        /// The compute device's description, recorded in the checkpoint.
+        device_name: String,
         /// Tag echoed in the events.
         tag: u64,
     },

@@ -40,6 +40,15 @@ fn choice<T: PartialEq + Copy>(
         });
 }
 
+/// The residues the default model trains on here: the memory budget is read once per process, not
+/// on every frame the panel is drawn.
+fn max_residues() -> usize {
+    static MAX: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *MAX.get_or_init(|| {
+        ModelConfig::default().max_residues(attention_budget(), TrainConfig::default().draws)
+    })
+}
+
 /// The panel; edits `draft` and returns what was asked for.
 pub fn train_ui(
     ui: &mut egui::Ui,
@@ -99,8 +108,7 @@ pub fn train_ui(
                 draft.train_out = (!text.is_empty()).then(|| std::path::PathBuf::from(text));
             }
         });
-        let model = ModelConfig::default();
-        let max = model.max_residues(attention_budget(), TrainConfig::default().draws);
+        let max = max_residues();
         ui.weak(format!(
             "noise: the noise panel's weights; up to {max} residues fit this machine (this structure: {residues})"
         ));

@@ -258,6 +258,7 @@ fn serve(
                 train,
                 noise,
                 out,
+                device_name,
                 tag,
             } => {
                 let total = train.steps;
@@ -267,7 +268,7 @@ fn serve(
                     &train,
                     &noise,
                     device,
-                    "the window's compute device",
+                    &device_name,
                     |record| {
                         events.send(WorkerEvent::TrainStep(tag, *record)).ok();
                         events.send(WorkerEvent::Progress(record.step, total)).ok();

@@ -333,12 +333,18 @@ fn loss(
     (total, means)
 }
 
-fn scalar(t: Tensor<1>) -> f64 {
-    t.into_data()
+/// One-element tensors read back in one transfer (NaN where the read fails).
+fn scalars<const K: usize>(values: [Tensor<1>; K]) -> [f64; K] {
+    let read = Tensor::cat(values.to_vec(), 0)
+        .into_data()
         .try_to_vec::<f32>()
-        .ok()
-        .and_then(|v| v.first().copied())
-        .map_or(f64::NAN, f64::from)
+        .unwrap_or_default();
+    std::array::from_fn(|k| read.get(k).copied().map_or(f64::NAN, f64::from))
+}
+
+fn scalar(t: Tensor<1>) -> f64 {
+    let [value] = scalars([t]);
+    value
 }
 
 /// Why training stopped early.
@@ -404,10 +410,12 @@ pub fn train_network(
         let (total, levels) = loss(model, train, &predictions, &batch, &c, &device);
         let grads = GradientsParams::from_grads(total.backward(), &network);
         network = optimizer.step(learning_rate(train, step), network, grads);
-        let [atom, residue, chain] = levels.map(scalar);
+        // One readback a step: on a GPU each read is a sync.
+        let [a, r, c] = levels;
+        let [total, atom, residue, chain] = scalars([total, a, r, c]);
         let record = LossRecord {
             step,
-            total: scalar(total),
+            total,
             atom,
             residue,
             chain,
