@@ -291,7 +291,7 @@ impl AppState {
         self.expected_run += 1;
         self.run_request.forget();
         let settings = self.settings.sampler_settings().and_then(|edm| {
-            let family = self.settings.family_settings(self.settings.sampler)?;
+            let family = self.settings.family_settings(self.settings.sampler, &edm)?;
             Ok((edm, family))
         });
         match settings {

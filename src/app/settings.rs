@@ -301,20 +301,23 @@ impl Settings {
         Ok(counts)
     }
 
-    /// The family run of `choice` with the panels' steps, noise, start and seed (the prior's σ is the
-    /// preset's σ_data); none for EDM.
-    pub fn family_settings(&self, choice: SamplerChoice) -> Result<Option<FamilySettings>, String> {
+    /// The family run of `choice` with the panels' steps and seed and `edm`'s noise and start (the
+    /// prior's σ is the preset's σ_data); none for EDM.
+    pub fn family_settings(
+        &self,
+        choice: SamplerChoice,
+        edm: &SamplerSettings,
+    ) -> Result<Option<FamilySettings>, String> {
         let Some(name) = choice.family_preset_name() else {
             return Ok(None);
         };
         let (spec, _, _) = family_preset(name).ok_or_else(|| format!("no family preset {name}"))?;
-        let settings = self.sampler_settings()?;
         Ok(Some(FamilySettings {
             spec,
             steps: self.steps.clamp(1, 1000),
-            prior: settings.noise,
-            prior_sigma: settings.preset.schedule.sigma_data,
-            start: settings.start,
+            prior: edm.noise.clone(),
+            prior_sigma: edm.preset.schedule.sigma_data,
+            start: edm.start,
             seed: self.seed,
         }))
     }
@@ -322,7 +325,7 @@ impl Settings {
     /// The sweep panel's sweep: its sampler, the sampler panel's denoiser, the noise panel's weights.
     pub fn sweep_spec(&self) -> Result<SweepSpec, String> {
         let settings = self.sampler_settings()?;
-        let sampler = match self.family_settings(self.sweep_sampler)? {
+        let sampler = match self.family_settings(self.sweep_sampler, &settings)? {
             Some(family) => SweepSampler::Family(family.spec),
             None => SweepSampler::Edm(settings.preset),
         };

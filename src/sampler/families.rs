@@ -145,13 +145,14 @@ fn read_points(t: Tensor<2>) -> Result<Vec<[f32; 3]>, SamplerError> {
 }
 
 impl FamilySpec {
-    /// The marginal at each point of the sampling grid (steps + 1, noise first, data last).
-    fn grid(self, steps: usize) -> Vec<Marginal> {
+    /// The family's time and the marginal at each point of the sampling grid (steps + 1, noise
+    /// first, data last); DDPM's time is τ / T.
+    fn grid(self, steps: usize) -> Vec<(f64, Marginal)> {
         match self {
             Self::FlowMatching { direction, .. } => direction
                 .times(steps)
                 .into_iter()
-                .map(|t| direction.marginal(t))
+                .map(|t| (t, direction.marginal(t)))
                 .collect(),
             Self::Ddpm {
                 schedule, total, ..
@@ -163,12 +164,13 @@ impl FamilySpec {
                     .map(|k| {
                         let tau = total - (k * total).div_ceil(steps).min(total);
                         let alpha_bar = schedule.alpha_bar(tau, total);
-                        Marginal {
+                        let marginal = Marginal {
                             a: alpha_bar.sqrt(),
                             s: (1.0 - alpha_bar).max(0.0).sqrt(),
                             da: 0.0,
                             ds: 0.0,
-                        }
+                        };
+                        (tau as f64 / total as f64, marginal)
                     })
                     .collect()
             }
@@ -184,6 +186,8 @@ pub struct FamilySampler {
     denoiser: Box<dyn Denoiser>,
     device: Device,
     atoms: usize,
+    /// The family's time at each grid point.
+    times: Vec<f64>,
     /// The marginal at each grid point.
     grid: Vec<Marginal>,
     /// EDM-equivalent σ of each grid point, Å.
@@ -202,7 +206,11 @@ impl FamilySampler {
         device: &Device,
     ) -> Result<Self, SamplerError> {
         let atoms = structure.atom_count();
-        let grid = settings.spec.grid(settings.steps.max(1));
+        let (times, grid): (Vec<f64>, Vec<Marginal>) = settings
+            .spec
+            .grid(settings.steps.max(1))
+            .into_iter()
+            .unzip();
         let sigmas = grid
             .iter()
             .map(|m| m.edm_sigma(settings.prior_sigma))
@@ -223,6 +231,7 @@ impl FamilySampler {
             denoiser,
             device: device.clone(),
             atoms,
+            times,
             grid,
             sigmas,
             seeds,
@@ -280,12 +289,9 @@ impl FamilySampler {
         let x0 = self.x0(&x, m, k)?;
         let next = match self.settings.spec {
             FamilySpec::FlowMatching {
-                direction,
-                solver,
-                diffusion,
+                solver, diffusion, ..
             } => {
-                let times = direction.times(self.total_steps());
-                let h = times[k + 1] - times[k];
+                let h = self.times[k + 1] - self.times[k];
                 let v = m.velocity_from_x0(x.clone(), x0.clone());
                 match solver {
                     FlowSolver::Heun if !last => {
