@@ -19,7 +19,7 @@ pub use model::{
 };
 pub use training::{
     LevelScales, LossRecord, SigmaReportRow, TrainError, Trained, TrainingData, coefficients,
-    level_sigmas, sigma_report, train_network,
+    level_sigmas, model_frame_origin, sigma_report, train_network,
 };
 
 use std::path::{Path, PathBuf};
@@ -184,7 +184,7 @@ pub fn train_model(
                 structure.residue_count(),
                 structure.chain_count(),
             ],
-            origin: crate::geometry::centroid(&structure.positions),
+            origin: model_frame_origin(structure),
             losses: trained.losses,
             report,
             train_secs,

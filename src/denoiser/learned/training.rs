@@ -192,16 +192,19 @@ pub struct TrainingData {
     pub topology: Topology,
     /// Group sizes and data spreads (for the level σ).
     pub scales: LevelScales,
-    /// Ground truth centred on its centroid, [N, 3] rows.
+    /// Ground truth in the model's frame (`model_frame_origin` subtracted), [N, 3] rows.
     pub truth: Vec<[f32; 3]>,
-    /// The centroid subtracted, Å (where the model's frame sits in the data frame).
-    pub origin: [f64; 3],
+}
+
+/// Where a fixed-frame model's frame sits in the data frame: the truth's centroid, Å.
+pub fn model_frame_origin(structure: &Structure) -> [f64; 3] {
+    centroid(&structure.positions)
 }
 
 impl TrainingData {
     /// The structure's data on `device`.
     pub fn new(structure: &Structure, device: &Device) -> Self {
-        let origin = centroid(&structure.positions);
+        let origin = model_frame_origin(structure);
         let truth = structure
             .positions
             .iter()
@@ -211,7 +214,6 @@ impl TrainingData {
             topology: Topology::new(structure, device),
             scales: LevelScales::of(structure),
             truth,
-            origin,
         }
     }
 }
