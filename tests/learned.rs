@@ -1,16 +1,19 @@
 //! The learned multiscale denoiser with a tiny configuration: training lowers the loss, a checkpoint
 //! reloads to identical outputs, the factorised pair bias equals the dense one, each toggle changes
-//! what it claims, and structures too large for residue attention are refused.
+//! what it claims, structures too large for a training step are refused, and the blocked attention's
+//! own backward matches burn's autodiff on the wgpu adapter.
 
 #![expect(clippy::unwrap_used)]
 
 mod common;
 
+use burn::tensor::activation::softmax;
 use burn::tensor::{Tensor, TensorData};
+use sigmascope::compute::{DevicePreference, select_device};
 use sigmascope::denoiser::learned::{
     ConditioningMode, LevelInputs, LevelScales, LossMode, ModelConfig, MultiscaleNetwork,
-    OutputForm, PairBias, PreconditionMode, Topology, TrainConfig, check_size, coefficients,
-    train_model,
+    OutputForm, PairBias, PreconditionMode, Topology, TrainConfig, blocked_attention, check_size,
+    coefficients, train_model,
 };
 use sigmascope::denoiser::{DenoiseContext, Denoiser, LearnedDenoiser, LearnedModel};
 use sigmascope::noise::parse_noise;
@@ -337,28 +340,49 @@ fn an_augmented_model_answers_in_the_frame_it_is_given() {
 }
 
 #[test]
-fn residue_attention_beyond_the_device_is_refused_with_the_size_it_allows() {
+fn training_beyond_the_machine_is_refused_with_the_size_it_allows() {
     let config = tiny();
-    // One block (the tiny model's), 4 f32 copies of heads × R² × batch logits.
-    assert_eq!(config.attention_bytes(100, 1), 4 * 4 * 2 * 100 * 100);
+    // Factorised, one block (the tiny model's), one draw: per residue, q and k of 2 heads × (8 + 4)
+    // columns, v and the output of 16, the log-sum-exp of 2, each with its gradient, in f32; plus one
+    // block of queries, here all 100, holding 4 f32 tensors of 2 maps × 100 × 100.
+    let per_residue = 2 * (2 * 2 * (8 + 4) + 2 * 16 + 2);
+    assert_eq!(
+        config.attention_bytes(100, 1),
+        4 * per_residue * 100 + 4 * 4 * 2 * 100 * 100
+    );
     let dense = ModelConfig {
         pair_bias: PairBias::Dense,
         ..config.clone()
     };
-    // Plus 1.5 copies of the R × R × k pair tensor (k = 4).
+    // Dense: 4 f32 copies of heads × R² logits, plus 1.5 copies of the R × R × k pair tensor (k = 4).
     assert_eq!(dense.attention_bytes(100, 1), 4 * (4 * 2 + 6) * 100 * 100);
-    let err = check_size(&config, 10_000_000, 4)
+    // Issue 16's goal: at 20 000 residues the factorised block needs well under a GiB (the blocked
+    // attention's working set is capped), the dense one tens of GiB.
+    let full = ModelConfig::default();
+    let full_dense = ModelConfig {
+        pair_bias: PairBias::Dense,
+        ..full.clone()
+    };
+    assert!(full.attention_bytes(20_000, 1) < 1 << 30);
+    assert!(full_dense.attention_bytes(20_000, 1) > 40 << 30);
+    // The atom track: 32 activations of draws × atoms × width f32.
+    assert_eq!(config.atom_track_bytes(1000, 2), 4 * 32 * 1000 * 2 * 16);
+    assert_eq!(
+        config.step_bytes(1000, 100, 2),
+        config.atom_track_bytes(1000, 2) + config.attention_bytes(100, 2)
+    );
+
+    let err = check_size(&config, 80_000_000, 10_000_000, 4)
         .err()
         .unwrap()
         .to_string();
     assert!(
-        err.contains("10000000 residues") && err.contains("allows"),
+        err.contains("10000000 residues (80000000 atoms)") && err.contains("allows"),
         "{err}"
     );
-    let max = config.max_residues(1 << 30, 4);
-    assert!(
-        config.attention_bytes(max, 4) <= 1 << 30 && config.attention_bytes(max + 1, 4) > 1 << 30
-    );
+    let max = config.max_residues(1 << 30, 4, 8.0);
+    let fits = |r: usize| config.step_bytes(8 * r, r, 4) <= 1 << 30;
+    assert!(fits(max) && !fits(max + 1), "{max}");
 }
 
 #[test]
@@ -502,6 +526,50 @@ fn the_output_forms_read_one_network_output_as_their_formulas_say() {
             flat_max(&got, &want) < 2e-3,
             "{output:?}: {}",
             flat_max(&got, &want)
+        );
+    }
+}
+
+/// The blocked attention is a backend extension with one implementation per backend: on the wgpu
+/// adapter (lavapipe on CI) its output and its hand-written gradients equal burn's autodiff of
+/// softmax(q kᵀ) v. Skips without an adapter, except on CI.
+#[test]
+fn blocked_attention_on_the_wgpu_adapter_matches_plain_attention_and_its_gradients() {
+    let gpu = match select_device(DevicePreference::Gpu) {
+        Ok(d) => d,
+        Err(e) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must have a wgpu adapter: {e}"
+            );
+            eprintln!("skipped: {e}");
+            return;
+        }
+    };
+    let device = gpu.device.clone().autodiff();
+    let draw = |dims: [usize; 4], seed: u64| -> Tensor<4> {
+        sigmascope::noise::normal(dims, 0.7, seed, &device)
+    };
+    let q = draw([1, 2, 64, 6], 1).require_grad();
+    let k = draw([1, 2, 64, 6], 2).require_grad();
+    let v = draw([1, 2, 64, 3], 3).require_grad();
+    let weight = draw([1, 2, 64, 3], 4);
+    let plain = softmax(q.clone().matmul(k.clone().swap_dims(2, 3)), 3).matmul(v.clone());
+    let plain_grads = (plain.clone() * weight.clone()).sum().backward();
+    let blocked = blocked_attention(q.clone(), k.clone(), v.clone());
+    let difference: f32 = (blocked.clone() - plain).abs().max().into_scalar();
+    assert!(difference < 1e-4, "{difference}");
+    let blocked_grads = (blocked * weight).sum().backward();
+    for x in [&q, &k, &v] {
+        let want = x.grad(&plain_grads).unwrap();
+        let scale: f32 = want.clone().abs().max().into_scalar();
+        let difference: f32 = (x.grad(&blocked_grads).unwrap() - want)
+            .abs()
+            .max()
+            .into_scalar();
+        assert!(
+            scale > 1e-3 && difference < 1e-4 * scale.max(1.0),
+            "{difference} of {scale}"
         );
     }
 }

@@ -343,6 +343,7 @@ impl SigmascopeApp {
                 &mut draft,
                 state.training(),
                 state.training_pending(),
+                state.structure().atom_count(),
                 state.structure().residue_count(),
             );
             out.settings(draft, state.settings());

@@ -9,7 +9,7 @@ use super::settings::Settings;
 use super::state::TrainingView;
 use crate::denoiser::learned::{
     ConditioningMode, LevelInputs, LossMode, ModelConfig, OutputForm, PreconditionMode,
-    TrainConfig, attention_budget,
+    TrainConfig, atoms_per_residue, training_memory_budget,
 };
 
 /// One figure of a loss record.
@@ -40,13 +40,11 @@ fn choice<T: PartialEq + Copy>(
         });
 }
 
-/// The residues the default model trains on here: the memory budget is read once per process, not
-/// on every frame the panel is drawn.
-fn max_residues() -> usize {
-    static MAX: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *MAX.get_or_init(|| {
-        ModelConfig::default().max_residues(attention_budget(), TrainConfig::default().draws)
-    })
+/// The memory a training step may take here, read once per process rather than on every frame the
+/// panel is drawn.
+fn memory_budget() -> u64 {
+    static BUDGET: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *BUDGET.get_or_init(training_memory_budget)
 }
 
 /// The panel; edits `draft` and returns what was asked for.
@@ -55,6 +53,7 @@ pub fn train_ui(
     draft: &mut Settings,
     training: Option<&TrainingView>,
     running: bool,
+    atoms: usize,
     residues: usize,
 ) -> Vec<AppCommand> {
     let mut commands = Vec::new();
@@ -108,7 +107,11 @@ pub fn train_ui(
                 draft.train_out = (!text.is_empty()).then(|| std::path::PathBuf::from(text));
             }
         });
-        let max = max_residues();
+        let max = ModelConfig::default().max_residues(
+            memory_budget(),
+            TrainConfig::default().draws,
+            atoms_per_residue(atoms, residues),
+        );
         ui.weak(format!(
             "noise: the noise panel's weights; up to {max} residues fit this machine (this structure: {residues})"
         ));

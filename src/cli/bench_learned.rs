@@ -6,7 +6,8 @@ use std::time::Instant;
 use super::{LoadArgs, load_structure};
 use crate::compute::{ComputeDevice, open_wgpu};
 use crate::denoiser::learned::{
-    ModelConfig, PairBias, TrainConfig, attention_budget, attention_training_step, train_network,
+    ModelConfig, PairBias, TrainConfig, attention_training_step, train_network,
+    training_memory_budget,
 };
 use crate::noise::parse_noise;
 
@@ -118,7 +119,7 @@ pub fn attention(
         println!("{json}");
         return Ok(());
     }
-    let budget = attention_budget();
+    let budget = training_memory_budget();
     let exe = std::env::current_exe()?;
     let mut rows = Vec::new();
     for &n in residues {
@@ -167,9 +168,10 @@ pub fn attention(
                     row["peak_resident_bytes"] = point["peak_resident_bytes"].clone();
                 }
                 _ => {
-                    row["failed"] = serde_json::json!(
-                        String::from_utf8_lossy(&output.stderr).trim().to_owned()
-                    );
+                    // The child's own message is its last line (wgpu may print notes before it).
+                    let stderr = String::from_utf8_lossy(&output.stderr);
+                    let last = stderr.lines().rev().find(|l| !l.trim().is_empty());
+                    row["failed"] = serde_json::json!(last.unwrap_or("no message").trim());
                 }
             }
             rows.push(row);

@@ -11,7 +11,7 @@ use super::{LoadArgs, load_structure};
 use crate::compute::DevicePreference;
 use crate::denoiser::learned::{
     ConditioningMode, LevelInputs, LossMode, ModelConfig, OutputForm, PairBias, PreconditionMode,
-    TrainConfig, attention_budget, default_checkpoint_path, train_model,
+    TrainConfig, atoms_per_residue, default_checkpoint_path, train_model, training_memory_budget,
 };
 use crate::noise::parse_noise;
 
@@ -138,7 +138,11 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     trained.save(&out, &protected)?;
     let header = &trained.header;
     let steps_per_sec = header.losses.len() as f64 / header.train_secs.max(1e-9);
-    let max_residues = model.max_residues(attention_budget(), train.draws);
+    let max_residues = model.max_residues(
+        training_memory_budget(),
+        train.draws,
+        atoms_per_residue(structure.atom_count(), structure.residue_count()),
+    );
     if args.json {
         let json = serde_json::json!({
             "structure": super::inspect::InspectReport::of(&structure),
@@ -167,7 +171,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let first = header.losses.first().map_or(f64::NAN, |l| l.total);
     let last = header.losses.last().map_or(f64::NAN, |l| l.total);
     println!(
-        "{}: {} steps in {:.1} s ({steps_per_sec:.1} steps/s), loss {first:.4} -> {last:.4}; up to {max_residues} residues fit this device",
+        "{}: {} steps in {:.1} s ({steps_per_sec:.1} steps/s), loss {first:.4} -> {last:.4}; up to {max_residues} residues of this size fit this machine",
         structure.name,
         header.losses.len(),
         header.train_secs,

@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::attention::block_bytes;
+
 /// Which σ each level's preconditioning uses (seed 002, pitfall 2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
@@ -167,26 +169,56 @@ impl Default for TrainConfig {
 }
 
 impl ModelConfig {
-    /// Bytes residue attention holds for `residues` tokens and `batch` draws in one training step:
-    /// four f32 copies of the logits per head (logits, softmax, their gradients), plus one and a half
-    /// of the dense bias's R × R × k pair tensor (`bench learned-attention` peaks at 1.64 GB factorised
-    /// and 2.43 GB dense for one block at 5000 residues against 1.60 and 2.80 GB from this).
+    /// Bytes residue attention holds in one training step for `residues` tokens and `batch` draws.
+    ///
+    /// Factorised: per block, q and k with the bias's k columns, v, the output, the log-sum-exp and
+    /// their gradients, O(R); plus one block of queries' working set (`block_bytes`), freed between
+    /// blocks (`bench learned-attention`: 0.21 GB peak at 20 000 residues, one block, one draw).
+    /// Dense: four f32 copies of the logits per head (logits, softmax, their gradients) and one and a
+    /// half of the R × R × k pair tensor (2.43 GB peak for one block at 5000 residues against 2.80 GB
+    /// from this).
     pub fn attention_bytes(&self, residues: usize, batch: usize) -> u64 {
-        let square = (residues as u64).pow(2) * batch as u64;
-        let logits = 4 * square * self.heads as u64;
-        let pair = match self.pair_bias {
-            PairBias::Factorised => 0,
-            PairBias::Dense => 3 * square * self.pair_rank as u64 / 2,
-        };
-        4 * (logits + pair) * self.blocks as u64
+        let (r, b, heads) = (residues as u64, batch as u64, self.heads as u64);
+        let blocks = self.blocks as u64;
+        match self.pair_bias {
+            PairBias::Factorised => {
+                let head_width = (self.width / self.heads.max(1)) as u64;
+                let per_residue = 2
+                    * (2 * heads * (head_width + self.pair_rank as u64)
+                        + 2 * self.width as u64
+                        + heads);
+                4 * per_residue * r * b * blocks + block_bytes(batch * self.heads, residues)
+            }
+            PairBias::Dense => {
+                let square = r * r * b;
+                4 * (4 * heads * square + 3 * square * self.pair_rank as u64 / 2) * blocks
+            }
+        }
     }
 
-    /// The largest residue count whose attention fits in `budget` bytes.
-    pub fn max_residues(&self, budget: u64, batch: usize) -> usize {
-        let (mut lo, mut hi) = (1usize, 1usize << 22);
+    /// Bytes the atom track holds in one training step: about 32 activations (and gradients) of
+    /// [draws, atoms, width] f32 per step (`bench training` on 1FFK, 64 275 atoms and 8 draws, peaks
+    /// at 2.7 GB, 2.3 GB beyond its attention).
+    pub fn atom_track_bytes(&self, atoms: usize, batch: usize) -> u64 {
+        4 * 32 * (atoms * batch * self.width) as u64
+    }
+
+    /// Bytes one training step of `batch` draws holds for a structure of `atoms` and `residues`.
+    pub fn step_bytes(&self, atoms: usize, residues: usize, batch: usize) -> u64 {
+        self.atom_track_bytes(atoms, batch) + self.attention_bytes(residues, batch)
+    }
+
+    /// The largest residue count whose training step fits in `budget` bytes, for structures of
+    /// `atoms_per_residue` atoms a residue.
+    pub fn max_residues(&self, budget: u64, batch: usize, atoms_per_residue: f64) -> usize {
+        let fits = |residues: usize| {
+            let atoms = (residues as f64 * atoms_per_residue).ceil() as usize;
+            self.step_bytes(atoms, residues, batch) <= budget
+        };
+        let (mut lo, mut hi) = (1usize, 1usize << 26);
         while lo < hi {
             let mid = (lo + hi).div_ceil(2);
-            if self.attention_bytes(mid, batch) <= budget {
+            if fits(mid) {
                 lo = mid;
             } else {
                 hi = mid - 1;

@@ -6,10 +6,12 @@
 //! model, the structure's shape and the model frame's origin, the loss curve and the per-σ report), then
 //! the weights in burn's record format (burnpack).
 
+mod attention;
 mod config;
 mod model;
 mod training;
 
+pub use attention::blocked_attention;
 pub use config::{
     ConditioningMode, LevelInputs, LossMode, ModelConfig, OutputForm, PairBias, PreconditionMode,
     TrainConfig, toggles_code,
@@ -103,9 +105,9 @@ pub enum LearnedError {
     Noise(String),
 }
 
-/// Bytes this machine can give residue attention: half the memory the system reports available
+/// Bytes this machine can give one training step: half the memory the system reports available
 /// (4 GiB where it reports none).
-pub fn attention_budget() -> u64 {
+pub fn training_memory_budget() -> u64 {
     let available = std::fs::read_to_string("/proc/meminfo")
         .ok()
         .and_then(|text| {
@@ -118,20 +120,36 @@ pub fn attention_budget() -> u64 {
     available.map_or(4 << 30, |b| b / 2)
 }
 
-/// Refuses a structure whose residue attention would not fit (`ModelConfig::attention_bytes`).
-pub fn check_size(model: &ModelConfig, residues: usize, batch: usize) -> Result<(), TrainError> {
-    let budget = attention_budget();
-    let need = model.attention_bytes(residues, batch);
+/// Refuses a structure of `atoms` and `residues` whose training step (or inference, `batch` 1)
+/// would not fit this machine (`ModelConfig::step_bytes`).
+pub fn check_size(
+    model: &ModelConfig,
+    atoms: usize,
+    residues: usize,
+    batch: usize,
+) -> Result<(), TrainError> {
+    let budget = training_memory_budget();
+    let need = model.step_bytes(atoms, residues, batch);
     if need > budget {
         let gib = |b: u64| b as f64 / f64::from(1u32 << 30);
         return Err(TrainError::TooLarge {
             residues,
-            max_residues: model.max_residues(budget, batch),
+            atoms,
+            max_residues: model.max_residues(budget, batch, atoms_per_residue(atoms, residues)),
             need_gib: gib(need),
             budget_gib: gib(budget),
         });
     }
     Ok(())
+}
+
+/// Atoms a residue, for the size limits (1 where there are no residues).
+pub fn atoms_per_residue(atoms: usize, residues: usize) -> f64 {
+    if residues == 0 {
+        1.0
+    } else {
+        atoms as f64 / residues as f64
+    }
 }
 
 /// Where a model of `structure` is saved unless a path is chosen: `NAME.learned.mpk` next to its file,
@@ -158,7 +176,12 @@ pub fn train_model(
     device_name: &str,
     keep_going: impl FnMut(&LossRecord) -> bool,
 ) -> Result<LearnedModel, TrainError> {
-    check_size(model, structure.residue_count(), train.draws.max(1))?;
+    check_size(
+        model,
+        structure.atom_count(),
+        structure.residue_count(),
+        train.draws.max(1),
+    )?;
     let clock = std::time::Instant::now();
     let trained = train_network(model, train, &noise.model, structure, device, keep_going)?;
     let train_secs = clock.elapsed().as_secs_f64();
@@ -296,7 +319,7 @@ impl LearnedDenoiser {
             });
         }
         // Inference holds one draw's attention.
-        check_size(&model.header.model, shape[1], 1)
+        check_size(&model.header.model, shape[0], shape[1], 1)
             .map_err(|e| LearnedError::TooLarge(e.to_string()))?;
         let noise = model.noise().map_err(LearnedError::Noise)?.model;
         let network = model.network.valid().fork(device);

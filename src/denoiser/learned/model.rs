@@ -9,6 +9,7 @@ use burn::nn::{LayerNorm, LayerNormConfig, Linear};
 use burn::tensor::activation::{gelu, softmax};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
+use super::attention::blocked_attention;
 use super::config::{LevelInputs, ModelConfig, OutputForm, PairBias};
 use crate::noise::{HierarchyTensors, normal};
 use crate::rng::SplitMix64;
@@ -257,16 +258,17 @@ impl ResidueAttention {
         let pv = self.pair_right.forward(x); // [B, R, rank]
         let rank = u.dims()[2];
         let pair_weight = self.pair_weight.val(); // [H, rank]
-        let logits = match self.pair_bias {
+        let attended = match self.pair_bias {
             PairBias::Factorised => {
                 // [q_i, W_h ⊙ u_i] · [k_j, v_j] = q_i·k_j + Σ_k W_hk u_ik v_jk: the bias rides in the
-                // queries and keys, and no R × R × k tensor exists.
+                // queries and keys, no R × R × k tensor exists, and the blocked attention holds no
+                // R × R logits either.
                 let weighted =
                     u.unsqueeze_dim::<4>(1) * pair_weight.reshape([1, self.heads, 1, rank]);
                 let right = pv.unsqueeze_dim::<4>(1).repeat_dim(1, self.heads);
                 let q = Tensor::cat(vec![q, weighted], 3);
                 let k = Tensor::cat(vec![k, right], 3);
-                q.matmul(k.swap_dims(2, 3))
+                blocked_attention(q, k, v)
             }
             PairBias::Dense => {
                 // z_ijk = u_ik v_jk materialised, then b_ijh = Σ_k z_ijk W_hk.
@@ -276,10 +278,9 @@ impl ResidueAttention {
                     .matmul(pair_weight.transpose())
                     .reshape([b, r, r, self.heads])
                     .permute([0, 3, 1, 2]);
-                q.matmul(k.swap_dims(2, 3)) + bias
+                softmax(q.matmul(k.swap_dims(2, 3)) + bias, 3).matmul(v)
             }
-        };
-        let attended = softmax(logits, 3).matmul(v); // [B, H, R, head_width]
+        }; // [B, H, R, head_width]
         self.out
             .forward(attended.swap_dims(1, 2).reshape([b, r, w]))
     }
@@ -599,8 +600,24 @@ pub fn attention_training_step(
         .val()
         .grad(&grads)
         .ok_or_else(|| "no gradient reached the block".to_owned())?;
+    // A device that cannot hold the step fails here, where the work is read back: one line, not a
+    // panic.
     grad.sum()
-        .into_data()
+        .try_into_data()
+        .map_err(|e| {
+            // The deepest cause (the line after the last "Caused by:") names what ran out.
+            let text = format!("{e}");
+            let lines: Vec<&str> = text.lines().collect();
+            let deepest = lines
+                .iter()
+                .rposition(|l| l.trim() == "Caused by:")
+                .and_then(|i| lines.get(i + 1))
+                .or(lines.first());
+            format!(
+                "the step failed on the device: {}",
+                deepest.map_or("", |l| l.trim())
+            )
+        })?
         .try_to_vec::<f32>()
         .map(|_| ())
         .map_err(|e| format!("{e:?}"))

@@ -357,14 +357,16 @@ pub enum TrainError {
     Diverged(usize),
     /// The structure is too large for residue attention on this device.
     #[error(
-        "{residues} residues need {need_gib:.1} GiB for residue attention per training step; this device allows {max_residues} residues ({budget_gib:.1} GiB)"
+        "{residues} residues ({atoms} atoms) need {need_gib:.1} GiB per training step (residue attention and the atom track); this machine allows {max_residues} residues of this size ({budget_gib:.1} GiB)"
     )]
     TooLarge {
         /// Residues of the structure.
         residues: usize,
+        /// Atoms of the structure.
+        atoms: usize,
         /// The most this device allows.
         max_residues: usize,
-        /// GiB the attention needs.
+        /// GiB the step needs.
         need_gib: f64,
         /// GiB available.
         budget_gib: f64,
