@@ -20,7 +20,9 @@ use sigmascope::sampler::{
     SamplerSettings, ScheduleTimes, Solver, StartNoise, find_preset,
 };
 use sigmascope::structure::{LoadOptions, Selection, Structure};
-use sigmascope::trajectory::{Track, import_trajectory, trajectory_metrics, write_track};
+use sigmascope::trajectory::{
+    MetricsTracker, Track, import_trajectory, trajectory_metrics, write_track,
+};
 
 /// EDM eq. 5 written out again, independently of `ScheduleSpec::sigmas`.
 fn published_sigmas(p: &SamplerPreset) -> Vec<f64> {
@@ -713,4 +715,37 @@ fn a_steps_motion_splits_into_churn_alignment_and_the_denoiser_update() {
         }
     }
     assert!(frames.iter().any(|f| f.gamma > 0.0));
+}
+
+/// `trajectory_metrics` measures long runs in slices on the machine's cores: every figure equals one
+/// tracker's over the whole run. The tracker reads the frames' atoms through their transforms, never
+/// copied: its atom motion and RMSD equal those of the atoms copied into the truth's frame.
+#[test]
+fn sliced_metrics_equal_one_trackers_and_the_copied_atoms_figures() {
+    let s = bundled("4hhb");
+    let mut preset = find_preset("boltz2").unwrap();
+    preset.schedule.steps = 40;
+    let frames = run(&s, preset, 3);
+    let sliced = trajectory_metrics(&s, &s.positions, &frames);
+    let mut tracker = MetricsTracker::new(&s, &s.positions);
+    let whole: Vec<_> = frames.iter().map(|f| tracker.push(&s, f)).collect();
+    assert_eq!(sliced, whole);
+    for k in 1..frames.len() {
+        let now = frames[k].x_t_in_data();
+        let before = frames[k - 1].x_t_in_data();
+        let before = match frames[k].alignment_in_data() {
+            Some(a) => a.apply_all(&before),
+            None => before,
+        };
+        // The copies are rounded to f32 once more than the tracker's figures.
+        let motion = rms_distance(&now, &before);
+        let got = whole[k].levels.atom.motion.unwrap();
+        assert!(
+            (got - motion).abs() < 1e-4 + 1e-5 * motion,
+            "{k}: {got} vs {motion}"
+        );
+        let fit = kabsch(&now, &s.positions);
+        let rmsd = rms_distance(&fit.apply_all(&now), &s.positions);
+        assert!((whole[k].rmsd - rmsd).abs() < 1e-4 + 1e-5 * rmsd, "{k}");
+    }
 }

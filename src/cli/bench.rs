@@ -106,6 +106,22 @@ pub enum BenchWhat {
         #[arg(long, hide = true, value_enum)]
         one: Option<crate::denoiser::learned::PairBias>,
     },
+    /// A whole `sample --json` run on the CPU backend, part by part (load, steps, recording, metrics,
+    /// JSON), the whole process, and the NumPy peer's whole process (`benches/numpy_sample.py`, when
+    /// python3 with numpy and gemmi runs).
+    SampleRun {
+        /// Structure file or bundled name.
+        file: PathBuf,
+        /// Sampler preset.
+        #[arg(long, default_value = "boltz2")]
+        preset: String,
+        /// Sampler steps.
+        #[arg(long, default_value_t = 200)]
+        steps: usize,
+        /// Timed runs of each part and of each process (medians; one untimed run first).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
     /// Offscreen frame time of the renderer on synthetic structures: a new frame's coordinates uploaded
     /// and drawn (readback excluded), and the same with the image read back.
     Render {
@@ -410,6 +426,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             });
             println!("{}", serde_json::to_string_pretty(&json)?);
         }
+        BenchWhat::SampleRun {
+            file,
+            preset,
+            steps,
+            runs,
+        } => super::bench_sample::sample_run(file, preset, *steps, *runs)?,
         BenchWhat::Training {
             files,
             steps,

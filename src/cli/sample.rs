@@ -1,5 +1,6 @@
 //! `sigmascope sample`: run a sampler preset on a structure and print per-frame, per-level metrics.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -70,9 +71,54 @@ pub struct SampleArgs {
     pub device: DevicePreference,
 }
 
-/// Runs `sample`.
-pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
-    let structure = load_structure(&args.file, &args.load)?;
+/// A finished (or part-way failed) sampler run and what its report names.
+pub struct SampleRun {
+    /// Where it computed.
+    pub compute: crate::compute::ComputeDevice,
+    /// The preset with the arguments' overrides.
+    pub preset: crate::sampler::SamplerPreset,
+    /// The start's noise weights.
+    pub noise: crate::noise::NamedNoise,
+    /// The churn noise used.
+    pub churn_noise: crate::sampler::ChurnNoise,
+    /// The denoiser's display name.
+    pub denoiser_name: String,
+    /// The preset's training-σ coverage.
+    pub coverage: crate::sampler::TrainingCoverage,
+    /// Every recorded frame (frame 0 is the start).
+    pub frames: Vec<crate::sampler::Frame>,
+    /// The run's error, if it stopped part way.
+    pub outcome: Result<(), crate::sampler::SamplerError>,
+}
+
+/// The `--json` report of `sample` (field names are the CLI's contract). Serialised straight to the
+/// output: f32 arrays (the per-residue motion rows) keep their f32 spelling and no value tree is built.
+#[derive(serde::Serialize)]
+pub struct SampleReport<'a> {
+    churn_noise: crate::sampler::ChurnNoise,
+    coverage: &'a crate::sampler::TrainingCoverage,
+    denoiser: &'a str,
+    denoiser_choice: &'a DenoiserChoice,
+    device: String,
+    device_choice: Option<String>,
+    final_rmsd: f64,
+    frames: Vec<crate::trajectory::FrameRow<'a>>,
+    level_outputs: bool,
+    noise: &'a str,
+    preset: &'a crate::sampler::SamplerPreset,
+    seed: u64,
+    start: StartNoise,
+    structure: super::inspect::InspectReport,
+    units: std::collections::BTreeMap<&'static str, &'static str>,
+}
+
+/// Runs the sampler of `args` on `structure` (`sample` without the loading and the report). With
+/// `recording` off only the start frame is kept (what `bench sample-run` times the steps alone with).
+pub fn sample_structure(
+    structure: &crate::structure::Structure,
+    args: &SampleArgs,
+    recording: bool,
+) -> anyhow::Result<SampleRun> {
     let mut preset = args.preset.preset()?;
     if let Some(a) = args.augment {
         preset.augment = a.is_on();
@@ -90,33 +136,78 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
     let inputs = DenoiserInputs {
         rotations: args.rotations,
         timeout: std::time::Duration::from_secs_f64(args.denoiser_timeout.clamp(0.001, 86_400.0)),
-        ..DenoiserInputs::new(&structure, &noise.model, args.seed)
+        ..DenoiserInputs::new(structure, &noise.model, args.seed)
     };
     let denoiser = args.denoiser.build(&inputs, &compute.device)?;
-    let denoiser_name = denoiser.name();
+    let denoiser_name = denoiser.name().to_owned();
+    let churn_noise = args
+        .churn_noise
+        .unwrap_or(crate::sampler::ChurnNoise::following(args.start));
     let settings = SamplerSettings {
         level_outputs: args.level_outputs.is_on(),
         preset,
         noise: noise.clone(),
         start: args.start,
-        churn_noise: args
-            .churn_noise
-            .unwrap_or(crate::sampler::ChurnNoise::following(args.start)),
+        churn_noise,
         seed: args.seed,
     };
-    let settings_churn = settings.churn_noise;
-    let mut sampler = Sampler::new(&structure, settings, denoiser, &compute.device)?;
+    let mut sampler = Sampler::new(structure, settings, denoiser, &compute.device)?;
+    sampler.set_recording(recording);
     let outcome = sampler.run(|_, _| true);
     let coverage = training_coverage(&preset.step_levels(), &preset.training());
-    let frames = sampler.into_frames();
+    Ok(SampleRun {
+        compute,
+        preset,
+        noise,
+        churn_noise,
+        denoiser_name,
+        coverage,
+        frames: sampler.into_frames(),
+        outcome,
+    })
+}
+
+impl SampleRun {
+    /// The `--json` report, given the frames' metrics.
+    pub fn report<'a>(
+        &'a self,
+        structure: &crate::structure::Structure,
+        args: &'a SampleArgs,
+        metrics: &'a [crate::trajectory::FrameMetrics],
+    ) -> SampleReport<'a> {
+        SampleReport {
+            churn_noise: self.churn_noise,
+            coverage: &self.coverage,
+            denoiser: &self.denoiser_name,
+            denoiser_choice: &args.denoiser,
+            device: self.compute.describe(),
+            device_choice: super::device_choice(&self.compute),
+            final_rmsd: metrics.last().map_or(f64::NAN, |m| m.rmsd),
+            frames: frame_rows(&self.frames, metrics),
+            level_outputs: args.level_outputs.is_on(),
+            noise: &self.noise.name,
+            preset: &self.preset,
+            seed: args.seed,
+            start: args.start,
+            structure: super::inspect::InspectReport::of(structure),
+            units: super::units_json(&crate::trajectory::METRIC_UNITS),
+        }
+    }
+}
+
+/// Runs `sample`.
+pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
+    let structure = load_structure(&args.file, &args.load)?;
+    let run = sample_structure(&structure, args, true)?;
+    let frames = &run.frames;
     // A run that fails part way (an external denoiser that dies) still writes what it recorded.
     if let Some(path) = &args.out {
-        write_track(path, &structure, &frames, Track::State)?;
+        write_track(path, &structure, frames, Track::State)?;
     }
     if let Some(path) = &args.x0_out {
-        write_track(path, &structure, &frames, Track::Prediction)?;
+        write_track(path, &structure, frames, Track::Prediction)?;
     }
-    if let Err(e) = outcome {
+    if let Err(e) = &run.outcome {
         let kept = if args.out.is_some() || args.x0_out.is_some() {
             " and written"
         } else {
@@ -124,43 +215,30 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
         };
         anyhow::bail!("{e} ({} frames recorded{kept})", frames.len());
     }
-    let metrics = trajectory_metrics(&structure, &structure.positions, &frames);
+    let metrics = trajectory_metrics(&structure, &structure.positions, frames);
     let final_rmsd = metrics.last().map_or(f64::NAN, |m| m.rmsd);
     if args.json {
-        let json = serde_json::json!({
-            "structure": super::inspect::InspectReport::of(&structure),
-            "device": compute.describe(),
-            "device_choice": super::device_choice(&compute),
-            "preset": preset,
-            "noise": noise.name,
-            "start": args.start,
-            "churn_noise": settings_churn,
-            "denoiser": denoiser_name,
-            "denoiser_choice": args.denoiser,
-            "seed": args.seed,
-            "level_outputs": args.level_outputs.is_on(),
-            "coverage": coverage,
-            "frames": frame_rows(&frames, &metrics),
-            "final_rmsd": final_rmsd,
-            "units": super::units_json(&crate::trajectory::METRIC_UNITS),
-        });
-        println!("{}", serde_json::to_string(&json)?);
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        serde_json::to_writer(&mut out, &run.report(&structure, args, &metrics))?;
+        writeln!(out)?;
+        out.flush()?;
         return Ok(());
     }
-    println!("device: {}", compute.describe_choice());
+    let preset = &run.preset;
+    println!("device: {}", run.compute.describe_choice());
     println!(
         "{}: preset {}, {} steps, noise {}, start {:?}, augmentation {}, seed {}",
         structure.name,
         preset.name,
         frames.len() - 1,
-        noise.name,
+        run.noise.name,
         args.start,
         if preset.augment { "on" } else { "off" },
         args.seed
     );
     print!("{}", super::frames::frames_text(&metrics));
     println!("final rmsd {final_rmsd:.4} Å (3-D RMS per atom, as every distance above)");
-    if let Some(w) = &coverage.warning {
+    if let Some(w) = &run.coverage.warning {
         println!("warning: {w}");
     }
     Ok(())

@@ -11,6 +11,6 @@ pub use frame_map::FrameMap;
 pub use points::{points_tensor, tensor_points};
 pub use rigid::{
     RigidTransform, centroid, kabsch, kabsch_from_moments, random_rotation, rigid_fit,
-    rms_distance, superposed_rmsd,
+    rms_distance, rms_distance_after, superposed_rmsd,
 };
 pub use tm_score::{tm_d0, tm_score};

@@ -48,6 +48,15 @@ impl RigidTransform {
         })
     }
 
+    /// Applies the transform to one point, keeping f64 (no rounding between composed measures).
+    pub fn apply_f64(&self, p: [f32; 3]) -> [f64; 3] {
+        let r = &self.rotation;
+        let x = [f64::from(p[0]), f64::from(p[1]), f64::from(p[2])];
+        std::array::from_fn(|j| {
+            x[0] * r[0][j] + x[1] * r[1][j] + x[2] * r[2][j] + self.translation[j]
+        })
+    }
+
     /// Applies the transform to every point.
     pub fn apply_all(&self, points: &[[f32; 3]]) -> Vec<[f32; 3]> {
         points.iter().map(|p| self.apply(*p)).collect()
@@ -102,17 +111,41 @@ pub fn kabsch(mobile: &[[f32; 3]], target: &[[f32; 3]]) -> RigidTransform {
     kabsch_from_moments(&h, pm, pt, mobile.len())
 }
 
-/// The cross-covariance H = Σ (p - p̄)ᵀ (q - q̄) of paired points and both centroids.
+/// The cross-covariance H = Σ (p - p̄)ᵀ (q - q̄) of paired points and both centroids, in one pass:
+/// H = Σ p'ᵀ q' − n p̄'ᵀ q̄' with each set shifted by its first point (p' = p − p₀), which keeps the
+/// sums near the spread of the points rather than their distance from the origin.
 fn moments(mobile: &[[f32; 3]], target: &[[f32; 3]]) -> ([[f64; 3]; 3], [f64; 3], [f64; 3]) {
-    let (pm, pt) = (centroid(mobile), centroid(target));
-    let mut h = [[0.0; 3]; 3];
+    let count = mobile.len().min(target.len());
+    let origin = |points: &[[f32; 3]]| points.first().map_or([0.0; 3], |p| p.map(f64::from));
+    let (p0, q0) = (origin(mobile), origin(target));
+    let (mut sp, mut sq, mut h) = ([0.0f64; 3], [0.0f64; 3], [[0.0f64; 3]; 3]);
     for (p, q) in mobile.iter().zip(target) {
+        let a: [f64; 3] = std::array::from_fn(|k| f64::from(p[k]) - p0[k]);
+        let b: [f64; 3] = std::array::from_fn(|k| f64::from(q[k]) - q0[k]);
         for i in 0..3 {
+            sp[i] += a[i];
+            sq[i] += b[i];
             for j in 0..3 {
-                h[i][j] += (f64::from(p[i]) - pm[i]) * (f64::from(q[j]) - pt[j]);
+                h[i][j] += a[i] * b[j];
             }
         }
     }
+    let n = count.max(1) as f64;
+    let (mp, mq) = (sp.map(|s| s / n), sq.map(|s| s / n));
+    for i in 0..3 {
+        for j in 0..3 {
+            h[i][j] -= n * mp[i] * mq[j];
+        }
+    }
+    // With unequal lengths only the centroids of each whole set are used (a shift).
+    let (pm, pt) = if mobile.len() == target.len() {
+        (
+            std::array::from_fn(|k| mp[k] + p0[k]),
+            std::array::from_fn(|k| mq[k] + q0[k]),
+        )
+    } else {
+        (centroid(mobile), centroid(target))
+    };
     (h, pm, pt)
 }
 
@@ -174,9 +207,30 @@ pub fn rms_distance(a: &[[f32; 3]], b: &[[f32; 3]]) -> f64 {
     (sum / n).sqrt()
 }
 
+/// RMS distance between `transform` applied to `mobile` and `target` (Å), in f64 and without a copy
+/// of the moved points.
+pub fn rms_distance_after(
+    transform: &RigidTransform,
+    mobile: &[[f32; 3]],
+    target: &[[f32; 3]],
+) -> f64 {
+    let n = mobile.len().max(1) as f64;
+    let sum: f64 = mobile
+        .iter()
+        .zip(target)
+        .map(|(p, q)| {
+            let moved = transform.apply_f64(*p);
+            (0..3)
+                .map(|k| (moved[k] - f64::from(q[k])).powi(2))
+                .sum::<f64>()
+        })
+        .sum();
+    (sum / n).sqrt()
+}
+
 /// RMSD after Kabsch superposition of `mobile` onto `target`.
 pub fn superposed_rmsd(mobile: &[[f32; 3]], target: &[[f32; 3]]) -> f64 {
-    rms_distance(&kabsch(mobile, target).apply_all(mobile), target)
+    rms_distance_after(&kabsch(mobile, target), mobile, target)
 }
 
 /// A uniformly random rotation from a normalised Gaussian quaternion (Boltz `random_rotations`).
@@ -216,6 +270,27 @@ mod tests {
             [0.0, 0.0, 3.0],
             [1.0, 1.0, 1.0],
         ]
+    }
+
+    /// The one-pass moments equal the centred two-pass sums, for points 10 km from the origin.
+    #[test]
+    fn one_pass_moments_match_the_centred_sums_far_from_the_origin() {
+        let far = |p: &[f32; 3], s: f32| [p[0] * s + 1e4, p[1] - 2e4, p[2] * s + 3e4];
+        let mobile: Vec<[f32; 3]> = points().iter().map(|p| far(p, 1.0)).collect();
+        let target: Vec<[f32; 3]> = points().iter().rev().map(|p| far(p, 2.0)).collect();
+        let (pm, pt) = (centroid(&mobile), centroid(&target));
+        let (h, m, t) = moments(&mobile, &target);
+        for i in 0..3 {
+            assert!((m[i] - pm[i]).abs() < 1e-9 && (t[i] - pt[i]).abs() < 1e-9);
+            for j in 0..3 {
+                let want: f64 = mobile
+                    .iter()
+                    .zip(&target)
+                    .map(|(p, q)| (f64::from(p[i]) - pm[i]) * (f64::from(q[j]) - pt[j]))
+                    .sum();
+                assert!((h[i][j] - want).abs() < 1e-9, "{i} {j}: {} {want}", h[i][j]);
+            }
+        }
     }
 
     #[test]

@@ -66,6 +66,7 @@ pub fn tm_score(model: &[[f32; 3]], reference: &[[f32; 3]]) -> f64 {
     } else {
         &[d0_search]
     };
+    let mut search = Search::new(model, reference, d0);
     for &fragment in &fragments {
         let span = length - fragment;
         let offsets = if span == 0 { 1 } else { 8.min(span + 1) };
@@ -75,45 +76,162 @@ pub fn tm_score(model: &[[f32; 3]], reference: &[[f32; 3]]) -> f64 {
             } else {
                 0
             };
-            let seed: Vec<usize> = (start..start + fragment).collect();
             for &cutoff in cutoffs {
-                best = best.max(extend(model, reference, &seed, d0, cutoff, length));
+                let seed: Vec<usize> = (start..start + fragment).collect();
+                best = best.max(search.extend(seed, cutoff));
             }
         }
     }
     best
 }
 
-/// From a seed set, superpose on it, then repeatedly on the residues within the cutoff; the best score.
-fn extend(
-    model: &[[f32; 3]],
-    reference: &[[f32; 3]],
-    seed: &[usize],
-    d0: f64,
-    d0_search: f64,
-    length: usize,
-) -> f64 {
-    let mut selected = seed.to_vec();
-    let mut best = 0.0f64;
-    for _ in 0..10 {
-        let m: Vec<[f32; 3]> = selected.iter().map(|&i| model[i]).collect();
-        let r: Vec<[f32; 3]> = selected.iter().map(|&i| reference[i]).collect();
-        let transform = kabsch(&m, &r);
-        let d = distances(model, reference, &transform);
-        best = best.max(score(&d, d0, length));
-        // Residues within the cutoff, widened until at least three are in.
-        let mut cutoff = d0_search;
-        let mut next: Vec<usize> = Vec::new();
-        while next.len() < 3.min(length) {
-            next = (0..length).filter(|&i| d[i] < cutoff).collect();
-            cutoff += 0.5;
-        }
-        if next == selected {
-            break;
-        }
-        selected = next;
+/// A multiply-rotate hash (as rustc's FxHash) for the selections' index lists: SipHash over thousands
+/// of indices per iteration cost as much as the distance pass. Collisions only cost a comparison.
+#[derive(Default, Clone, Copy)]
+struct IndexHashing;
+
+struct IndexHasher(u64);
+
+impl std::hash::BuildHasher for IndexHashing {
+    type Hasher = IndexHasher;
+    fn build_hasher(&self) -> IndexHasher {
+        IndexHasher(0)
     }
-    best
+}
+
+impl std::hash::Hasher for IndexHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, v: usize) {
+        self.write_u64(v as u64);
+    }
+}
+
+/// The third-smallest value (infinity with fewer than three).
+fn third_smallest(values: &[f64]) -> f64 {
+    let mut smallest = [f64::INFINITY; 3];
+    for &v in values {
+        if v < smallest[2] {
+            smallest[2] = v;
+            if smallest[2] < smallest[1] {
+                smallest.swap(1, 2);
+                if smallest[1] < smallest[0] {
+                    smallest.swap(0, 1);
+                }
+            }
+        }
+    }
+    smallest[2]
+}
+
+/// Iterations of one extension, as the program runs them.
+const EXTENSION_ITERATIONS: usize = 10;
+
+/// One TM-score search: buffers shared by its extensions, and every selection already extended with
+/// how many iterations it had left. An extension is deterministic given its selection and cutoff, so
+/// one that reaches a selection already extended with at least as many iterations left would repeat
+/// those scores: it stops there, and the best score is unchanged.
+struct Search<'a> {
+    model: &'a [[f32; 3]],
+    reference: &'a [[f32; 3]],
+    /// The reference's coordinates by axis (f64), for a distance pass the compiler vectorises.
+    reference_axes: [Vec<f64>; 3],
+    /// 1 / d0².
+    inverse_d0_squared: f64,
+    squared_distances: Vec<f64>,
+    mobile: Vec<[f32; 3]>,
+    target: Vec<[f32; 3]>,
+    extended: std::collections::HashMap<(u64, Vec<usize>), usize, IndexHashing>,
+}
+
+impl<'a> Search<'a> {
+    fn new(model: &'a [[f32; 3]], reference: &'a [[f32; 3]], d0: f64) -> Self {
+        Self {
+            model,
+            reference,
+            reference_axes: std::array::from_fn(|k| {
+                reference.iter().map(|r| f64::from(r[k])).collect()
+            }),
+            inverse_d0_squared: 1.0 / (d0 * d0),
+            squared_distances: vec![0.0; model.len()],
+            mobile: Vec::new(),
+            target: Vec::new(),
+            extended: std::collections::HashMap::default(),
+        }
+    }
+
+    /// The TM-score sum Σ 1 / (1 + d²/d0²) of the model moved by `transform`, keeping each d².
+    fn score_after(&mut self, transform: &RigidTransform) -> f64 {
+        let (r, t) = (&transform.rotation, &transform.translation);
+        let [rx, ry, rz] = &self.reference_axes;
+        let mut sum = 0.0;
+        for (i, m) in self.model.iter().enumerate() {
+            let (x, y, z) = (f64::from(m[0]), f64::from(m[1]), f64::from(m[2]));
+            let dx = x * r[0][0] + y * r[1][0] + z * r[2][0] + t[0] - rx[i];
+            let dy = x * r[0][1] + y * r[1][1] + z * r[2][1] + t[1] - ry[i];
+            let dz = x * r[0][2] + y * r[1][2] + z * r[2][2] + t[2] - rz[i];
+            let d2 = dx * dx + dy * dy + dz * dz;
+            self.squared_distances[i] = d2;
+            sum += 1.0 / (1.0 + d2 * self.inverse_d0_squared);
+        }
+        sum
+    }
+
+    /// From a seed set, superpose on it, then repeatedly on the residues within the cutoff; the best
+    /// score.
+    fn extend(&mut self, seed: Vec<usize>, d0_search: f64) -> f64 {
+        let length = self.model.len();
+        let mut selected = seed;
+        let mut best = 0.0f64;
+        for iteration in 0..EXTENSION_ITERATIONS {
+            let left = EXTENSION_ITERATIONS - iteration;
+            match self.extended.entry((d0_search.to_bits(), selected.clone())) {
+                std::collections::hash_map::Entry::Occupied(done) if *done.get() >= left => break,
+                std::collections::hash_map::Entry::Occupied(mut done) => {
+                    done.insert(left);
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(left);
+                }
+            }
+            self.mobile.clear();
+            self.target.clear();
+            self.mobile.extend(selected.iter().map(|&i| self.model[i]));
+            self.target
+                .extend(selected.iter().map(|&i| self.reference[i]));
+            let transform = kabsch(&self.mobile, &self.target);
+            best = best.max(self.score_after(&transform) / length as f64);
+            // Residues within the cutoff, widened by 0.5 Å until at least three are in: the widening
+            // stops at the first cutoff above the third-smallest distance, found without a pass per
+            // widening (noisy frames need thousands of them).
+            let third = third_smallest(&self.squared_distances);
+            if !third.is_finite() {
+                break;
+            }
+            let mut cutoff = d0_search;
+            while third >= cutoff * cutoff {
+                cutoff += 0.5;
+            }
+            let limit = cutoff * cutoff;
+            let next: Vec<usize> = (0..length)
+                .filter(|&i| self.squared_distances[i] < limit)
+                .collect();
+            if next == selected {
+                break;
+            }
+            selected = next;
+        }
+        best
+    }
 }
 
 #[cfg(test)]

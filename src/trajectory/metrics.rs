@@ -4,6 +4,7 @@
 //! the residue × frame heat map, and the share of abnormal backbone bonds.
 
 use super::displacement::point_distances;
+use super::level_points::{LevelPoints, atom_rms_distance};
 use crate::geometry::{RigidTransform, rigid_fit, rms_distance, superposed_rmsd, tm_score};
 use crate::sampler::Frame;
 use crate::structure::Structure;
@@ -219,25 +220,6 @@ fn own_motion_share<'a>(
     (total > 0.0).then(|| (own / total).sqrt())
 }
 
-/// A frame's points at every level, in the ground truth's frame.
-struct LevelPoints {
-    atoms: Vec<[f32; 3]>,
-    residues: Vec<[f32; 3]>,
-    chains: Vec<[f32; 3]>,
-}
-
-impl LevelPoints {
-    fn of(structure: &Structure, atoms: Vec<[f32; 3]>) -> Self {
-        let residues = structure.residue_centroids(&atoms);
-        let chains = structure.chain_centroids(&residues);
-        Self {
-            atoms,
-            residues,
-            chains,
-        }
-    }
-}
-
 /// Motion between two frames at every level.
 struct Motion {
     atom: f64,
@@ -264,7 +246,7 @@ fn motion(structure: &Structure, now: &LevelPoints, before: &LevelPoints) -> Mot
         })
         .flatten();
     Motion {
-        atom: rms_distance(&now.atoms, &before.atoms),
+        atom: atom_rms_distance(now, before),
         residue: rms_distance(&now.residues, &before.residues),
         chain: rms_distance(&now.chains, &before.chains),
         residue_share,
@@ -321,8 +303,10 @@ pub struct MetricsTracker {
     /// Atom index of every residue's Cα, and the reference's Cα coordinates.
     alpha_carbons: Vec<usize>,
     reference_alpha_carbons: Vec<[f32; 3]>,
-    truth: LevelPoints,
-    previous: Option<LevelPoints>,
+    truth: LevelPoints<'static>,
+    /// The previous frame's levels (buffers reused from frame to frame).
+    previous: LevelPoints<'static>,
+    has_previous: bool,
     /// The previous frame's x̂0 when it had no churned state (imported runs): the prediction the step
     /// from it moved toward.
     previous_prediction: Option<Vec<[f32; 3]>>,
@@ -337,8 +321,9 @@ fn imported_causes(
     prediction: &[[f32; 3]],
     now: &LevelPoints,
 ) -> MotionByCause {
+    let (before_atoms, now_atoms) = (before.atoms_in_truth(), now.atoms_in_truth());
     let (mut along, mut norm) = (0.0, 0.0);
-    for ((b, p), n) in before.atoms.iter().zip(prediction).zip(&now.atoms) {
+    for ((b, p), n) in before_atoms.iter().zip(prediction).zip(&now_atoms) {
         for k in 0..3 {
             let pull = f64::from(p[k]) - f64::from(b[k]);
             along += (f64::from(n[k]) - f64::from(b[k])) * pull;
@@ -346,22 +331,19 @@ fn imported_causes(
         }
     }
     let c = if norm > 0.0 { along / norm } else { 0.0 };
-    let pulled: Vec<[f32; 3]> = before
-        .atoms
+    let pulled: Vec<[f32; 3]> = before_atoms
         .iter()
         .zip(prediction)
         .map(|(b, p)| std::array::from_fn(|k| b[k] + (c * f64::from(p[k] - b[k])) as f32))
         .collect();
-    let pulled = LevelPoints::of(s, pulled);
     // Noise first, then the pull, as the sampler orders them; the noise is what the pull leaves.
-    let noised: Vec<[f32; 3]> = before
-        .atoms
+    let noised: Vec<[f32; 3]> = before_atoms
         .iter()
-        .zip(&pulled.atoms)
-        .zip(&now.atoms)
+        .zip(&pulled)
+        .zip(&now_atoms)
         .map(|((b, p), n)| std::array::from_fn(|k| b[k] + n[k] - p[k]))
         .collect();
-    let noised = LevelPoints::of(s, noised);
+    let noised = LevelPoints::owned(s, noised);
     MotionByCause {
         churn: cause(s, &noised, before),
         rigid: cause(s, before, before),
@@ -377,8 +359,9 @@ impl MetricsTracker {
             .collect();
         Self {
             backbone: BackboneIndex::new(structure, reference),
-            truth: LevelPoints::of(structure, reference.to_vec()),
-            previous: None,
+            truth: LevelPoints::owned(structure, reference.to_vec()),
+            previous: LevelPoints::empty(),
+            has_previous: false,
             previous_prediction: None,
             reference_alpha_carbons: alpha_carbons.iter().map(|&a| reference[a]).collect(),
             alpha_carbons,
@@ -387,30 +370,35 @@ impl MetricsTracker {
 
     /// Measures the next frame (motion is relative to the frame pushed before it, carried through the
     /// step's alignment onto x̂0 when it had one, so that the alignment is not counted as motion).
+    /// Every point set is a view of the frame's own coordinates with its transform to the truth's
+    /// frame (`LevelPoints`): nothing the size of the atoms is copied but the previous frame's.
     pub fn push(&mut self, s: &Structure, frame: &Frame) -> FrameMetrics {
-        let now = LevelPoints::of(s, frame.x_t_in_data());
-        let moved = self
-            .previous
-            .as_ref()
-            .map(|before| match frame.alignment_in_data() {
-                Some(a) => motion(s, &now, &LevelPoints::of(s, a.apply_all(&before.atoms))),
-                None => motion(s, &now, before),
-            });
+        let to_truth = frame.frame_from_data.inverse();
+        let now = LevelPoints::of(s, &frame.x_t, to_truth);
+        let alignment = frame.alignment_in_data();
+        let before = self.has_previous.then(|| self.previous.view());
+        let moved = before.as_ref().map(|before| match &alignment {
+            Some(a) => motion(s, &now, &before.moved(a)),
+            None => motion(s, &now, before),
+        });
         let truth = &self.truth;
-        let x0 = frame.x0_in_data().map(|x0| LevelPoints::of(s, x0));
+        let x0 = frame
+            .x0_hat
+            .as_ref()
+            .map(|x0| LevelPoints::of(s, x0, to_truth));
         let churned = frame
             .x_churned
             .as_ref()
-            .map(|c| LevelPoints::of(s, c.clone()));
-        let motion_by_cause = match (&self.previous, &churned) {
+            .map(|c| LevelPoints::of(s, c, RigidTransform::IDENTITY));
+        let motion_by_cause = match (&before, &churned) {
             (Some(before), None) => self
                 .previous_prediction
                 .as_ref()
                 .map(|p| imported_causes(s, before, p, &now)),
             (Some(before), Some(churned)) => {
-                let aligned = match frame.alignment_in_data() {
-                    Some(a) => LevelPoints::of(s, a.apply_all(&churned.atoms)),
-                    None => LevelPoints::of(s, churned.atoms.clone()),
+                let aligned = match &alignment {
+                    Some(a) => churned.moved(a),
+                    None => churned.view(),
                 };
                 Some(MotionByCause {
                     churn: cause(s, churned, before),
@@ -423,10 +411,13 @@ impl MetricsTracker {
         let residue_offset_kept = x0
             .as_ref()
             .and_then(|x0| residue_offset_kept(s, churned.as_ref().unwrap_or(&now), x0, truth));
+        let truth_atoms = truth.recorded_atoms();
         let levels = Levels {
             atom: LevelMetrics {
-                rmsd: superposed_rmsd(&now.atoms, &truth.atoms),
-                x0_rmsd: x0.as_ref().map(|p| superposed_rmsd(&p.atoms, &truth.atoms)),
+                rmsd: superposed_rmsd(now.recorded_atoms(), truth_atoms),
+                x0_rmsd: x0
+                    .as_ref()
+                    .map(|p| superposed_rmsd(p.recorded_atoms(), truth_atoms)),
                 motion: moved.as_ref().map(|m| m.atom),
                 independent_share: None,
             },
@@ -447,6 +438,8 @@ impl MetricsTracker {
                 independent_share: moved.as_ref().and_then(|m| m.chain_share),
             }),
         };
+        // Bond lengths and the TM-score do not change under a rigid motion: the recorded atoms do.
+        let recorded = now.recorded_atoms();
         let metrics = FrameMetrics {
             index: frame.index,
             sigma: frame.sigma,
@@ -454,30 +447,63 @@ impl MetricsTracker {
             x0_rmsd: levels.atom.x0_rmsd,
             levels,
             residue_motion: moved.map_or_else(|| vec![0.0; now.residues.len()], |m| m.per_residue),
-            abnormal_bonds: bond_report(&self.backbone, &now.atoms),
+            abnormal_bonds: bond_report(&self.backbone, recorded),
             tm_score: (self.alpha_carbons.len() >= 3).then(|| {
                 let model: Vec<[f32; 3]> =
-                    self.alpha_carbons.iter().map(|&a| now.atoms[a]).collect();
+                    self.alpha_carbons.iter().map(|&a| recorded[a]).collect();
                 tm_score(&model, &self.reference_alpha_carbons)
             }),
             motion_by_cause,
             residue_offset_kept,
         };
         self.previous_prediction = match &churned {
-            None => x0.as_ref().map(|p| p.atoms.clone()),
+            None => x0.as_ref().map(LevelPoints::atoms_in_truth),
             Some(_) => None,
         };
-        self.previous = Some(now);
+        drop(before);
+        now.store(&mut self.previous);
+        self.has_previous = true;
         metrics
     }
 }
 
 /// Measures every frame against `reference` (data frame). Frames are compared with transforms undone.
+/// Runs of many frames are measured in contiguous slices on the machine's cores; each slice's tracker
+/// first takes the frame before its slice, so every figure is what one tracker over the run gives.
 pub fn trajectory_metrics(
     structure: &Structure,
     reference: &[[f32; 3]],
     frames: &[Frame],
 ) -> Vec<FrameMetrics> {
-    let mut tracker = MetricsTracker::new(structure, reference);
-    frames.iter().map(|f| tracker.push(structure, f)).collect()
+    // Below this many frames a slice's extra tracker and frame cost more than the thread saves.
+    const FRAMES_PER_SLICE: usize = 16;
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let slices = cores.min(frames.len() / FRAMES_PER_SLICE).max(1);
+    let measure = |range: std::ops::Range<usize>| {
+        let mut tracker = MetricsTracker::new(structure, reference);
+        if range.start > 0 {
+            tracker.push(structure, &frames[range.start - 1]);
+        }
+        frames[range]
+            .iter()
+            .map(|f| tracker.push(structure, f))
+            .collect::<Vec<_>>()
+    };
+    if slices == 1 {
+        return measure(0..frames.len());
+    }
+    let bounds: Vec<usize> = (0..=slices).map(|k| k * frames.len() / slices).collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = bounds
+            .windows(2)
+            .map(|w| {
+                let range = w[0]..w[1];
+                scope.spawn(move || measure(range))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }

@@ -9,6 +9,7 @@ mod export;
 mod frame_table;
 #[cfg(feature = "app")]
 mod import;
+mod level_points;
 #[cfg(feature = "app")]
 mod metrics;
 #[cfg(feature = "app")]
