@@ -6,7 +6,7 @@ use clap::Args;
 
 use super::sampler_args::PresetArgs;
 use super::{LoadArgs, load_structure};
-use crate::noise::{GroupSizes, NoiseModel, parse_noise};
+use crate::noise::{GroupSizes, MeanSquaresBasis, NoiseModel, parse_noise};
 use crate::sampler::{
     LevelPreconditioning, Preconditioning, SamplerPreset, StepLevels, TrainingCoverage,
     level_preconditioning, training_coverage, training_percentile,
@@ -70,6 +70,7 @@ pub fn schedule_steps(
 ) -> Vec<ScheduleStep> {
     let training = preset.training();
     let sd = preset.schedule.sigma_data;
+    let per_level = per_level.map(|(sizes, model)| (MeanSquaresBasis::new(sizes), model));
     preset
         .step_levels()
         .into_iter()
@@ -89,9 +90,9 @@ pub fn schedule_steps(
                 t_hat,
                 precondition: Preconditioning::at(t_hat, sd, preset.c_noise),
                 // The weights in force where the denoiser runs (they may depend on sigma).
-                per_level: per_level.map(|(sizes, model)| {
+                per_level: per_level.as_ref().map(|(basis, model)| {
                     level_preconditioning(
-                        sizes,
+                        basis,
                         &model.weights_at(t_hat),
                         t_hat,
                         sd,

@@ -4,7 +4,7 @@
 
 use burn::tensor::{Device, IndexingUpdateOp, Int, Tensor, TensorData};
 
-use super::rng::normal;
+use super::rng::{host_normal_values, normal};
 use super::weights::LevelStds;
 use crate::rng::SplitMix64;
 use crate::structure::Structure;
@@ -22,6 +22,8 @@ pub struct HierarchyTensors {
     pub inv_atoms_per_residue: Tensor<3>,
     /// 1 / residues per chain, [1, chains, 1].
     pub inv_residues_per_chain: Tensor<3>,
+    /// Atom → residue and atom → chain on the host (the CPU backend builds noise there).
+    host_maps: std::sync::Arc<(Vec<u32>, Vec<u32>)>,
     /// Number of atoms.
     pub atoms: usize,
     /// Number of residues.
@@ -49,6 +51,10 @@ impl HierarchyTensors {
             residue_chain: index_tensor(&structure.residue_chain, device),
             inv_atoms_per_residue: inverse_sizes(&structure.atoms_per_residue(), device),
             inv_residues_per_chain: inverse_sizes(&structure.residues_per_chain(), device),
+            host_maps: std::sync::Arc::new((
+                structure.atom_residue.clone(),
+                structure.atom_chain(),
+            )),
             atoms: structure.atom_count(),
             residues: structure.residue_count(),
             chains: structure.chain_count(),
@@ -99,27 +105,64 @@ pub fn draw_noise(
     seed: u64,
     device: &Device,
 ) -> Tensor<3> {
+    // One stream value per level drawn, in this order (the draws of a seed stay what they were).
     let mut streams = SplitMix64::new(seed, 0);
-    let mut noise = normal([repeats, h.atoms, 3], stds.atom, streams.next_u64(), device);
+    let atom_seed = streams.next_u64();
+    let residue_seed = if stds.residue > 0.0 {
+        streams.next_u64()
+    } else {
+        0
+    };
+    let chain_seed = if stds.chain > 0.0 {
+        streams.next_u64()
+    } else {
+        0
+    };
+    let seeds = [atom_seed, residue_seed, chain_seed];
+    if *device == Device::flex() {
+        return host_noise(h, stds, repeats, seeds, device);
+    }
+    let mut noise = normal([repeats, h.atoms, 3], stds.atom, seeds[0], device);
     if stds.residue > 0.0 {
-        let residue = normal(
-            [repeats, h.residues, 3],
-            stds.residue,
-            streams.next_u64(),
-            device,
-        );
+        let residue = normal([repeats, h.residues, 3], stds.residue, seeds[1], device);
         noise = noise + residue.select(1, h.atom_residue.clone());
     }
     if stds.chain > 0.0 {
-        let chain = normal(
-            [repeats, h.chains, 3],
-            stds.chain,
-            streams.next_u64(),
-            device,
-        );
+        let chain = normal([repeats, h.chains, 3], stds.chain, seeds[2], device);
         noise = noise + chain.select(1, h.atom_chain.clone());
     }
     noise
+}
+
+/// `draw_noise` on burn's CPU backend: the same three draws (`normal`'s values) summed on the host
+/// in the same order, one upload instead of two gathers and two additions over the atoms.
+fn host_noise(
+    h: &HierarchyTensors,
+    stds: LevelStds,
+    repeats: usize,
+    seeds: [u64; 3],
+    device: &Device,
+) -> Tensor<3> {
+    let mut noise = host_normal_values(repeats * h.atoms * 3, stds.atom, seeds[0]);
+    let (atom_residue, atom_chain) = &*h.host_maps;
+    let mut add = |std: f64, groups: usize, seed: u64, map: &[u32]| {
+        if std <= 0.0 {
+            return;
+        }
+        let group_noise = host_normal_values(repeats * groups * 3, std, seed);
+        for (k, draw) in noise.chunks_exact_mut(h.atoms * 3).enumerate() {
+            let groups_of_draw = &group_noise[k * groups * 3..(k + 1) * groups * 3];
+            for (atom, &g) in draw.chunks_exact_mut(3).zip(map) {
+                let g = g as usize * 3;
+                for axis in 0..3 {
+                    atom[axis] += groups_of_draw[g + axis];
+                }
+            }
+        }
+    };
+    add(stds.residue, h.residues, seeds[1], atom_residue);
+    add(stds.chain, h.chains, seeds[2], atom_chain);
+    Tensor::from_data(TensorData::new(noise, [repeats, h.atoms, 3]), device)
 }
 
 fn mean_square(x: Tensor<3>) -> Tensor<2> {
@@ -154,4 +197,47 @@ pub fn level_mean_squares(h: &HierarchyTensors, displacement: Tensor<3>) -> Tens
         ],
         1,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// On the CPU backend the noise is summed on the host; it equals the device formula (each level's
+    /// `normal` draw, broadcast to the atoms by `select`, added in the same order) value for value.
+    #[test]
+    fn host_noise_equals_the_broadcast_draws() {
+        let s = crate::structure::default_structure()
+            .load(&crate::structure::LoadOptions::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let device = Device::flex();
+        let h = HierarchyTensors::new(&s, &device);
+        let stds = LevelStds {
+            chain: 2.0,
+            residue: 0.5,
+            atom: 1.5,
+        };
+        let got: Vec<f32> = draw_noise(&h, stds, 2, 7, &device)
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap_or_default();
+        let mut streams = SplitMix64::new(7, 0);
+        let atom = normal([2, h.atoms, 3], stds.atom, streams.next_u64(), &device);
+        let residue = normal(
+            [2, h.residues, 3],
+            stds.residue,
+            streams.next_u64(),
+            &device,
+        );
+        let chain = normal([2, h.chains, 3], stds.chain, streams.next_u64(), &device);
+        let want: Vec<f32> = (atom
+            + residue.select(1, h.atom_residue.clone())
+            + chain.select(1, h.atom_chain.clone()))
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap_or_default();
+        assert_eq!(got.len(), 2 * h.atoms * 3);
+        assert_eq!(got, want);
+        assert!(h.chains >= 2 && h.residues > h.chains);
+    }
 }

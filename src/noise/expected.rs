@@ -77,6 +77,48 @@ pub struct LevelMeanSquares {
     pub chain_rel: f64,
 }
 
+/// `expected_mean_squares` for unit chain, residue and atom variance over one structure's sizes: the
+/// mean squares are linear in the three variances, so any stds then cost three multiply-adds instead
+/// of a pass over the residues (the sampler needs them at every step).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MeanSquaresBasis([LevelMeanSquares; 3]);
+
+impl MeanSquaresBasis {
+    /// The basis over `sizes`.
+    pub fn new(sizes: &GroupSizes) -> Self {
+        let unit = |chain, residue, atom| {
+            expected_mean_squares(
+                sizes,
+                LevelStds {
+                    chain,
+                    residue,
+                    atom,
+                },
+            )
+        };
+        Self([
+            unit(1.0, 0.0, 0.0),
+            unit(0.0, 1.0, 0.0),
+            unit(0.0, 0.0, 1.0),
+        ])
+    }
+
+    /// The expected mean squares for `stds` (equal to `expected_mean_squares`).
+    pub fn at(&self, stds: LevelStds) -> LevelMeanSquares {
+        let v = [stds.chain.powi(2), stds.residue.powi(2), stds.atom.powi(2)];
+        let [c, r, a] = &self.0;
+        let mix = |f: fn(&LevelMeanSquares) -> f64| v[0] * f(c) + v[1] * f(r) + v[2] * f(a);
+        LevelMeanSquares {
+            atom_abs: mix(|m| m.atom_abs),
+            atom_rel: mix(|m| m.atom_rel),
+            residue_abs: mix(|m| m.residue_abs),
+            residue_rel: mix(|m| m.residue_rel),
+            chain_abs: mix(|m| m.chain_abs),
+            chain_rel: mix(|m| m.chain_rel),
+        }
+    }
+}
+
 /// Mean squared displacement per coordinate after centring (the atom mean removed), per level.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct CentredMeanSquares {
@@ -343,5 +385,35 @@ mod tests {
         let atom = share(1.6) * (1.0 - 32.0 * (8.0f64 / n).powi(2)) + share(1.3) * (1.0 - 1.0 / n);
         assert!((e.atom - atom).abs() < 1e-12);
         assert!(e.residue < share(1.6) + share(1.3) / 8.0);
+    }
+
+    /// The basis gives `expected_mean_squares` for any stds, on uneven residues and chains.
+    #[test]
+    fn the_unit_variance_basis_gives_every_stds_mean_squares() {
+        let sizes = GroupSizes {
+            atoms_per_residue: vec![3, 9, 1, 14, 6, 2, 7],
+            residue_chain: vec![0, 0, 0, 1, 1, 2, 2],
+            residues_per_chain: vec![3, 2, 2],
+        };
+        let basis = MeanSquaresBasis::new(&sizes);
+        for stds in [(0.3, 2.0, 1.1), (5.0, 0.0, 0.7), (0.0, 0.0, 16.0)] {
+            let stds = LevelStds {
+                chain: stds.0,
+                residue: stds.1,
+                atom: stds.2,
+            };
+            let (got, want) = (basis.at(stds), expected_mean_squares(&sizes, stds));
+            for (g, w) in [
+                (got.atom_abs, want.atom_abs),
+                (got.atom_rel, want.atom_rel),
+                (got.residue_abs, want.residue_abs),
+                (got.residue_rel, want.residue_rel),
+                (got.chain_abs, want.chain_abs),
+                (got.chain_rel, want.chain_rel),
+            ] {
+                assert!((g - w).abs() <= 1e-12 * w.abs().max(1.0), "{g} vs {w}");
+            }
+            assert!(want.residue_rel > 0.0 || stds.residue == 0.0);
+        }
     }
 }

@@ -10,8 +10,8 @@ mod weights;
 
 pub use draw::{HierarchyTensors, LEVEL_COLUMNS, draw_noise, level_mean_squares};
 pub use expected::{
-    AXES, CentredMeanSquares, GroupSizes, LevelMeanSquares, expected_centred_mean_squares,
-    expected_mean_squares, rms_3d,
+    AXES, CentredMeanSquares, GroupSizes, LevelMeanSquares, MeanSquaresBasis,
+    expected_centred_mean_squares, expected_mean_squares, rms_3d,
 };
 pub use report::{residue_sentence, summary_text, table_text};
 pub use rng::{normal, standard_normal, with_seed};

@@ -33,15 +33,21 @@ pub fn normal<const D: usize>(
     device: &Device,
 ) -> Tensor<D> {
     if *device == Device::flex() {
-        let mut values = vec![0.0f32; shape.iter().product()];
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        host_normals(&mut values, std as f32, seed, threads);
+        let values = host_normal_values(shape.iter().product(), std, seed);
         Tensor::from_data(TensorData::new(values, shape), device)
     } else {
         with_seed(device, seed, || {
             Tensor::random(shape, Distribution::Normal(0.0, std), device)
         })
     }
+}
+
+/// The `len` values `normal` gives on burn's CPU backend for `std` and `seed`, on the host.
+pub fn host_normal_values(len: usize, std: f64, seed: u64) -> Vec<f32> {
+    let mut values = vec![0.0f32; len];
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    host_normals(&mut values, std as f32, seed, threads);
+    values
 }
 
 /// Serialises seeded draws: burn seeds a device's generator, which other threads could advance too.

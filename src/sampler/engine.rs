@@ -25,12 +25,14 @@
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
 
 use super::frame::{Augmentation, Frame};
-use super::precondition::{level_preconditioning, level_sigmas};
+use super::precondition::{level_preconditioning, level_sigmas_of};
 use super::preset::{SamplerPreset, Solver, StepLevels};
 use super::run::SteppedRun;
 use crate::denoiser::{DenoiseContext, Denoiser};
 use crate::geometry::{FrameMap, RigidTransform, centroid, kabsch_from_moments, random_rotation};
-use crate::noise::{GroupSizes, HierarchyTensors, NamedNoise, NoiseModel, draw_noise, normal};
+use crate::noise::{
+    GroupSizes, HierarchyTensors, MeanSquaresBasis, NamedNoise, NoiseModel, draw_noise, normal,
+};
 use crate::rng::SplitMix64;
 use crate::structure::Structure;
 /// What the sampler starts from (seed 002, pitfall 3).
@@ -115,7 +117,8 @@ pub struct Sampler {
     sigmas: Vec<f64>,
     /// Each step's sigma, gamma and t_hat (`SamplerPreset::step_levels`, the schedule and coverage's too).
     levels: Vec<StepLevels>,
-    sizes: GroupSizes,
+    /// The structure's expected mean squares per unit variance (per-level σ at every step).
+    mean_squares: MeanSquaresBasis,
     hierarchy: HierarchyTensors,
     device: Device,
     denoiser: Box<dyn Denoiser>,
@@ -182,7 +185,7 @@ impl Sampler {
         .reshape([n, 3]);
         let x_t = read_points(x_in_frame.clone().into_data())?;
         let mut sampler = Self {
-            sizes: GroupSizes::of(structure),
+            mean_squares: MeanSquaresBasis::new(&GroupSizes::of(structure)),
             hierarchy,
             device: device.clone(),
             denoiser,
@@ -240,8 +243,8 @@ impl Sampler {
         sigma: f64,
         step: usize,
     ) -> Result<(Tensor<2>, Option<Tensor<1>>), SamplerError> {
-        let levels = level_sigmas(
-            &self.sizes,
+        let levels = level_sigmas_of(
+            &self.mean_squares,
             &self.settings.noise.model.weights_at(sigma),
             sigma,
         );
@@ -521,7 +524,7 @@ impl Sampler {
             augmentation,
             alignment,
             precondition: Some(level_preconditioning(
-                &self.sizes,
+                &self.mean_squares,
                 &level_weights,
                 t_hat,
                 preset.schedule.sigma_data,

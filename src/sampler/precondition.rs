@@ -1,7 +1,7 @@
 //! EDM preconditioning (Karras et al. 2022, eq. 7 / table 1), globally and per level: at the residue and
 //! chain levels the effective noise is lower than the global sigma (seed 002, pitfall 2).
 
-use crate::noise::{GroupSizes, LevelStds, LevelWeights, expected_mean_squares};
+use crate::noise::{GroupSizes, LevelStds, LevelWeights, MeanSquaresBasis};
 
 /// How c_noise is computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -61,8 +61,17 @@ pub struct LevelSigmas {
 
 /// Effective per-level sigmas for weights `w` at global `sigma` over `sizes`.
 pub fn level_sigmas(sizes: &GroupSizes, weights: &LevelWeights, sigma: f64) -> LevelSigmas {
+    level_sigmas_of(&MeanSquaresBasis::new(sizes), weights, sigma)
+}
+
+/// `level_sigmas` from a structure's mean-squares basis (what the sampler keeps).
+pub fn level_sigmas_of(
+    basis: &MeanSquaresBasis,
+    weights: &LevelWeights,
+    sigma: f64,
+) -> LevelSigmas {
     let stds: LevelStds = weights.stds(sigma);
-    let e = expected_mean_squares(sizes, stds);
+    let e = basis.at(stds);
     LevelSigmas {
         atom: e.atom_abs.sqrt(),
         residue: e.residue_abs.sqrt(),
@@ -83,13 +92,13 @@ pub struct LevelPreconditioning {
 
 /// Global and per-level coefficients at `sigma`.
 pub fn level_preconditioning(
-    sizes: &GroupSizes,
+    basis: &MeanSquaresBasis,
     weights: &LevelWeights,
     sigma: f64,
     sigma_data: f64,
     mode: CNoiseMode,
 ) -> LevelPreconditioning {
-    let s = level_sigmas(sizes, weights, sigma);
+    let s = level_sigmas_of(basis, weights, sigma);
     LevelPreconditioning {
         global: Preconditioning::at(sigma, sigma_data, mode),
         residue: Preconditioning::at(s.residue, sigma_data, mode),
