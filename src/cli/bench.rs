@@ -177,7 +177,13 @@ struct StepTiming {
     atoms: usize,
     steps: usize,
     millis_per_step: f64,
+    /// `STEP_BYTES_PER_ATOM` × atoms per step time: the traffic the step must move, over its time.
+    achieved_gb_per_sec: f64,
 }
+
+/// Bytes one sampler step must move per atom (f32 xyz, 12 B, each): read x for the centroid and for
+/// the update, write the noise and read it back, read the truth for x̂0, write the new x.
+const STEP_BYTES_PER_ATOM: f64 = 72.0;
 
 fn time_steps(compute: &ComputeDevice, atoms: usize, steps: usize) -> anyhow::Result<StepTiming> {
     let structure = crate::structure::Structure::synthetic(atoms);
@@ -212,6 +218,11 @@ fn time_steps(compute: &ComputeDevice, atoms: usize, steps: usize) -> anyhow::Re
         atoms: structure.atom_count(),
         steps,
         millis_per_step: start.elapsed().as_secs_f64() * 1000.0 / steps.max(1) as f64,
+        achieved_gb_per_sec: STEP_BYTES_PER_ATOM
+            * structure.atom_count() as f64
+            * steps.max(1) as f64
+            / start.elapsed().as_secs_f64().max(1e-12)
+            / 1e9,
     })
 }
 
@@ -287,13 +298,19 @@ fn time_render(
     })
 }
 
-/// gemmi's load time of `file` from `benches/gemmi_load.py`, or why it did not run.
-fn gemmi_peer(file: &std::path::Path, runs: usize) -> Result<serde_json::Value, String> {
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/gemmi_load.py");
+/// A peer script in `benches/` (next to the sources this binary was built from).
+pub(super) fn peer_script(name: &str) -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("benches")
+        .join(name)
+}
+
+/// Runs `python3 benches/SCRIPT ARGS` and reads the JSON it prints, or says why it did not run.
+fn python_peer(script: &str, args: &[String]) -> Result<serde_json::Value, String> {
+    let script = peer_script(script);
     let output = std::process::Command::new("python3")
         .arg(&script)
-        .arg(file)
-        .args(["--runs", &runs.max(1).to_string()])
+        .args(args)
         .output()
         .map_err(|e| format!("python3 did not start: {e}"))?;
     if !output.status.success() {
@@ -305,6 +322,18 @@ fn gemmi_peer(file: &std::path::Path, runs: usize) -> Result<serde_json::Value, 
         ));
     }
     serde_json::from_slice(&output.stdout).map_err(|e| format!("peer output is not JSON: {e}"))
+}
+
+/// gemmi's load time of `file` from `benches/gemmi_load.py`, or why it did not run.
+fn gemmi_peer(file: &std::path::Path, runs: usize) -> Result<serde_json::Value, String> {
+    python_peer(
+        "gemmi_load.py",
+        &[
+            file.display().to_string(),
+            "--runs".to_owned(),
+            runs.max(1).to_string(),
+        ],
+    )
 }
 
 /// Runs `bench`.
@@ -418,11 +447,31 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
                     timings.push(time_steps(gpu, n, *steps)?);
                 }
             }
+            // The peers run the same step on the same sizes where python3 has numpy / torch.
+            let peer_args = vec![
+                "--atoms".to_owned(),
+                atoms
+                    .iter()
+                    .map(usize::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+                "--steps".to_owned(),
+                steps.to_string(),
+            ];
+            let peers: Vec<serde_json::Value> = ["numpy_step.py", "torch_step.py"]
+                .iter()
+                .map(|script| match python_peer(script, &peer_args) {
+                    Ok(out) => serde_json::json!({"peer": script, "timings": out["timings"]}),
+                    Err(reason) => serde_json::json!({"peer": script, "skipped": reason}),
+                })
+                .collect();
             let json = serde_json::json!({
                 "benchmark": "sampler-step",
                 "step": "af3 preset: augmentation (center, rotation, translation), churn, exact denoiser, Euler",
+                "bytes_per_atom": STEP_BYTES_PER_ATOM,
                 "timings": timings,
                 "wgpu_skipped": gpu.err(),
+                "peers": peers,
             });
             println!("{}", serde_json::to_string_pretty(&json)?);
         }

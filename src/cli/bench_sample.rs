@@ -97,7 +97,9 @@ pub fn sample_run(file: &Path, preset: &str, steps: usize, runs: usize) -> anyho
     let exe = std::env::current_exe()?;
     let whole = time_process(&exe, &sample_args, runs);
     let peer_args: Vec<String> = vec![
-        "benches/numpy_sample.py".to_owned(),
+        super::bench::peer_script("numpy_sample.py")
+            .display()
+            .to_string(),
         file.display().to_string(),
         "--steps".to_owned(),
         steps.to_string(),
