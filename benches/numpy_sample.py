@@ -20,6 +20,8 @@ import time
 import gemmi
 import numpy as np
 
+from numpy_step import random_rotation  # the same rotation draw as the step peer
+
 # Boltz-2 (jwohlwend/boltz main.py Boltz2DiffusionParams), as sigmascope's `boltz2` preset.
 SIGMA_MIN, SIGMA_MAX, RHO, SIGMA_DATA = 1e-4, 160.0, 7.0, 16.0
 GAMMA_0, GAMMA_MIN, NOISE_SCALE, STEP_SCALE = 0.8, 1.0, 1.003, 1.5
@@ -78,16 +80,6 @@ class Hierarchy:
         eps += (rng.standard_normal((len(self.residue_chain), 3), dtype=np.float32) * w[1])[self.atom_residue]
         eps += (rng.standard_normal((self.chain_sizes.size, 3), dtype=np.float32) * w[0])[self.atom_chain]
         return eps
-
-
-def random_rotation(rng):
-    q = rng.normal(size=4)
-    w, x, y, z = q / np.linalg.norm(q)
-    return np.array([
-        [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-        [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-        [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
-    ], dtype=np.float32)
 
 
 def kabsch(mobile, target):

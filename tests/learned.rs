@@ -9,7 +9,6 @@ mod common;
 
 use burn::tensor::activation::softmax;
 use burn::tensor::{Tensor, TensorData};
-use sigmascope::compute::{DevicePreference, select_device};
 use sigmascope::denoiser::learned::{
     ConditioningMode, LevelInputs, LevelScales, LossMode, ModelConfig, MultiscaleNetwork,
     OutputForm, PairBias, PreconditionMode, Topology, TrainConfig, blocked_attention, check_size,
@@ -535,16 +534,8 @@ fn the_output_forms_read_one_network_output_as_their_formulas_say() {
 /// softmax(q kᵀ) v. Skips without an adapter, except on CI.
 #[test]
 fn blocked_attention_on_the_wgpu_adapter_matches_plain_attention_and_its_gradients() {
-    let gpu = match select_device(DevicePreference::Gpu) {
-        Ok(d) => d,
-        Err(e) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must have a wgpu adapter: {e}"
-            );
-            eprintln!("skipped: {e}");
-            return;
-        }
+    let Some(gpu) = common::wgpu_or_skip() else {
+        return;
     };
     let device = gpu.device.clone().autodiff();
     let draw = |dims: [usize; 4], seed: u64| -> Tensor<4> {

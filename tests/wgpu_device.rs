@@ -7,23 +7,15 @@ mod common;
 
 use common::bundled;
 
-use sigmascope::compute::{ComputeKind, DevicePreference, select_device, smoke_test};
+use sigmascope::compute::{ComputeKind, smoke_test};
 use sigmascope::denoiser::ExactDenoiser;
 use sigmascope::noise::{NoiseTableSpec, SigmaPoint, noise_table, parse_noise};
 use sigmascope::sampler::{ChurnRule, Sampler, SamplerSettings, Solver, StartNoise, find_preset};
 
 #[test]
 fn wgpu_device_computes_draws_noise_and_samples() {
-    let device = match select_device(DevicePreference::Gpu) {
-        Ok(d) => d,
-        Err(e) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must have a wgpu adapter: {e}"
-            );
-            eprintln!("skipped: {e}");
-            return;
-        }
+    let Some(device) = common::wgpu_or_skip() else {
+        return;
     };
     assert_ne!(device.kind, ComputeKind::Cpu);
     let line = device.describe();

@@ -23,6 +23,22 @@ pub fn cpu() -> &'static ComputeDevice {
     CPU.get_or_init(ComputeDevice::cpu)
 }
 
+/// The wgpu adapter (lavapipe on CI, a GPU where there is one), or `None` with the reason printed
+/// where none opens; CI must have one.
+pub fn wgpu_or_skip() -> Option<ComputeDevice> {
+    match sigmascope::compute::select_device(sigmascope::compute::DevicePreference::Gpu) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must have a wgpu adapter: {e}"
+            );
+            eprintln!("skipped: {e}");
+            None
+        }
+    }
+}
+
 /// Polls the window state's worker until it has nothing in progress (fails after 120 s).
 pub fn settle(state: &mut sigmascope::app::AppState) {
     let start = std::time::Instant::now();
