@@ -730,7 +730,16 @@ fn sliced_metrics_equal_one_trackers_and_the_copied_atoms_figures() {
     let mut tracker = MetricsTracker::new(&s, &s.positions);
     let whole: Vec<_> = frames.iter().map(|f| tracker.push(&s, f)).collect();
     assert_eq!(sliced, whole);
+    let mut without_churn = 0;
     for k in 1..frames.len() {
+        // A step without churn moved nothing by churn: zero, and no share of nothing.
+        let churn = whole[k].motion_by_cause.unwrap().churn;
+        if frames[k].churn_std > 0.0 {
+            assert!(churn.atom > 0.0 && churn.residue_own_share.is_some());
+        } else {
+            without_churn += 1;
+            assert_eq!((churn.atom, churn.residue_own_share), (0.0, None));
+        }
         let now = frames[k].x_t_in_data();
         let before = frames[k - 1].x_t_in_data();
         let before = match frames[k].alignment_in_data() {
@@ -748,4 +757,6 @@ fn sliced_metrics_equal_one_trackers_and_the_copied_atoms_figures() {
         let rmsd = rms_distance(&fit.apply_all(&now), &s.positions);
         assert!((whole[k].rmsd - rmsd).abs() < 1e-4 + 1e-5 * rmsd, "{k}");
     }
+    // Boltz-2 churns only while σ_next > γ_min = 1 Å: the last steps of 40 do not.
+    assert!(without_churn > 0 && without_churn < frames.len() - 1);
 }

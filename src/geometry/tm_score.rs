@@ -85,19 +85,8 @@ pub fn tm_score(model: &[[f32; 3]], reference: &[[f32; 3]]) -> f64 {
     best
 }
 
-/// A multiply-rotate hash (as rustc's FxHash) for the selections' index lists: SipHash over thousands
-/// of indices per iteration cost as much as the distance pass. Collisions only cost a comparison.
-#[derive(Default, Clone, Copy)]
-struct IndexHashing;
-
+/// A multiply-rotate hash (as rustc's FxHash) of a selection's index list: its fingerprint.
 struct IndexHasher(u64);
-
-impl std::hash::BuildHasher for IndexHashing {
-    type Hasher = IndexHasher;
-    fn build_hasher(&self) -> IndexHasher {
-        IndexHasher(0)
-    }
-}
 
 impl std::hash::Hasher for IndexHasher {
     fn finish(&self) -> u64 {
@@ -150,7 +139,9 @@ struct Search<'a> {
     squared_distances: Vec<f64>,
     mobile: Vec<[f32; 3]>,
     target: Vec<[f32; 3]>,
-    extended: std::collections::HashMap<(u64, Vec<usize>), usize, IndexHashing>,
+    /// Selections already extended by their fingerprint (cutoff and indices): each with the
+    /// iterations it had left.
+    extended: std::collections::HashMap<u64, Vec<(Vec<usize>, usize)>>,
 }
 
 impl<'a> Search<'a> {
@@ -165,7 +156,7 @@ impl<'a> Search<'a> {
             squared_distances: vec![0.0; model.len()],
             mobile: Vec::new(),
             target: Vec::new(),
-            extended: std::collections::HashMap::default(),
+            extended: std::collections::HashMap::new(),
         }
     }
 
@@ -186,6 +177,30 @@ impl<'a> Search<'a> {
         sum
     }
 
+    /// Whether `selected` was already extended with `left` or more iterations left; records it
+    /// otherwise. Keys are fingerprints, so a rehash never hashes the index lists again.
+    fn already_extended(&mut self, cutoff: f64, selected: &[usize], left: usize) -> bool {
+        let mut hasher = IndexHasher(cutoff.to_bits());
+        for &i in selected {
+            std::hash::Hasher::write_usize(&mut hasher, i);
+        }
+        let bucket = self
+            .extended
+            .entry(std::hash::Hasher::finish(&hasher))
+            .or_default();
+        match bucket.iter_mut().find(|(s, _)| s == selected) {
+            Some((_, done)) if *done >= left => true,
+            Some((_, done)) => {
+                *done = left;
+                false
+            }
+            None => {
+                bucket.push((selected.to_vec(), left));
+                false
+            }
+        }
+    }
+
     /// From a seed set, superpose on it, then repeatedly on the residues within the cutoff; the best
     /// score.
     fn extend(&mut self, seed: Vec<usize>, d0_search: f64) -> f64 {
@@ -194,14 +209,8 @@ impl<'a> Search<'a> {
         let mut best = 0.0f64;
         for iteration in 0..EXTENSION_ITERATIONS {
             let left = EXTENSION_ITERATIONS - iteration;
-            match self.extended.entry((d0_search.to_bits(), selected.clone())) {
-                std::collections::hash_map::Entry::Occupied(done) if *done.get() >= left => break,
-                std::collections::hash_map::Entry::Occupied(mut done) => {
-                    done.insert(left);
-                }
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(left);
-                }
+            if self.already_extended(d0_search, &selected, left) {
+                break;
             }
             self.mobile.clear();
             self.target.clear();

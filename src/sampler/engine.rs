@@ -144,10 +144,18 @@ fn read_points(data: TensorData) -> Result<Vec<[f32; 3]>, SamplerError> {
 }
 
 /// Coordinate rows [3, N] read back as points.
-fn read_rows(data: TensorData) -> Result<Vec<[f32; 3]>, SamplerError> {
+/// Points from coordinate rows [3, N], mapped by `transform` (in f64) where one is given.
+fn read_rows(
+    data: TensorData,
+    transform: Option<&RigidTransform>,
+) -> Result<Vec<[f32; 3]>, SamplerError> {
     let v = read_floats(data)?;
     let n = v.len() / 3;
-    Ok((0..n).map(|k| [v[k], v[n + k], v[2 * n + k]]).collect())
+    let point = |k: usize| [v[k], v[n + k], v[2 * n + k]];
+    Ok(match transform {
+        Some(t) => (0..n).map(|k| t.apply(point(k))).collect(),
+        None => (0..n).map(point).collect(),
+    })
 }
 
 impl Sampler {
@@ -450,45 +458,34 @@ impl Sampler {
             _ => x_hat + delta,
         };
 
-        // Record: one readback of the state and the prediction in the frame, the weights and the
-        // centroid (only the centroid when recording is off, to keep the host's copy of F).
+        // Record: one readback of the state and the prediction (data frame), the weights and the
+        // centroid (only the centroid when recording is off, to keep the host's copy of F). The map into
+        // the step's frame is applied on the host while the rows are interleaved, not on the device.
         let mut transaction = Transaction::default();
         let weights_present = weights.is_some();
         if self.recording {
             transaction = transaction
-                .register(self.frame.rows_to_frame(self.x.clone()))
-                .register(self.frame.rows_to_frame(x0))
+                .register(self.x.clone())
+                .register(x0)
                 .register(churned);
             if let Some(w) = weights {
                 transaction = transaction.register(w);
             }
         }
+        let augmented = center_in_frame.is_some();
         if let Some(c) = center_in_frame {
             transaction = transaction.register(c);
         }
         let mut data = transaction
             .try_execute()
-            .map_err(|e| SamplerError::Device(format!("{e:?}")))?
-            .into_iter();
+            .map_err(|e| SamplerError::Device(format!("{e:?}")))?;
         let missing = || SamplerError::Device("readback".to_owned());
-        let (x_t, x0, x_churned, ensemble_weights) = if self.recording {
-            let x_t = read_rows(data.next().ok_or_else(missing)?)?;
-            let x0 = read_rows(data.next().ok_or_else(missing)?)?;
-            let churned = read_rows(data.next().ok_or_else(missing)?)?;
-            let weights = if weights_present {
-                let w = read_floats(data.next().ok_or_else(missing)?)?;
-                Some(w.into_iter().map(f64::from).collect::<Vec<f64>>())
-            } else {
-                None
-            };
-            if x_t.iter().flatten().any(|v| !v.is_finite()) {
-                return Err(SamplerError::NonFinite(step + 1));
-            }
-            (x_t, Some(x0), Some(churned), weights)
+        let center = if augmented {
+            Some(data.pop().ok_or_else(missing)?)
         } else {
-            (Vec::new(), None, None, None)
+            None
         };
-        let augmentation = match (augmentation, data.next()) {
+        let augmentation = match (augmentation, center) {
             (Some(transform), Some(center)) => {
                 let c = read_points(center)?
                     .first()
@@ -505,6 +502,25 @@ impl Sampler {
                 })
             }
             _ => None,
+        };
+        let mut data = data.into_iter();
+        let (x_t, x0, x_churned, ensemble_weights) = if self.recording {
+            let into_frame = Some(&self.frame_from_data);
+            let x_t = read_rows(data.next().ok_or_else(missing)?, into_frame)?;
+            let x0 = read_rows(data.next().ok_or_else(missing)?, into_frame)?;
+            let churned = read_rows(data.next().ok_or_else(missing)?, None)?;
+            let weights = if weights_present {
+                let w = read_floats(data.next().ok_or_else(missing)?)?;
+                Some(w.into_iter().map(f64::from).collect::<Vec<f64>>())
+            } else {
+                None
+            };
+            if x_t.iter().flatten().any(|v| !v.is_finite()) {
+                return Err(SamplerError::NonFinite(step + 1));
+            }
+            (x_t, Some(x0), Some(churned), weights)
+        } else {
+            (Vec::new(), None, None, None)
         };
         // The alignment as a motion of the state in the frame: F⁻¹, then the data-frame alignment, then F.
         let frame = self.frame_from_data;

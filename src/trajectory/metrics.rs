@@ -400,9 +400,25 @@ impl MetricsTracker {
                     Some(a) => churned.moved(a),
                     None => churned.view(),
                 };
+                // A step without churn (γ = 0) or without alignment moves nothing by that cause: its
+                // figures are zero by construction, not the rounding of two copies of one state.
+                let none = || CauseMotion {
+                    atom: 0.0,
+                    residue: 0.0,
+                    chain: (s.chain_count() >= 2).then_some(0.0),
+                    residue_own_share: None,
+                };
                 Some(MotionByCause {
-                    churn: cause(s, churned, before),
-                    rigid: cause(s, &aligned, churned),
+                    churn: if frame.churn_std > 0.0 {
+                        cause(s, churned, before)
+                    } else {
+                        none()
+                    },
+                    rigid: if alignment.is_some() {
+                        cause(s, &aligned, churned)
+                    } else {
+                        none()
+                    },
                     denoiser: cause(s, &now, &aligned),
                 })
             }
