@@ -21,7 +21,7 @@ use sigmascope::sampler::{
 };
 use sigmascope::structure::{LoadOptions, Selection, Structure};
 use sigmascope::trajectory::{
-    MetricsTracker, Track, import_trajectory, trajectory_metrics, write_track,
+    MetricsTracker, Track, import_trajectory, run_measuring, trajectory_metrics, write_track,
 };
 
 /// EDM eq. 5 written out again, independently of `ScheduleSpec::sigmas`.
@@ -759,4 +759,28 @@ fn sliced_metrics_equal_one_trackers_and_the_copied_atoms_figures() {
     }
     // Boltz-2 churns only while σ_next > γ_min = 1 Å: the last steps of 40 do not.
     assert!(without_churn > 0 && without_churn < frames.len() - 1);
+}
+
+/// `sample` measures frames while the run goes on, in slices on the cores (41 frames: two slices on
+/// CI's two cores): the same figures as measuring the finished run, and every frame recorded.
+#[test]
+fn a_run_measured_while_it_runs_gives_the_finished_runs_metrics() {
+    let s = bundled("4hhb");
+    let mut preset = find_preset("boltz2").unwrap();
+    preset.schedule.steps = 40;
+    let settings = SamplerSettings {
+        level_outputs: false,
+        preset,
+        noise: parse_noise("seed-old").unwrap(),
+        start: StartNoise::Multiscale,
+        churn_noise: ChurnNoise::following(StartNoise::Multiscale),
+        seed: 4,
+    };
+    let denoiser = Box::new(ExactDenoiser::new(&s.positions, &cpu().device));
+    let mut sampler = Sampler::new(&s, settings, denoiser, &cpu().device).unwrap();
+    let (outcome, measured) = run_measuring(&mut sampler, &s, &s.positions);
+    outcome.unwrap();
+    let frames = sampler.into_frames();
+    assert_eq!(frames.len(), 41);
+    assert_eq!(measured, trajectory_metrics(&s, &s.positions, &frames));
 }

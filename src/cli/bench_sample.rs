@@ -9,7 +9,7 @@ use std::time::Instant;
 use clap::Parser;
 
 use super::load_structure;
-use super::sample::{SampleArgs, sample_structure};
+use super::sample::{RunMode, SampleArgs, sample_structure};
 use crate::trajectory::trajectory_metrics;
 
 /// `sample`'s own argument parser, so the benchmark runs exactly what the command line would.
@@ -72,11 +72,11 @@ pub fn sample_run(file: &Path, preset: &str, steps: usize, runs: usize) -> anyho
         let structure = load_structure(&args.file, &args.load)?;
         let load_secs = clock.elapsed().as_secs_f64();
         let clock = Instant::now();
-        let steps_only = sample_structure(&structure, &args, false)?;
+        let steps_only = sample_structure(&structure, &args, RunMode::StepsOnly)?;
         steps_only.outcome.map_err(anyhow::Error::msg)?;
         let stepping_secs = clock.elapsed().as_secs_f64();
         let clock = Instant::now();
-        let sampled = sample_structure(&structure, &args, true)?;
+        let sampled = sample_structure(&structure, &args, RunMode::Record)?;
         let run_secs = clock.elapsed().as_secs_f64();
         let clock = Instant::now();
         let metrics = trajectory_metrics(&structure, &structure.positions, &sampled.frames);

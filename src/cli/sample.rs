@@ -11,7 +11,7 @@ use crate::compute::DevicePreference;
 use crate::denoiser::{DenoiserChoice, DenoiserInputs};
 use crate::noise::parse_noise;
 use crate::sampler::{Sampler, SamplerSettings, StartNoise, training_coverage};
-use crate::trajectory::{Track, frame_rows, trajectory_metrics, write_track};
+use crate::trajectory::{Track, frame_rows, run_measuring, trajectory_metrics, write_track};
 
 /// Arguments of `sample`.
 #[derive(Debug, Args)]
@@ -89,6 +89,8 @@ pub struct SampleRun {
     pub frames: Vec<crate::sampler::Frame>,
     /// The run's error, if it stopped part way.
     pub outcome: Result<(), crate::sampler::SamplerError>,
+    /// The frames' metrics when they were measured during the run.
+    pub metrics: Option<Vec<crate::trajectory::FrameMetrics>>,
 }
 
 /// The `--json` report of `sample` (field names are the CLI's contract). Serialised straight to the
@@ -112,12 +114,23 @@ pub struct SampleReport<'a> {
     units: std::collections::BTreeMap<&'static str, &'static str>,
 }
 
-/// Runs the sampler of `args` on `structure` (`sample` without the loading and the report). With
-/// `recording` off only the start frame is kept (what `bench sample-run` times the steps alone with).
+/// How `sample_structure` runs: the steps alone, recording every frame, or recording and measuring
+/// each frame on a second thread while the run goes on (what `sample` does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunMode {
+    /// Only the start frame is kept (`bench sample-run` times the steps alone with it).
+    StepsOnly,
+    /// Every frame recorded; no metrics.
+    Record,
+    /// Every frame recorded and measured during the run.
+    RecordAndMeasure,
+}
+
+/// Runs the sampler of `args` on `structure` (`sample` without the loading and the report).
 pub fn sample_structure(
     structure: &crate::structure::Structure,
     args: &SampleArgs,
-    recording: bool,
+    mode: RunMode,
 ) -> anyhow::Result<SampleRun> {
     let mut preset = args.preset.preset()?;
     if let Some(a) = args.augment {
@@ -152,8 +165,13 @@ pub fn sample_structure(
         seed: args.seed,
     };
     let mut sampler = Sampler::new(structure, settings, denoiser, &compute.device)?;
-    sampler.set_recording(recording);
-    let outcome = sampler.run(|_, _| true);
+    sampler.set_recording(mode != RunMode::StepsOnly);
+    let (outcome, metrics) = if mode == RunMode::RecordAndMeasure {
+        let (outcome, metrics) = run_measuring(&mut sampler, structure, &structure.positions);
+        (outcome, Some(metrics))
+    } else {
+        (sampler.run(|_, _| true), None)
+    };
     let coverage = training_coverage(&preset.step_levels(), &preset.training());
     Ok(SampleRun {
         compute,
@@ -164,6 +182,7 @@ pub fn sample_structure(
         coverage,
         frames: sampler.into_frames(),
         outcome,
+        metrics,
     })
 }
 
@@ -198,7 +217,7 @@ impl SampleRun {
 /// Runs `sample`.
 pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
     let structure = load_structure(&args.file, &args.load)?;
-    let run = sample_structure(&structure, args, true)?;
+    let mut run = sample_structure(&structure, args, RunMode::RecordAndMeasure)?;
     let frames = &run.frames;
     // A run that fails part way (an external denoiser that dies) still writes what it recorded.
     if let Some(path) = &args.out {
@@ -215,7 +234,11 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
         };
         anyhow::bail!("{e} ({} frames recorded{kept})", frames.len());
     }
-    let metrics = trajectory_metrics(&structure, &structure.positions, frames);
+    let metrics = run
+        .metrics
+        .take()
+        .unwrap_or_else(|| trajectory_metrics(&structure, &structure.positions, &run.frames));
+    let frames = &run.frames;
     let final_rmsd = metrics.last().map_or(f64::NAN, |m| m.rmsd);
     if args.json {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());

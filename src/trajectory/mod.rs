@@ -9,7 +9,10 @@ mod export;
 mod frame_table;
 #[cfg(feature = "app")]
 mod import;
+#[cfg(feature = "app")]
 mod level_points;
+#[cfg(feature = "app")]
+mod measured_run;
 #[cfg(feature = "app")]
 mod metrics;
 #[cfg(feature = "app")]
@@ -27,6 +30,8 @@ pub use export::{Track, write_run_npz, write_track};
 pub use frame_table::{FLAT_COLUMNS, FrameRow, frame_rows};
 #[cfg(feature = "app")]
 pub use import::{ImportError, ImportedTrajectory, import_against, import_trajectory};
+#[cfg(feature = "app")]
+pub use measured_run::run_measuring;
 #[cfg(feature = "app")]
 pub use metrics::{
     BackboneIndex, BondReport, CA_CA_RANGE, CauseMotion, FrameMetrics, LevelMetrics, Levels,

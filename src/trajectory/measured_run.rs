@@ -1,0 +1,82 @@
+//! A sampler run measured while it runs: each frame is measured as soon as it is recorded, by one of
+//! a few threads that each take a contiguous slice of the run's frames (as `trajectory_metrics`
+//! splits a finished run), so the metrics overlap the steps instead of following them.
+
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use super::metrics::{FrameMetrics, MetricsTracker};
+use crate::sampler::{Frame, SamplerError, SteppedRun};
+use crate::structure::Structure;
+
+/// Frames waiting to be measured per slice at most (each holds three copies of the atoms).
+const QUEUED_FRAMES: usize = 8;
+
+/// Below this many frames a slice's extra tracker and frame cost more than its thread saves.
+const FRAMES_PER_SLICE: usize = 16;
+
+/// Steps `run` to its end (it must record its frames) and measures every frame against `reference`,
+/// as `trajectory_metrics` over its frames would: frame k goes to the slice holding k, and the last
+/// frame of a slice also opens the next one (its tracker needs the frame before its first). On an
+/// error the metrics of the frames recorded before it come back with it.
+pub fn run_measuring(
+    run: &mut dyn SteppedRun,
+    structure: &Structure,
+    reference: &[[f32; 3]],
+) -> (Result<(), SamplerError>, Vec<FrameMetrics>) {
+    let frame_count = run.total_steps() + 1;
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let slices = cores.min(frame_count / FRAMES_PER_SLICE).max(1);
+    let bounds: Vec<usize> = (0..=slices).map(|k| k * frame_count / slices).collect();
+    std::thread::scope(|scope| {
+        let mut senders: Vec<SyncSender<Frame>> = Vec::new();
+        let mut measuring = Vec::new();
+        for slice in 0..slices {
+            let (sender, queue): (SyncSender<Frame>, Receiver<Frame>) = sync_channel(QUEUED_FRAMES);
+            senders.push(sender);
+            // Every slice but the first gets the frame before its own first, only to carry on from.
+            let warm_up = usize::from(slice > 0);
+            measuring.push(scope.spawn(move || {
+                let mut tracker = MetricsTracker::new(structure, reference);
+                let mut metrics: Vec<FrameMetrics> = queue
+                    .into_iter()
+                    .map(|frame| tracker.push(structure, &frame))
+                    .collect();
+                metrics.drain(..warm_up.min(metrics.len()));
+                metrics
+            }));
+        }
+        // Sends frame `index` where it is measured; false once a measuring thread has gone.
+        let send = |index: usize, frame: &Frame| {
+            let slice = bounds.partition_point(|&b| b <= index) - 1;
+            let mut delivered = senders[slice].send(frame.clone()).is_ok();
+            if slice + 1 < slices && index + 1 == bounds[slice + 1] {
+                delivered &= senders[slice + 1].send(frame.clone()).is_ok();
+            }
+            delivered
+        };
+        let mut outcome = Ok(());
+        if run.frames().first().is_some_and(|f| send(0, f)) {
+            while !run.is_done() {
+                match run.step() {
+                    Ok(Some(frame)) => {
+                        let index = frame.index;
+                        if !send(index, frame) {
+                            break;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        outcome = Err(e);
+                        break;
+                    }
+                }
+            }
+        }
+        drop(senders);
+        let metrics = measuring
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect();
+        (outcome, metrics)
+    })
+}
