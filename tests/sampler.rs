@@ -122,7 +122,8 @@ fn without_churn(mut p: SamplerPreset) -> SamplerPreset {
     p
 }
 
-fn run(structure: &Structure, preset: SamplerPreset, seed: u64) -> Vec<Frame> {
+/// A sampler of `preset` with the exact denoiser, seed-old multiscale noise.
+fn exact_sampler(structure: &Structure, preset: SamplerPreset, seed: u64) -> Sampler {
     let settings = SamplerSettings {
         level_outputs: false,
         preset,
@@ -132,7 +133,11 @@ fn run(structure: &Structure, preset: SamplerPreset, seed: u64) -> Vec<Frame> {
         seed,
     };
     let denoiser = Box::new(ExactDenoiser::new(&structure.positions, &cpu().device));
-    let mut sampler = Sampler::new(structure, settings, denoiser, &cpu().device).unwrap();
+    Sampler::new(structure, settings, denoiser, &cpu().device).unwrap()
+}
+
+fn run(structure: &Structure, preset: SamplerPreset, seed: u64) -> Vec<Frame> {
+    let mut sampler = exact_sampler(structure, preset, seed);
     sampler.run(|_, _| true).unwrap();
     sampler.into_frames()
 }
@@ -768,16 +773,7 @@ fn a_run_measured_while_it_runs_gives_the_finished_runs_metrics() {
     let s = bundled("4hhb");
     let mut preset = find_preset("boltz2").unwrap();
     preset.schedule.steps = 40;
-    let settings = SamplerSettings {
-        level_outputs: false,
-        preset,
-        noise: parse_noise("seed-old").unwrap(),
-        start: StartNoise::Multiscale,
-        churn_noise: ChurnNoise::following(StartNoise::Multiscale),
-        seed: 4,
-    };
-    let denoiser = Box::new(ExactDenoiser::new(&s.positions, &cpu().device));
-    let mut sampler = Sampler::new(&s, settings, denoiser, &cpu().device).unwrap();
+    let mut sampler = exact_sampler(&s, preset, 4);
     let (outcome, measured) = run_measuring(&mut sampler, &s, &s.positions);
     outcome.unwrap();
     let frames = sampler.into_frames();
