@@ -105,21 +105,17 @@ impl std::hash::Hasher for IndexHasher {
     }
 }
 
-/// The third-smallest value (infinity with fewer than three).
-fn third_smallest(values: &[f64]) -> f64 {
-    let mut smallest = [f64::INFINITY; 3];
-    for &v in values {
-        if v < smallest[2] {
-            smallest[2] = v;
-            if smallest[2] < smallest[1] {
-                smallest.swap(1, 2);
-                if smallest[1] < smallest[0] {
-                    smallest.swap(0, 1);
-                }
+/// Keeps the three smallest values seen, in order.
+fn keep_smallest(smallest: &mut [f64; 3], v: f64) {
+    if v < smallest[2] {
+        smallest[2] = v;
+        if smallest[2] < smallest[1] {
+            smallest.swap(1, 2);
+            if smallest[1] < smallest[0] {
+                smallest.swap(0, 1);
             }
         }
     }
-    smallest[2]
 }
 
 /// Iterations of one extension, as the program runs them.
@@ -160,11 +156,13 @@ impl<'a> Search<'a> {
         }
     }
 
-    /// The TM-score sum Σ 1 / (1 + d²/d0²) of the model moved by `transform`, keeping each d².
-    fn score_after(&mut self, transform: &RigidTransform) -> f64 {
+    /// The TM-score sum Σ 1 / (1 + d²/d0²) of the model moved by `transform`, keeping each d², and
+    /// the third-smallest d² (infinity with fewer than three), in one pass.
+    fn score_after(&mut self, transform: &RigidTransform) -> (f64, f64) {
         let (r, t) = (&transform.rotation, &transform.translation);
         let [rx, ry, rz] = &self.reference_axes;
         let mut sum = 0.0;
+        let mut smallest = [f64::INFINITY; 3];
         for (i, m) in self.model.iter().enumerate() {
             let (x, y, z) = (f64::from(m[0]), f64::from(m[1]), f64::from(m[2]));
             let dx = x * r[0][0] + y * r[1][0] + z * r[2][0] + t[0] - rx[i];
@@ -173,8 +171,9 @@ impl<'a> Search<'a> {
             let d2 = dx * dx + dy * dy + dz * dz;
             self.squared_distances[i] = d2;
             sum += 1.0 / (1.0 + d2 * self.inverse_d0_squared);
+            keep_smallest(&mut smallest, d2);
         }
-        sum
+        (sum, smallest[2])
     }
 
     /// Whether `selected` was already extended with `left` or more iterations left; records it
@@ -218,11 +217,11 @@ impl<'a> Search<'a> {
             self.target
                 .extend(selected.iter().map(|&i| self.reference[i]));
             let transform = kabsch(&self.mobile, &self.target);
-            best = best.max(self.score_after(&transform) / length as f64);
+            let (sum, third) = self.score_after(&transform);
+            best = best.max(sum / length as f64);
             // Residues within the cutoff, widened by 0.5 Å until at least three are in: the widening
             // stops at the first cutoff above the third-smallest distance, found without a pass per
             // widening (noisy frames need thousands of them).
-            let third = third_smallest(&self.squared_distances);
             if !third.is_finite() {
                 break;
             }
