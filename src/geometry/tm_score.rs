@@ -85,24 +85,12 @@ pub fn tm_score(model: &[[f32; 3]], reference: &[[f32; 3]]) -> f64 {
     best
 }
 
-/// A multiply-rotate hash (as rustc's FxHash) of a selection's index list: its fingerprint.
-struct IndexHasher(u64);
-
-impl std::hash::Hasher for IndexHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_usize(&mut self, v: usize) {
-        self.write_u64(v as u64);
-    }
+/// A selection's fingerprint with its cutoff: a multiply-rotate hash (as rustc's FxHash) of the
+/// indices, cheap where SipHash over thousands of indices cost as much as a distance pass.
+fn fingerprint(cutoff: f64, selected: &[usize]) -> u64 {
+    selected.iter().fold(cutoff.to_bits(), |hash, &i| {
+        (hash.rotate_left(5) ^ i as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
+    })
 }
 
 /// Keeps the three smallest values seen, in order.
@@ -179,13 +167,9 @@ impl<'a> Search<'a> {
     /// Whether `selected` was already extended with `left` or more iterations left; records it
     /// otherwise. Keys are fingerprints, so a rehash never hashes the index lists again.
     fn already_extended(&mut self, cutoff: f64, selected: &[usize], left: usize) -> bool {
-        let mut hasher = IndexHasher(cutoff.to_bits());
-        for &i in selected {
-            std::hash::Hasher::write_usize(&mut hasher, i);
-        }
         let bucket = self
             .extended
-            .entry(std::hash::Hasher::finish(&hasher))
+            .entry(fingerprint(cutoff, selected))
             .or_default();
         match bucket.iter_mut().find(|(s, _)| s == selected) {
             Some((_, done)) if *done >= left => true,

@@ -45,16 +45,14 @@ fn inverse_sizes(sizes: &[usize], device: &Device) -> Tensor<3> {
 impl HierarchyTensors {
     /// Uploads a structure's index maps.
     pub fn new(structure: &Structure, device: &Device) -> Self {
+        let atom_chain = structure.atom_chain();
         Self {
             atom_residue: index_tensor(&structure.atom_residue, device),
-            atom_chain: index_tensor(&structure.atom_chain(), device),
+            atom_chain: index_tensor(&atom_chain, device),
             residue_chain: index_tensor(&structure.residue_chain, device),
             inv_atoms_per_residue: inverse_sizes(&structure.atoms_per_residue(), device),
             inv_residues_per_chain: inverse_sizes(&structure.residues_per_chain(), device),
-            host_maps: std::sync::Arc::new((
-                structure.atom_residue.clone(),
-                structure.atom_chain(),
-            )),
+            host_maps: std::sync::Arc::new((structure.atom_residue.clone(), atom_chain)),
             atoms: structure.atom_count(),
             residues: structure.residue_count(),
             chains: structure.chain_count(),

@@ -143,7 +143,6 @@ fn read_points(data: TensorData) -> Result<Vec<[f32; 3]>, SamplerError> {
     Ok(v.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect())
 }
 
-/// Coordinate rows [3, N] read back as points.
 /// Points from coordinate rows [3, N], mapped by `transform` (in f64) where one is given.
 fn read_rows(
     data: TensorData,

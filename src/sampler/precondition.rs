@@ -1,7 +1,9 @@
 //! EDM preconditioning (Karras et al. 2022, eq. 7 / table 1), globally and per level: at the residue and
 //! chain levels the effective noise is lower than the global sigma (seed 002, pitfall 2).
 
-use crate::noise::{GroupSizes, LevelStds, LevelWeights, MeanSquaresBasis};
+use crate::noise::{
+    GroupSizes, LevelMeanSquares, LevelWeights, MeanSquaresBasis, expected_mean_squares,
+};
 
 /// How c_noise is computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -61,7 +63,7 @@ pub struct LevelSigmas {
 
 /// Effective per-level sigmas for weights `w` at global `sigma` over `sizes`.
 pub fn level_sigmas(sizes: &GroupSizes, weights: &LevelWeights, sigma: f64) -> LevelSigmas {
-    level_sigmas_of(&MeanSquaresBasis::new(sizes), weights, sigma)
+    sigmas_of(expected_mean_squares(sizes, weights.stds(sigma)))
 }
 
 /// `level_sigmas` from a structure's mean-squares basis (what the sampler keeps).
@@ -70,8 +72,10 @@ pub fn level_sigmas_of(
     weights: &LevelWeights,
     sigma: f64,
 ) -> LevelSigmas {
-    let stds: LevelStds = weights.stds(sigma);
-    let e = basis.at(stds);
+    sigmas_of(basis.at(weights.stds(sigma)))
+}
+
+fn sigmas_of(e: LevelMeanSquares) -> LevelSigmas {
     LevelSigmas {
         atom: e.atom_abs.sqrt(),
         residue: e.residue_abs.sqrt(),

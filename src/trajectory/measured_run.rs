@@ -4,15 +4,12 @@
 
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use super::metrics::{FrameMetrics, MetricsTracker};
+use super::metrics::{FrameMetrics, MetricsTracker, slice_bounds};
 use crate::sampler::{Frame, SamplerError, SteppedRun};
 use crate::structure::Structure;
 
 /// Frames waiting to be measured per slice at most (each holds three copies of the atoms).
 const QUEUED_FRAMES: usize = 8;
-
-/// Below this many frames a slice's extra tracker and frame cost more than its thread saves.
-const FRAMES_PER_SLICE: usize = 16;
 
 /// Steps `run` to its end (it must record its frames) and measures every frame against `reference`,
 /// as `trajectory_metrics` over its frames would: frame k goes to the slice holding k, and the last
@@ -23,10 +20,8 @@ pub fn run_measuring(
     structure: &Structure,
     reference: &[[f32; 3]],
 ) -> (Result<(), SamplerError>, Vec<FrameMetrics>) {
-    let frame_count = run.total_steps() + 1;
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let slices = cores.min(frame_count / FRAMES_PER_SLICE).max(1);
-    let bounds: Vec<usize> = (0..=slices).map(|k| k * frame_count / slices).collect();
+    let bounds = slice_bounds(run.total_steps() + 1);
+    let slices = bounds.len() - 1;
     std::thread::scope(|scope| {
         let mut senders: Vec<SyncSender<Frame>> = Vec::new();
         let mut measuring = Vec::new();

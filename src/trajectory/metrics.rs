@@ -304,9 +304,8 @@ pub struct MetricsTracker {
     alpha_carbons: Vec<usize>,
     reference_alpha_carbons: Vec<[f32; 3]>,
     truth: LevelPoints<'static>,
-    /// The previous frame's levels (buffers reused from frame to frame).
-    previous: LevelPoints<'static>,
-    has_previous: bool,
+    /// The previous frame's levels (their buffers reused from frame to frame).
+    previous: Option<LevelPoints<'static>>,
     /// The previous frame's x̂0 when it had no churned state (imported runs): the prediction the step
     /// from it moved toward.
     previous_prediction: Option<Vec<[f32; 3]>>,
@@ -360,8 +359,7 @@ impl MetricsTracker {
         Self {
             backbone: BackboneIndex::new(structure, reference),
             truth: LevelPoints::owned(structure, reference.to_vec()),
-            previous: LevelPoints::empty(),
-            has_previous: false,
+            previous: None,
             previous_prediction: None,
             reference_alpha_carbons: alpha_carbons.iter().map(|&a| reference[a]).collect(),
             alpha_carbons,
@@ -376,7 +374,7 @@ impl MetricsTracker {
         let to_truth = frame.frame_from_data.inverse();
         let now = LevelPoints::of(s, &frame.x_t, to_truth);
         let alignment = frame.alignment_in_data();
-        let before = self.has_previous.then(|| self.previous.view());
+        let before = self.previous.as_ref().map(LevelPoints::view);
         let moved = before.as_ref().map(|before| match &alignment {
             Some(a) => motion(s, &now, &before.moved(a)),
             None => motion(s, &now, before),
@@ -477,10 +475,19 @@ impl MetricsTracker {
             Some(_) => None,
         };
         drop(before);
-        now.store(&mut self.previous);
-        self.has_previous = true;
+        now.store(self.previous.get_or_insert_with(LevelPoints::empty));
         metrics
     }
+}
+
+/// Where a run of `frames` frames is cut into contiguous slices measured on their own cores: slice k is
+/// `bounds[k]..bounds[k + 1]`, one slice per core but none shorter than a few frames.
+pub(super) fn slice_bounds(frames: usize) -> Vec<usize> {
+    // Below this many frames a slice's extra tracker and frame cost more than the thread saves.
+    const FRAMES_PER_SLICE: usize = 16;
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let slices = cores.min(frames / FRAMES_PER_SLICE).max(1);
+    (0..=slices).map(|k| k * frames / slices).collect()
 }
 
 /// Measures every frame against `reference` (data frame). Frames are compared with transforms undone.
@@ -491,10 +498,7 @@ pub fn trajectory_metrics(
     reference: &[[f32; 3]],
     frames: &[Frame],
 ) -> Vec<FrameMetrics> {
-    // Below this many frames a slice's extra tracker and frame cost more than the thread saves.
-    const FRAMES_PER_SLICE: usize = 16;
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let slices = cores.min(frames.len() / FRAMES_PER_SLICE).max(1);
+    let bounds = slice_bounds(frames.len());
     let measure = |range: std::ops::Range<usize>| {
         let mut tracker = MetricsTracker::new(structure, reference);
         if range.start > 0 {
@@ -505,10 +509,9 @@ pub fn trajectory_metrics(
             .map(|f| tracker.push(structure, f))
             .collect::<Vec<_>>()
     };
-    if slices == 1 {
+    if bounds.len() == 2 {
         return measure(0..frames.len());
     }
-    let bounds: Vec<usize> = (0..=slices).map(|k| k * frames.len() / slices).collect();
     std::thread::scope(|scope| {
         let handles: Vec<_> = bounds
             .windows(2)

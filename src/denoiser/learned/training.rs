@@ -415,8 +415,8 @@ pub fn train_network(
         let grads = GradientsParams::from_grads(total.backward(), &network);
         network = optimizer.step(learning_rate(train, step), network, grads);
         // One readback a step: on a GPU each read is a sync.
-        let [a, r, c] = levels;
-        let [total, atom, residue, chain] = scalars([total, a, r, c]);
+        let [atom_loss, residue_loss, chain_loss] = levels;
+        let [total, atom, residue, chain] = scalars([total, atom_loss, residue_loss, chain_loss]);
         let record = LossRecord {
             step,
             total,
