@@ -305,6 +305,14 @@ pub(super) fn peer_script(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// What a child process that failed said: the last non-empty line of its stderr (wgpu and python
+/// may print notes and tracebacks before it).
+pub(super) fn child_message(stderr: &[u8]) -> String {
+    let stderr = String::from_utf8_lossy(stderr);
+    let last = stderr.lines().rev().find(|l| !l.trim().is_empty());
+    last.unwrap_or("no message").trim().to_owned()
+}
+
 /// Runs `python3 benches/SCRIPT ARGS` and reads the JSON it prints, or says why it did not run.
 fn python_peer(script: &str, args: &[String]) -> Result<serde_json::Value, String> {
     let script = peer_script(script);
@@ -314,11 +322,10 @@ fn python_peer(script: &str, args: &[String]) -> Result<serde_json::Value, Strin
         .output()
         .map_err(|e| format!("python3 did not start: {e}"))?;
     if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
         return Err(format!(
             "{} failed: {}",
             script.display(),
-            stderr.lines().last().unwrap_or("no output")
+            child_message(&output.stderr)
         ));
     }
     serde_json::from_slice(&output.stdout).map_err(|e| format!("peer output is not JSON: {e}"))

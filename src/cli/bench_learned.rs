@@ -167,12 +167,7 @@ pub fn attention(
                     row["secs_per_step"] = point["secs_per_step"].clone();
                     row["peak_resident_bytes"] = point["peak_resident_bytes"].clone();
                 }
-                _ => {
-                    // The child's own message is its last line (wgpu may print notes before it).
-                    let stderr = String::from_utf8_lossy(&output.stderr);
-                    let last = stderr.lines().rev().find(|l| !l.trim().is_empty());
-                    row["failed"] = serde_json::json!(last.unwrap_or("no message").trim());
-                }
+                _ => row["failed"] = serde_json::json!(super::bench::child_message(&output.stderr)),
             }
             rows.push(row);
         }

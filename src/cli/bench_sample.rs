@@ -36,9 +36,7 @@ fn time_process(program: &Path, args: &[String], runs: usize) -> Result<f64, Str
             .output()
             .map_err(|e| format!("{}: {e}", program.display()))?;
         if !status.status.success() {
-            let stderr = String::from_utf8_lossy(&status.stderr);
-            let last = stderr.lines().rev().find(|l| !l.trim().is_empty());
-            return Err(last.unwrap_or("failed").trim().to_owned());
+            return Err(super::bench::child_message(&status.stderr));
         }
         secs.push(start.elapsed().as_secs_f64());
     }
@@ -65,7 +63,7 @@ pub fn sample_run(file: &Path, preset: &str, steps: usize, runs: usize) -> anyho
     let args = SampleCommand::try_parse_from(&sample_args)?.sample;
     let (mut load, mut stepping, mut recorded, mut metrics_secs, mut report_secs) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut atoms, mut json_bytes) = (0, 0);
+    let (mut atoms, mut json_bytes, mut device) = (0, 0, String::new());
     // One untimed run first: the backend's first kernels and allocations.
     for run in 0..=runs {
         let clock = Instant::now();
@@ -93,6 +91,7 @@ pub fn sample_run(file: &Path, preset: &str, steps: usize, runs: usize) -> anyho
         }
         atoms = structure.atom_count();
         json_bytes = json.len();
+        device = sampled.compute.describe();
     }
     let exe = std::env::current_exe()?;
     let whole = time_process(&exe, &sample_args, runs);
@@ -111,7 +110,7 @@ pub fn sample_run(file: &Path, preset: &str, steps: usize, runs: usize) -> anyho
         "benchmark": "sample-run",
         "command": sample_args.join(" "),
         "atoms": atoms,
-        "device": "cpu (burn flex)",
+        "device": device,
         "parts_secs": {
             "load": median(load),
             "steps": steps_secs,

@@ -115,7 +115,7 @@ pub struct SampleReport<'a> {
 }
 
 /// How `sample_structure` runs: the steps alone, recording every frame, or recording and measuring
-/// each frame on a second thread while the run goes on (what `sample` does).
+/// each frame while the run goes on (`run_measuring`, what `sample` does).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RunMode {
     /// Only the start frame is kept (`bench sample-run` times the steps alone with it).
