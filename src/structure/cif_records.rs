@@ -102,7 +102,6 @@ fn canonical_text(
     rows: &[usize],
     model_number: usize,
 ) -> Result<Vec<u8>, String> {
-    let width = table.tags.len();
     let mut out = String::with_capacity(rows.len() * 96 + 512);
     out.push_str("data_sigmascope\nloop_\n");
     for tag in [
@@ -126,57 +125,128 @@ fn canonical_text(
     ] {
         let _ = writeln!(out, "_atom_site.{tag}");
     }
-    for (serial, &row) in rows.iter().enumerate() {
-        let value = |c: Option<usize>| c.and_then(|c| present(table.values[row * width + c]));
-        let row_error = |what: String| format!("atom_site row {}: {what}", row + 1);
-        let name =
-            value(Some(columns.atom_name)).ok_or_else(|| row_error("no atom name".to_owned()))?;
-        let hetero = value(columns.group).is_some_and(|g| g.eq_ignore_ascii_case("HETATM"));
-        let element = value(columns.element)
-            .filter(|e| pdbtbx::Element::from_symbol(e).is_some())
-            .unwrap_or("X");
-        let residue_name = value(columns.residue_name).unwrap_or("UNK");
-        let label_chain = value(columns.label_chain)
-            .or(value(columns.auth_chain))
-            .unwrap_or("A");
-        let auth_chain = value(columns.auth_chain).unwrap_or(label_chain);
-        let integer = |c| value(c).and_then(|v| v.parse::<i64>().ok());
-        let label_seq = integer(columns.label_seq);
-        let auth_seq = integer(columns.auth_seq).or(label_seq);
-        let mut xyz = [0.0f64; 3];
-        for (k, &c) in columns.xyz.iter().enumerate() {
-            xyz[k] = value(Some(c))
-                .and_then(number)
-                .filter(|v| v.abs() < 1e8)
-                .ok_or_else(|| {
-                    row_error(format!("Cartn_{} is not a number", ["x", "y", "z"][k]))
-                })?;
+    // Large files format their rows in contiguous parts on the cores (the load runs before anything
+    // else can use them); the parts join in row order, and an error is the first row's in that order.
+    const ROWS_PER_PART: usize = 16_384;
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let parts = cores.min(rows.len() / ROWS_PER_PART).max(1);
+    let part_len = rows.len().div_ceil(parts).max(1);
+    let format_part = |first: usize| -> Result<String, String> {
+        let part = &rows[first..(first + part_len).min(rows.len())];
+        let mut text = String::with_capacity(part.len() * 96);
+        for (k, &row) in part.iter().enumerate() {
+            atom_row(&mut text, table, columns, row, first + k + 1, model_number)?;
         }
-        let occupancy = value(columns.occupancy).and_then(number).unwrap_or(1.0);
-        let b_factor = value(columns.b_factor).and_then(number).unwrap_or(0.0);
-        let _ = writeln!(
-            out,
-            "{} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {}",
-            if hetero { "HETATM" } else { "ATOM" },
-            serial + 1,
-            token(element),
-            token(name),
-            value(columns.alt_id).map_or_else(|| ".".to_owned(), token),
-            token(residue_name),
-            token(label_chain),
-            token(auth_chain),
-            label_seq.map_or_else(|| ".".to_owned(), |v| v.to_string()),
-            auth_seq.map_or_else(|| ".".to_owned(), |v| v.to_string()),
-            value(columns.insertion).map_or_else(|| "?".to_owned(), token),
-            xyz[0],
-            xyz[1],
-            xyz[2],
-            finite_or(occupancy, 1.0),
-            finite_or(b_factor, 0.0),
-            model_number,
-        );
+        Ok(text)
+    };
+    let starts: Vec<usize> = (0..rows.len()).step_by(part_len).collect();
+    let texts: Vec<Result<String, String>> = if starts.len() < 2 {
+        starts.iter().map(|&first| format_part(first)).collect()
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = starts
+                .iter()
+                .map(|&first| scope.spawn(move || format_part(first)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    };
+    for text in texts {
+        out.push_str(&text?);
     }
     Ok(out.into_bytes())
+}
+
+/// Writes `atom_site` row `row` of `table` as canonical row `serial` of model `model_number`.
+fn atom_row(
+    out: &mut String,
+    table: &Table<'_>,
+    columns: &Columns,
+    row: usize,
+    serial: usize,
+    model_number: usize,
+) -> Result<(), String> {
+    let width = table.tags.len();
+    let value = |c: Option<usize>| c.and_then(|c| present(table.values[row * width + c]));
+    let row_error = |what: String| format!("atom_site row {}: {what}", row + 1);
+    let name =
+        value(Some(columns.atom_name)).ok_or_else(|| row_error("no atom name".to_owned()))?;
+    let hetero = value(columns.group).is_some_and(|g| g.eq_ignore_ascii_case("HETATM"));
+    let element = value(columns.element)
+        .filter(|e| pdbtbx::Element::from_symbol(e).is_some())
+        .unwrap_or("X");
+    let residue_name = value(columns.residue_name).unwrap_or("UNK");
+    let label_chain = value(columns.label_chain)
+        .or(value(columns.auth_chain))
+        .unwrap_or("A");
+    let auth_chain = value(columns.auth_chain).unwrap_or(label_chain);
+    let integer = |c| value(c).and_then(|v| v.parse::<i64>().ok());
+    let label_seq = integer(columns.label_seq);
+    let auth_seq = integer(columns.auth_seq).or(label_seq);
+    let mut xyz = [""; 3];
+    let mut formatted = [String::new(), String::new(), String::new()];
+    for (k, &c) in columns.xyz.iter().enumerate() {
+        let text = value(Some(c)).unwrap_or("");
+        let v = number(text)
+            .filter(|v| v.abs() < 1e8)
+            .ok_or_else(|| row_error(format!("Cartn_{} is not a number", ["x", "y", "z"][k])))?;
+        // A plain decimal is passed on as written (pdbtbx parses the same text to the same value);
+        // anything else (an uncertainty, an exponent) is written out.
+        if plain_decimal(text) {
+            xyz[k] = text;
+        } else {
+            formatted[k] = v.to_string();
+        }
+    }
+    let occupancy = value(columns.occupancy).and_then(number).unwrap_or(1.0);
+    let b_factor = value(columns.b_factor).and_then(number).unwrap_or(0.0);
+    out.push_str(if hetero { "HETATM " } else { "ATOM " });
+    let _ = write!(out, "{serial} ");
+    for v in [
+        Some(element),
+        Some(name),
+        value(columns.alt_id),
+        Some(residue_name),
+    ] {
+        push_token(out, v, ".");
+    }
+    push_token(out, Some(label_chain), "");
+    push_token(out, Some(auth_chain), "");
+    for seq in [label_seq, auth_seq] {
+        match seq {
+            Some(v) => {
+                let _ = write!(out, "{v} ");
+            }
+            None => out.push_str(". "),
+        }
+    }
+    push_token(out, value(columns.insertion), "?");
+    for k in 0..3 {
+        out.push_str(if xyz[k].is_empty() {
+            &formatted[k]
+        } else {
+            xyz[k]
+        });
+        out.push(' ');
+    }
+    let _ = writeln!(
+        out,
+        "{} {} {model_number}",
+        finite_or(occupancy, 1.0),
+        finite_or(b_factor, 0.0)
+    );
+    Ok(())
+}
+
+/// Digits with an optional sign and fraction (`-12.345`, `7`): text that every reader parses alike.
+fn plain_decimal(text: &str) -> bool {
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, "0"));
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    digits(whole) && digits(fraction)
 }
 
 /// pdbtbx requires occupancy and B-factor to be finite and not negative.
@@ -200,23 +270,28 @@ fn number(text: &str) -> Option<f64> {
     text.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
-/// A value written back as one CIF token that pdbtbx reads as text: always quoted, since pdbtbx's lexer
-/// reads a bare token that starts with `.` or `?` as a missing value and the rest of it as the next value.
-/// The quote is one the value does not hold (`O5'` stays `O5'`); white space, control characters and a
-/// value holding both quotes (no valid atom, residue or chain name does) become `_`.
-fn token(value: &str) -> String {
+/// Appends a value and a space as one CIF token that pdbtbx reads as text, or `missing` for none:
+/// always quoted, since pdbtbx's lexer reads a bare token that starts with `.` or `?` as a missing
+/// value and the rest of it as the next value. The quote is one the value does not hold (`O5'` stays
+/// `O5'`); white space, control characters and a value holding both quotes (no valid atom, residue or
+/// chain name does) become `_`.
+fn push_token(out: &mut String, value: Option<&str>, missing: &str) {
+    let Some(value) = value else {
+        out.push_str(missing);
+        out.push(' ');
+        return;
+    };
     let quote = if value.contains('"') { '\'' } else { '"' };
-    let kept: String = value
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != quote {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("{quote}{kept}{quote}")
+    out.push(quote);
+    out.extend(value.chars().map(|c| {
+        if c.is_ascii_graphic() && c != quote {
+            c
+        } else {
+            '_'
+        }
+    }));
+    out.push(quote);
+    out.push(' ');
 }
 
 /// The `atom_site` category of the first data block, after checking the whole block's loops.
@@ -429,15 +504,43 @@ loop_\n_other.a\n_other.b\n1 2\n3 ;x\n";
         let second = String::from_utf8(models[1].clone()).unwrap();
         let rows: Vec<&str> = second.lines().filter(|l| l.starts_with("ATOM")).collect();
         assert_eq!(rows.len(), 2);
-        // Serial numbers restart, the model is renumbered, quotes and uncertainties are gone.
+        // Serial numbers restart, the model is renumbered, quotes and uncertainties are gone; plain
+        // decimals pass as written.
         assert!(
-            rows[0].starts_with(r#"ATOM 1 "N" "N" . "ALA" "A" "A" 1 1 ? 1.1 2 3 1 0 2"#),
+            rows[0].starts_with(r#"ATOM 1 "N" "N" . "ALA" "A" "A" 1 1 ? 1.1 2.0 3.0 1 0 2"#),
             "{}",
             rows[0]
         );
         assert!(rows[1].contains(r#" "C5'" "#), "{}", rows[1]);
         let first = String::from_utf8(models[0].clone()).unwrap();
-        assert!(first.contains(" 1.5 2 3 "), "{first}");
+        assert!(first.contains(" 1.5 2.0 3.0 "), "{first}");
+    }
+
+    /// A model of many rows is formatted in parts on the cores: rows keep their order and serial
+    /// numbers, and a bad row in a later part is the error named.
+    #[test]
+    fn a_large_model_keeps_its_row_order() {
+        let rows = 40_000;
+        let mut text = String::from(
+            "data_x\nloop_\n_atom_site.group_PDB\n_atom_site.label_atom_id\n_atom_site.label_comp_id\n\
+_atom_site.label_asym_id\n_atom_site.label_seq_id\n_atom_site.Cartn_x\n_atom_site.Cartn_y\n\
+_atom_site.Cartn_z\n",
+        );
+        for r in 0..rows {
+            text.push_str(&format!("ATOM CA ALA A {} {r}.5 -{r} 1e1\n", r + 1));
+        }
+        let model =
+            String::from_utf8(canonical_models(text.as_bytes()).unwrap().remove(0)).unwrap();
+        let atoms: Vec<&str> = model.lines().filter(|l| l.starts_with("ATOM")).collect();
+        assert_eq!(atoms.len(), rows);
+        for (r, line) in atoms.iter().enumerate() {
+            let fields: Vec<&str> = line.split(' ').collect();
+            assert_eq!(fields[1], (r + 1).to_string());
+            assert_eq!(fields[11..14], [&format!("{r}.5"), &format!("-{r}"), "10"]);
+        }
+        let bad = text.replace("ATOM CA ALA A 30001 30000.5", "ATOM CA ALA A 30001 x");
+        let err = canonical_models(bad.as_bytes()).unwrap_err();
+        assert_eq!(err, "atom_site row 30001: Cartn_x is not a number");
     }
 
     #[test]
