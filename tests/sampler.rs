@@ -21,7 +21,8 @@ use sigmascope::sampler::{
 };
 use sigmascope::structure::{LoadOptions, Selection, Structure};
 use sigmascope::trajectory::{
-    MetricsTracker, Track, import_trajectory, run_measuring, trajectory_metrics, write_track,
+    KeptCoordinates, MetricsTracker, Track, import_trajectory, run_measuring, trajectory_metrics,
+    write_track,
 };
 
 /// EDM eq. 5 written out again, independently of `ScheduleSpec::sigmas`.
@@ -767,16 +768,33 @@ fn sliced_metrics_equal_one_trackers_and_the_copied_atoms_figures() {
 }
 
 /// `sample` measures frames while the run goes on, in slices on the cores (41 frames: two slices on
-/// CI's two cores): the same figures as measuring the finished run, and every frame recorded.
+/// CI's two cores): the same figures as measuring the finished run, and every frame recorded. A run
+/// that keeps no coordinates measures the same, and its frames keep their scalars and transforms.
 #[test]
 fn a_run_measured_while_it_runs_gives_the_finished_runs_metrics() {
     let s = bundled("4hhb");
     let mut preset = find_preset("boltz2").unwrap();
     preset.schedule.steps = 40;
     let mut sampler = exact_sampler(&s, preset, 4);
-    let (outcome, measured) = run_measuring(&mut sampler, &s, &s.positions);
+    let (outcome, measured) = run_measuring(&mut sampler, &s, &s.positions, KeptCoordinates::All);
     outcome.unwrap();
     let frames = sampler.into_frames();
     assert_eq!(frames.len(), 41);
+    assert!(frames.iter().all(|f| f.x_t.len() == s.atom_count()));
     assert_eq!(measured, trajectory_metrics(&s, &s.positions, &frames));
+
+    let mut sampler = exact_sampler(&s, preset, 4);
+    let (outcome, released) = run_measuring(&mut sampler, &s, &s.positions, KeptCoordinates::None);
+    outcome.unwrap();
+    assert_eq!(released, measured);
+    let bare = sampler.into_frames();
+    assert_eq!(bare.len(), frames.len());
+    for (b, f) in bare.iter().zip(&frames) {
+        assert!(b.x_t.is_empty() && b.x0_hat.is_none() && b.x_churned.is_none());
+        assert_eq!((b.index, b.sigma, b.t_hat), (f.index, f.sigma, f.t_hat));
+        assert_eq!(
+            (b.frame_from_data, b.alignment),
+            (f.frame_from_data, f.alignment)
+        );
+    }
 }

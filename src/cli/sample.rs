@@ -11,7 +11,9 @@ use crate::compute::DevicePreference;
 use crate::denoiser::{DenoiserChoice, DenoiserInputs};
 use crate::noise::parse_noise;
 use crate::sampler::{Sampler, SamplerSettings, StartNoise, training_coverage};
-use crate::trajectory::{Track, frame_rows, run_measuring, trajectory_metrics, write_track};
+use crate::trajectory::{
+    KeptCoordinates, Track, frame_rows, run_measuring, trajectory_metrics, write_track,
+};
 
 /// Arguments of `sample`.
 #[derive(Debug, Args)]
@@ -85,7 +87,8 @@ pub struct SampleRun {
     pub denoiser_name: String,
     /// The preset's training-σ coverage.
     pub coverage: crate::sampler::TrainingCoverage,
-    /// Every recorded frame (frame 0 is the start).
+    /// Every recorded frame (frame 0 is the start); measured without a track to write, they keep no
+    /// coordinates.
     pub frames: Vec<crate::sampler::Frame>,
     /// The run's error, if it stopped part way.
     pub outcome: Result<(), crate::sampler::SamplerError>,
@@ -167,7 +170,13 @@ pub fn sample_structure(
     let mut sampler = Sampler::new(structure, settings, denoiser, &compute.device)?;
     sampler.set_recording(mode != RunMode::StepsOnly);
     let (outcome, metrics) = if mode == RunMode::RecordAndMeasure {
-        let (outcome, metrics) = run_measuring(&mut sampler, structure, &structure.positions);
+        // Without a track to write, nothing reads a frame's atoms once it is measured.
+        let kept = if args.out.is_some() || args.x0_out.is_some() {
+            KeptCoordinates::All
+        } else {
+            KeptCoordinates::None
+        };
+        let (outcome, metrics) = run_measuring(&mut sampler, structure, &structure.positions, kept);
         (outcome, Some(metrics))
     } else {
         (sampler.run(|_, _| true), None)

@@ -116,7 +116,9 @@ const EXTENSION_ITERATIONS: usize = 10;
 struct Search<'a> {
     model: &'a [[f32; 3]],
     reference: &'a [[f32; 3]],
-    /// The reference's coordinates by axis (f64), for a distance pass the compiler vectorises.
+    /// The model's and the reference's coordinates by axis (f64), for a distance pass the compiler
+    /// vectorises.
+    model_axes: [Vec<f64>; 3],
     reference_axes: [Vec<f64>; 3],
     /// 1 / d0².
     inverse_d0_squared: f64,
@@ -130,12 +132,14 @@ struct Search<'a> {
 
 impl<'a> Search<'a> {
     fn new(model: &'a [[f32; 3]], reference: &'a [[f32; 3]], d0: f64) -> Self {
+        let axes = |points: &[[f32; 3]]| -> [Vec<f64>; 3] {
+            std::array::from_fn(|k| points.iter().map(|p| f64::from(p[k])).collect())
+        };
         Self {
             model,
             reference,
-            reference_axes: std::array::from_fn(|k| {
-                reference.iter().map(|r| f64::from(r[k])).collect()
-            }),
+            model_axes: axes(model),
+            reference_axes: axes(reference),
             inverse_d0_squared: 1.0 / (d0 * d0),
             squared_distances: vec![0.0; model.len()],
             mobile: Vec::new(),
@@ -144,24 +148,44 @@ impl<'a> Search<'a> {
         }
     }
 
-    /// The TM-score sum Σ 1 / (1 + d²/d0²) of the model moved by `transform`, keeping each d², and
-    /// the third-smallest d² (infinity with fewer than three), in one pass.
-    fn score_after(&mut self, transform: &RigidTransform) -> (f64, f64) {
+    /// The TM-score sum Σ 1 / (1 + d²/d0²) of the model moved by `transform`, keeping each d². The
+    /// distances and the sum are separate loops over axis arrays, and the sum runs in independent
+    /// lanes: one serial sum waited on every division.
+    fn score_after(&mut self, transform: &RigidTransform) -> f64 {
         let (r, t) = (&transform.rotation, &transform.translation);
+        let [mx, my, mz] = &self.model_axes;
         let [rx, ry, rz] = &self.reference_axes;
-        let mut sum = 0.0;
-        let mut smallest = [f64::INFINITY; 3];
-        for (i, m) in self.model.iter().enumerate() {
-            let (x, y, z) = (f64::from(m[0]), f64::from(m[1]), f64::from(m[2]));
+        for (i, d2) in self.squared_distances.iter_mut().enumerate() {
+            let (x, y, z) = (mx[i], my[i], mz[i]);
             let dx = x * r[0][0] + y * r[1][0] + z * r[2][0] + t[0] - rx[i];
             let dy = x * r[0][1] + y * r[1][1] + z * r[2][1] + t[1] - ry[i];
             let dz = x * r[0][2] + y * r[1][2] + z * r[2][2] + t[2] - rz[i];
-            let d2 = dx * dx + dy * dy + dz * dz;
-            self.squared_distances[i] = d2;
-            sum += 1.0 / (1.0 + d2 * self.inverse_d0_squared);
+            *d2 = dx * dx + dy * dy + dz * dz;
+        }
+        const LANES: usize = 8;
+        let k = self.inverse_d0_squared;
+        let chunks = self.squared_distances.chunks_exact(LANES);
+        let tail: f64 = chunks
+            .remainder()
+            .iter()
+            .map(|&d2| 1.0 / (1.0 + d2 * k))
+            .sum();
+        let mut lanes = [0.0f64; LANES];
+        for chunk in chunks {
+            for (lane, &d2) in lanes.iter_mut().zip(chunk) {
+                *lane += 1.0 / (1.0 + d2 * k);
+            }
+        }
+        lanes.iter().sum::<f64>() + tail
+    }
+
+    /// The third-smallest d² of the last `score_after` (infinity with fewer than three).
+    fn third_smallest(&self) -> f64 {
+        let mut smallest = [f64::INFINITY; 3];
+        for &d2 in &self.squared_distances {
             keep_smallest(&mut smallest, d2);
         }
-        (sum, smallest[2])
+        smallest[2]
     }
 
     /// Whether `selected` was already extended with `left` or more iterations left; records it
@@ -201,17 +225,22 @@ impl<'a> Search<'a> {
             self.target
                 .extend(selected.iter().map(|&i| self.reference[i]));
             let transform = kabsch(&self.mobile, &self.target);
-            let (sum, third) = self.score_after(&transform);
+            let sum = self.score_after(&transform);
             best = best.max(sum / length as f64);
-            // Residues within the cutoff, widened by 0.5 Å until at least three are in: the widening
-            // stops at the first cutoff above the third-smallest distance, found without a pass per
-            // widening (noisy frames need thousands of them).
-            if !third.is_finite() {
-                break;
-            }
+            // Residues within the cutoff, widened by 0.5 Å until at least three are in: with fewer than
+            // three inside d0_search, the widening stops at the first cutoff above the third-smallest
+            // distance, found without a pass per widening (noisy frames need thousands of them).
             let mut cutoff = d0_search;
-            while third >= cutoff * cutoff {
-                cutoff += 0.5;
+            let limit = cutoff * cutoff;
+            let inside = self.squared_distances.iter().filter(|&&d2| d2 < limit);
+            if inside.take(3).count() < 3 {
+                let third = self.third_smallest();
+                if !third.is_finite() {
+                    break;
+                }
+                while third >= cutoff * cutoff {
+                    cutoff += 0.5;
+                }
             }
             let limit = cutoff * cutoff;
             let next: Vec<usize> = (0..length)

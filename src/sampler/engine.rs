@@ -574,6 +574,10 @@ impl SteppedRun for Sampler {
         Sampler::frames(self)
     }
 
+    fn take_coordinates(&mut self, index: usize) -> Option<Frame> {
+        self.frames.get_mut(index).map(Frame::take_coordinates)
+    }
+
     fn sigmas(&self) -> &[f64] {
         Sampler::sigmas(self)
     }

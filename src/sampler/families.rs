@@ -346,6 +346,10 @@ impl SteppedRun for FamilySampler {
         &self.frames
     }
 
+    fn take_coordinates(&mut self, index: usize) -> Option<Frame> {
+        self.frames.get_mut(index).map(Frame::take_coordinates)
+    }
+
     /// The EDM-equivalent σ of each grid point.
     fn sigmas(&self) -> &[f64] {
         &self.sigmas

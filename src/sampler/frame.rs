@@ -70,6 +70,20 @@ impl Frame {
         }
     }
 
+    /// Moves this frame's coordinates (x_t, x̂0, the churned state) out into a copy of it, leaving
+    /// the scalars and transforms here: a run measured as it goes and not exported keeps no atoms.
+    pub fn take_coordinates(&mut self) -> Frame {
+        let x_t = std::mem::take(&mut self.x_t);
+        let x0_hat = self.x0_hat.take();
+        let x_churned = self.x_churned.take();
+        Frame {
+            x_t,
+            x0_hat,
+            x_churned,
+            ..self.clone()
+        }
+    }
+
     /// x_t with the sampler's transforms undone (in the ground truth's frame).
     pub fn x_t_in_data(&self) -> Vec<[f32; 3]> {
         self.frame_from_data.inverse().apply_all(&self.x_t)

@@ -12,6 +12,10 @@ pub trait SteppedRun: Send {
     /// The recorded frames.
     fn frames(&self) -> &[Frame];
 
+    /// Moves the coordinates of recorded frame `index` out (`Frame::take_coordinates`); none past the
+    /// frames recorded.
+    fn take_coordinates(&mut self, index: usize) -> Option<Frame>;
+
     /// The noise level of each grid point (EDM σ, or the EDM-equivalent σ of another family), Å; one
     /// more value than steps.
     fn sigmas(&self) -> &[f64];

@@ -8,6 +8,17 @@ use super::metrics::{FrameMetrics, MetricsTracker, slice_bounds};
 use crate::sampler::{Frame, SamplerError, SteppedRun};
 use crate::structure::Structure;
 
+/// What a measured run keeps of its frames: their coordinates (to export or scrub them), or only
+/// their scalars and transforms, the coordinates moving to the thread that measures them (no copy,
+/// and memory that the next frames reuse).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeptCoordinates {
+    /// Every frame keeps its atoms.
+    All,
+    /// Frames keep no atoms once sent to be measured.
+    None,
+}
+
 /// Frames waiting to be measured per slice at most (each holds three copies of the atoms).
 const QUEUED_FRAMES: usize = 8;
 
@@ -19,6 +30,7 @@ pub fn run_measuring(
     run: &mut dyn SteppedRun,
     structure: &Structure,
     reference: &[[f32; 3]],
+    kept: KeptCoordinates,
 ) -> (Result<(), SamplerError>, Vec<FrameMetrics>) {
     let bounds = slice_bounds(run.total_steps() + 1);
     let slices = bounds.len() - 1;
@@ -41,21 +53,28 @@ pub fn run_measuring(
             }));
         }
         // Sends frame `index` where it is measured; false once a measuring thread has gone.
-        let send = |index: usize, frame: &Frame| {
+        let send = |run: &mut dyn SteppedRun, index: usize| {
             let slice = bounds.partition_point(|&b| b <= index) - 1;
-            let mut delivered = senders[slice].send(frame.clone()).is_ok();
+            let frame = match kept {
+                KeptCoordinates::All => run.frames().get(index).cloned(),
+                KeptCoordinates::None => run.take_coordinates(index),
+            };
+            let Some(frame) = frame else {
+                return false;
+            };
+            let mut delivered = true;
             if slice + 1 < slices && index + 1 == bounds[slice + 1] {
                 delivered &= senders[slice + 1].send(frame.clone()).is_ok();
             }
-            delivered
+            delivered && senders[slice].send(frame).is_ok()
         };
         let mut outcome = Ok(());
-        if run.frames().first().is_some_and(|f| send(0, f)) {
+        if !run.frames().is_empty() && send(run, 0) {
             while !run.is_done() {
                 match run.step() {
                     Ok(Some(frame)) => {
                         let index = frame.index;
-                        if !send(index, frame) {
+                        if !send(run, index) {
                             break;
                         }
                     }

@@ -31,7 +31,7 @@ pub use frame_table::{FLAT_COLUMNS, FrameRow, frame_rows};
 #[cfg(feature = "app")]
 pub use import::{ImportError, ImportedTrajectory, import_against, import_trajectory};
 #[cfg(feature = "app")]
-pub use measured_run::run_measuring;
+pub use measured_run::{KeptCoordinates, run_measuring};
 #[cfg(feature = "app")]
 pub use metrics::{
     BackboneIndex, BondReport, CA_CA_RANGE, CauseMotion, FrameMetrics, LevelMetrics, Levels,
