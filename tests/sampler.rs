@@ -137,6 +137,38 @@ fn exact_sampler(structure: &Structure, preset: SamplerPreset, seed: u64) -> Sam
     Sampler::new(structure, settings, denoiser, &cpu().device).unwrap()
 }
 
+/// Steps taken with recording off read nothing back; their frames' maps and augmentations, settled
+/// by the next recorded step or by `settle`, are those of a run that records every step (AF3: no
+/// alignment, so its steps defer; Boltz-2 aligns, which reads back every step).
+#[test]
+fn steps_without_recording_settle_to_the_recorded_runs_maps() {
+    let s = bundled("1crn");
+    for name in ["af3", "boltz2"] {
+        let mut preset = find_preset(name).unwrap();
+        preset.schedule.steps = 30;
+        let recorded = run(&s, preset, 5);
+        let mut sampler = exact_sampler(&s, preset, 5);
+        for step in 0..30 {
+            sampler.set_recording((12..14).contains(&step));
+            sampler.step().unwrap();
+        }
+        sampler.settle().unwrap();
+        let frames = sampler.frames();
+        assert_eq!(frames.len(), recorded.len());
+        for (f, r) in frames.iter().zip(&recorded) {
+            assert_eq!(
+                f.frame_from_data, r.frame_from_data,
+                "{name} frame {}",
+                f.index
+            );
+            assert_eq!(f.augmentation, r.augmentation, "{name} frame {}", f.index);
+            assert_eq!(f.alignment, r.alignment, "{name} frame {}", f.index);
+        }
+        assert!(frames[29].augmentation.is_some() && frames[29].x_t.is_empty());
+        assert_eq!(frames[13].x_t, recorded[13].x_t);
+    }
+}
+
 fn run(structure: &Structure, preset: SamplerPreset, seed: u64) -> Vec<Frame> {
     let mut sampler = exact_sampler(structure, preset, seed);
     sampler.run(|_, _| true).unwrap();

@@ -9,7 +9,10 @@ use common::bundled;
 
 use sigmascope::compute::{ComputeKind, smoke_test};
 use sigmascope::denoiser::ExactDenoiser;
-use sigmascope::noise::{NoiseTableSpec, SigmaPoint, noise_table, parse_noise};
+use sigmascope::noise::{
+    HierarchyTensors, LevelStds, NoiseTableSpec, SigmaPoint, draw_noise_rows, noise_table,
+    parse_noise,
+};
 use sigmascope::sampler::{ChurnRule, Sampler, SamplerSettings, Solver, StartNoise, find_preset};
 
 #[test]
@@ -51,6 +54,21 @@ fn wgpu_device_computes_draws_noise_and_samples() {
         );
     }
 
+    // Churn noise comes as contiguous rows on the device too, with each level's variance: a
+    // transposed view made the churned state strided, and reductions over it slow.
+    let h = HierarchyTensors::new(&s, &device.device);
+    let stds = LevelStds {
+        chain: 3.0,
+        residue: 2.0,
+        atom: 1.0,
+    };
+    let rows = draw_noise_rows(&h, stds, 1, 9, &device.device);
+    assert_eq!(sigmascope::compute::is_contiguous(&rows), Some(true));
+    let values: Vec<f32> = rows.into_data().try_to_vec().unwrap();
+    let variance = values.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>() / values.len() as f64;
+    // 1 + 4 + 9 per coordinate; four chains leave the chain level a wide spread.
+    assert!(variance > 4.0 && variance < 30.0, "{variance}");
+
     // The sampler on the device: augmentation, alignment onto the prediction (Boltz-2) and Heun
     // (AF3 with Heun), churn off, land on the ground truth once augmentation is undone.
     let crambin = bundled("1crn");
@@ -71,10 +89,22 @@ fn wgpu_device_computes_draws_noise_and_samples() {
             churn_noise: sigmascope::sampler::ChurnNoise::following(StartNoise::Multiscale),
             seed: 2,
         };
-        let denoiser = Box::new(ExactDenoiser::new(&crambin.positions, &device.device));
-        let mut sampler = Sampler::new(&crambin, settings, denoiser, &device.device).unwrap();
+        let denoiser = || Box::new(ExactDenoiser::new(&crambin.positions, &device.device));
+        let mut sampler =
+            Sampler::new(&crambin, settings.clone(), denoiser(), &device.device).unwrap();
         sampler.run(|_, _| true).unwrap();
         let last = sampler.frames().last().unwrap();
+        // The same run with nothing read back until its last step: the maps settle to the same.
+        let mut quiet = Sampler::new(&crambin, settings, denoiser(), &device.device).unwrap();
+        quiet.set_recording(false);
+        for _ in 1..24 {
+            quiet.step().unwrap();
+        }
+        quiet.set_recording(true);
+        quiet.step().unwrap();
+        let quiet_last = quiet.frames().last().unwrap();
+        assert_eq!(quiet_last.frame_from_data, last.frame_from_data, "{name}");
+        assert_eq!(quiet_last.x_t, last.x_t, "{name}");
         assert!(last.augmentation.is_some() && last.sigma == 0.0);
         let worst = last
             .x_t_in_data()

@@ -208,11 +208,13 @@ fn time_steps(compute: &ComputeDevice, atoms: usize, steps: usize) -> anyhow::Re
     for _ in 0..3 {
         sampler.step()?;
     }
+    sampler.settle()?;
     let start = Instant::now();
     for _ in 0..steps {
         sampler.step()?;
     }
-    // Each step reads the 3-float centroid back, so the device has finished when the loop ends.
+    // The steps read nothing back; settling reads their centroids, so the device has finished.
+    sampler.settle()?;
     Ok(StepTiming {
         device: compute.describe(),
         atoms: structure.atom_count(),

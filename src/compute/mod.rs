@@ -2,6 +2,10 @@
 //! one, else burn's pure-Rust CPU backend; a wgpu software adapter (Mesa lavapipe) only when asked for
 //! (`--device gpu`), since it computes slower than the CPU backend.
 
+mod layout;
+
+pub use layout::is_contiguous;
+
 use burn::tensor::wgpu::{WgpuSetup, wgpu};
 use burn::tensor::{Device, Tensor, TensorData};
 

@@ -62,12 +62,12 @@ impl HierarchyTensors {
     /// Sums over each residue's atoms of batched values [K, atoms, D] → [K, residues, D] (scatter-add;
     /// D is 3 for points, the token width for a network's features).
     pub fn residue_sums(&self, values: Tensor<3>) -> Tensor<3> {
-        segment_sums(values, &self.atom_residue, self.residues)
+        segment_sums(values, 1, &self.atom_residue, self.residues)
     }
 
     /// Sums over each chain's residues of batched values [K, residues, D] → [K, chains, D].
     pub fn chain_sums(&self, values: Tensor<3>) -> Tensor<3> {
-        segment_sums(values, &self.residue_chain, self.chains)
+        segment_sums(values, 1, &self.residue_chain, self.chains)
     }
 
     /// Residue centroids of batched points [K, atoms, 3] → [K, residues, 3] (segment mean; any
@@ -83,15 +83,33 @@ impl HierarchyTensors {
     }
 }
 
-/// Sums of `values` [K, M, D] over the groups `index` [M] assigns them to: [K, groups, D].
-fn segment_sums(values: Tensor<3>, index: &Tensor<1, Int>, groups: usize) -> Tensor<3> {
-    let [k, _, width] = values.dims();
-    Tensor::<3>::zeros([k, groups, width], &values.device()).select_assign(
-        1,
+/// Sums of `values` over the groups `index` assigns the entries of axis `axis` to: that axis
+/// becomes `groups` long.
+pub(super) fn segment_sums(
+    values: Tensor<3>,
+    axis: usize,
+    index: &Tensor<1, Int>,
+    groups: usize,
+) -> Tensor<3> {
+    let mut shape = values.dims();
+    shape[axis] = groups;
+    Tensor::<3>::zeros(shape, &values.device()).select_assign(
+        axis,
         index.clone(),
         values,
         IndexingUpdateOp::Add,
     )
+}
+
+/// The seed of each level's draw: one stream value per level drawn, in this order (the draws of a
+/// seed stay what they were).
+pub(super) fn level_seeds(stds: LevelStds, seed: u64) -> [u64; 3] {
+    let mut streams = SplitMix64::new(seed, 0);
+    let atom_seed = streams.next_u64();
+    let mut next_if = |drawn: bool| if drawn { streams.next_u64() } else { 0 };
+    let residue_seed = next_if(stds.residue > 0.0);
+    let chain_seed = next_if(stds.chain > 0.0);
+    [atom_seed, residue_seed, chain_seed]
 }
 
 /// Draws `repeats` independent noise samples [repeats, atoms, 3]: per-atom noise plus residue and chain
@@ -103,20 +121,7 @@ pub fn draw_noise(
     seed: u64,
     device: &Device,
 ) -> Tensor<3> {
-    // One stream value per level drawn, in this order (the draws of a seed stay what they were).
-    let mut streams = SplitMix64::new(seed, 0);
-    let atom_seed = streams.next_u64();
-    let residue_seed = if stds.residue > 0.0 {
-        streams.next_u64()
-    } else {
-        0
-    };
-    let chain_seed = if stds.chain > 0.0 {
-        streams.next_u64()
-    } else {
-        0
-    };
-    let seeds = [atom_seed, residue_seed, chain_seed];
+    let seeds = level_seeds(stds, seed);
     if *device == Device::flex() {
         return host_noise(h, stds, repeats, seeds, device);
     }
@@ -141,6 +146,17 @@ fn host_noise(
     seeds: [u64; 3],
     device: &Device,
 ) -> Tensor<3> {
+    let noise = host_noise_values(h, stds, repeats, seeds);
+    Tensor::from_data(TensorData::new(noise, [repeats, h.atoms, 3]), device)
+}
+
+/// The values of `host_noise`, [repeats, atoms, 3] in row-major order.
+pub(super) fn host_noise_values(
+    h: &HierarchyTensors,
+    stds: LevelStds,
+    repeats: usize,
+    seeds: [u64; 3],
+) -> Vec<f32> {
     let mut noise = host_normal_values(repeats * h.atoms * 3, stds.atom, seeds[0]);
     let (atom_residue, atom_chain) = &*h.host_maps;
     let mut add = |std: f64, groups: usize, seed: u64, map: &[u32]| {
@@ -160,41 +176,7 @@ fn host_noise(
     };
     add(stds.residue, h.residues, seeds[1], atom_residue);
     add(stds.chain, h.chains, seeds[2], atom_chain);
-    Tensor::from_data(TensorData::new(noise, [repeats, h.atoms, 3]), device)
-}
-
-fn mean_square(x: Tensor<3>) -> Tensor<2> {
-    let [k, _, _] = x.dims();
-    x.square().mean_dim(2).mean_dim(1).reshape([k, 1])
-}
-
-/// Number of columns of [`level_mean_squares`].
-pub const LEVEL_COLUMNS: usize = 9;
-
-/// Per-repeat mean squared displacement per coordinate, [K, 9]: atom abs, atom rel, residue abs,
-/// residue rel, chain abs, chain rel (relative to residue centroid / chain centroid / mean of chains),
-/// then atom, residue and chain abs after centring (the draw's atom mean removed, as Boltz centres).
-pub fn level_mean_squares(h: &HierarchyTensors, displacement: Tensor<3>) -> Tensor<2> {
-    let residue = h.residue_centroids(displacement.clone());
-    let chain = h.chain_centroids(residue.clone());
-    let atom_rel = displacement.clone() - residue.clone().select(1, h.atom_residue.clone());
-    let residue_rel = residue.clone() - chain.clone().select(1, h.residue_chain.clone());
-    let chain_rel = chain.clone() - chain.clone().mean_dim(1);
-    let atom_mean = displacement.clone().mean_dim(1);
-    Tensor::cat(
-        vec![
-            mean_square(displacement.clone()),
-            mean_square(atom_rel),
-            mean_square(residue.clone()),
-            mean_square(residue_rel),
-            mean_square(chain.clone()),
-            mean_square(chain_rel),
-            mean_square(displacement - atom_mean.clone()),
-            mean_square(residue - atom_mean.clone()),
-            mean_square(chain - atom_mean),
-        ],
-        1,
-    )
+    noise
 }
 
 #[cfg(test)]

@@ -5,16 +5,18 @@ mod draw;
 mod expected;
 mod report;
 mod rng;
+mod rows;
 mod table;
 mod weights;
 
-pub use draw::{HierarchyTensors, LEVEL_COLUMNS, draw_noise, level_mean_squares};
+pub use draw::{HierarchyTensors, draw_noise};
 pub use expected::{
     AXES, CentredMeanSquares, GroupSizes, LevelMeanSquares, MeanSquaresBasis,
     expected_centred_mean_squares, expected_mean_squares, rms_3d,
 };
 pub use report::{residue_sentence, summary_text, table_text};
 pub use rng::{normal, standard_normal, with_seed};
+pub use rows::{LEVEL_COLUMNS, draw_noise_rows, level_mean_squares};
 pub use table::{
     CentredFigures, Figure, LevelFigures, NoiseCell, NoiseCells, NoiseTable, NoiseTableSpec,
     SigmaPoint, TABLE_UNITS, TABLE_Z, TableRow, TrainingSigma, noise_table,

@@ -5,11 +5,12 @@
 use burn::tensor::{Device, Tensor};
 use serde::ser::SerializeMap as _;
 
-use super::draw::{HierarchyTensors, LEVEL_COLUMNS, draw_noise, level_mean_squares};
+use super::draw::HierarchyTensors;
 use super::expected::{
     AXES, CentredMeanSquares, GroupSizes, LevelMeanSquares, expected_centred_mean_squares,
     expected_mean_squares, rms_3d,
 };
+use super::rows::{LEVEL_COLUMNS, draw_noise_rows, level_mean_squares};
 use super::weights::{LevelStds, LevelWeights, NamedNoise, NoiseError};
 use crate::rng::SplitMix64;
 use crate::structure::Structure;
@@ -200,7 +201,7 @@ pub fn noise_table(
     for point in &spec.points {
         for noise in &spec.noises {
             let stds = noise.model.stds(point.sigma);
-            let displacement = draw_noise(&hierarchy, stds, repeats, seeds.next_u64(), device);
+            let displacement = draw_noise_rows(&hierarchy, stds, repeats, seeds.next_u64(), device);
             if keep_samples {
                 samples.push(displacement.clone().narrow(0, 0, 1));
             }
@@ -211,7 +212,14 @@ pub fn noise_table(
     let values = read_f32(Tensor::cat(stats, 0))?;
     let samples = samples
         .into_iter()
-        .map(|s| read_f32(s).map(|v| v.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect()))
+        .map(|s| {
+            read_f32(s).map(|rows| {
+                let n = rows.len() / 3;
+                (0..n)
+                    .map(|a| [rows[a], rows[n + a], rows[2 * n + a]])
+                    .collect()
+            })
+        })
         .collect::<Result<_, _>>()?;
     let mut rows = Vec::new();
     let mut cells = values.chunks_exact(repeats * LEVEL_COLUMNS);

@@ -31,7 +31,8 @@ use super::run::SteppedRun;
 use crate::denoiser::{DenoiseContext, Denoiser};
 use crate::geometry::{FrameMap, RigidTransform, centroid, kabsch_from_moments, random_rotation};
 use crate::noise::{
-    GroupSizes, HierarchyTensors, MeanSquaresBasis, NamedNoise, NoiseModel, draw_noise, normal,
+    GroupSizes, HierarchyTensors, MeanSquaresBasis, NamedNoise, NoiseModel, draw_noise,
+    draw_noise_rows, normal,
 };
 use crate::rng::SplitMix64;
 use crate::structure::Structure;
@@ -130,7 +131,13 @@ pub struct Sampler {
     frame_from_data: RigidTransform,
     frames: Vec<Frame>,
     recording: bool,
+    /// Augmentation centres still on the device (steps taken with recording off and no alignment,
+    /// which read nothing back): the frame, its centre [1, 3] and the step's transform.
+    pending_centers: Vec<(usize, Tensor<2>, RigidTransform)>,
 }
+
+/// Steps whose centre may wait on the device before one readback takes them all.
+const PENDING_CENTERS: usize = 256;
 
 /// One tensor's values read back as f32.
 fn read_floats(data: TensorData) -> Result<Vec<f32>, SamplerError> {
@@ -141,6 +148,15 @@ fn read_floats(data: TensorData) -> Result<Vec<f32>, SamplerError> {
 fn read_points(data: TensorData) -> Result<Vec<[f32; 3]>, SamplerError> {
     let v = read_floats(data)?;
     Ok(v.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect())
+}
+
+/// An augmentation centre [1, 3] read back, in f64.
+fn read_center(data: TensorData) -> Result<[f64; 3], SamplerError> {
+    Ok(read_points(data)?
+        .first()
+        .copied()
+        .unwrap_or_default()
+        .map(f64::from))
 }
 
 /// Points from coordinate rows [3, N], mapped by `transform` (in f64) where one is given.
@@ -201,6 +217,7 @@ impl Sampler {
             frame_from_data,
             frames: Vec::new(),
             recording: true,
+            pending_centers: Vec::new(),
             levels: settings.preset.step_levels(),
             sigmas,
             settings,
@@ -221,20 +238,86 @@ impl Sampler {
         &self.sigmas
     }
 
-    /// The recorded frames (frame 0 is the start).
+    /// The recorded frames (frame 0 is the start). Frames of steps taken with recording off carry
+    /// their maps once `settle` has run.
     pub fn frames(&self) -> &[Frame] {
         &self.frames
     }
 
-    /// Gives the frames up.
-    pub fn into_frames(self) -> Vec<Frame> {
+    /// Gives the frames up, their maps settled (`settle`); if that readback fails, only the frames
+    /// whose maps are known.
+    pub fn into_frames(mut self) -> Vec<Frame> {
+        if self.settle().is_err() {
+            let known = self
+                .pending_centers
+                .first()
+                .map_or(self.frames.len(), |p| p.0);
+            self.frames.truncate(known);
+        }
         self.frames
+    }
+
+    /// Reads back the augmentation centres of the steps taken with recording off (one readback), so
+    /// that every frame's map into the frame and its augmentation are known; until then those frames
+    /// carry the map of the last step that read back. A recorded step does this in its own readback.
+    /// Waits for the device to finish the steps taken.
+    pub fn settle(&mut self) -> Result<(), SamplerError> {
+        if self.pending_centers.is_empty() {
+            return Ok(());
+        }
+        let transaction = self
+            .pending_centers
+            .iter()
+            .fold(Transaction::default(), |t, (_, c, _)| t.register(c.clone()));
+        let centers = transaction
+            .try_execute()
+            .map_err(|e| SamplerError::Device(format!("{e:?}")))?;
+        self.settle_centers(centers)
+    }
+
+    /// Applies the read-back `centers` of the pending steps, in order, to the frames from the first
+    /// of them on (those frames hold no alignment: a step with one reads back anyway).
+    fn settle_centers(&mut self, centers: Vec<TensorData>) -> Result<(), SamplerError> {
+        let Some(first) = self.pending_centers.first().map(|p| p.0) else {
+            return Ok(());
+        };
+        if centers.len() != self.pending_centers.len() {
+            return Err(SamplerError::Device(
+                "augmentation centre readback".to_owned(),
+            ));
+        }
+        let centers = centers
+            .into_iter()
+            .map(read_center)
+            .collect::<Result<Vec<_>, _>>()?;
+        let pending = std::mem::take(&mut self.pending_centers);
+        let mut map = self.frames[first - 1].frame_from_data;
+        let mut steps = pending.into_iter().zip(centers).peekable();
+        for frame in &mut self.frames[first..] {
+            if let Some(((_, _, transform), center)) =
+                steps.next_if(|((i, _, _), _)| *i == frame.index)
+            {
+                map = map
+                    .then(&RigidTransform::translation(center.map(|v| -v)))
+                    .then(&transform);
+                frame.augmentation = Some(Augmentation { center, transform });
+            }
+            frame.frame_from_data = map;
+        }
+        self.frame_from_data = map;
+        Ok(())
     }
 
     /// Turns the per-step readback of x_t and x̂0 off (benchmarks) or on; frames taken while it is off
     /// carry the step's scalars and transforms but no coordinates.
     pub fn set_recording(&mut self, on: bool) {
         self.recording = on;
+    }
+
+    /// Whether the state is stored as contiguous coordinate rows on its device (none on a backend
+    /// `compute::is_contiguous` does not know): its centroid is a reduction along the atom axis.
+    pub fn state_is_contiguous(&self) -> Option<bool> {
+        crate::compute::is_contiguous(&self.x)
     }
 
     /// The settings of this run.
@@ -412,15 +495,14 @@ impl Sampler {
             x_hat = x_hat
                 + match self.settings.churn_noise {
                     ChurnNoise::Isotropic => normal([3, n], churn_std, seed, &self.device),
-                    ChurnNoise::NoiseModel => draw_noise(
+                    ChurnNoise::NoiseModel => draw_noise_rows(
                         &self.hierarchy,
                         self.settings.noise.model.stds(churn_std),
                         1,
                         seed,
                         &self.device,
                     )
-                    .reshape([n, 3])
-                    .transpose(),
+                    .reshape([3, n]),
                 };
         }
 
@@ -460,6 +542,11 @@ impl Sampler {
         // Record: one readback of the state and the prediction (data frame), the weights and the
         // centroid (only the centroid when recording is off, to keep the host's copy of F). The map into
         // the step's frame is applied on the host while the rows are interleaved, not on the device.
+        // With recording off and no alignment the step reads nothing: its centroid waits on the device
+        // (`settle`), so steps follow each other without a round trip.
+        let defer = !self.recording
+            && alignment_in_data.is_none()
+            && self.pending_centers.len() < PENDING_CENTERS;
         let mut transaction = Transaction::default();
         let weights_present = weights.is_some();
         if self.recording {
@@ -471,26 +558,39 @@ impl Sampler {
                 transaction = transaction.register(w);
             }
         }
-        let augmented = center_in_frame.is_some();
-        if let Some(c) = center_in_frame {
-            transaction = transaction.register(c);
-        }
-        let mut data = transaction
-            .try_execute()
-            .map_err(|e| SamplerError::Device(format!("{e:?}")))?;
-        let missing = || SamplerError::Device("readback".to_owned());
-        let center = if augmented {
-            Some(data.pop().ok_or_else(missing)?)
+        let recorded = if self.recording {
+            3 + usize::from(weights_present)
         } else {
-            None
+            0
         };
-        let augmentation = match (augmentation, center) {
+        let mut augmentation_here = None;
+        match (augmentation, center_in_frame) {
+            (Some(transform), Some(center)) if defer => {
+                self.pending_centers.push((step + 1, center, transform));
+            }
             (Some(transform), Some(center)) => {
-                let c = read_points(center)?
-                    .first()
-                    .copied()
-                    .unwrap_or_default()
-                    .map(f64::from);
+                for (_, c, _) in &self.pending_centers {
+                    transaction = transaction.register(c.clone());
+                }
+                transaction = transaction.register(center);
+                augmentation_here = Some(transform);
+            }
+            _ => {}
+        }
+        let mut data = if recorded > 0 || augmentation_here.is_some() {
+            transaction
+                .try_execute()
+                .map_err(|e| SamplerError::Device(format!("{e:?}")))?
+        } else {
+            Vec::new()
+        };
+        let missing = || SamplerError::Device("readback".to_owned());
+        let augmentation = match augmentation_here {
+            Some(transform) => {
+                let center = data.pop().ok_or_else(missing)?;
+                let pending = data.split_off(recorded.min(data.len()));
+                self.settle_centers(pending)?;
+                let c = read_center(center)?;
                 self.frame_from_data = self
                     .frame_from_data
                     .then(&RigidTransform::translation(c.map(|v| -v)))
@@ -500,7 +600,7 @@ impl Sampler {
                     transform,
                 })
             }
-            _ => None,
+            None => None,
         };
         let mut data = data.into_iter();
         let (x_t, x0, x_churned, ensemble_weights) = if self.recording {

@@ -1,0 +1,33 @@
+//! Whether a tensor's elements lie in memory in its logical order: a reduction along an axis of a
+//! strided view (a transposed [N, 3] read as [3, N]) ran 200× slower than the same reduction over a
+//! contiguous tensor on an H100 (`../shared/GPU.md`), and burn's element-wise ops may hand back
+//! an operand's buffer, layout included, as their output.
+
+use burn::backend::{Cube, Flex};
+use burn::tensor::Tensor;
+
+/// True when `tensor` is stored contiguously in its logical (row-major) order; none for a backend
+/// this does not know.
+pub fn is_contiguous<const D: usize>(tensor: &Tensor<D>) -> Option<bool> {
+    if let Ok(t) = tensor.clone().try_into_primitive::<Cube>() {
+        return Some(t.is_contiguous());
+    }
+    if let Ok(t) = tensor.clone().try_into_primitive::<Flex>() {
+        return Some(t.is_contiguous());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::Device;
+
+    #[test]
+    fn a_transposed_view_is_strided_and_its_copy_is_not() {
+        let device = Device::flex();
+        let rows = Tensor::<2>::zeros([3, 50], &device);
+        assert_eq!(is_contiguous(&rows), Some(true));
+        assert_eq!(is_contiguous(&rows.clone().transpose()), Some(false));
+    }
+}
