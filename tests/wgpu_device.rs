@@ -69,6 +69,31 @@ fn wgpu_device_computes_draws_noise_and_samples() {
     // 1 + 4 + 9 per coordinate; four chains leave the chain level a wide spread.
     assert!(variance > 4.0 && variance < 30.0, "{variance}");
 
+    // Residue and chain centroids on the device (block sums over contiguous segments) are the host's.
+    let positions: Vec<f32> = s.positions.iter().flatten().copied().collect();
+    let points = burn::tensor::Tensor::<3>::from_data(
+        burn::tensor::TensorData::new(positions, [1, s.atom_count(), 3]),
+        &device.device,
+    );
+    let residues = h.residue_centroids(points);
+    let chains: Vec<f32> = h
+        .chain_centroids(residues.clone())
+        .into_data()
+        .try_to_vec()
+        .unwrap();
+    let residues: Vec<f32> = residues.into_data().try_to_vec().unwrap();
+    let host_residues = s.residue_centroids(&s.positions);
+    let host_chains = s.chain_centroids(&host_residues);
+    for (got, want) in [(residues, host_residues), (chains, host_chains)] {
+        assert_eq!(got.len(), 3 * want.len());
+        let worst = got
+            .iter()
+            .zip(want.iter().flatten())
+            .map(|(g, w)| (g - w).abs())
+            .fold(0.0f32, f32::max);
+        assert!(worst < 1e-3, "worst {worst} Å");
+    }
+
     // The sampler on the device: augmentation, alignment onto the prediction (Boltz-2) and Heun
     // (AF3 with Heun), churn off, land on the ground truth once augmentation is undone.
     let crambin = bundled("1crn");

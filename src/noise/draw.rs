@@ -1,10 +1,12 @@
 //! Multiscale noise drawn on the burn device and per-level displacement statistics, all O(atoms):
 //! level noise is broadcast down the hierarchy by gathering with the atom→residue / atom→chain maps,
-//! and centroids are segment sums (scatter-add) over the same maps.
+//! and centroids are segment sums over the same maps (scatter-add on burn's CPU backend, block sums
+//! of contiguous segments on wgpu: `segments`).
 
 use burn::tensor::{Device, IndexingUpdateOp, Int, Tensor, TensorData};
 
 use super::rng::{host_normal_values, normal};
+use super::segments::SegmentSums;
 use super::weights::LevelStds;
 use crate::rng::SplitMix64;
 use crate::structure::Structure;
@@ -22,6 +24,10 @@ pub struct HierarchyTensors {
     pub inv_atoms_per_residue: Tensor<3>,
     /// 1 / residues per chain, [1, chains, 1].
     pub inv_residues_per_chain: Tensor<3>,
+    /// Segment sums over each residue's atoms and each chain's residues on wgpu (`SegmentSums`); none
+    /// on burn's CPU backend, whose scatter-add is a plain loop, or for maps out of order.
+    residue_segments: Option<SegmentSums>,
+    chain_segments: Option<SegmentSums>,
     /// Atom → residue and atom → chain on the host (the CPU backend builds noise there).
     host_maps: std::sync::Arc<(Vec<u32>, Vec<u32>)>,
     /// Number of atoms.
@@ -46,7 +52,14 @@ impl HierarchyTensors {
     /// Uploads a structure's index maps.
     pub fn new(structure: &Structure, device: &Device) -> Self {
         let atom_chain = structure.atom_chain();
+        let segments = |map: &[u32], groups: usize| {
+            (*device != Device::flex())
+                .then(|| SegmentSums::new(map, groups, device))
+                .flatten()
+        };
         Self {
+            residue_segments: segments(&structure.atom_residue, structure.residue_count()),
+            chain_segments: segments(&structure.residue_chain, structure.chain_count()),
             atom_residue: index_tensor(&structure.atom_residue, device),
             atom_chain: index_tensor(&atom_chain, device),
             residue_chain: index_tensor(&structure.residue_chain, device),
@@ -62,12 +75,28 @@ impl HierarchyTensors {
     /// Sums over each residue's atoms of batched values [K, atoms, D] → [K, residues, D] (scatter-add;
     /// D is 3 for points, the token width for a network's features).
     pub fn residue_sums(&self, values: Tensor<3>) -> Tensor<3> {
-        segment_sums(values, 1, &self.atom_residue, self.residues)
+        self.sum_over_residues(values, 1)
+    }
+
+    /// Sums over each residue's atoms along `axis` (1 for [K, atoms, D], 2 for rows [K, D, atoms]).
+    pub(super) fn sum_over_residues(&self, values: Tensor<3>, axis: usize) -> Tensor<3> {
+        match &self.residue_segments {
+            Some(plan) => plan.sum(values, axis),
+            None => segment_sums(values, axis, &self.atom_residue, self.residues),
+        }
+    }
+
+    /// Sums over each chain's residues along `axis` (1 for [K, residues, D], 2 for rows).
+    pub(super) fn sum_over_chains(&self, values: Tensor<3>, axis: usize) -> Tensor<3> {
+        match &self.chain_segments {
+            Some(plan) => plan.sum(values, axis),
+            None => segment_sums(values, axis, &self.residue_chain, self.chains),
+        }
     }
 
     /// Sums over each chain's residues of batched values [K, residues, D] → [K, chains, D].
     pub fn chain_sums(&self, values: Tensor<3>) -> Tensor<3> {
-        segment_sums(values, 1, &self.residue_chain, self.chains)
+        self.sum_over_chains(values, 1)
     }
 
     /// Residue centroids of batched points [K, atoms, 3] → [K, residues, 3] (segment mean; any
@@ -85,7 +114,7 @@ impl HierarchyTensors {
 
 /// Sums of `values` over the groups `index` assigns the entries of axis `axis` to: that axis
 /// becomes `groups` long.
-pub(super) fn segment_sums(
+fn segment_sums(
     values: Tensor<3>,
     axis: usize,
     index: &Tensor<1, Int>,

@@ -6,6 +6,7 @@ mod expected;
 mod report;
 mod rng;
 mod rows;
+mod segments;
 mod table;
 mod weights;
 

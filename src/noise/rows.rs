@@ -6,7 +6,7 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::draw::{HierarchyTensors, host_noise_values, level_seeds, segment_sums};
+use super::draw::{HierarchyTensors, host_noise_values, level_seeds};
 use super::rng::normal;
 use super::weights::LevelStds;
 
@@ -48,14 +48,12 @@ pub fn draw_noise_rows(
 
 /// Residue centroids of rows [K, 3, atoms] → [K, 3, residues].
 fn residue_centroid_rows(h: &HierarchyTensors, rows: Tensor<3>) -> Tensor<3> {
-    segment_sums(rows, 2, &h.atom_residue, h.residues)
-        * h.inv_atoms_per_residue.clone().reshape([1, 1, h.residues])
+    h.sum_over_residues(rows, 2) * h.inv_atoms_per_residue.clone().reshape([1, 1, h.residues])
 }
 
 /// Chain centroids (means of residue centroids) of rows [K, 3, residues] → [K, 3, chains].
 fn chain_centroid_rows(h: &HierarchyTensors, residue_rows: Tensor<3>) -> Tensor<3> {
-    segment_sums(residue_rows, 2, &h.residue_chain, h.chains)
-        * h.inv_residues_per_chain.clone().reshape([1, 1, h.chains])
+    h.sum_over_chains(residue_rows, 2) * h.inv_residues_per_chain.clone().reshape([1, 1, h.chains])
 }
 
 /// Mean square per coordinate of rows [K, 3, M] → [K, 1]: over the points first (contiguous).
