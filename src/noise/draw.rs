@@ -179,6 +179,41 @@ fn host_noise(
     Tensor::from_data(TensorData::new(noise, [repeats, h.atoms, 3]), device)
 }
 
+/// The values of `host_noise` as coordinate rows [repeats, 3, atoms]: the same sums in the same
+/// order, written transposed in the one pass that adds the levels.
+pub(super) fn host_noise_rows(
+    h: &HierarchyTensors,
+    stds: LevelStds,
+    repeats: usize,
+    seeds: [u64; 3],
+) -> Vec<f32> {
+    let n = h.atoms;
+    let atom = host_normal_values(repeats * n * 3, stds.atom, seeds[0]);
+    let level = |std: f64, groups: usize, seed: u64| {
+        (std > 0.0).then(|| (host_normal_values(repeats * groups * 3, std, seed), groups))
+    };
+    let residue = level(stds.residue, h.residues, seeds[1]);
+    let chain = level(stds.chain, h.chains, seeds[2]);
+    let (atom_residue, atom_chain) = &*h.host_maps;
+    let mut rows = vec![0.0f32; repeats * 3 * n];
+    for (line, out) in rows.chunks_exact_mut(n).enumerate() {
+        let (k, axis) = (line / 3, line % 3);
+        let draw = &atom[k * n * 3..(k + 1) * n * 3];
+        for (a, v) in out.iter_mut().enumerate() {
+            *v = draw[3 * a + axis];
+        }
+        for (noise, map) in [(&residue, atom_residue), (&chain, atom_chain)] {
+            if let Some((values, groups)) = noise {
+                let of_draw = &values[k * groups * 3..(k + 1) * groups * 3];
+                for (v, &g) in out.iter_mut().zip(map.iter()) {
+                    *v += of_draw[3 * g as usize + axis];
+                }
+            }
+        }
+    }
+    rows
+}
+
 /// The values of `host_noise`, [repeats, atoms, 3] in row-major order.
 pub(super) fn host_noise_values(
     h: &HierarchyTensors,

@@ -6,7 +6,7 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::draw::{HierarchyTensors, host_noise_values, level_seeds};
+use super::draw::{HierarchyTensors, host_noise_rows, level_seeds};
 use super::rng::normal;
 use super::weights::LevelStds;
 
@@ -25,13 +25,7 @@ pub fn draw_noise_rows(
     let seeds = level_seeds(stds, seed);
     let n = h.atoms;
     if *device == Device::flex() {
-        let points = host_noise_values(h, stds, repeats, seeds);
-        let rows: Vec<f32> = points
-            .chunks_exact(3 * n)
-            .flat_map(|draw| {
-                (0..3).flat_map(move |axis| draw.chunks_exact(3).map(move |p| p[axis]))
-            })
-            .collect();
+        let rows = host_noise_rows(h, stds, repeats, seeds);
         return Tensor::from_data(TensorData::new(rows, [repeats, 3, n]), device);
     }
     let mut noise = normal([repeats, 3, n], stds.atom, seeds[0], device);

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Every device measurement issue 10 asks for, in one call on a GPU machine (../shared/GPU.md): build a
+# release binary and pack it here (`cargo build --release && ../shared/gpu/pack.sh`), then run
+# `bash benches/gpu_checks.sh` there with `.gpu/` carried. Each figure lands as JSON (or a line of
+# timings) under $OUT; a command that fails or runs past its limit leaves its error in its file and
+# the next one runs. The limits add up to under nine minutes, inside one call's ten.
+set -u
+source .gpu/run.sh
+out=${OUT:-/tmp/gpu_checks}
+mkdir -p "$out"
+s=$SIGMASCOPE
+structure=tests/data/large/1ffk.cif.gz
+check() {
+  local name=$1 limit=$2
+  shift 2
+  echo "== $name" >&2
+  timeout "$limit" "$@" >"$out/$name.json" 2>"$out/$name.err"
+  echo "$name: exit $?" >>"$out/summary.txt"
+}
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv >"$out/device.txt" 2>&1
+# Item 3 and 7: the step from 1k to 4M atoms, with the PyTorch (CUDA) and NumPy peers.
+check sampler_step 150 "$s" bench sampler-step --atoms 1000,10000,100000,1000000,4000000 --steps 50
+# Item 4: the noise table on 1FFK, CPU backend and GPU in one run.
+check noise_table 60 "$s" bench noise-table "$structure" --runs 3
+# Item 4: a whole sample run on 1FFK (64k atoms, Boltz-2, 200 steps), GPU then CPU, whole process.
+for device in gpu cpu; do
+  start=$(date +%s%N)
+  timeout 60 "$s" sample "$structure" --preset boltz2 --steps 200 --json --device "$device" \
+    >"$out/sample_$device.json" 2>"$out/sample_$device.err"
+  echo "sample $device: exit $? in $((($(date +%s%N) - start) / 1000000)) ms" >>"$out/summary.txt"
+done
+# Item 5: upload-or-select and draw at 1280x720, up to 4M atoms.
+check render 60 "$s" bench render --atoms 10000,100000,1000000,4000000 --frames 20
+# Issue 16's GPU figures: training steps and residue attention on the GPU.
+check training 60 "$s" bench training --files 1crn,4hhb --steps 10
+check learned_attention 90 "$s" bench learned-attention --residues 1000,5000,20000 --gpu
+cat "$out/summary.txt"
