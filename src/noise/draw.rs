@@ -154,14 +154,27 @@ pub fn draw_noise(
     if *device == Device::flex() {
         return host_noise(h, stds, repeats, seeds, device);
     }
-    let mut noise = normal([repeats, h.atoms, 3], stds.atom, seeds[0], device);
+    device_noise(h, stds, seeds, device, |groups| [repeats, groups, 3], 1)
+}
+
+/// The levels drawn on a wgpu device, each of shape `shape(groups)` with its groups along `axis`,
+/// and gathered to the atoms along it.
+pub(super) fn device_noise(
+    h: &HierarchyTensors,
+    stds: LevelStds,
+    seeds: [u64; 3],
+    device: &Device,
+    shape: impl Fn(usize) -> [usize; 3],
+    axis: usize,
+) -> Tensor<3> {
+    let mut noise = normal(shape(h.atoms), stds.atom, seeds[0], device);
     if stds.residue > 0.0 {
-        let residue = normal([repeats, h.residues, 3], stds.residue, seeds[1], device);
-        noise = noise + residue.select(1, h.atom_residue.clone());
+        let residue = normal(shape(h.residues), stds.residue, seeds[1], device);
+        noise = noise + residue.select(axis, h.atom_residue.clone());
     }
     if stds.chain > 0.0 {
-        let chain = normal([repeats, h.chains, 3], stds.chain, seeds[2], device);
-        noise = noise + chain.select(1, h.atom_chain.clone());
+        let chain = normal(shape(h.chains), stds.chain, seeds[2], device);
+        noise = noise + chain.select(axis, h.atom_chain.clone());
     }
     noise
 }

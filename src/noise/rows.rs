@@ -6,8 +6,7 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::draw::{HierarchyTensors, host_noise_rows, level_seeds};
-use super::rng::normal;
+use super::draw::{HierarchyTensors, device_noise, host_noise_rows, level_seeds};
 use super::weights::LevelStds;
 
 /// `repeats` noise samples as coordinate rows [repeats, 3, atoms], stored contiguously: per-atom
@@ -28,16 +27,7 @@ pub fn draw_noise_rows(
         let rows = host_noise_rows(h, stds, repeats, seeds);
         return Tensor::from_data(TensorData::new(rows, [repeats, 3, n]), device);
     }
-    let mut noise = normal([repeats, 3, n], stds.atom, seeds[0], device);
-    if stds.residue > 0.0 {
-        let residue = normal([repeats, 3, h.residues], stds.residue, seeds[1], device);
-        noise = noise + residue.select(2, h.atom_residue.clone());
-    }
-    if stds.chain > 0.0 {
-        let chain = normal([repeats, 3, h.chains], stds.chain, seeds[2], device);
-        noise = noise + chain.select(2, h.atom_chain.clone());
-    }
-    noise
+    device_noise(h, stds, seeds, device, |groups| [repeats, 3, groups], 2)
 }
 
 /// Residue centroids of rows [K, 3, atoms] → [K, 3, residues].
