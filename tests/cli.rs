@@ -475,3 +475,30 @@ fn train_writes_a_model_that_sample_loads_and_other_structures_refuse() {
     let out = sigmascope(&["train", "1crn", "--steps", "0"]);
     assert_bad_input(&out, "--steps");
 }
+
+/// `bench noise-table` names each device and reports its traffic rate by its stated accounting:
+/// 24 B per atom, repeat and cell (7 z × 3 noises) over the median time.
+#[test]
+fn bench_noise_table_reports_the_rate_of_its_accounting() {
+    let out = json(&sigmascope(&[
+        "bench",
+        "noise-table",
+        &data("1crn.cif"),
+        "--runs",
+        "1",
+    ]));
+    let (atoms, cells) = (
+        out["atoms"].as_f64().unwrap(),
+        out["cells"].as_f64().unwrap(),
+    );
+    assert_eq!(cells, 21.0);
+    let timings = out["timings"].as_array().unwrap();
+    assert!(!timings.is_empty());
+    for t in timings {
+        assert!(!t["device"].as_str().unwrap().is_empty());
+        let rate = t["achieved_gb_per_sec"].as_f64().unwrap();
+        let secs = t["median_secs"].as_f64().unwrap();
+        let bytes = 24.0 * atoms * out["repeats"].as_f64().unwrap() * cells;
+        assert!((rate * secs * 1e9 - bytes).abs() < 1e-6 * bytes, "{t}");
+    }
+}

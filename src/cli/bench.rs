@@ -144,7 +144,14 @@ struct Timing {
     median_secs: f64,
     min_secs: f64,
     runs: usize,
+    /// `TABLE_BYTES_PER_ATOM` × atoms × repeats × cells over the median time: a floor of the
+    /// traffic's rate, since the statistics read each draw more than once.
+    achieved_gb_per_sec: f64,
 }
+
+/// Bytes the noise table must move per atom, repeat and cell: each draw (f32 xyz) written once
+/// and read once.
+const TABLE_BYTES_PER_ATOM: f64 = 24.0;
 
 fn time_table(
     compute: &ComputeDevice,
@@ -162,12 +169,17 @@ fn time_table(
         secs.push(start.elapsed().as_secs_f64());
     }
     secs.sort_by(f64::total_cmp);
+    let median_secs = secs[secs.len() / 2];
+    let cells = spec.points.len() * spec.noises.len();
+    let moved =
+        TABLE_BYTES_PER_ATOM * (structure.atom_count() * spec.repeats.max(1) * cells) as f64;
     Ok(Timing {
         device: compute.describe(),
         warmup_secs,
-        median_secs: secs[secs.len() / 2],
+        median_secs,
         min_secs: secs[0],
         runs: secs.len(),
+        achieved_gb_per_sec: moved / median_secs.max(1e-12) / 1e9,
     })
 }
 
@@ -234,6 +246,10 @@ struct RenderTiming {
     frames: usize,
     upload_and_draw_millis: f64,
     with_readback_millis: f64,
+    /// Sphere instances and line vertices written to the GPU per frame.
+    uploaded_bytes_per_frame: usize,
+    /// `uploaded_bytes_per_frame` over the upload-and-draw time.
+    achieved_upload_gb_per_sec: f64,
 }
 
 fn time_render(
@@ -292,11 +308,17 @@ fn time_render(
         renderer.read_color(&gpu.device, &gpu.queue)?;
     }
     let with_readback = start.elapsed().as_secs_f64() * 1000.0 / frames.max(1) as f64;
+    let scene = &scenes[0];
+    let uploaded = std::mem::size_of::<crate::render::SphereInstance>()
+        * (scene.opaque_spheres.len() + scene.translucent_spheres.len())
+        + std::mem::size_of::<crate::render::LineVertex>() * scene.lines.len();
     Ok(RenderTiming {
         atoms: structure.atom_count(),
         frames,
         upload_and_draw_millis: upload_and_draw,
         with_readback_millis: with_readback,
+        uploaded_bytes_per_frame: uploaded,
+        achieved_upload_gb_per_sec: uploaded as f64 / (upload_and_draw / 1000.0).max(1e-12) / 1e9,
     })
 }
 
