@@ -18,6 +18,16 @@ pub fn is_contiguous<const D: usize>(tensor: &Tensor<D>) -> Option<bool> {
     None
 }
 
+/// Runs `read` on a tensor's f32 values where they lie when it is a contiguous tensor of burn's CPU
+/// backend (no copy into a transfer buffer); none otherwise.
+pub fn with_host_values<const D: usize, R>(
+    tensor: &Tensor<D>,
+    read: impl FnOnce(&[f32]) -> R,
+) -> Option<R> {
+    let t = tensor.clone().try_into_primitive::<Flex>().ok()?;
+    t.as_slice::<f32>().map(read)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -29,5 +39,11 @@ mod tests {
         let rows = Tensor::<2>::zeros([3, 50], &device);
         assert_eq!(is_contiguous(&rows), Some(true));
         assert_eq!(is_contiguous(&rows.clone().transpose()), Some(false));
+        let values = Tensor::<2>::from_data([[1.0f32, 2.0], [3.0, 4.0]], &device);
+        assert_eq!(
+            with_host_values(&values, <[f32]>::to_vec),
+            Some(vec![1.0, 2.0, 3.0, 4.0])
+        );
+        assert_eq!(with_host_values(&values.transpose(), <[f32]>::to_vec), None);
     }
 }

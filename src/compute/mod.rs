@@ -4,7 +4,7 @@
 
 mod layout;
 
-pub use layout::is_contiguous;
+pub use layout::{is_contiguous, with_host_values};
 
 use burn::tensor::wgpu::{WgpuSetup, wgpu};
 use burn::tensor::{Device, Tensor, TensorData};

@@ -164,13 +164,28 @@ fn read_rows(
     data: TensorData,
     transform: Option<&RigidTransform>,
 ) -> Result<Vec<[f32; 3]>, SamplerError> {
-    let v = read_floats(data)?;
+    Ok(points_of_rows(&read_floats(data)?, transform))
+}
+
+/// Points from the values of coordinate rows [3, N], mapped by `transform` where one is given.
+fn points_of_rows(v: &[f32], transform: Option<&RigidTransform>) -> Vec<[f32; 3]> {
     let n = v.len() / 3;
     let point = |k: usize| [v[k], v[n + k], v[2 * n + k]];
-    Ok(match transform {
+    match transform {
         Some(t) => (0..n).map(|k| t.apply(point(k))).collect(),
         None => (0..n).map(point).collect(),
-    })
+    }
+}
+
+/// Points of rows on the host: read where they lie on burn's CPU backend, else copied back.
+fn host_rows(
+    rows: &Tensor<2>,
+    transform: Option<&RigidTransform>,
+) -> Result<Vec<[f32; 3]>, SamplerError> {
+    match crate::compute::with_host_values(rows, |v| points_of_rows(v, transform)) {
+        Some(points) => Ok(points),
+        None => read_rows(rows.clone().into_data(), transform),
+    }
 }
 
 impl Sampler {
@@ -547,19 +562,26 @@ impl Sampler {
         let defer = !self.recording
             && alignment_in_data.is_none()
             && self.pending_centers.len() < PENDING_CENTERS;
+        // On burn's CPU backend the recorded rows are read where they lie, after the readback.
+        let in_place = self.recording && self.device == Device::flex();
         let mut transaction = Transaction::default();
         let weights_present = weights.is_some();
+        let mut in_place_rows = None;
         if self.recording {
-            transaction = transaction
-                .register(self.x.clone())
-                .register(x0)
-                .register(churned);
+            if in_place {
+                in_place_rows = Some((x0, churned));
+            } else {
+                transaction = transaction
+                    .register(self.x.clone())
+                    .register(x0)
+                    .register(churned);
+            }
             if let Some(w) = weights {
                 transaction = transaction.register(w);
             }
         }
         let recorded = if self.recording {
-            3 + usize::from(weights_present)
+            3 * usize::from(!in_place) + usize::from(weights_present)
         } else {
             0
         };
@@ -605,9 +627,18 @@ impl Sampler {
         let mut data = data.into_iter();
         let (x_t, x0, x_churned, ensemble_weights) = if self.recording {
             let into_frame = Some(&self.frame_from_data);
-            let x_t = read_rows(data.next().ok_or_else(missing)?, into_frame)?;
-            let x0 = read_rows(data.next().ok_or_else(missing)?, into_frame)?;
-            let churned = read_rows(data.next().ok_or_else(missing)?, None)?;
+            let (x_t, x0, churned) = match &in_place_rows {
+                Some((x0, churned)) => (
+                    host_rows(&self.x, into_frame)?,
+                    host_rows(x0, into_frame)?,
+                    host_rows(churned, None)?,
+                ),
+                None => (
+                    read_rows(data.next().ok_or_else(missing)?, into_frame)?,
+                    read_rows(data.next().ok_or_else(missing)?, into_frame)?,
+                    read_rows(data.next().ok_or_else(missing)?, None)?,
+                ),
+            };
             let weights = if weights_present {
                 let w = read_floats(data.next().ok_or_else(missing)?)?;
                 Some(w.into_iter().map(f64::from).collect::<Vec<f64>>())
