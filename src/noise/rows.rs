@@ -1,7 +1,7 @@
 //! Multiscale noise and its per-level statistics as coordinate rows [K, 3, atoms]: the atom axis is
 //! the contiguous one, so every reduction over atoms, residues or chains runs along contiguous
-//! memory. burn's GPU reductions give each output one thread when the reduced axis is strided,
-//! which made a mean over the atoms of [N, 3] points the slowest op of a step (`../shared/GPU.md`).
+//! memory: on an H100 a mean over the atoms of [N, 3] points (a strided axis) was far slower than
+//! over rows, slow enough to explain the sampler step's time (`../shared/GPU.md`).
 
 use burn::tensor::{Device, Tensor, TensorData};
 
