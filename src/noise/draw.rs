@@ -188,7 +188,25 @@ fn host_noise(
     seeds: [u64; 3],
     device: &Device,
 ) -> Tensor<3> {
-    let noise = host_noise_values(h, stds, repeats, seeds);
+    let mut noise = host_normal_values(repeats * h.atoms * 3, stds.atom, seeds[0]);
+    let (atom_residue, atom_chain) = &*h.host_maps;
+    let mut add = |std: f64, groups: usize, seed: u64, map: &[u32]| {
+        if std <= 0.0 {
+            return;
+        }
+        let group_noise = host_normal_values(repeats * groups * 3, std, seed);
+        for (k, draw) in noise.chunks_exact_mut(h.atoms * 3).enumerate() {
+            let groups_of_draw = &group_noise[k * groups * 3..(k + 1) * groups * 3];
+            for (atom, &g) in draw.chunks_exact_mut(3).zip(map) {
+                let g = g as usize * 3;
+                for axis in 0..3 {
+                    atom[axis] += groups_of_draw[g + axis];
+                }
+            }
+        }
+    };
+    add(stds.residue, h.residues, seeds[1], atom_residue);
+    add(stds.chain, h.chains, seeds[2], atom_chain);
     Tensor::from_data(TensorData::new(noise, [repeats, h.atoms, 3]), device)
 }
 
@@ -225,35 +243,6 @@ pub(super) fn host_noise_rows(
         }
     }
     rows
-}
-
-/// The values of `host_noise`, [repeats, atoms, 3] in row-major order.
-pub(super) fn host_noise_values(
-    h: &HierarchyTensors,
-    stds: LevelStds,
-    repeats: usize,
-    seeds: [u64; 3],
-) -> Vec<f32> {
-    let mut noise = host_normal_values(repeats * h.atoms * 3, stds.atom, seeds[0]);
-    let (atom_residue, atom_chain) = &*h.host_maps;
-    let mut add = |std: f64, groups: usize, seed: u64, map: &[u32]| {
-        if std <= 0.0 {
-            return;
-        }
-        let group_noise = host_normal_values(repeats * groups * 3, std, seed);
-        for (k, draw) in noise.chunks_exact_mut(h.atoms * 3).enumerate() {
-            let groups_of_draw = &group_noise[k * groups * 3..(k + 1) * groups * 3];
-            for (atom, &g) in draw.chunks_exact_mut(3).zip(map) {
-                let g = g as usize * 3;
-                for axis in 0..3 {
-                    atom[axis] += groups_of_draw[g + axis];
-                }
-            }
-        }
-    };
-    add(stds.residue, h.residues, seeds[1], atom_residue);
-    add(stds.chain, h.chains, seeds[2], atom_chain);
-    noise
 }
 
 #[cfg(test)]

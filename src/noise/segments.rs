@@ -105,8 +105,8 @@ impl SegmentSums {
 mod tests {
     use super::*;
 
-    /// Segments of every length from 0 to 300 (three passes for the longest), on both axes: the sums
-    /// of a host loop.
+    /// Segments of lengths 0, 7, … 294 and the block edges 0, 1, 16, 17, 256, 257 (three passes for
+    /// the longest), on both axes: the sums of a host loop.
     #[test]
     fn block_sums_equal_the_segment_sums_on_both_axes() {
         let device = Device::flex();

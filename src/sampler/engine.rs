@@ -312,10 +312,9 @@ impl Sampler {
             if let Some(((_, _, transform), center)) =
                 steps.next_if(|((i, _, _), _)| *i == frame.index)
             {
-                map = map
-                    .then(&RigidTransform::translation(center.map(|v| -v)))
-                    .then(&transform);
-                frame.augmentation = Some(Augmentation { center, transform });
+                let augmentation = Augmentation { center, transform };
+                map = augmentation.after(&map);
+                frame.augmentation = Some(augmentation);
             }
             frame.frame_from_data = map;
         }
@@ -327,12 +326,6 @@ impl Sampler {
     /// carry the step's scalars and transforms but no coordinates.
     pub fn set_recording(&mut self, on: bool) {
         self.recording = on;
-    }
-
-    /// Whether the state is stored as contiguous coordinate rows on its device (none on a backend
-    /// `compute::is_contiguous` does not know): its centroid is a reduction along the atom axis.
-    pub fn state_is_contiguous(&self) -> Option<bool> {
-        crate::compute::is_contiguous(&self.x)
     }
 
     /// The settings of this run.
@@ -612,15 +605,12 @@ impl Sampler {
                 let center = data.pop().ok_or_else(missing)?;
                 let pending = data.split_off(recorded.min(data.len()));
                 self.settle_centers(pending)?;
-                let c = read_center(center)?;
-                self.frame_from_data = self
-                    .frame_from_data
-                    .then(&RigidTransform::translation(c.map(|v| -v)))
-                    .then(&transform);
-                Some(Augmentation {
-                    center: c,
+                let augmentation = Augmentation {
+                    center: read_center(center)?,
                     transform,
-                })
+                };
+                self.frame_from_data = augmentation.after(&self.frame_from_data);
+                Some(augmentation)
             }
             None => None,
         };

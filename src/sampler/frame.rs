@@ -12,6 +12,14 @@ pub struct Augmentation {
     pub transform: RigidTransform,
 }
 
+impl Augmentation {
+    /// The data → frame map `map` followed by this augmentation: x ← (x - center) R + t.
+    pub fn after(&self, map: &RigidTransform) -> RigidTransform {
+        map.then(&RigidTransform::translation(self.center.map(|v| -v)))
+            .then(&self.transform)
+    }
+}
+
 /// Everything recorded for one frame. Frame 0 is the start; frame k follows step k.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Frame {
