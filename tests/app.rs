@@ -395,3 +395,49 @@ fn the_train_panel_trains_a_model_that_the_sampler_panel_offers() {
     h.get_by_label("|grad|");
     h.get_by_label("learned (panel.mpk)");
 }
+
+#[test]
+fn frames_computed_on_the_view_device_are_drawn_from_gpu_memory() {
+    if sigmascope::compute::open_wgpu_device().is_err() {
+        return;
+    }
+    // The window's own wgpu setup and no compute device given: burn computes on the view's device, as
+    // the window does on a GPU.
+    let structure = default_structure().load(&LoadOptions::default()).unwrap();
+    let setup = sigmascope::app::native_options().wgpu_options.wgpu_setup;
+    let mut h = Harness::builder()
+        .with_size(eframe::egui::vec2(WIDTH, HEIGHT))
+        .with_options(common::kittest_options(WIDTH, HEIGHT))
+        .wgpu_setup(setup)
+        .build_eframe(move |cc| SigmascopeApp::with_compute(cc, structure, None));
+    h.run_steps(3);
+    assert_ne!(
+        h.state().state().compute().kind,
+        sigmascope::compute::ComputeKind::Cpu
+    );
+    let view_after_run = |h: &mut Harness<'static, SigmascopeApp>| {
+        set_steps(h, 5);
+        h.get_by_label("Run to end").click();
+        wait_for(h, |a| a.state().run().frames.len() == 6);
+        h.state_mut().apply(AppCommand::Timeline(
+            sigmascope::app::TimelineCommand::SetFrameClamped(3),
+        ));
+        h.run_steps(3);
+        (h.render().unwrap().into_raw(), h.state().status_line())
+    };
+    let (from_device, status) = view_after_run(&mut h);
+    assert!(h.state().state().draws_frame_from_device(), "{status}");
+    assert!(status.contains("frame drawn from GPU memory"), "{status}");
+    // The same run (same seed, same device) with its atoms uploaded draws the same window.
+    h.state_mut().keep_frames_on_device(0);
+    wait_for(&mut h, |a| a.state().run().frames.len() == 1);
+    let (uploaded, status) = view_after_run(&mut h);
+    assert!(!h.state().state().draws_frame_from_device(), "{status}");
+    common::compare_images(&from_device, &uploaded).unwrap();
+    // And a frame apart is not the same window: the comparison sees the atoms.
+    h.state_mut().apply(AppCommand::Timeline(
+        sigmascope::app::TimelineCommand::SetFrameClamped(0),
+    ));
+    h.run_steps(3);
+    assert!(common::compare_images(&h.render().unwrap().into_raw(), &uploaded).is_err());
+}

@@ -502,3 +502,33 @@ fn bench_noise_table_reports_the_rate_of_its_accounting() {
         assert!((rate * secs * 1e9 - bytes).abs() < 1e-6 * bytes, "{t}");
     }
 }
+
+/// `bench render` times a recorded frame drawn from burn's buffer on the renderer's device next to the
+/// upload, and counts what the upload writes: 32 B per atom sphere at least.
+#[test]
+fn bench_render_times_frames_drawn_from_the_device() {
+    if sigmascope::compute::open_wgpu_device().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have a wgpu adapter"
+        );
+        return;
+    }
+    let out = json(&sigmascope(&[
+        "bench", "render", "--atoms", "3000", "--frames", "1", "--size", "64x48",
+    ]));
+    let t = &out["timings"][0];
+    let atoms = t["atoms"].as_f64().unwrap();
+    assert!(atoms >= 3000.0, "{t}");
+    assert!(
+        t["uploaded_bytes_per_frame"].as_f64().unwrap() >= 32.0 * atoms,
+        "{t}"
+    );
+    for key in [
+        "upload_and_draw_millis",
+        "select_and_draw_millis",
+        "draw_only_millis",
+    ] {
+        assert!(t[key].as_f64().unwrap() > 0.0, "{key}: {t}");
+    }
+}

@@ -403,3 +403,96 @@ fn an_exported_view_is_fitted_whatever_the_view_was_zoomed_to() {
     assert_eq!(outside(&exported), 0);
     assert!(outside(&view) > 0, "the zoomed view itself cuts atoms off");
 }
+
+/// burn on the test binary's wgpu device (one runtime per device: made once).
+fn gpu_compute(gpu: &WgpuHandles) -> &'static sigmascope::compute::ComputeDevice {
+    static COMPUTE: OnceLock<sigmascope::compute::ComputeDevice> = OnceLock::new();
+    COMPUTE.get_or_init(|| {
+        sigmascope::compute::ComputeDevice::from_wgpu(
+            gpu.instance.clone(),
+            gpu.adapter.clone(),
+            gpu.device.clone(),
+            gpu.queue.clone(),
+        )
+        .unwrap()
+    })
+}
+
+/// Draws `scene` (uploaded whole, or keeping the atoms last uploaded) with or without rows.
+fn draw_with(
+    gpu: &WgpuHandles,
+    renderer: &mut sigmascope::render::SceneRenderer,
+    scene: &Scene,
+    camera: &OrbitCamera,
+    keep_atoms: bool,
+) -> Vec<u8> {
+    if keep_atoms {
+        renderer.upload_keeping_atoms(&gpu.device, &gpu.queue, scene, camera);
+    } else {
+        renderer.upload(&gpu.device, &gpu.queue, scene, camera);
+    }
+    let mut encoder = gpu.device.create_command_encoder(&Default::default());
+    renderer.draw(&mut encoder);
+    gpu.queue.submit([encoder.finish()]);
+    renderer.read_color(&gpu.device, &gpu.queue).unwrap()
+}
+
+#[test]
+fn atoms_drawn_from_device_rows_are_where_uploaded_atoms_are() {
+    use burn::tensor::{Tensor, TensorData};
+    use sigmascope::compute::DeviceRows;
+    use sigmascope::geometry::{RigidTransform, random_rotation};
+    use sigmascope::render::{AtomRows, SceneRenderer};
+
+    let Some(gpu) = gpu() else { return };
+    let compute = gpu_compute(gpu);
+    let s = bundled("1crn");
+    let shown = noised(&s);
+    // The sampler keeps its state in the data frame and the view maps it into the frame it shows.
+    let transform = RigidTransform {
+        rotation: random_rotation(&mut sigmascope::rng::SplitMix64::new(3, 0)),
+        translation: [4.0, -2.5, 7.0],
+    };
+    let data = transform.inverse().apply_all(&shown);
+    let n = data.len();
+    let rows: Vec<f32> = (0..3)
+        .flat_map(|k| data.iter().map(move |p| p[k]))
+        .collect();
+    // Rows that start 256 bytes into their buffer (a slice of a longer tensor).
+    let padded: Vec<f32> = std::iter::repeat_n(f32::NAN, 64).chain(rows).collect();
+    let padded = Tensor::<1>::from_data(TensorData::new(padded, [64 + 3 * n]), &compute.device);
+    let rows = DeviceRows::keep(&padded.slice(64..64 + 3 * n).reshape([3, n])).unwrap();
+    assert_eq!(rows.atoms(), n);
+
+    let size = [200, 160];
+    let scene = build_scene(&s, &shown, &s.positions, None, &SceneOptions::default());
+    let camera = OrbitCamera::fitted(ViewPreset::Fit, scene.center, scene.radius, 1.25);
+    let uploaded = render_headless(&gpu.device, &gpu.queue, &scene, &camera, size).unwrap();
+    // The same scene with every atom at the centre: drawn from the rows, atoms are where the rows say.
+    let mut misplaced = scene.clone();
+    for sphere in &mut misplaced.opaque_spheres {
+        sphere.position = scene.center.to_array();
+    }
+    let mut renderer = SceneRenderer::new(&gpu.device, None).unwrap();
+    renderer.ensure_target(&gpu.device, size);
+    renderer
+        .select_atom_rows(
+            &gpu.device,
+            &gpu.queue,
+            Some(AtomRows::mapped(rows.wgpu_slice().unwrap(), &transform)),
+        )
+        .unwrap();
+    let from_rows = draw_with(gpu, &mut renderer, &misplaced, &camera, false);
+    assert!(renderer.draws_atoms_from_rows());
+    compare_images(&from_rows, &uploaded).unwrap();
+    // A scene that keeps the uploaded atoms (radii, colors) still draws them from the rows.
+    let kept = draw_with(gpu, &mut renderer, &scene, &camera, true);
+    compare_images(&kept, &uploaded).unwrap();
+    // Without rows the misplaced atoms are drawn where they were uploaded: the comparison can fail.
+    renderer
+        .select_atom_rows(&gpu.device, &gpu.queue, None)
+        .unwrap();
+    let misdrawn = draw_with(gpu, &mut renderer, &misplaced, &camera, false);
+    assert!(!renderer.draws_atoms_from_rows());
+    assert!(compare_images(&misdrawn, &uploaded).is_err());
+}

@@ -120,7 +120,8 @@ fn wgpu_device_computes_draws_noise_and_samples() {
         sampler.run(|_, _| true).unwrap();
         let last = sampler.frames().last().unwrap();
         // The same run with nothing read back until its last step: the maps settle to the same.
-        let mut quiet = Sampler::new(&crambin, settings, denoiser(), &device.device).unwrap();
+        let mut quiet =
+            Sampler::new(&crambin, settings.clone(), denoiser(), &device.device).unwrap();
         quiet.set_recording(false);
         for _ in 1..24 {
             quiet.step().unwrap();
@@ -138,5 +139,57 @@ fn wgpu_device_computes_draws_noise_and_samples() {
             .flat_map(|(a, b)| (0..3).map(move |k| (a[k] - b[k]).abs()))
             .fold(0.0f32, f32::max);
         assert!(worst < 1e-3, "{name}: worst {worst} Å");
+        if !heun {
+            frames_keep_their_rows_while_the_budget_lasts(&crambin, settings, &device.device);
+        }
     }
+}
+
+/// A run keeping its frames on the device: the start's state and two steps' state and prediction
+/// fit the budget, the third step's does not; the rows, mapped into each frame, are its host
+/// coordinates.
+fn frames_keep_their_rows_while_the_budget_lasts(
+    s: &sigmascope::structure::Structure,
+    settings: SamplerSettings,
+    device: &burn::tensor::Device,
+) {
+    let n = s.atom_count();
+    let denoiser = Box::new(ExactDenoiser::new(&s.positions, device));
+    let mut sampler = Sampler::new(s, settings, denoiser, device).unwrap();
+    sampler.keep_frames_on_device((12 + 24 + 24 + 20) * n as u64);
+    for _ in 0..3 {
+        sampler.step().unwrap();
+    }
+    let frames = sampler.frames();
+    let kept: Vec<bool> = frames.iter().map(|f| f.on_device.is_some()).collect();
+    assert_eq!(kept, [true, true, true, false]);
+    assert!(frames[0].on_device.as_ref().unwrap().x0_hat.is_none());
+    for frame in &frames[..3] {
+        let rows = frame.on_device.as_ref().unwrap();
+        let pairs = [
+            (Some(&rows.state), Some(&frame.x_t)),
+            (rows.x0_hat.as_ref(), frame.x0_hat.as_ref()),
+        ];
+        for (on_device, host) in pairs {
+            let (Some(on_device), Some(host)) = (on_device, host) else {
+                assert_eq!(frame.index, 0);
+                continue;
+            };
+            let v: Vec<f32> = on_device.tensor().clone().into_data().try_to_vec().unwrap();
+            assert_eq!(v.len(), 3 * n);
+            for (i, p) in host.iter().enumerate() {
+                let mapped = frame.frame_from_data.apply([v[i], v[n + i], v[2 * n + i]]);
+                for k in 0..3 {
+                    assert!((mapped[k] - p[k]).abs() < 1e-3, "frame {}", frame.index);
+                }
+            }
+        }
+    }
+    // burn's CPU backend keeps nothing: there is no buffer a renderer could draw from.
+    let cpu = burn::tensor::Device::flex();
+    let denoiser = Box::new(ExactDenoiser::new(&s.positions, &cpu));
+    let mut on_cpu = Sampler::new(s, sampler.settings().clone(), denoiser, &cpu).unwrap();
+    on_cpu.keep_frames_on_device(u64::MAX);
+    on_cpu.step().unwrap();
+    assert!(on_cpu.frames().iter().all(|f| f.on_device.is_none()));
 }

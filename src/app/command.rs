@@ -286,7 +286,7 @@ impl AppState {
         self.pending_commands += 1;
     }
 
-    fn reset_run(&mut self) {
+    pub(super) fn reset_run(&mut self) {
         self.worker.cancel();
         self.expected_run += 1;
         self.run_request.forget();
@@ -302,6 +302,7 @@ impl AppState {
                     family: family.map(Box::new),
                     denoiser: self.settings.denoiser.clone(),
                     run: self.expected_run,
+                    device_frames_budget: self.device_frames_budget,
                 });
                 self.run.busy = Some((0, self.settings.steps));
             }

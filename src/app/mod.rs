@@ -26,7 +26,7 @@ pub use file_dialog::{DialogBackend, DialogPurpose, FILE_DIALOG_ENV, FileDialogs
 pub use plots::{PinnedRun, plot_id};
 pub use protocol::{AppliedNoise, WorkerCommand, WorkerEvent};
 pub use settings::{SamplerChoice, Settings, SigmaInput, TrackView};
-pub use state::{AppState, RenderDevice, RunSource, RunView};
+pub use state::{AppState, DEVICE_FRAMES_BUDGET, RenderDevice, RunSource, RunView};
 pub use timeline::{LoopMode, TimeControl, TimelineCommand};
 pub use worker::SamplerWorker;
 
@@ -116,6 +116,8 @@ impl SigmascopeApp {
             .and_then(|s| eframe::get_value(s, SETTINGS_KEY))
             .unwrap_or_default();
         let mut viewport_error = None;
+        // Frames can be drawn from burn's buffers only when burn computes on the view's own device.
+        let mut shares_render_device = false;
         let (compute, renderer_name) = match &cc.wgpu_render_state {
             Some(rs) => {
                 match ViewportResources::new(rs) {
@@ -131,6 +133,7 @@ impl SigmascopeApp {
                         rs.device.clone(),
                         rs.queue.clone(),
                     )
+                    .inspect(|_| shares_render_device = viewport_error.is_none())
                     .unwrap_or_else(|e| {
                         ComputeDevice::cpu_because(Fallback::GpuUnavailable(e.to_string()))
                     })
@@ -150,6 +153,9 @@ impl SigmascopeApp {
             device: rs.device.clone(),
             queue: rs.queue.clone(),
         });
+        if shares_render_device {
+            state.keep_frames_on_device(DEVICE_FRAMES_BUDGET);
+        }
         Self {
             state,
             dialogs: FileDialogs::detect(),
@@ -170,6 +176,13 @@ impl SigmascopeApp {
         self.state.apply(command);
     }
 
+    /// Lets runs keep their frames on the compute device for the view to draw them from, up to `budget`
+    /// bytes (0: never); the window does so with [`DEVICE_FRAMES_BUDGET`] when burn computes on its
+    /// own device. A sampler run on screen restarts with it.
+    pub fn keep_frames_on_device(&mut self, budget: u64) {
+        self.state.keep_frames_on_device(budget);
+    }
+
     /// Uses `dialogs` for Open… and the exports (tests force the in-window one).
     pub fn set_file_dialogs(&mut self, dialogs: FileDialogs) {
         self.dialogs = dialogs;
@@ -187,8 +200,13 @@ impl SigmascopeApp {
 
     /// The status line's text.
     pub fn status_line(&self) -> String {
+        let frames = if self.state.draws_frame_from_device() {
+            " (frame drawn from GPU memory)"
+        } else {
+            ""
+        };
         format!(
-            "computes on {} · renders on {} · {}",
+            "computes on {} · renders on {}{frames} · {}",
             self.state.compute().describe_choice(),
             self.renderer_name,
             self.dialogs.describe()
@@ -417,9 +435,13 @@ impl SigmascopeApp {
             ui.colored_label(ui.visuals().error_fg_color, e);
             return;
         }
-        let (scene, version) = self.state.scene();
         let mut camera = *self.state.camera();
-        let input = viewport_ui(ui, scene, version, &mut camera);
+        let input = viewport_ui(
+            ui,
+            self.state.scene(),
+            self.state.shown_atoms(),
+            &mut camera,
+        );
         if camera != *self.state.camera() {
             out.commands.push(AppCommand::SetCamera(camera));
         }

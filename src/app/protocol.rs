@@ -25,6 +25,8 @@ pub enum WorkerCommand {
         denoiser: DenoiserChoice,
         /// Tag of the run, echoed in its events.
         run: u64,
+        /// Device bytes its frames may keep their rows in, for the view to draw them from (0: none).
+        device_frames_budget: u64,
     },
     /// Take up to this many steps of the current run.
     Step(usize),

@@ -11,8 +11,9 @@ use super::protocol::{AppliedNoise, WorkerEvent};
 use super::settings::{Settings, TrackView};
 use super::timeline::{TimeControl, TimelineCommand};
 use super::worker::SamplerWorker;
-use crate::compute::ComputeDevice;
+use crate::compute::{ComputeDevice, DeviceRows};
 use crate::denoiser::DenoiserChoice;
+use crate::geometry::RigidTransform;
 use crate::render::{
     ColorMode, Layers, OrbitCamera, Scene, SceneOptions, ViewPreset, build_scene, scene_text,
 };
@@ -103,7 +104,17 @@ pub(super) struct ShownScene {
     pub positions: Vec<[f32; 3]>,
     /// Their displacements from the ground truth, measured on the first hover.
     pub displacements: OnceCell<Displacements>,
+    /// Where the shown atoms lie on the compute device (the render device too) and the map from
+    /// there into the scene's frame, when the view can draw them from there.
+    pub atom_rows: Option<(DeviceRows, RigidTransform)>,
+    /// Changes whenever the atoms' radii or colors do; a new frame that only moves them keeps it.
+    pub atom_style: u64,
+    atom_style_key: Option<(ColorMode, bool)>,
 }
+
+/// Device bytes a run's frames may keep their rows in when the window computes on its own GPU: at
+/// 1M atoms (24 MB a frame, state and prediction) the first 85 frames are drawn from GPU memory.
+pub const DEVICE_FRAMES_BUDGET: u64 = 2 << 30;
 
 /// A training in the Train panel.
 #[derive(Debug, Clone, Default)]
@@ -190,6 +201,8 @@ pub struct AppState {
     pub(super) highlighted_residue: Option<usize>,
     pub(super) pending_commands: usize,
     pub(super) expected_run: u64,
+    /// Device bytes a run's frames may keep their rows in (0 unless burn computes on the render device).
+    pub(super) device_frames_budget: u64,
 }
 
 /// The loader options of the structure panel's selection.
@@ -244,12 +257,16 @@ impl AppState {
                 version: 0,
                 positions: Vec::new(),
                 displacements: OnceCell::new(),
+                atom_rows: None,
+                atom_style: 0,
+                atom_style_key: None,
             },
             focus: None,
             hovered_atom: None,
             highlighted_residue: None,
             pending_commands: 0,
             expected_run: 0,
+            device_frames_budget: 0,
         };
         state.structure_changed();
         state
@@ -273,6 +290,21 @@ impl AppState {
     /// The status line's message (the last export, a failed command).
     pub fn status(&self) -> Option<&str> {
         self.status.as_deref()
+    }
+
+    /// Lets runs keep their frames' rows on the compute device, up to `budget` bytes, for the view to
+    /// draw them from: only when burn computes on the device the view renders with. A sampler run on
+    /// screen restarts with it.
+    pub fn keep_frames_on_device(&mut self, budget: u64) {
+        self.device_frames_budget = budget;
+        if !self.run.frames.is_empty() && self.run.source == RunSource::Sampler {
+            self.reset_run();
+        }
+    }
+
+    /// Whether the frame on screen is drawn from GPU memory (its rows), not from uploaded atoms.
+    pub fn draws_frame_from_device(&self) -> bool {
+        self.shown.atom_rows.is_some()
     }
 
     /// Where the state computes.
@@ -358,6 +390,12 @@ impl AppState {
     /// The scene on screen and its version.
     pub fn scene(&self) -> (&Arc<Scene>, u64) {
         (&self.shown.scene, self.shown.version)
+    }
+
+    /// What the view draws the scene's atoms from: the frame's device rows with their map when it has
+    /// them, and the version of the atoms' radii and colors.
+    pub fn shown_atoms(&self) -> (Option<&(DeviceRows, RigidTransform)>, u64) {
+        (self.shown.atom_rows.as_ref(), self.shown.atom_style)
     }
 
     /// The scene on screen as text (for tests and bug reports).
@@ -549,6 +587,7 @@ impl AppState {
             self.settings.denoiser = DenoiserChoice::Exact;
         }
         self.timeline.set_frame_count(0, false);
+        self.shown.atom_style_key = None;
         self.rebuild_scene();
         self.camera = OrbitCamera::fitted(
             ViewPreset::Fit,
@@ -581,6 +620,23 @@ impl AppState {
             Some((_, applied)) => (applied.noised.clone(), None),
             None => (self.structure.positions.clone(), None),
         }
+    }
+
+    /// The device rows of the frame on screen and their map into the shown frame, as
+    /// `shown_positions` maps the host's copy.
+    fn shown_rows(&self) -> Option<(DeviceRows, RigidTransform)> {
+        let frame = self.run.frames.get(self.timeline.frame)?;
+        let rows = frame.on_device.as_ref()?;
+        let prediction = match self.settings.track {
+            TrackView::Prediction => rows.x0_hat.as_ref(),
+            TrackView::State => None,
+        };
+        let map = if self.settings.undo_augmentation {
+            RigidTransform::IDENTITY
+        } else {
+            frame.frame_from_data
+        };
+        Some((prediction.unwrap_or(&rows.state).clone(), map))
     }
 
     fn scene_key(&self) -> SceneKey {
@@ -618,6 +674,17 @@ impl AppState {
         ));
         self.shown.positions = positions;
         self.shown.displacements = OnceCell::new();
+        // Colors by element, chain or residue stay from frame to frame; displacement colors do not.
+        let style_key = (self.settings.color_by, self.settings.layers.atoms);
+        let colors_stay = matches!(
+            self.settings.color_by,
+            ColorMode::Element | ColorMode::Chain | ColorMode::Residue
+        );
+        if !(colors_stay && self.shown.atom_style_key == Some(style_key)) {
+            self.shown.atom_style += 1;
+        }
+        self.shown.atom_style_key = Some(style_key);
+        self.shown.atom_rows = self.shown_rows();
         self.shown.key = Some(key);
         self.shown.version += 1;
     }

@@ -6,12 +6,16 @@ use std::sync::Arc;
 use eframe::egui;
 use eframe::egui_wgpu::{self, wgpu};
 
-use crate::render::{OrbitCamera, RenderError, Scene, SceneRenderer, pick_atom};
+use crate::compute::DeviceRows;
+use crate::geometry::RigidTransform;
+use crate::render::{AtomRows, OrbitCamera, RenderError, Scene, SceneRenderer, pick_atom};
 
 /// The renderer and what it last uploaded, kept in egui_wgpu's callback resources.
 pub struct ViewportResources {
     renderer: SceneRenderer,
     uploaded: Option<(u64, OrbitCamera)>,
+    /// The atom style (radii, colors) of the atom instances last uploaded.
+    atom_style: Option<u64>,
 }
 
 impl ViewportResources {
@@ -20,6 +24,7 @@ impl ViewportResources {
         Ok(Self {
             renderer: SceneRenderer::new(&render_state.device, Some(render_state.target_format))?,
             uploaded: None,
+            atom_style: None,
         })
     }
 }
@@ -34,6 +39,10 @@ pub struct ViewportCallback {
     pub camera: OrbitCamera,
     /// Size in physical pixels.
     pub size_px: [u32; 2],
+    /// The frame's rows on this device and their map into the scene's frame, to draw the atoms from.
+    pub atom_rows: Option<(DeviceRows, RigidTransform)>,
+    /// Version of the atoms' radii and colors.
+    pub atom_style: u64,
 }
 
 impl egui_wgpu::CallbackTrait for ViewportCallback {
@@ -49,9 +58,26 @@ impl egui_wgpu::CallbackTrait for ViewportCallback {
             return Vec::new();
         };
         r.renderer.ensure_target(device, self.size_px);
-        // A new frame only writes instance data; an unchanged scene and camera write nothing.
+        // A new frame only writes instance data; an unchanged scene and camera write nothing. A frame
+        // whose rows lie on this device binds them instead of writing its atoms, unless their radii
+        // or colors changed too. Rows that cannot be bound leave the atoms to the upload.
         if r.uploaded != Some((self.version, self.camera)) {
-            r.renderer.upload(device, queue, &self.scene, &self.camera);
+            let rows = self.atom_rows.as_ref().and_then(|(rows, map)| {
+                let slice = rows.wgpu_slice().ok()?;
+                Some(AtomRows::mapped(slice, map))
+            });
+            let from_rows =
+                rows.is_some() && r.renderer.select_atom_rows(device, queue, rows).is_ok();
+            if !from_rows {
+                r.renderer.select_atom_rows(device, queue, None).ok();
+            }
+            if from_rows && r.atom_style == Some(self.atom_style) {
+                r.renderer
+                    .upload_keeping_atoms(device, queue, &self.scene, &self.camera);
+            } else {
+                r.renderer.upload(device, queue, &self.scene, &self.camera);
+                r.atom_style = Some(self.atom_style);
+            }
             r.uploaded = Some((self.version, self.camera));
         }
         r.renderer.draw(encoder);
@@ -93,8 +119,8 @@ pub struct ViewportInput {
 /// Draws the viewport and applies orbit (left drag), pan (right/middle drag) and zoom (wheel).
 pub fn viewport_ui(
     ui: &mut egui::Ui,
-    scene: &Arc<Scene>,
-    version: u64,
+    (scene, version): (&Arc<Scene>, u64),
+    (atom_rows, atom_style): (Option<&(DeviceRows, RigidTransform)>, u64),
     camera: &mut OrbitCamera,
 ) -> ViewportInput {
     let (rect, response) =
@@ -128,6 +154,8 @@ pub fn viewport_ui(
             version,
             camera: *camera,
             size_px,
+            atom_rows: atom_rows.cloned(),
+            atom_style,
         },
     ));
     let mut input = ViewportInput::default();

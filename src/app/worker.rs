@@ -39,23 +39,37 @@ struct Run {
     tracker: MetricsTracker,
 }
 
-fn start(
-    device: &Device,
+/// What a run is made of.
+struct RunSpec {
     tag: u64,
     structure: Arc<Structure>,
     settings: SamplerSettings,
     family: Option<FamilySettings>,
     choice: DenoiserChoice,
-) -> Result<Run, String> {
+    device_frames_budget: u64,
+}
+
+fn start(device: &Device, spec: RunSpec) -> Result<Run, String> {
+    let RunSpec {
+        tag,
+        structure,
+        settings,
+        family,
+        choice,
+        device_frames_budget,
+    } = spec;
     let inputs = DenoiserInputs::new(&structure, &settings.noise.model, settings.seed);
     let denoiser = choice.build(&inputs, device).map_err(|e| e.to_string())?;
     let sampler: Box<dyn SteppedRun> = match family {
         Some(family) => Box::new(
             FamilySampler::new(&structure, family, denoiser, device).map_err(|e| e.to_string())?,
         ),
-        None => Box::new(
-            Sampler::new(&structure, settings, denoiser, device).map_err(|e| e.to_string())?,
-        ),
+        None => {
+            let mut sampler =
+                Sampler::new(&structure, settings, denoiser, device).map_err(|e| e.to_string())?;
+            sampler.keep_frames_on_device(device_frames_budget);
+            Box::new(sampler)
+        }
     };
     let tracker = MetricsTracker::new(&structure, &structure.positions);
     Ok(Run {
@@ -121,13 +135,17 @@ fn serve(
                 family,
                 denoiser,
                 run: tag,
+                device_frames_budget,
             } => match start(
                 device,
-                tag,
-                structure,
-                *settings,
-                family.map(|f| *f),
-                denoiser,
+                RunSpec {
+                    tag,
+                    structure,
+                    settings: *settings,
+                    family: family.map(|f| *f),
+                    choice: denoiser,
+                    device_frames_budget,
+                },
             ) {
                 Ok(mut r) => {
                     let start = r.sampler.frames()[0].clone();
@@ -407,6 +425,7 @@ mod tests {
             family: None,
             denoiser: DenoiserChoice::Exact,
             run: 1,
+            device_frames_budget: 0,
         });
         worker.send(WorkerCommand::Step(200));
         worker.cancel();

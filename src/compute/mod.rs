@@ -2,8 +2,10 @@
 //! one, else burn's pure-Rust CPU backend; a wgpu software adapter (Mesa lavapipe) only when asked for
 //! (`--device gpu`), since it computes slower than the CPU backend.
 
+mod device_rows;
 mod layout;
 
+pub use device_rows::{DeviceRows, RowsSlice};
 pub use layout::{is_contiguous, with_host_values};
 
 use burn::tensor::wgpu::{WgpuSetup, wgpu};

@@ -14,6 +14,9 @@ pub enum RenderError {
     /// Writing the PNG failed.
     #[error(transparent)]
     Write(#[from] WriteError),
+    /// A frame's device rows cannot be bound for drawing.
+    #[error("cannot draw the frame from GPU memory: {0}")]
+    Rows(String),
     /// Encoding the PNG failed.
     #[error("cannot encode the PNG: {0}")]
     Encode(String),

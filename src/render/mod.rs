@@ -1,6 +1,7 @@
 //! Rendering: the `Scene` (plain data), the orbit camera, palettes, picking, and the wgpu renderer
 //! that draws a scene into offscreen color + depth targets (headless, or composited into egui).
 
+mod atom_rows;
 mod camera;
 mod color;
 mod composite;
@@ -15,6 +16,7 @@ mod shaders;
 mod spheres;
 mod targets;
 
+pub use atom_rows::{AtomRows, column_matrix};
 pub use camera::{OrbitCamera, ViewPreset};
 pub use color::{Rgba, chain_color, element_color, rainbow, viridis};
 pub use error::RenderError;

@@ -105,6 +105,8 @@ struct CameraUniform {
 pub(super) struct CameraBinding {
     buffer: wgpu::Buffer,
     pub bind_group: wgpu::BindGroup,
+    /// Its layout (group 0 of every scene pipeline layout).
+    pub layout: wgpu::BindGroupLayout,
     /// The layout scene pipelines are made with.
     pub pipeline_layout: wgpu::PipelineLayout,
 }
@@ -145,6 +147,7 @@ impl CameraBinding {
         Self {
             buffer,
             bind_group,
+            layout,
             pipeline_layout,
         }
     }

@@ -4,6 +4,7 @@
 
 use burn::tensor::wgpu::wgpu;
 
+use super::atom_rows::{AtomRows, AtomRowsPipeline};
 use super::camera::OrbitCamera;
 use super::composite::CompositePipeline;
 use super::error::RenderError;
@@ -57,6 +58,7 @@ impl DrawCounts {
 pub struct SceneRenderer {
     camera: CameraBinding,
     spheres: SpherePipelines,
+    atom_rows: AtomRowsPipeline,
     lines: LinePipelines,
     composite: Option<CompositePipeline>,
     counts: DrawCounts,
@@ -73,6 +75,7 @@ impl SceneRenderer {
         let camera = CameraBinding::new(device);
         Ok(Self {
             spheres: SpherePipelines::new(device, &camera.pipeline_layout)?,
+            atom_rows: AtomRowsPipeline::new(device, &camera.layout)?,
             lines: LinePipelines::new(device, &camera.pipeline_layout)?,
             composite: composite_format
                 .map(|format| CompositePipeline::new(device, format))
@@ -105,16 +108,63 @@ impl SceneRenderer {
         scene: &Scene,
         camera: &OrbitCamera,
     ) {
+        self.write(device, queue, scene, camera, true);
+    }
+
+    /// [`upload`](Self::upload) but for the atom spheres, which keep the radii and colors last
+    /// uploaded: for a scene whose atoms differ from the last one's only where they are, drawn
+    /// from rows ([`select_atom_rows`](Self::select_atom_rows)).
+    pub fn upload_keeping_atoms(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        scene: &Scene,
+        camera: &OrbitCamera,
+    ) {
+        self.write(device, queue, scene, camera, false);
+    }
+
+    fn write(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        scene: &Scene,
+        camera: &OrbitCamera,
+        atoms: bool,
+    ) {
         let aspect = self.target.as_ref().map_or(1.0, |(t, _)| t.aspect());
         self.camera.write(queue, camera, aspect, scene.radius);
-        self.spheres.upload(
-            device,
-            queue,
-            &scene.opaque_spheres,
-            &scene.translucent_spheres,
-        );
+        let opaque = if atoms {
+            &scene.opaque_spheres[..]
+        } else {
+            &[]
+        };
+        self.spheres
+            .upload(device, queue, opaque, &scene.translucent_spheres);
         self.lines.upload(device, queue, &scene.lines);
+        let opaque_spheres = self.counts.opaque_spheres;
         self.counts = DrawCounts::of(scene);
+        if !atoms {
+            self.counts.opaque_spheres = opaque_spheres;
+        }
+    }
+
+    /// Draws the atom spheres where `rows` lie (a recorded frame in burn's buffer on this device)
+    /// instead of at the uploaded positions, until another call; none draws the uploaded ones. Rows
+    /// of another atom count than the uploaded atom spheres are not drawn from.
+    pub fn select_atom_rows(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        rows: Option<AtomRows>,
+    ) -> Result<(), RenderError> {
+        self.atom_rows.bind(device, queue, rows)
+    }
+
+    /// Whether the atom spheres are drawn from rows now.
+    pub fn draws_atoms_from_rows(&self) -> bool {
+        self.atom_rows.bound_atoms() == Some(self.counts.opaque_spheres as usize)
+            && self.counts.opaque_spheres > 0
     }
 
     /// Draws the uploaded scene into the offscreen targets: opaque spheres, lines, translucent spheres,
@@ -147,7 +197,13 @@ impl SceneRenderer {
         pass.set_bind_group(0, &self.camera.bind_group, &[]);
         let c = self.counts;
         let depth_tested = c.depth_tested_line_vertices();
-        self.spheres.draw_opaque(&mut pass, c.opaque_spheres);
+        if self.draws_atoms_from_rows() {
+            self.atom_rows
+                .draw(&mut pass, self.spheres.opaque_instances(), c.opaque_spheres);
+            pass.set_bind_group(0, &self.camera.bind_group, &[]);
+        } else {
+            self.spheres.draw_opaque(&mut pass, c.opaque_spheres);
+        }
         self.lines.draw_depth_tested(&mut pass, 0..depth_tested);
         self.spheres
             .draw_translucent(&mut pass, c.translucent_spheres);

@@ -1,12 +1,20 @@
 //! WGSL sources from `shaders/`, compiled in, with a tiny `//!include path` resolver for shared snippets.
 
 /// Every shader file, by path relative to `shaders/`.
-pub const SHADER_FILES: [(&str, &str); 4] = [
+pub const SHADER_FILES: [(&str, &str); 6] = [
     (
         "common/camera.wgsl",
         include_str!("../../shaders/common/camera.wgsl"),
     ),
+    (
+        "common/sphere.wgsl",
+        include_str!("../../shaders/common/sphere.wgsl"),
+    ),
     ("spheres.wgsl", include_str!("../../shaders/spheres.wgsl")),
+    (
+        "spheres_from_rows.wgsl",
+        include_str!("../../shaders/spheres_from_rows.wgsl"),
+    ),
     ("lines.wgsl", include_str!("../../shaders/lines.wgsl")),
     (
         "composite.wgsl",

@@ -71,6 +71,11 @@ impl SpherePipelines {
         }
     }
 
+    /// The opaque instances (the atoms when the atom layer is on).
+    pub fn opaque_instances(&self) -> &wgpu::Buffer {
+        &self.opaque.buffer
+    }
+
     pub fn draw_translucent(&self, pass: &mut wgpu::RenderPass<'_>, count: u32) {
         if count > 0 {
             pass.set_pipeline(&self.translucent_pipeline);

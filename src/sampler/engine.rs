@@ -24,10 +24,11 @@
 
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
 
-use super::frame::{Augmentation, Frame};
+use super::frame::{Augmentation, Frame, FrameRows};
 use super::precondition::{level_preconditioning, level_sigmas_of};
 use super::preset::{SamplerPreset, Solver, StepLevels};
 use super::run::SteppedRun;
+use crate::compute::DeviceRows;
 use crate::denoiser::{DenoiseContext, Denoiser};
 use crate::geometry::{FrameMap, RigidTransform, centroid, kabsch_from_moments, random_rotation};
 use crate::noise::{
@@ -134,10 +135,18 @@ pub struct Sampler {
     /// Augmentation centres still on the device (steps taken with recording off and no alignment,
     /// which read nothing back): the frame, its centre [1, 3] and the step's transform.
     pending_centers: Vec<(usize, Tensor<2>, RigidTransform)>,
+    /// Device bytes recorded frames may still keep their rows in (`keep_frames_on_device`).
+    device_budget: u64,
 }
 
 /// Steps whose centre may wait on the device before one readback takes them all.
 const PENDING_CENTERS: usize = 256;
+
+/// A tensor read back; a device that failed is an error, not a panic.
+fn read_data<const D: usize>(t: Tensor<D>) -> Result<TensorData, SamplerError> {
+    t.try_into_data()
+        .map_err(|e| SamplerError::Device(e.to_string()))
+}
 
 /// One tensor's values read back as f32.
 fn read_floats(data: TensorData) -> Result<Vec<f32>, SamplerError> {
@@ -184,7 +193,7 @@ fn host_rows(
 ) -> Result<Vec<[f32; 3]>, SamplerError> {
     match crate::compute::with_host_values(rows, |v| points_of_rows(v, transform)) {
         Some(points) => Ok(points),
-        None => read_rows(rows.clone().into_data(), transform),
+        None => read_rows(read_data(rows.clone())?, transform),
     }
 }
 
@@ -221,7 +230,7 @@ impl Sampler {
             device,
         )
         .reshape([n, 3]);
-        let x_t = read_points(x_in_frame.clone().into_data())?;
+        let x_t = read_points(read_data(x_in_frame.clone())?)?;
         let mut sampler = Self {
             mean_squares: MeanSquaresBasis::new(&GroupSizes::of(structure)),
             hierarchy,
@@ -233,6 +242,7 @@ impl Sampler {
             frames: Vec::new(),
             recording: true,
             pending_centers: Vec::new(),
+            device_budget: 0,
             levels: settings.preset.step_levels(),
             sigmas,
             settings,
@@ -246,6 +256,41 @@ impl Sampler {
             ..Frame::from_positions(0, Vec::new())
         });
         Ok(sampler)
+    }
+
+    /// Lets recorded frames keep their state and prediction rows where a wgpu device holds them
+    /// (`Frame::on_device`), up to `budget` bytes in all, so a renderer on the same device draws them
+    /// without a readback; later frames keep host coordinates only. The start frame keeps its rows
+    /// when no step was taken yet. Nothing is kept on burn's CPU backend.
+    pub fn keep_frames_on_device(&mut self, budget: u64) {
+        self.device_budget = budget;
+        if let [start] = &mut self.frames[..]
+            && start.on_device.is_none()
+            && let Some(state) = DeviceRows::keep(&self.x)
+            && state.bytes() <= self.device_budget
+        {
+            self.device_budget -= state.bytes();
+            start.on_device = Some(FrameRows {
+                state,
+                x0_hat: None,
+            });
+        }
+    }
+
+    /// The rows a recorded frame keeps on the device, while the budget lasts.
+    fn rows_to_keep(&mut self, x0: &Tensor<2>) -> Option<FrameRows> {
+        if self.device_budget == 0 {
+            return None;
+        }
+        let rows = FrameRows {
+            state: DeviceRows::keep(&self.x)?,
+            x0_hat: DeviceRows::keep(x0),
+        };
+        let bytes = rows.bytes();
+        (bytes <= self.device_budget).then(|| {
+            self.device_budget -= bytes;
+            rows
+        })
     }
 
     /// The sigma schedule (Å), one more value than steps.
@@ -403,7 +448,7 @@ impl Sampler {
     /// may need the map now. Only non-equivariant denoisers, which read x back anyway, ask for it.
     fn frame_on_host(&self) -> Result<RigidTransform, SamplerError> {
         let read = |t: Tensor<2>| {
-            t.into_data()
+            read_data(t)?
                 .try_into_vec::<f32>()
                 .map_err(|e| SamplerError::Device(format!("{e:?}")))
         };
@@ -552,6 +597,11 @@ impl Sampler {
         // the step's frame is applied on the host while the rows are interleaved, not on the device.
         // With recording off and no alignment the step reads nothing: its centroid waits on the device
         // (`settle`), so steps follow each other without a round trip.
+        let on_device = if self.recording {
+            self.rows_to_keep(&x0)
+        } else {
+            None
+        };
         let defer = !self.recording
             && alignment_in_data.is_none()
             && self.pending_centers.len() < PENDING_CENTERS;
@@ -667,6 +717,7 @@ impl Sampler {
                 preset.c_noise,
             )),
             ensemble_weights,
+            on_device,
         });
         Ok(self.frames.last())
     }

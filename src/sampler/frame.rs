@@ -1,6 +1,7 @@
 //! One recorded sampler frame: the state after a step, the prediction, and what the step did.
 
 use super::precondition::LevelPreconditioning;
+use crate::compute::DeviceRows;
 use crate::geometry::RigidTransform;
 
 /// The augmentation a step applied before denoising: x ← (x - center) R + t (Boltz `center_random_augmentation`).
@@ -55,6 +56,27 @@ pub struct Frame {
     pub precondition: Option<LevelPreconditioning>,
     /// Posterior weight per data structure (ensemble denoiser).
     pub ensemble_weights: Option<Vec<f64>>,
+    /// x_t and x̂0 where a wgpu device keeps them, for drawing without a readback (none on the CPU
+    /// backend and once the run's device budget is spent; `Sampler::keep_frames_on_device`).
+    #[serde(skip)]
+    pub on_device: Option<FrameRows>,
+}
+
+/// A frame's coordinates as the device keeps them: rows [3, N] in the data frame (map them by
+/// `frame_from_data` to get the frame's `x_t` and `x0_hat`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrameRows {
+    /// The state.
+    pub state: DeviceRows,
+    /// The prediction (none for the start).
+    pub x0_hat: Option<DeviceRows>,
+}
+
+impl FrameRows {
+    /// Bytes the rows take on the device.
+    pub fn bytes(&self) -> u64 {
+        self.state.bytes() + self.x0_hat.as_ref().map_or(0, DeviceRows::bytes)
+    }
 }
 
 impl Frame {
@@ -75,6 +97,7 @@ impl Frame {
             alignment: None,
             precondition: None,
             ensemble_weights: None,
+            on_device: None,
         }
     }
 
@@ -84,10 +107,12 @@ impl Frame {
         let x_t = std::mem::take(&mut self.x_t);
         let x0_hat = self.x0_hat.take();
         let x_churned = self.x_churned.take();
+        let on_device = self.on_device.take();
         Frame {
             x_t,
             x0_hat,
             x_churned,
+            on_device,
             ..self.clone()
         }
     }

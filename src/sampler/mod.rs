@@ -17,7 +17,7 @@ pub use families::{
     AlphaBarSchedule, FamilySampler, FamilySettings, FamilySpec, FlowSolver, family_preset,
     sample_family,
 };
-pub use frame::{Augmentation, Frame};
+pub use frame::{Augmentation, Frame, FrameRows};
 pub use parameterization::{FlowDirection, MIN_DATA_SCALE, Marginal};
 pub use precondition::{
     CNoiseMode, LevelPreconditioning, LevelSigmas, Preconditioning, level_preconditioning,
