@@ -496,3 +496,29 @@ fn atoms_drawn_from_device_rows_are_where_uploaded_atoms_are() {
     assert!(!renderer.draws_atoms_from_rows());
     assert!(compare_images(&misdrawn, &uploaded).is_err());
 }
+
+#[test]
+fn a_scene_rebuilt_into_another_ones_buffers_is_built_afresh() {
+    use sigmascope::render::rebuild_scene;
+    let (s, other) = (bundled("4hhb"), bundled("1crn"));
+    let every_layer = SceneOptions {
+        layers: Layers::parse("atoms,residues,chains,trace,ghost,arrows").unwrap(),
+        color_by: ColorMode::DisplacementResidue,
+        outline_residue: Some(3),
+        ..SceneOptions::default()
+    };
+    let shown = noised(&s);
+    for options in [SceneOptions::default(), every_layer] {
+        for recycled in [
+            build_scene(&s, &s.positions, &s.positions, None, &every_layer),
+            build_scene(&other, &other.positions, &other.positions, None, &options),
+            Scene::default(),
+        ] {
+            let rebuilt = rebuild_scene(recycled, &s, &shown, &s.positions, None, &options);
+            assert_eq!(
+                rebuilt,
+                build_scene(&s, &shown, &s.positions, None, &options)
+            );
+        }
+    }
+}

@@ -15,7 +15,7 @@ use crate::compute::{ComputeDevice, DeviceRows};
 use crate::denoiser::DenoiserChoice;
 use crate::geometry::RigidTransform;
 use crate::render::{
-    ColorMode, Layers, OrbitCamera, Scene, SceneOptions, ViewPreset, build_scene, scene_text,
+    ColorMode, Layers, OrbitCamera, Scene, SceneOptions, ViewPreset, rebuild_scene, scene_text,
 };
 use crate::sampler::{Frame, StartNoise};
 use crate::structure::{LoadOptions, Selection, Structure};
@@ -665,7 +665,11 @@ impl AppState {
             outline_residue: self.highlighted_residue,
             ..SceneOptions::default()
         };
-        self.shown.scene = Arc::new(build_scene(
+        // The scene last shown lends its buffers when the view no longer holds it.
+        let shown = std::mem::take(&mut self.shown.scene);
+        let recycled = Arc::try_unwrap(shown).unwrap_or_default();
+        self.shown.scene = Arc::new(rebuild_scene(
+            recycled,
             &self.structure,
             &positions,
             &self.structure.positions,

@@ -26,6 +26,6 @@ pub use readback::write_png;
 pub use renderer::{CLEAR_COLOR, DrawCounts, SceneRenderer, render_headless};
 pub use scene::{
     ArrowsFrom, ColorMode, LayerCounts, Layers, Legend, LineVertex, Scene, SceneOptions,
-    SphereInstance, atom_radius, build_scene, scene_text,
+    SphereInstance, atom_radius, build_scene, rebuild_scene, scene_text,
 };
 pub use shaders::{SHADER_FILES, shader_source};

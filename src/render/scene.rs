@@ -224,6 +224,12 @@ fn scalars(
     atoms: &[[f32; 3]],
     reference: &[[f32; 3]],
 ) -> Option<Scalars> {
+    if matches!(
+        mode,
+        ColorMode::Element | ColorMode::Chain | ColorMode::Residue
+    ) {
+        return None;
+    }
     let d = Displacements::between(s, atoms, reference);
     let legend = |label: &str, values: &[f32]| Legend {
         label: label.to_owned(),
@@ -312,6 +318,23 @@ pub fn build_scene(
     previous: Option<&[[f32; 3]]>,
     options: &SceneOptions,
 ) -> Scene {
+    rebuild_scene(Scene::default(), s, atoms, reference, previous, options)
+}
+
+/// [`build_scene`] into the buffers of a scene no longer shown: at 1M atoms most of a fresh scene's
+/// cost is the first touch of its 32 MB of atom instances, which a recycled scene has paid already.
+pub fn rebuild_scene(
+    recycled: Scene,
+    s: &Structure,
+    atoms: &[[f32; 3]],
+    reference: &[[f32; 3]],
+    previous: Option<&[[f32; 3]]>,
+    options: &SceneOptions,
+) -> Scene {
+    fn cleared<T>(mut v: Vec<T>) -> Vec<T> {
+        v.clear();
+        v
+    }
     let layers = options.layers;
     let scalars = scalars(s, options.color_by, atoms, reference);
     let atom_chain = s.atom_chain();
@@ -328,22 +351,22 @@ pub fn build_scene(
         }
     };
     let mut scene = Scene {
-        opaque_spheres: Vec::new(),
-        translucent_spheres: Vec::new(),
-        lines: Vec::new(),
+        opaque_spheres: cleared(recycled.opaque_spheres),
+        translucent_spheres: cleared(recycled.translucent_spheres),
+        lines: cleared(recycled.lines),
         counts: LayerCounts::default(),
         center: Vec3::ZERO,
         radius: 1.0,
         legend: scalars.as_ref().map(|v| v.legend.clone()),
     };
     if layers.atoms {
-        scene.opaque_spheres = (0..atoms.len())
-            .map(|i| SphereInstance {
+        scene
+            .opaque_spheres
+            .extend((0..atoms.len()).map(|i| SphereInstance {
                 position: atoms[i],
                 radius: atom_radius(&s.elements[i]),
                 color: atom_color(i),
-            })
-            .collect();
+            }));
         scene.counts.atoms = atoms.len();
     }
     let residues = s.residue_centroids(atoms);
