@@ -20,6 +20,13 @@ check() {
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv >"$out/device.txt" 2>&1
 # Item 3 and 7: the step from 1k to 4M atoms, with the PyTorch (CUDA) and NumPy peers.
 check sampler_step 150 "$s" bench sampler-step --atoms 1000,10000,100000,1000000,4000000 --steps 50
+# Item 3: every kernel of the step at 1M atoms timed by cubecl's profiler (timestamp queries), with the
+# WGSL it compiled: totals per kernel in kernel_profile.txt, the raw log beside it.
+CUBECL_DEBUG_LOG="$out/cubecl_step.log" CUBECL_DEBUG_OPTION=profile \
+  timeout 30 "$s" bench sampler-step --atoms 1000000 --steps 10 --gpu-only \
+  >"$out/profiled_step.json" 2>"$out/profiled_step.err"
+echo "profiled_step: exit $?" >>"$out/summary.txt"
+bash benches/kernel_profile.sh "$out/cubecl_step.log" >"$out/kernel_profile.txt" 2>&1
 # Item 4: the noise table on 1FFK, CPU backend and GPU in one run.
 check noise_table 60 "$s" bench noise-table "$structure" --runs 3
 # Item 4: a whole sample run on 1FFK (64k atoms, Boltz-2, 200 steps), GPU then CPU, whole process.
@@ -33,5 +40,5 @@ done
 check render 60 "$s" bench render --atoms 10000,100000,1000000,4000000 --frames 20
 # Issue 16's GPU figures: training steps and residue attention on the GPU.
 check training 60 "$s" bench training --files 1crn,4hhb --steps 10
-check learned_attention 90 "$s" bench learned-attention --residues 1000,5000,20000 --gpu
+check learned_attention 60 "$s" bench learned-attention --residues 1000,5000,20000 --gpu
 cat "$out/summary.txt"
