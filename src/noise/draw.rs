@@ -28,14 +28,22 @@ pub struct HierarchyTensors {
     /// on burn's CPU backend, whose scatter-add is a plain loop, or for maps out of order.
     residue_segments: Option<SegmentSums>,
     chain_segments: Option<SegmentSums>,
-    /// Atom → residue and atom → chain on the host (the CPU backend builds noise there).
-    host_maps: std::sync::Arc<(Vec<u32>, Vec<u32>)>,
+    /// Atom → residue, atom → chain and residue → chain on the host (the CPU backend builds noise there).
+    host_maps: std::sync::Arc<HostMaps>,
     /// Number of atoms.
     pub atoms: usize,
     /// Number of residues.
     pub residues: usize,
     /// Number of chains.
     pub chains: usize,
+}
+
+/// The hierarchy's index maps on the host.
+#[derive(Debug)]
+struct HostMaps {
+    atom_residue: Vec<u32>,
+    atom_chain: Vec<u32>,
+    residue_chain: Vec<u32>,
 }
 
 fn index_tensor(values: &[u32], device: &Device) -> Tensor<1, Int> {
@@ -65,7 +73,11 @@ impl HierarchyTensors {
             residue_chain: index_tensor(&structure.residue_chain, device),
             inv_atoms_per_residue: inverse_sizes(&structure.atoms_per_residue(), device),
             inv_residues_per_chain: inverse_sizes(&structure.residues_per_chain(), device),
-            host_maps: std::sync::Arc::new((structure.atom_residue.clone(), atom_chain)),
+            host_maps: std::sync::Arc::new(HostMaps {
+                atom_residue: structure.atom_residue.clone(),
+                atom_chain,
+                residue_chain: structure.residue_chain.clone(),
+            }),
             atoms: structure.atom_count(),
             residues: structure.residue_count(),
             chains: structure.chain_count(),
@@ -157,7 +169,9 @@ pub fn draw_noise(
     device_noise(h, stds, seeds, device, |groups| [repeats, groups, 3], 1)
 }
 
-/// The levels drawn on a wgpu device, each of shape `shape(groups)` with its groups along `axis`,
+/// The levels drawn on a wgpu device, each of shape `shape(groups)` with its groups along `axis`;
+/// the chain noise is added to its residues before the sum is gathered onto the atoms (one gather
+/// and one addition over the atoms instead of two),
 /// and gathered to the atoms along it.
 pub(super) fn device_noise(
     h: &HierarchyTensors,
@@ -167,20 +181,57 @@ pub(super) fn device_noise(
     shape: impl Fn(usize) -> [usize; 3],
     axis: usize,
 ) -> Tensor<3> {
-    let mut noise = normal(shape(h.atoms), stds.atom, seeds[0], device);
-    if stds.residue > 0.0 {
-        let residue = normal(shape(h.residues), stds.residue, seeds[1], device);
-        noise = noise + residue.select(axis, h.atom_residue.clone());
+    let noise = normal(shape(h.atoms), stds.atom, seeds[0], device);
+    let residue =
+        (stds.residue > 0.0).then(|| normal(shape(h.residues), stds.residue, seeds[1], device));
+    let chain = (stds.chain > 0.0).then(|| normal(shape(h.chains), stds.chain, seeds[2], device));
+    let groups = match (residue, chain) {
+        (Some(r), Some(c)) => Some((r + c.select(axis, h.residue_chain.clone()), &h.atom_residue)),
+        (Some(r), None) => Some((r, &h.atom_residue)),
+        (None, Some(c)) => Some((c, &h.atom_chain)),
+        (None, None) => None,
+    };
+    match groups {
+        Some((values, map)) => noise + values.select(axis, map.clone()),
+        None => noise,
     }
-    if stds.chain > 0.0 {
-        let chain = normal(shape(h.chains), stds.chain, seeds[2], device);
-        noise = noise + chain.select(axis, h.atom_chain.clone());
+}
+
+/// The residue and chain noise of `device_noise` on the host, [repeats, groups, 3], with the atom →
+/// group map to gather it by: the chain noise added to its residues when both levels are drawn.
+fn host_group_noise(
+    h: &HierarchyTensors,
+    stds: LevelStds,
+    repeats: usize,
+    seeds: [u64; 3],
+) -> Option<(Vec<f32>, usize, &[u32])> {
+    let level = |std: f64, groups: usize, seed: u64| {
+        (std > 0.0).then(|| host_normal_values(repeats * groups * 3, std, seed))
+    };
+    let residue = level(stds.residue, h.residues, seeds[1]);
+    let chain = level(stds.chain, h.chains, seeds[2]);
+    let maps = &*h.host_maps;
+    match (residue, chain) {
+        (Some(mut r), Some(c)) => {
+            let (rs, cs) = (h.residues * 3, h.chains * 3);
+            for (k, draw) in r.chunks_exact_mut(rs).enumerate() {
+                let chains = &c[k * cs..(k + 1) * cs];
+                for (residue, &chain) in draw.chunks_exact_mut(3).zip(&maps.residue_chain) {
+                    for axis in 0..3 {
+                        residue[axis] += chains[3 * chain as usize + axis];
+                    }
+                }
+            }
+            Some((r, h.residues, &maps.atom_residue))
+        }
+        (Some(r), None) => Some((r, h.residues, &maps.atom_residue)),
+        (None, Some(c)) => Some((c, h.chains, &maps.atom_chain)),
+        (None, None) => None,
     }
-    noise
 }
 
 /// `draw_noise` on burn's CPU backend: the same three draws (`normal`'s values) summed on the host
-/// in the same order, one upload instead of two gathers and two additions over the atoms.
+/// in the same order, one upload instead of gathers and additions over the atoms.
 fn host_noise(
     h: &HierarchyTensors,
     stds: LevelStds,
@@ -189,12 +240,7 @@ fn host_noise(
     device: &Device,
 ) -> Tensor<3> {
     let mut noise = host_normal_values(repeats * h.atoms * 3, stds.atom, seeds[0]);
-    let (atom_residue, atom_chain) = &*h.host_maps;
-    let mut add = |std: f64, groups: usize, seed: u64, map: &[u32]| {
-        if std <= 0.0 {
-            return;
-        }
-        let group_noise = host_normal_values(repeats * groups * 3, std, seed);
+    if let Some((group_noise, groups, map)) = host_group_noise(h, stds, repeats, seeds) {
         for (k, draw) in noise.chunks_exact_mut(h.atoms * 3).enumerate() {
             let groups_of_draw = &group_noise[k * groups * 3..(k + 1) * groups * 3];
             for (atom, &g) in draw.chunks_exact_mut(3).zip(map) {
@@ -204,9 +250,7 @@ fn host_noise(
                 }
             }
         }
-    };
-    add(stds.residue, h.residues, seeds[1], atom_residue);
-    add(stds.chain, h.chains, seeds[2], atom_chain);
+    }
     Tensor::from_data(TensorData::new(noise, [repeats, h.atoms, 3]), device)
 }
 
@@ -220,12 +264,7 @@ pub(super) fn host_noise_rows(
 ) -> Vec<f32> {
     let n = h.atoms;
     let atom = host_normal_values(repeats * n * 3, stds.atom, seeds[0]);
-    let level = |std: f64, groups: usize, seed: u64| {
-        (std > 0.0).then(|| (host_normal_values(repeats * groups * 3, std, seed), groups))
-    };
-    let residue = level(stds.residue, h.residues, seeds[1]);
-    let chain = level(stds.chain, h.chains, seeds[2]);
-    let (atom_residue, atom_chain) = &*h.host_maps;
+    let groups = host_group_noise(h, stds, repeats, seeds);
     let mut rows = vec![0.0f32; repeats * 3 * n];
     for (line, out) in rows.chunks_exact_mut(n).enumerate() {
         let (k, axis) = (line / 3, line % 3);
@@ -233,12 +272,10 @@ pub(super) fn host_noise_rows(
         for (a, v) in out.iter_mut().enumerate() {
             *v = draw[3 * a + axis];
         }
-        for (noise, map) in [(&residue, atom_residue), (&chain, atom_chain)] {
-            if let Some((values, groups)) = noise {
-                let of_draw = &values[k * groups * 3..(k + 1) * groups * 3];
-                for (v, &g) in out.iter_mut().zip(map.iter()) {
-                    *v += of_draw[3 * g as usize + axis];
-                }
+        if let Some((values, groups, map)) = &groups {
+            let of_draw = &values[k * groups * 3..(k + 1) * groups * 3];
+            for (v, &g) in out.iter_mut().zip(map.iter()) {
+                *v += of_draw[3 * g as usize + axis];
             }
         }
     }
@@ -250,7 +287,8 @@ mod tests {
     use super::*;
 
     /// On the CPU backend the noise is summed on the host; it equals the device formula (each level's
-    /// `normal` draw, broadcast to the atoms by `select`, added in the same order) value for value.
+    /// `normal` draw, the chains' added to their residues, the sum broadcast to the atoms by `select`)
+    /// value for value.
     #[test]
     fn host_noise_equals_the_broadcast_draws() {
         let s = crate::structure::default_structure()
@@ -258,32 +296,41 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         let device = Device::flex();
         let h = HierarchyTensors::new(&s, &device);
-        let stds = LevelStds {
-            chain: 2.0,
-            residue: 0.5,
-            atom: 1.5,
-        };
-        let got: Vec<f32> = draw_noise(&h, stds, 2, 7, &device)
-            .into_data()
-            .try_to_vec::<f32>()
-            .unwrap_or_default();
-        let mut streams = SplitMix64::new(7, 0);
-        let atom = normal([2, h.atoms, 3], stds.atom, streams.next_u64(), &device);
-        let residue = normal(
-            [2, h.residues, 3],
-            stds.residue,
-            streams.next_u64(),
-            &device,
-        );
-        let chain = normal([2, h.chains, 3], stds.chain, streams.next_u64(), &device);
-        let want: Vec<f32> = (atom
-            + residue.select(1, h.atom_residue.clone())
-            + chain.select(1, h.atom_chain.clone()))
-        .into_data()
-        .try_to_vec::<f32>()
-        .unwrap_or_default();
-        assert_eq!(got.len(), 2 * h.atoms * 3);
-        assert_eq!(got, want);
+        let values = |t: Tensor<3>| t.into_data().try_to_vec::<f32>().unwrap_or_default();
+        for (chain_std, residue_std) in [(2.0, 0.5), (2.0, 0.0), (0.0, 0.5), (0.0, 0.0)] {
+            let stds = LevelStds {
+                chain: chain_std,
+                residue: residue_std,
+                atom: 1.5,
+            };
+            let got = values(draw_noise(&h, stds, 2, 7, &device));
+            let mut streams = SplitMix64::new(7, 0);
+            let mut draw = |groups: usize, std: f64| {
+                (std > 0.0).then(|| normal([2, groups, 3], std, streams.next_u64(), &device))
+            };
+            let atom = draw(h.atoms, stds.atom).unwrap_or_else(|| panic!("atom level"));
+            let residue = draw(h.residues, stds.residue);
+            let chain = draw(h.chains, stds.chain);
+            let want = values(match (residue, chain) {
+                (Some(r), Some(c)) => {
+                    atom + (r + c.select(1, h.residue_chain.clone()))
+                        .select(1, h.atom_residue.clone())
+                }
+                (Some(r), None) => atom + r.select(1, h.atom_residue.clone()),
+                (None, Some(c)) => atom + c.select(1, h.atom_chain.clone()),
+                (None, None) => atom,
+            });
+            assert_eq!(got.len(), 2 * h.atoms * 3);
+            assert_eq!(got, want, "chain {chain_std}, residue {residue_std}");
+            // The rows layout holds the same values.
+            let rows = host_noise_rows(&h, stds, 2, level_seeds(stds, 7));
+            for (k, a, axis) in [(0, 0, 0), (1, h.atoms - 1, 2), (1, h.atoms / 2, 1)] {
+                assert_eq!(
+                    rows[(3 * k + axis) * h.atoms + a],
+                    got[(k * h.atoms + a) * 3 + axis]
+                );
+            }
+        }
         assert!(h.chains >= 2 && h.residues > h.chains);
     }
 }
