@@ -440,7 +440,7 @@ fn draw_with(
 #[test]
 fn atoms_drawn_from_device_rows_are_where_uploaded_atoms_are() {
     use burn::tensor::{Tensor, TensorData};
-    use sigmascope::compute::DeviceRows;
+    use sigmascope::compute::{CoordinateLayout, DeviceRows};
     use sigmascope::geometry::{RigidTransform, random_rotation};
     use sigmascope::render::{AtomRows, SceneRenderer};
 
@@ -461,7 +461,11 @@ fn atoms_drawn_from_device_rows_are_where_uploaded_atoms_are() {
     // Rows that start 256 bytes into their buffer (a slice of a longer tensor).
     let padded: Vec<f32> = std::iter::repeat_n(f32::NAN, 64).chain(rows).collect();
     let padded = Tensor::<1>::from_data(TensorData::new(padded, [64 + 3 * n]), &compute.device);
-    let rows = DeviceRows::keep(&padded.slice(64..64 + 3 * n).reshape([3, n])).unwrap();
+    let rows = DeviceRows::keep(
+        &padded.slice(64..64 + 3 * n).reshape([3, n]),
+        CoordinateLayout::Rows,
+    )
+    .unwrap();
     assert_eq!(rows.atoms(), n);
 
     let size = [200, 160];
@@ -485,6 +489,26 @@ fn atoms_drawn_from_device_rows_are_where_uploaded_atoms_are() {
     let from_rows = draw_with(gpu, &mut renderer, &misplaced, &camera, false);
     assert!(renderer.draws_atoms_from_rows());
     compare_images(&from_rows, &uploaded).unwrap();
+    // Points [N, 3] (the flow-matching and DDPM state) draw the same.
+    let points: Vec<f32> = data.iter().flatten().copied().collect();
+    let points = Tensor::<2>::from_data(TensorData::new(points, [n, 3]), &compute.device);
+    let points = DeviceRows::keep(&points, CoordinateLayout::Points).unwrap();
+    renderer
+        .select_atom_rows(
+            &gpu.device,
+            &gpu.queue,
+            Some(AtomRows::mapped(points.wgpu_slice().unwrap(), &transform)),
+        )
+        .unwrap();
+    let from_points = draw_with(gpu, &mut renderer, &misplaced, &camera, false);
+    compare_images(&from_points, &uploaded).unwrap();
+    renderer
+        .select_atom_rows(
+            &gpu.device,
+            &gpu.queue,
+            Some(AtomRows::mapped(rows.wgpu_slice().unwrap(), &transform)),
+        )
+        .unwrap();
     // A scene that keeps the uploaded atoms (radii, colors) still draws them from the rows.
     let kept = draw_with(gpu, &mut renderer, &scene, &camera, true);
     compare_images(&kept, &uploaded).unwrap();

@@ -141,7 +141,45 @@ fn wgpu_device_computes_draws_noise_and_samples() {
         assert!(worst < 1e-3, "{name}: worst {worst} Å");
         if !heun {
             frames_keep_their_rows_while_the_budget_lasts(&crambin, settings, &device.device);
+            family_frames_keep_their_points(&crambin, &device.device);
         }
+    }
+}
+
+/// A flow-matching run keeps its state and x̂0 as points [N, 3], each its frame's host coordinates.
+fn family_frames_keep_their_points(
+    s: &sigmascope::structure::Structure,
+    device: &burn::tensor::Device,
+) {
+    use sigmascope::compute::CoordinateLayout;
+    use sigmascope::sampler::{FamilySampler, SteppedRun, family_preset};
+    let (spec, steps, _) = family_preset("fm-ode").unwrap();
+    let settings = sigmascope::sampler::FamilySettings {
+        spec,
+        steps: steps.min(4),
+        prior: parse_noise("seed-old").unwrap(),
+        prior_sigma: 16.0,
+        start: StartNoise::Multiscale,
+        seed: 5,
+    };
+    let denoiser = Box::new(ExactDenoiser::new(&s.positions, device));
+    let mut run: Box<dyn SteppedRun> =
+        Box::new(FamilySampler::new(s, settings, denoiser, device).unwrap());
+    run.keep_frames_on_device(u64::MAX);
+    run.step().unwrap();
+    for frame in run.frames() {
+        let rows = frame.on_device.as_ref().unwrap();
+        assert_eq!(rows.state.layout(), CoordinateLayout::Points);
+        assert_eq!(rows.x0_hat.is_some(), frame.index > 0);
+        let v: Vec<f32> = rows
+            .state
+            .tensor()
+            .clone()
+            .into_data()
+            .try_to_vec()
+            .unwrap();
+        let host: Vec<f32> = frame.x_t.iter().flatten().copied().collect();
+        assert_eq!(v, host, "frame {}", frame.index);
     }
 }
 

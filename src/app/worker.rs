@@ -60,17 +60,15 @@ fn start(device: &Device, spec: RunSpec) -> Result<Run, String> {
     } = spec;
     let inputs = DenoiserInputs::new(&structure, &settings.noise.model, settings.seed);
     let denoiser = choice.build(&inputs, device).map_err(|e| e.to_string())?;
-    let sampler: Box<dyn SteppedRun> = match family {
+    let mut sampler: Box<dyn SteppedRun> = match family {
         Some(family) => Box::new(
             FamilySampler::new(&structure, family, denoiser, device).map_err(|e| e.to_string())?,
         ),
-        None => {
-            let mut sampler =
-                Sampler::new(&structure, settings, denoiser, device).map_err(|e| e.to_string())?;
-            sampler.keep_frames_on_device(device_frames_budget);
-            Box::new(sampler)
-        }
+        None => Box::new(
+            Sampler::new(&structure, settings, denoiser, device).map_err(|e| e.to_string())?,
+        ),
     };
+    sampler.keep_frames_on_device(device_frames_budget);
     let tracker = MetricsTracker::new(&structure, &structure.positions);
     Ok(Run {
         tag,

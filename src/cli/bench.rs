@@ -354,7 +354,7 @@ fn time_render(
                     burn::tensor::TensorData::new(values, [3, n]),
                     device,
                 );
-                crate::compute::DeviceRows::keep(&rows)
+                crate::compute::DeviceRows::keep(&rows, crate::compute::CoordinateLayout::Rows)
             });
             let [Some(a), Some(b)] = rows else {
                 anyhow::bail!("burn's rows on the bench device are not contiguous f32 rows");

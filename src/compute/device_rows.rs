@@ -1,5 +1,6 @@
-//! Coordinate rows [3, N] a recorded frame keeps on a wgpu device, and the wgpu buffer they lie in:
-//! the renderer draws a frame from there when it shares the device with burn (no readback, no upload).
+//! Coordinates a recorded frame keeps on a wgpu device, as rows [3, N] (the EDM sampler's state) or
+//! points [N, 3] (the other families'), and the wgpu buffer they lie in: the renderer draws a frame
+//! from there when it shares the device with burn (no readback, no upload).
 
 use std::any::Any;
 
@@ -8,15 +9,35 @@ use burn::cubecl::wgpu::{AutoCompiler, WgpuServer};
 use burn::tensor::wgpu::wgpu;
 use burn::tensor::{DType, Tensor};
 
-/// A contiguous f32 tensor [3, N] on a wgpu device (x, y and z rows of N atoms).
+/// A contiguous f32 tensor of N atoms' coordinates on a wgpu device: rows [3, N] or points [N, 3].
 #[derive(Clone)]
 pub struct DeviceRows {
     rows: Tensor<2>,
+    layout: CoordinateLayout,
+}
+
+/// How a tensor holds N atoms' coordinates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoordinateLayout {
+    /// [3, N]: the x row, then y, then z.
+    Rows,
+    /// [N, 3]: x, y, z of each atom in turn.
+    Points,
+}
+
+impl CoordinateLayout {
+    /// Elements between one axis and the next, and between one atom and the next, for N atoms.
+    pub fn strides(self, atoms: usize) -> [usize; 2] {
+        match self {
+            Self::Rows => [atoms, 1],
+            Self::Points => [1, 3],
+        }
+    }
 }
 
 impl std::fmt::Debug for DeviceRows {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "DeviceRows([3, {}])", self.atoms())
+        write!(f, "DeviceRows({:?}, {} atoms)", self.layout, self.atoms())
     }
 }
 
@@ -28,18 +49,34 @@ impl PartialEq for DeviceRows {
 }
 
 impl DeviceRows {
-    /// Keeps `rows` where they are when they are contiguous f32 rows [3, N] on a wgpu device; none
-    /// on another backend (burn's CPU backend has nothing to draw from) or another layout.
-    pub fn keep(rows: &Tensor<2>) -> Option<Self> {
-        let t = rows.clone().try_into_primitive::<Cube>().ok()?;
-        let shape = rows.dims();
-        (shape[0] == 3 && t.is_contiguous() && t.dtype == DType::F32)
-            .then(|| Self { rows: rows.clone() })
+    /// Keeps `coordinates` where they are when they are a contiguous f32 tensor on a wgpu device laid
+    /// out as `layout` says; none on another backend (burn's CPU backend has nothing to draw from) or
+    /// another shape or layout.
+    pub fn keep(coordinates: &Tensor<2>, layout: CoordinateLayout) -> Option<Self> {
+        let t = coordinates.clone().try_into_primitive::<Cube>().ok()?;
+        let [rows, columns] = coordinates.dims();
+        let shaped = match layout {
+            CoordinateLayout::Rows => rows == 3,
+            CoordinateLayout::Points => columns == 3,
+        };
+        (shaped && t.is_contiguous() && t.dtype == DType::F32).then(|| Self {
+            rows: coordinates.clone(),
+            layout,
+        })
     }
 
     /// Atoms N.
     pub fn atoms(&self) -> usize {
-        self.rows.dims()[1]
+        let [rows, columns] = self.rows.dims();
+        match self.layout {
+            CoordinateLayout::Rows => columns,
+            CoordinateLayout::Points => rows,
+        }
+    }
+
+    /// How the tensor holds the coordinates.
+    pub fn layout(&self) -> CoordinateLayout {
+        self.layout
     }
 
     /// Bytes the rows take on the device.
@@ -47,7 +84,7 @@ impl DeviceRows {
         12 * self.atoms() as u64
     }
 
-    /// The rows as a tensor (still on the device).
+    /// The coordinates as a tensor (still on the device), shaped as `layout` says.
     pub fn tensor(&self) -> &Tensor<2> {
         &self.rows
     }
@@ -79,6 +116,7 @@ impl DeviceRows {
             buffer: r.buffer.clone(),
             offset: r.offset,
             atoms: self.atoms(),
+            layout: self.layout,
             _pinned: Box::new(resource),
         })
     }
@@ -89,10 +127,12 @@ impl DeviceRows {
 pub struct RowsSlice {
     /// The buffer (burn's storage buffer, shared with the renderer's device).
     pub buffer: wgpu::Buffer,
-    /// Byte offset of atom 0's x; y starts `4 N` bytes later and z `8 N`.
+    /// Byte offset of atom 0's x.
     pub offset: u64,
     /// Atoms N.
     pub atoms: usize,
+    /// How the coordinates follow each other from there.
+    pub layout: CoordinateLayout,
     _pinned: Box<dyn Any + Send + Sync>,
 }
 
@@ -108,8 +148,10 @@ mod tests {
     use burn::tensor::Device;
 
     #[test]
-    fn rows_on_the_cpu_backend_or_in_another_shape_are_not_kept() {
+    fn rows_on_the_cpu_backend_are_not_kept() {
         let rows = Tensor::<2>::zeros([3, 10], &Device::flex());
-        assert!(DeviceRows::keep(&rows).is_none());
+        assert!(DeviceRows::keep(&rows, CoordinateLayout::Rows).is_none());
+        assert_eq!(CoordinateLayout::Rows.strides(10), [10, 1]);
+        assert_eq!(CoordinateLayout::Points.strides(10), [1, 3]);
     }
 }

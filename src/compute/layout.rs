@@ -18,6 +18,18 @@ pub fn is_contiguous<const D: usize>(tensor: &Tensor<D>) -> Option<bool> {
     None
 }
 
+/// `tensor` stored contiguously: itself when it is (or the backend is unknown), else a copy (a
+/// reshape of a strided tensor copies it into its logical order).
+pub fn contiguous<const D: usize>(tensor: Tensor<D>) -> Tensor<D> {
+    if is_contiguous(&tensor) != Some(false) {
+        return tensor;
+    }
+    let shape = tensor.dims();
+    tensor
+        .reshape([shape.iter().product::<usize>()])
+        .reshape(shape)
+}
+
 /// Runs `read` on a tensor's f32 values where they lie when it is a contiguous tensor of burn's CPU
 /// backend (no copy into a transfer buffer); none otherwise.
 pub fn with_host_values<const D: usize, R>(
@@ -44,6 +56,15 @@ mod tests {
             with_host_values(&values, <[f32]>::to_vec),
             Some(vec![1.0, 2.0, 3.0, 4.0])
         );
-        assert_eq!(with_host_values(&values.transpose(), <[f32]>::to_vec), None);
+        assert_eq!(
+            with_host_values(&values.clone().transpose(), <[f32]>::to_vec),
+            None
+        );
+        let copied = contiguous(values.transpose());
+        assert_eq!(is_contiguous(&copied), Some(true));
+        assert_eq!(
+            with_host_values(&copied, <[f32]>::to_vec),
+            Some(vec![1.0, 3.0, 2.0, 4.0])
+        );
     }
 }

@@ -5,8 +5,8 @@
 mod device_rows;
 mod layout;
 
-pub use device_rows::{DeviceRows, RowsSlice};
-pub use layout::{is_contiguous, with_host_values};
+pub use device_rows::{CoordinateLayout, DeviceRows, RowsSlice};
+pub use layout::{contiguous, is_contiguous, with_host_values};
 
 use burn::tensor::wgpu::{WgpuSetup, wgpu};
 use burn::tensor::{Device, Tensor, TensorData};

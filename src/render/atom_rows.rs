@@ -49,8 +49,9 @@ pub fn column_matrix(transform: &RigidTransform) -> Mat4 {
 struct AtomRowsUniform {
     world_from_rows: [[f32; 4]; 4],
     first: u32,
-    atoms: u32,
-    _pad: [u32; 2],
+    axis_stride: u32,
+    atom_stride: u32,
+    _pad: u32,
 }
 
 /// The pipeline of atom spheres drawn from rows, and the rows bound now.
@@ -140,17 +141,20 @@ impl AtomRowsPipeline {
                 limits.max_storage_buffer_binding_size
             )));
         }
-        let (Ok(first), Ok(atoms)) = (
+        let [axis_stride, atom_stride] = rows.slice.layout.strides(rows.slice.atoms);
+        let (Ok(first), Ok(axis_stride), Ok(atom_stride)) = (
             u32::try_from((offset - start) / 4),
-            u32::try_from(rows.slice.atoms),
+            u32::try_from(axis_stride),
+            u32::try_from(atom_stride),
         ) else {
             return Err(RenderError::Rows("too many atoms".to_owned()));
         };
         let uniform = AtomRowsUniform {
             world_from_rows: rows.world_from_rows.to_cols_array_2d(),
             first,
-            atoms,
-            _pad: [0; 2],
+            axis_stride,
+            atom_stride,
+            _pad: 0,
         };
         queue.write_buffer(&self.uniform, 0, bytemuck::bytes_of(&uniform));
         let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {

@@ -28,7 +28,7 @@ use super::frame::{Augmentation, Frame, FrameRows};
 use super::precondition::{level_preconditioning, level_sigmas_of};
 use super::preset::{SamplerPreset, Solver, StepLevels};
 use super::run::SteppedRun;
-use crate::compute::DeviceRows;
+use crate::compute::{CoordinateLayout, DeviceRows};
 use crate::denoiser::{DenoiseContext, Denoiser};
 use crate::geometry::{FrameMap, RigidTransform, centroid, kabsch_from_moments, random_rotation};
 use crate::noise::{
@@ -266,7 +266,7 @@ impl Sampler {
         self.device_budget = budget;
         if let [start] = &mut self.frames[..]
             && start.on_device.is_none()
-            && let Some(state) = DeviceRows::keep(&self.x)
+            && let Some(state) = DeviceRows::keep(&self.x, CoordinateLayout::Rows)
             && state.bytes() <= self.device_budget
         {
             self.device_budget -= state.bytes();
@@ -283,8 +283,8 @@ impl Sampler {
             return None;
         }
         let rows = FrameRows {
-            state: DeviceRows::keep(&self.x)?,
-            x0_hat: DeviceRows::keep(x0),
+            state: DeviceRows::keep(&self.x, CoordinateLayout::Rows)?,
+            x0_hat: DeviceRows::keep(x0, CoordinateLayout::Rows),
         };
         let bytes = rows.bytes();
         (bytes <= self.device_budget).then(|| {
@@ -748,6 +748,10 @@ impl SteppedRun for Sampler {
 
     fn take_coordinates(&mut self, index: usize) -> Option<Frame> {
         self.frames.get_mut(index).map(Frame::take_coordinates)
+    }
+
+    fn keep_frames_on_device(&mut self, budget: u64) {
+        Sampler::keep_frames_on_device(self, budget);
     }
 
     fn sigmas(&self) -> &[f64] {

@@ -6,9 +6,10 @@
 use burn::tensor::{Device, Tensor};
 
 use super::engine::{SamplerError, StartNoise};
-use super::frame::Frame;
+use super::frame::{Frame, FrameRows};
 use super::parameterization::{FlowDirection, Marginal};
 use super::run::SteppedRun;
+use crate::compute::{CoordinateLayout, DeviceRows};
 use crate::denoiser::{DenoiseContext, Denoiser};
 use crate::geometry::tensor_points;
 use crate::noise::{HierarchyTensors, NamedNoise, draw_noise, normal};
@@ -193,8 +194,11 @@ pub struct FamilySampler {
     /// EDM-equivalent σ of each grid point, Å.
     sigmas: Vec<f64>,
     seeds: SplitMix64,
+    /// The state, points [N, 3].
     x: Tensor<2>,
     frames: Vec<Frame>,
+    /// Device bytes recorded frames may still keep their points in (`keep_frames_on_device`).
+    device_budget: u64,
 }
 
 impl FamilySampler {
@@ -237,6 +241,7 @@ impl FamilySampler {
             seeds,
             x,
             frames: Vec::new(),
+            device_budget: 0,
         };
         let start = sampler.record(None, f64::INFINITY, f64::INFINITY)?;
         sampler.frames.push(start);
@@ -248,7 +253,29 @@ impl FamilySampler {
         self.frames
     }
 
-    fn record(&self, x0: Option<Tensor<2>>, sigma: f64, t_hat: f64) -> Result<Frame, SamplerError> {
+    /// As `Sampler::keep_frames_on_device`: frames keep their state and x̂0 points where the device
+    /// holds them, up to `budget` bytes in all (the start frame too when no step was taken yet).
+    pub fn keep_frames_on_device(&mut self, budget: u64) {
+        self.device_budget = budget;
+        if let [start] = &mut self.frames[..]
+            && start.on_device.is_none()
+            && let Some(state) = DeviceRows::keep(&self.x, CoordinateLayout::Points)
+            && state.bytes() <= self.device_budget
+        {
+            self.device_budget -= state.bytes();
+            start.on_device = Some(FrameRows {
+                state,
+                x0_hat: None,
+            });
+        }
+    }
+
+    fn record(
+        &mut self,
+        x0: Option<Tensor<2>>,
+        sigma: f64,
+        t_hat: f64,
+    ) -> Result<Frame, SamplerError> {
         let positions = read_points(self.x.clone())?;
         if positions.iter().flatten().any(|v| !v.is_finite()) {
             return Err(SamplerError::NonFinite(self.frames.len()));
@@ -256,6 +283,20 @@ impl FamilySampler {
         let mut frame = Frame::from_positions(self.frames.len(), positions);
         frame.sigma = sigma;
         frame.t_hat = t_hat;
+        if self.device_budget > 0
+            && let Some(state) = DeviceRows::keep(&self.x, CoordinateLayout::Points)
+        {
+            let rows = FrameRows {
+                state,
+                x0_hat: x0
+                    .as_ref()
+                    .and_then(|x0| DeviceRows::keep(x0, CoordinateLayout::Points)),
+            };
+            if rows.bytes() <= self.device_budget {
+                self.device_budget -= rows.bytes();
+                frame.on_device = Some(rows);
+            }
+        }
         frame.x0_hat = x0.map(read_points).transpose()?;
         Ok(frame)
     }
@@ -268,7 +309,9 @@ impl FamilySampler {
                 sigma,
                 &DenoiseContext::in_data_frame(step),
             )
-            .map(|o| o.x0)
+            // Denoisers hand back a transposed view of their rows, and element-wise ops keep an
+            // operand's layout: without a copy here the state itself turns strided.
+            .map(|o| crate::compute::contiguous(o.x0))
             .map_err(|e| SamplerError::Denoiser { step, reason: e.0 })
     }
 
@@ -348,6 +391,10 @@ impl SteppedRun for FamilySampler {
 
     fn take_coordinates(&mut self, index: usize) -> Option<Frame> {
         self.frames.get_mut(index).map(Frame::take_coordinates)
+    }
+
+    fn keep_frames_on_device(&mut self, budget: u64) {
+        FamilySampler::keep_frames_on_device(self, budget);
     }
 
     /// The EDM-equivalent σ of each grid point.

@@ -16,6 +16,10 @@ pub trait SteppedRun: Send {
     /// frames recorded.
     fn take_coordinates(&mut self, index: usize) -> Option<Frame>;
 
+    /// Lets recorded frames keep their coordinates on a wgpu device, up to `budget` bytes in all
+    /// (`Frame::on_device`); nothing is kept on burn's CPU backend.
+    fn keep_frames_on_device(&mut self, budget: u64);
+
     /// The noise level of each grid point (EDM σ, or the EDM-equivalent σ of another family), Å; one
     /// more value than steps.
     fn sigmas(&self) -> &[f64];
