@@ -479,13 +479,13 @@ fn atoms_drawn_from_device_rows_are_where_uploaded_atoms_are() {
     }
     let mut renderer = SceneRenderer::new(&gpu.device, None).unwrap();
     renderer.ensure_target(&gpu.device, size);
-    renderer
-        .select_atom_rows(
-            &gpu.device,
-            &gpu.queue,
-            Some(AtomRows::mapped(rows.wgpu_slice().unwrap(), &transform)),
-        )
-        .unwrap();
+    let select = |renderer: &mut SceneRenderer, rows: Option<&DeviceRows>| {
+        let rows = rows.map(|r| AtomRows::mapped(r.wgpu_slice().unwrap(), &transform));
+        renderer
+            .select_atom_rows(&gpu.device, &gpu.queue, rows)
+            .unwrap();
+    };
+    select(&mut renderer, Some(&rows));
     let from_rows = draw_with(gpu, &mut renderer, &misplaced, &camera, false);
     assert!(renderer.draws_atoms_from_rows());
     compare_images(&from_rows, &uploaded).unwrap();
@@ -493,29 +493,15 @@ fn atoms_drawn_from_device_rows_are_where_uploaded_atoms_are() {
     let points: Vec<f32> = data.iter().flatten().copied().collect();
     let points = Tensor::<2>::from_data(TensorData::new(points, [n, 3]), &compute.device);
     let points = DeviceRows::keep(&points, CoordinateLayout::Points).unwrap();
-    renderer
-        .select_atom_rows(
-            &gpu.device,
-            &gpu.queue,
-            Some(AtomRows::mapped(points.wgpu_slice().unwrap(), &transform)),
-        )
-        .unwrap();
+    select(&mut renderer, Some(&points));
     let from_points = draw_with(gpu, &mut renderer, &misplaced, &camera, false);
     compare_images(&from_points, &uploaded).unwrap();
-    renderer
-        .select_atom_rows(
-            &gpu.device,
-            &gpu.queue,
-            Some(AtomRows::mapped(rows.wgpu_slice().unwrap(), &transform)),
-        )
-        .unwrap();
+    select(&mut renderer, Some(&rows));
     // A scene that keeps the uploaded atoms (radii, colors) still draws them from the rows.
     let kept = draw_with(gpu, &mut renderer, &scene, &camera, true);
     compare_images(&kept, &uploaded).unwrap();
     // Without rows the misplaced atoms are drawn where they were uploaded: the comparison can fail.
-    renderer
-        .select_atom_rows(&gpu.device, &gpu.queue, None)
-        .unwrap();
+    select(&mut renderer, None);
     let misdrawn = draw_with(gpu, &mut renderer, &misplaced, &camera, false);
     assert!(!renderer.draws_atoms_from_rows());
     assert!(compare_images(&misdrawn, &uploaded).is_err());

@@ -24,11 +24,11 @@
 
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
 
-use super::frame::{Augmentation, Frame, FrameRows};
+use super::frame::{Augmentation, DeviceBudget, Frame};
 use super::precondition::{level_preconditioning, level_sigmas_of};
 use super::preset::{SamplerPreset, Solver, StepLevels};
 use super::run::SteppedRun;
-use crate::compute::{CoordinateLayout, DeviceRows};
+use crate::compute::CoordinateLayout;
 use crate::denoiser::{DenoiseContext, Denoiser};
 use crate::geometry::{FrameMap, RigidTransform, centroid, kabsch_from_moments, random_rotation};
 use crate::noise::{
@@ -136,7 +136,7 @@ pub struct Sampler {
     /// which read nothing back): the frame, its centre [1, 3] and the step's transform.
     pending_centers: Vec<(usize, Tensor<2>, RigidTransform)>,
     /// Device bytes recorded frames may still keep their rows in (`keep_frames_on_device`).
-    device_budget: u64,
+    device_budget: DeviceBudget,
 }
 
 /// Steps whose centre may wait on the device before one readback takes them all.
@@ -242,7 +242,7 @@ impl Sampler {
             frames: Vec::new(),
             recording: true,
             pending_centers: Vec::new(),
-            device_budget: 0,
+            device_budget: DeviceBudget::default(),
             levels: settings.preset.step_levels(),
             sigmas,
             settings,
@@ -263,34 +263,8 @@ impl Sampler {
     /// without a readback; later frames keep host coordinates only. The start frame keeps its rows
     /// when no step was taken yet. Nothing is kept on burn's CPU backend.
     pub fn keep_frames_on_device(&mut self, budget: u64) {
-        self.device_budget = budget;
-        if let [start] = &mut self.frames[..]
-            && start.on_device.is_none()
-            && let Some(state) = DeviceRows::keep(&self.x, CoordinateLayout::Rows)
-            && state.bytes() <= self.device_budget
-        {
-            self.device_budget -= state.bytes();
-            start.on_device = Some(FrameRows {
-                state,
-                x0_hat: None,
-            });
-        }
-    }
-
-    /// The rows a recorded frame keeps on the device, while the budget lasts.
-    fn rows_to_keep(&mut self, x0: &Tensor<2>) -> Option<FrameRows> {
-        if self.device_budget == 0 {
-            return None;
-        }
-        let rows = FrameRows {
-            state: DeviceRows::keep(&self.x, CoordinateLayout::Rows)?,
-            x0_hat: DeviceRows::keep(x0, CoordinateLayout::Rows),
-        };
-        let bytes = rows.bytes();
-        (bytes <= self.device_budget).then(|| {
-            self.device_budget -= bytes;
-            rows
-        })
+        self.device_budget =
+            DeviceBudget::renewed(budget, &mut self.frames, &self.x, CoordinateLayout::Rows);
     }
 
     /// The sigma schedule (Å), one more value than steps.
@@ -598,7 +572,8 @@ impl Sampler {
         // With recording off and no alignment the step reads nothing: its centroid waits on the device
         // (`settle`), so steps follow each other without a round trip.
         let on_device = if self.recording {
-            self.rows_to_keep(&x0)
+            self.device_budget
+                .keep(&self.x, Some(&x0), CoordinateLayout::Rows)
         } else {
             None
         };

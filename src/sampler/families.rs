@@ -6,10 +6,10 @@
 use burn::tensor::{Device, Tensor};
 
 use super::engine::{SamplerError, StartNoise};
-use super::frame::{Frame, FrameRows};
+use super::frame::{DeviceBudget, Frame};
 use super::parameterization::{FlowDirection, Marginal};
 use super::run::SteppedRun;
-use crate::compute::{CoordinateLayout, DeviceRows};
+use crate::compute::CoordinateLayout;
 use crate::denoiser::{DenoiseContext, Denoiser};
 use crate::geometry::tensor_points;
 use crate::noise::{HierarchyTensors, NamedNoise, draw_noise, normal};
@@ -198,7 +198,7 @@ pub struct FamilySampler {
     x: Tensor<2>,
     frames: Vec<Frame>,
     /// Device bytes recorded frames may still keep their points in (`keep_frames_on_device`).
-    device_budget: u64,
+    device_budget: DeviceBudget,
 }
 
 impl FamilySampler {
@@ -241,7 +241,7 @@ impl FamilySampler {
             seeds,
             x,
             frames: Vec::new(),
-            device_budget: 0,
+            device_budget: DeviceBudget::default(),
         };
         let start = sampler.record(None, f64::INFINITY, f64::INFINITY)?;
         sampler.frames.push(start);
@@ -256,18 +256,8 @@ impl FamilySampler {
     /// As `Sampler::keep_frames_on_device`: frames keep their state and x̂0 points where the device
     /// holds them, up to `budget` bytes in all (the start frame too when no step was taken yet).
     pub fn keep_frames_on_device(&mut self, budget: u64) {
-        self.device_budget = budget;
-        if let [start] = &mut self.frames[..]
-            && start.on_device.is_none()
-            && let Some(state) = DeviceRows::keep(&self.x, CoordinateLayout::Points)
-            && state.bytes() <= self.device_budget
-        {
-            self.device_budget -= state.bytes();
-            start.on_device = Some(FrameRows {
-                state,
-                x0_hat: None,
-            });
-        }
+        self.device_budget =
+            DeviceBudget::renewed(budget, &mut self.frames, &self.x, CoordinateLayout::Points);
     }
 
     fn record(
@@ -283,20 +273,9 @@ impl FamilySampler {
         let mut frame = Frame::from_positions(self.frames.len(), positions);
         frame.sigma = sigma;
         frame.t_hat = t_hat;
-        if self.device_budget > 0
-            && let Some(state) = DeviceRows::keep(&self.x, CoordinateLayout::Points)
-        {
-            let rows = FrameRows {
-                state,
-                x0_hat: x0
-                    .as_ref()
-                    .and_then(|x0| DeviceRows::keep(x0, CoordinateLayout::Points)),
-            };
-            if rows.bytes() <= self.device_budget {
-                self.device_budget -= rows.bytes();
-                frame.on_device = Some(rows);
-            }
-        }
+        frame.on_device = self
+            .device_budget
+            .keep(&self.x, x0.as_ref(), CoordinateLayout::Points);
         frame.x0_hat = x0.map(read_points).transpose()?;
         Ok(frame)
     }

@@ -1,7 +1,9 @@
 //! One recorded sampler frame: the state after a step, the prediction, and what the step did.
 
 use super::precondition::LevelPreconditioning;
-use crate::compute::DeviceRows;
+use burn::tensor::Tensor;
+
+use crate::compute::{CoordinateLayout, DeviceRows};
 use crate::geometry::RigidTransform;
 
 /// The augmentation a step applied before denoising: x ← (x - center) R + t (Boltz `center_random_augmentation`).
@@ -76,6 +78,51 @@ impl FrameRows {
     /// Bytes the rows take on the device.
     pub fn bytes(&self) -> u64 {
         self.state.bytes() + self.x0_hat.as_ref().map_or(0, DeviceRows::bytes)
+    }
+}
+
+/// Device bytes a run's recorded frames may still keep their coordinates in.
+#[derive(Debug, Default)]
+pub(super) struct DeviceBudget(pub u64);
+
+impl DeviceBudget {
+    /// A budget of `bytes` for a run whose recorded frames are `frames`: the start frame, when no
+    /// step was taken yet, keeps its state (`state`) under it.
+    pub fn renewed(
+        bytes: u64,
+        frames: &mut [Frame],
+        state: &Tensor<2>,
+        layout: CoordinateLayout,
+    ) -> Self {
+        let mut budget = Self(bytes);
+        if let [start] = frames
+            && start.on_device.is_none()
+        {
+            start.on_device = budget.keep(state, None, layout);
+        }
+        budget
+    }
+
+    /// A frame's state and x̂0 kept where they lie, laid out as `layout` says, while they fit the
+    /// budget; none on burn's CPU backend.
+    pub fn keep(
+        &mut self,
+        state: &Tensor<2>,
+        x0_hat: Option<&Tensor<2>>,
+        layout: CoordinateLayout,
+    ) -> Option<FrameRows> {
+        if self.0 == 0 {
+            return None;
+        }
+        let rows = FrameRows {
+            state: DeviceRows::keep(state, layout)?,
+            x0_hat: x0_hat.and_then(|x| DeviceRows::keep(x, layout)),
+        };
+        let bytes = rows.bytes();
+        (bytes <= self.0).then(|| {
+            self.0 -= bytes;
+            rows
+        })
     }
 }
 
