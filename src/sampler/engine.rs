@@ -128,19 +128,20 @@ pub struct Sampler {
     x: Tensor<2>,
     /// F on the device.
     frame: FrameMap,
-    /// F on the host, updated from the device's centroid after each step.
+    /// F on the host, updated from the state's mean read back after each step.
     frame_from_data: RigidTransform,
     frames: Vec<Frame>,
     recording: bool,
     /// Augmentation centres still on the device (steps taken with recording off and no alignment,
-    /// which read nothing back): the frame, its centre [1, 3] and the step's transform.
-    pending_centers: Vec<(usize, Tensor<2>, RigidTransform)>,
+    /// which read nothing back): the frame, the state's mean in the data frame [3, 1] (the centre is
+    /// its image under the frame map before the step) and the step's transform.
+    pending_means: Vec<(usize, Tensor<2>, RigidTransform)>,
     /// Device bytes recorded frames may still keep their rows in (`keep_frames_on_device`).
     device_budget: DeviceBudget,
 }
 
 /// Steps whose centre may wait on the device before one readback takes them all.
-const PENDING_CENTERS: usize = 256;
+const PENDING_MEANS: usize = 256;
 
 /// A tensor read back; a device that failed is an error, not a panic.
 fn read_data<const D: usize>(t: Tensor<D>) -> Result<TensorData, SamplerError> {
@@ -159,13 +160,12 @@ fn read_points(data: TensorData) -> Result<Vec<[f32; 3]>, SamplerError> {
     Ok(v.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect())
 }
 
-/// An augmentation centre [1, 3] read back, in f64.
-fn read_center(data: TensorData) -> Result<[f64; 3], SamplerError> {
-    Ok(read_points(data)?
-        .first()
-        .copied()
-        .unwrap_or_default()
-        .map(f64::from))
+/// The augmentation centre of a step whose state's mean [3, 1] in the data frame was read back as
+/// `mean`: its image under `map`, the data → frame map before the step (a rigid map moves the mean
+/// with the points).
+fn augmentation_center(mean: TensorData, map: &RigidTransform) -> Result<[f64; 3], SamplerError> {
+    let mean = read_points(mean)?.first().copied().unwrap_or_default();
+    Ok(map.apply_f64(mean))
 }
 
 /// Points from coordinate rows [3, N], mapped by `transform` (in f64) where one is given.
@@ -241,7 +241,7 @@ impl Sampler {
             frame_from_data,
             frames: Vec::new(),
             recording: true,
-            pending_centers: Vec::new(),
+            pending_means: Vec::new(),
             device_budget: DeviceBudget::default(),
             levels: settings.preset.step_levels(),
             sigmas,
@@ -283,7 +283,7 @@ impl Sampler {
     pub fn into_frames(mut self) -> Vec<Frame> {
         if self.settle().is_err() {
             let known = self
-                .pending_centers
+                .pending_means
                 .first()
                 .map_or(self.frames.len(), |p| p.0);
             self.frames.truncate(known);
@@ -296,42 +296,41 @@ impl Sampler {
     /// carry the map of the last step that read back. A recorded step does this in its own readback.
     /// Waits for the device to finish the steps taken.
     pub fn settle(&mut self) -> Result<(), SamplerError> {
-        if self.pending_centers.is_empty() {
+        if self.pending_means.is_empty() {
             return Ok(());
         }
         let transaction = self
-            .pending_centers
+            .pending_means
             .iter()
             .fold(Transaction::default(), |t, (_, c, _)| t.register(c.clone()));
-        let centers = transaction
+        let means = transaction
             .try_execute()
             .map_err(|e| SamplerError::Device(format!("{e:?}")))?;
-        self.settle_centers(centers)
+        self.settle_means(means)
     }
 
-    /// Applies the read-back `centers` of the pending steps, in order, to the frames from the first
+    /// Applies the read-back `means` of the pending steps, in order, to the frames from the first
     /// of them on (those frames hold no alignment: a step with one reads back anyway).
-    fn settle_centers(&mut self, centers: Vec<TensorData>) -> Result<(), SamplerError> {
-        let Some(first) = self.pending_centers.first().map(|p| p.0) else {
+    fn settle_means(&mut self, means: Vec<TensorData>) -> Result<(), SamplerError> {
+        let Some(first) = self.pending_means.first().map(|p| p.0) else {
             return Ok(());
         };
-        if centers.len() != self.pending_centers.len() {
+        if means.len() != self.pending_means.len() {
             return Err(SamplerError::Device(
                 "augmentation centre readback".to_owned(),
             ));
         }
-        let centers = centers
-            .into_iter()
-            .map(read_center)
-            .collect::<Result<Vec<_>, _>>()?;
-        let pending = std::mem::take(&mut self.pending_centers);
+        let pending = std::mem::take(&mut self.pending_means);
         let mut map = self.frames[first - 1].frame_from_data;
-        let mut steps = pending.into_iter().zip(centers).peekable();
+        let mut steps = pending.into_iter().zip(means).peekable();
         for frame in &mut self.frames[first..] {
-            if let Some(((_, _, transform), center)) =
+            if let Some(((_, _, transform), mean)) =
                 steps.next_if(|((i, _, _), _)| *i == frame.index)
             {
-                let augmentation = Augmentation { center, transform };
+                let augmentation = Augmentation {
+                    center: augmentation_center(mean, &map)?,
+                    transform,
+                };
                 map = augmentation.after(&map);
                 frame.augmentation = Some(augmentation);
             }
@@ -485,30 +484,32 @@ impl Sampler {
         } = self.levels[step];
         let mut rng = SplitMix64::new(self.settings.seed, step as u64 + 1);
 
-        // 1. Augmentation changes only the frame map (module docs). The centroid of x in the frame
-        //    stays on the device; the rotation and translation come from the CPU.
+        // 1. Augmentation changes only the frame map (module docs). The state's mean stays on the
+        //    device until a readback, where the host maps it into the frame as the centre; the
+        //    rotation and translation come from the CPU. Only a denoiser that sees x in the frame
+        //    needs the map on the device now, so only for it is the map composed there as well.
         let mut augmentation = None;
-        let mut center_in_frame = None;
+        let mut step_mean = None;
         if preset.augment {
             let transform = RigidTransform {
                 rotation: random_rotation(&mut rng),
                 translation: std::array::from_fn(|_| rng.normal() * preset.translation_std),
             };
-            let FrameMap {
-                rotation,
-                translation,
-            } = FrameMap::upload(&transform, &self.device);
-            let center = self
-                .frame
-                .rows_to_frame(self.x.clone().mean_dim(1))
-                .transpose();
-            self.frame = FrameMap {
-                rotation: self.frame.rotation.clone().matmul(rotation.clone()),
-                translation: (self.frame.translation.clone() - center.clone()).matmul(rotation)
-                    + translation,
-            };
+            let mean = self.x.clone().mean_dim(1);
+            if !self.denoiser.equivariant() {
+                let FrameMap {
+                    rotation,
+                    translation,
+                } = FrameMap::upload(&transform, &self.device);
+                let center = self.frame.rows_to_frame(mean.clone()).transpose();
+                self.frame = FrameMap {
+                    rotation: self.frame.rotation.clone().matmul(rotation.clone()),
+                    translation: (self.frame.translation.clone() - center).matmul(rotation)
+                        + translation,
+                };
+            }
             augmentation = Some(transform);
-            center_in_frame = Some(center);
+            step_mean = Some(mean);
         }
 
         // 2. Churn to t_hat, with the noise's scale applied as it is drawn.
@@ -579,7 +580,7 @@ impl Sampler {
         };
         let defer = !self.recording
             && alignment_in_data.is_none()
-            && self.pending_centers.len() < PENDING_CENTERS;
+            && self.pending_means.len() < PENDING_MEANS;
         // On burn's CPU backend the recorded rows are read where they lie, after the readback.
         let in_place = self.recording && self.device == Device::flex();
         let mut transaction = Transaction::default();
@@ -604,15 +605,15 @@ impl Sampler {
             0
         };
         let mut augmentation_here = None;
-        match (augmentation, center_in_frame) {
-            (Some(transform), Some(center)) if defer => {
-                self.pending_centers.push((step + 1, center, transform));
+        match (augmentation, step_mean) {
+            (Some(transform), Some(mean)) if defer => {
+                self.pending_means.push((step + 1, mean, transform));
             }
-            (Some(transform), Some(center)) => {
-                for (_, c, _) in &self.pending_centers {
-                    transaction = transaction.register(c.clone());
+            (Some(transform), Some(mean)) => {
+                for (_, m, _) in &self.pending_means {
+                    transaction = transaction.register(m.clone());
                 }
-                transaction = transaction.register(center);
+                transaction = transaction.register(mean);
                 augmentation_here = Some(transform);
             }
             _ => {}
@@ -627,11 +628,11 @@ impl Sampler {
         let missing = || SamplerError::Device("readback".to_owned());
         let augmentation = match augmentation_here {
             Some(transform) => {
-                let center = data.pop().ok_or_else(missing)?;
+                let mean = data.pop().ok_or_else(missing)?;
                 let pending = data.split_off(recorded.min(data.len()));
-                self.settle_centers(pending)?;
+                self.settle_means(pending)?;
                 let augmentation = Augmentation {
-                    center: read_center(center)?,
+                    center: augmentation_center(mean, &self.frame_from_data)?,
                     transform,
                 };
                 self.frame_from_data = augmentation.after(&self.frame_from_data);
