@@ -3,6 +3,7 @@
 
 mod draw;
 mod expected;
+mod fused;
 mod report;
 mod rng;
 mod rows;
@@ -15,6 +16,7 @@ pub use expected::{
     AXES, CentredMeanSquares, GroupSizes, LevelMeanSquares, MeanSquaresBasis,
     expected_centred_mean_squares, expected_mean_squares, rms_3d,
 };
+pub use fused::add_noise_rows;
 pub use report::{residue_sentence, summary_text, table_text};
 pub use rng::{normal, standard_normal, with_seed};
 pub use rows::{LEVEL_COLUMNS, draw_noise_rows, level_mean_squares};

@@ -32,8 +32,8 @@ use crate::compute::CoordinateLayout;
 use crate::denoiser::{DenoiseContext, Denoiser};
 use crate::geometry::{FrameMap, RigidTransform, centroid, kabsch_from_moments, random_rotation};
 use crate::noise::{
-    GroupSizes, HierarchyTensors, MeanSquaresBasis, NamedNoise, NoiseModel, draw_noise,
-    draw_noise_rows, normal,
+    GroupSizes, HierarchyTensors, MeanSquaresBasis, NamedNoise, NoiseModel, add_noise_rows,
+    draw_noise, normal,
 };
 use crate::rng::SplitMix64;
 use crate::structure::Structure;
@@ -520,18 +520,16 @@ impl Sampler {
         let mut x_hat = self.x.clone();
         if churn_std > 0.0 {
             // Both kinds have the same covariance on every axis, so the data frame is as good as any.
-            x_hat = x_hat
-                + match self.settings.churn_noise {
-                    ChurnNoise::Isotropic => normal([3, n], churn_std, seed, &self.device),
-                    ChurnNoise::NoiseModel => draw_noise_rows(
-                        &self.hierarchy,
-                        self.settings.noise.model.stds(churn_std),
-                        1,
-                        seed,
-                        &self.device,
-                    )
-                    .reshape([3, n]),
-                };
+            x_hat = match self.settings.churn_noise {
+                ChurnNoise::Isotropic => x_hat + normal([3, n], churn_std, seed, &self.device),
+                ChurnNoise::NoiseModel => add_noise_rows(
+                    &self.hierarchy,
+                    x_hat,
+                    self.settings.noise.model.stds(churn_std),
+                    seed,
+                    &self.device,
+                ),
+            };
         }
 
         // 3. Denoise, optionally align the noisy state onto the prediction (in the data frame;
