@@ -3,6 +3,7 @@
 //! (`--device gpu`), since it computes slower than the CPU backend.
 
 mod device_rows;
+pub mod kernels;
 mod layout;
 
 pub use device_rows::{CoordinateLayout, DeviceRows, RowsSlice};

@@ -5,7 +5,8 @@
 
 use burn::backend::Cube;
 use burn::tensor::{DType, Device, Tensor};
-use cubecl::{CubeDim, calculate_cube_count_elemwise};
+
+use crate::compute::kernels::{contiguous_f32, output, per_element};
 
 use super::draw::{HierarchyTensors, device_levels, level_seeds};
 use super::rows::draw_noise_rows;
@@ -32,7 +33,7 @@ pub fn add_noise_rows(
     };
     let group_count = groups.dims()[2];
     let groups = groups.reshape([3, group_count]);
-    match fused(&x, &atom_noise, &groups, map) {
+    match fused(&x, &atom_noise, &groups, map, device) {
         Some(x_hat) => x_hat,
         None => x + atom_noise + groups.select(1, map.clone()),
     }
@@ -67,26 +68,21 @@ fn fused(
     atom_noise: &Tensor<2>,
     groups: &Tensor<2>,
     map: &Tensor<1, burn::tensor::Int>,
+    device: &Device,
 ) -> Option<Tensor<2>> {
-    let cube = |t: &Tensor<2>| {
-        let c = t.clone().try_into_primitive::<Cube>().ok()?;
-        (c.is_contiguous() && c.dtype == DType::F32).then_some(c)
-    };
-    let (x, atom_noise, groups) = (cube(x)?, cube(atom_noise)?, cube(groups)?);
+    let (x, atom_noise, groups) = (
+        contiguous_f32(x)?,
+        contiguous_f32(atom_noise)?,
+        contiguous_f32(groups)?,
+    );
     let map = map.clone().try_into_primitive::<Cube>().ok()?;
     if !map.is_contiguous() || map.dtype != DType::I32 {
         return None;
     }
-    let shape = [3, map.meta.shape()[0]];
-    let output = Tensor::<2>::empty(
-        shape,
-        &Tensor::<2>::from_primitive::<Cube>(x.clone()).device(),
-    );
-    let output = output.try_into_primitive::<Cube>().ok()?;
+    let atoms = map.meta.shape()[0];
+    let output = output([3, atoms], device)?;
     let client = output.client.clone();
-    let elements = 3 * shape[1];
-    let cube_dim = CubeDim::new(&client, elements);
-    let cube_count = calculate_cube_count_elemwise(&client, elements, cube_dim);
+    let (cube_count, cube_dim) = per_element(&client, 3 * atoms);
     // Safety: every operand is a contiguous tensor of the types the kernel reads, the map's values
     // are group indices below `groups`' second dimension (`HierarchyTensors`), and the kernel
     // writes only positions below the output's length.
@@ -166,7 +162,8 @@ mod tests {
                     &x,
                     &atom_noise.reshape([3, n]),
                     &groups.reshape([3, g]),
-                    map
+                    map,
+                    &device
                 )
                 .is_some(),
                 "the kernel runs on wgpu"

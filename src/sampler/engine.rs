@@ -24,6 +24,7 @@
 
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
 
+use super::euler::euler_update;
 use super::frame::{Augmentation, DeviceBudget, Frame};
 use super::precondition::{level_preconditioning, level_sigmas_of};
 use super::preset::{SamplerPreset, Solver, StepLevels};
@@ -546,12 +547,12 @@ impl Sampler {
 
         // 4. Euler: delta = step_scale (sigma_next - t_hat) d.
         let scale = preset.step_scale * (sigma_next - t_hat);
-        let delta = (x_hat.clone() - x0.clone()) * (scale / t_hat);
 
         // 5. Second-order correction, skipped on the step to sigma = 0: Heun averages the slopes from
         //    x_hat (EDM Alg. 2); Chai-1 adds the averaged step to the Euler result (chai1.py).
         self.x = match preset.solver {
             Solver::Heun | Solver::Chai if sigma_next > 0.0 => {
+                let delta = (x_hat.clone() - x0.clone()) * (scale / t_hat);
                 let x_euler = x_hat.clone() + delta.clone();
                 let (x0_next, _) = self.denoise_rows(x_euler.clone(), sigma_next, step)?;
                 let delta_next = (x_euler.clone() - x0_next) * (scale / sigma_next);
@@ -562,7 +563,7 @@ impl Sampler {
                     x_hat + averaged
                 }
             }
-            _ => x_hat + delta,
+            _ => euler_update(x_hat, x0.clone(), scale / t_hat, &self.device),
         };
 
         // Record: one readback of the state and the prediction (data frame), the weights and the

@@ -3,6 +3,7 @@
 
 mod coverage;
 mod engine;
+mod euler;
 mod families;
 mod frame;
 mod parameterization;

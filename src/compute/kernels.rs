@@ -1,0 +1,32 @@
+//! What sigmascope's own CubeCL kernels share: their operands taken as burn's wgpu tensors (only
+//! contiguous f32 ones: the kernels index elements linearly), the output allocated by burn, and a
+//! launch of one unit per element.
+
+use burn::backend::Cube;
+use burn::tensor::{DType, Device, Tensor};
+use cubecl::client::Client;
+use cubecl::prelude::{CubeCount, CubeDim};
+
+/// burn's tensor on a cubecl device.
+pub type CubeFloat = burn::backend::wgpu::CubeTensor;
+
+/// `tensor` as burn's cubecl tensor when it is a contiguous f32 tensor on a cubecl device.
+pub fn contiguous_f32<const D: usize>(tensor: &Tensor<D>) -> Option<CubeFloat> {
+    let t = tensor.clone().try_into_primitive::<Cube>().ok()?;
+    (t.is_contiguous() && t.dtype == DType::F32).then_some(t)
+}
+
+/// A new contiguous f32 tensor of `shape` on `device`, for a kernel to write: burn's tensor and its
+/// cubecl form (the same buffer).
+pub fn output<const D: usize>(shape: [usize; D], device: &Device) -> Option<CubeFloat> {
+    Tensor::<D>::empty(shape, device)
+        .try_into_primitive::<Cube>()
+        .ok()
+}
+
+/// The cube count and size of a launch with one unit per element.
+pub fn per_element(client: &Client, elements: usize) -> (CubeCount, CubeDim) {
+    let cube_dim = CubeDim::new(client, elements);
+    let cube_count = cubecl::calculate_cube_count_elemwise(client, elements, cube_dim);
+    (cube_count, cube_dim)
+}
