@@ -179,24 +179,7 @@ pub(super) fn device_noise(
     shape: impl Fn(usize) -> [usize; 3],
     axis: usize,
 ) -> Tensor<3> {
-    let (noise, groups) = device_levels(h, stds, seeds, device, shape, axis);
-    match groups {
-        Some((values, map)) => noise + values.select(axis, map.clone()),
-        None => noise,
-    }
-}
-
-/// The atom noise of `device_noise` and, when a group level is drawn, the group noise with the atom →
-/// group map to gather it by: the chain noise is added to its residues first, so the atoms take one
-/// gather and one addition instead of two.
-pub(super) fn device_levels<'a>(
-    h: &'a HierarchyTensors,
-    stds: LevelStds,
-    seeds: [u64; 3],
-    device: &Device,
-    shape: impl Fn(usize) -> [usize; 3],
-    axis: usize,
-) -> (Tensor<3>, Option<(Tensor<3>, &'a Tensor<1, Int>)>) {
+    // The chain noise is added to its residues first: the atoms take one gather and one addition.
     let noise = normal(shape(h.atoms), stds.atom, seeds[0], device);
     let residue =
         (stds.residue > 0.0).then(|| normal(shape(h.residues), stds.residue, seeds[1], device));
@@ -207,7 +190,10 @@ pub(super) fn device_levels<'a>(
         (None, Some(c)) => Some((c, &h.atom_chain)),
         (None, None) => None,
     };
-    (noise, groups)
+    match groups {
+        Some((values, map)) => noise + values.select(axis, map.clone()),
+        None => noise,
+    }
 }
 
 /// The residue and chain noise of `device_noise` on the host, [repeats, groups, 3], with the atom →

@@ -1,19 +1,20 @@
-//! The churned state x + multiscale noise in one pass on wgpu: burn would gather the group noise
-//! onto the atoms, add it to the atom noise and add that to x, three kernels and as many round trips
-//! of the state through memory; the fused kernel reads x, the atom noise and each atom's group value
-//! and writes x̂ once.
+//! The churned state x + multiscale noise in three launches on wgpu: one unit-normal draw for every
+//! level [3, atoms + residues + chains], one kernel for each residue's group noise
+//! (s_r z_r + s_c z_c of its chain) and one for x + s_a z_atom + the atom's residue noise. burn's
+//! ops took three draws, two gathers and three additions, each a launch and a pass over memory.
 
 use burn::backend::Cube;
-use burn::tensor::{DType, Device, Tensor};
+use burn::tensor::{DType, Device, Int, Tensor};
 
-use crate::compute::kernels::{contiguous_f32, output, per_element};
-
-use super::draw::{HierarchyTensors, device_levels, level_seeds};
+use super::draw::HierarchyTensors;
+use super::rng::normal;
 use super::rows::draw_noise_rows;
 use super::weights::LevelStds;
+use crate::compute::kernels::{CubeFloat, contiguous_f32, output, per_element};
 
-/// x [3, N] plus one draw of `draw_noise_rows(h, stds, 1, seed)`: the same draws, summed in one
-/// kernel on wgpu when every operand is contiguous, by burn's ops otherwise.
+/// x [3, N] plus one multiscale draw with `stds` (the distribution of `draw_noise_rows(h, stds, 1,
+/// seed)`): on burn's CPU backend exactly those values added; on wgpu the fused draw, or burn's ops
+/// where an operand is strided.
 pub fn add_noise_rows(
     h: &HierarchyTensors,
     x: Tensor<2>,
@@ -21,84 +22,123 @@ pub fn add_noise_rows(
     seed: u64,
     device: &Device,
 ) -> Tensor<2> {
-    let n = h.atoms;
-    if *device == Device::flex() {
-        return x + draw_noise_rows(h, stds, 1, seed, device).reshape([3, n]);
+    if *device != Device::flex()
+        && let Some(x_hat) = fused(h, &x, stds, seed, device)
+    {
+        return x_hat;
     }
-    let seeds = level_seeds(stds, seed);
-    let (atom_noise, groups) = device_levels(h, stds, seeds, device, |g| [1, 3, g], 2);
-    let atom_noise = atom_noise.reshape([3, n]);
-    let Some((groups, map)) = groups else {
-        return x + atom_noise;
-    };
-    let group_count = groups.dims()[2];
-    let groups = groups.reshape([3, group_count]);
-    match fused(&x, &atom_noise, &groups, map, device) {
-        Some(x_hat) => x_hat,
-        None => x + atom_noise + groups.select(1, map.clone()),
-    }
+    x + draw_noise_rows(h, stds, 1, seed, device).reshape([3, h.atoms])
+}
+
+/// The unit-normal draw `fused` takes its noise from: atoms, then residues, then chains, along the
+/// second axis.
+fn level_draw(h: &HierarchyTensors, seed: u64, device: &Device) -> Tensor<2> {
+    normal([3, h.atoms + h.residues + h.chains], 1.0, seed, device)
 }
 
 mod kernel {
     use cubecl::prelude::*;
 
-    /// output = x + atom_noise + groups[axis, atom_group[atom]] over rows [3, N] (groups [3, G]).
+    /// groups[axis, r] = s_r z[axis, residue_first + r] + s_c z[axis, chain_first + chain(r)].
     #[cube(launch_unchecked)]
-    pub fn add_gathered_kernel(
+    pub fn residue_noise_kernel(
+        z: &Tensor<f32>,
+        residue_chain: &Tensor<i32>,
+        groups: &mut Tensor<f32>,
+        residue_first: u32,
+        chain_first: u32,
+        residue_std: f32,
+        chain_std: f32,
+    ) {
+        if ABSOLUTE_POS >= groups.len() {
+            terminate!();
+        }
+        let residues = residue_chain.len();
+        let row = (ABSOLUTE_POS / residues) * z.shape(1);
+        let residue = ABSOLUTE_POS % residues;
+        let chain = usize::cast_from(residue_chain[residue]);
+        groups[ABSOLUTE_POS] = z[row + usize::cast_from(residue_first) + residue] * residue_std
+            + z[row + usize::cast_from(chain_first) + chain] * chain_std;
+    }
+
+    /// output[axis, atom] = x + s_a z[axis, atom] + groups[axis, residue(atom)].
+    #[cube(launch_unchecked)]
+    pub fn churn_kernel(
         x: &Tensor<f32>,
-        atom_noise: &Tensor<f32>,
+        z: &Tensor<f32>,
         groups: &Tensor<f32>,
-        atom_group: &Tensor<i32>,
+        atom_residue: &Tensor<i32>,
         output: &mut Tensor<f32>,
+        atom_std: f32,
     ) {
         if ABSOLUTE_POS >= output.len() {
             terminate!();
         }
-        let atoms = atom_group.len();
+        let atoms = atom_residue.len();
         let axis = ABSOLUTE_POS / atoms;
-        let group = usize::cast_from(atom_group[ABSOLUTE_POS % atoms]);
-        output[ABSOLUTE_POS] =
-            x[ABSOLUTE_POS] + atom_noise[ABSOLUTE_POS] + groups[axis * groups.shape(1) + group];
+        let atom = ABSOLUTE_POS % atoms;
+        let residue = usize::cast_from(atom_residue[atom]);
+        output[ABSOLUTE_POS] = x[ABSOLUTE_POS]
+            + z[axis * z.shape(1) + atom] * atom_std
+            + groups[axis * groups.shape(1) + residue];
     }
+}
+
+/// An index map as burn's cubecl tensor when it is contiguous i32.
+fn index_map(map: &Tensor<1, Int>) -> Option<CubeFloat> {
+    let t = map.clone().try_into_primitive::<Cube>().ok()?;
+    (t.is_contiguous() && t.dtype == DType::I32).then_some(t)
 }
 
 /// The fused sum on wgpu; none when an operand is on another backend, strided or of another type.
 fn fused(
+    h: &HierarchyTensors,
     x: &Tensor<2>,
-    atom_noise: &Tensor<2>,
-    groups: &Tensor<2>,
-    map: &Tensor<1, burn::tensor::Int>,
+    stds: LevelStds,
+    seed: u64,
     device: &Device,
 ) -> Option<Tensor<2>> {
-    let (x, atom_noise, groups) = (
-        contiguous_f32(x)?,
-        contiguous_f32(atom_noise)?,
-        contiguous_f32(groups)?,
-    );
-    let map = map.clone().try_into_primitive::<Cube>().ok()?;
-    if !map.is_contiguous() || map.dtype != DType::I32 {
+    let (n, r) = (h.atoms, h.residues);
+    let x = contiguous_f32(x)?;
+    let z = contiguous_f32(&level_draw(h, seed, device))?;
+    let (residue_chain, atom_residue) = (index_map(&h.residue_chain)?, index_map(&h.atom_residue)?);
+    let (Ok(residue_first), Ok(chain_first)) = (u32::try_from(n), u32::try_from(n + r)) else {
         return None;
-    }
-    let atoms = map.meta.shape()[0];
-    let output = output([3, atoms], device)?;
-    let client = output.client.clone();
-    let (cube_count, cube_dim) = per_element(&client, 3 * atoms);
-    // Safety: every operand is a contiguous tensor of the types the kernel reads, the map's values
-    // are group indices below `groups`' second dimension (`HierarchyTensors`), and the kernel
-    // writes only positions below the output's length.
+    };
+    let groups = output([3, r], device)?;
+    let x_hat = output([3, n], device)?;
+    let client = x_hat.client.clone();
+    let (group_count, group_dim) = per_element(&client, 3 * r);
+    let (atom_count, atom_dim) = per_element(&client, 3 * n);
+    // Safety: every operand is a contiguous tensor of the type the kernels read; the maps' values are
+    // residue and chain indices below the draw's residue and chain columns (`HierarchyTensors`), and
+    // each kernel writes only positions below its output's length.
     unsafe {
-        kernel::add_gathered_kernel::launch_unchecked(
+        kernel::residue_noise_kernel::launch_unchecked(
             &client,
-            cube_count,
-            cube_dim,
+            group_count,
+            group_dim,
+            z.clone().into_tensor_arg(),
+            residue_chain.into_tensor_arg(),
+            groups.clone().into_tensor_arg(),
+            residue_first,
+            chain_first,
+            stds.residue as f32,
+            stds.chain as f32,
+        );
+        kernel::churn_kernel::launch_unchecked(
+            &client,
+            atom_count,
+            atom_dim,
             x.into_tensor_arg(),
-            atom_noise.into_tensor_arg(),
+            z.into_tensor_arg(),
             groups.into_tensor_arg(),
-            map.into_tensor_arg(),
-            output.clone().into_tensor_arg(),
+            atom_residue.into_tensor_arg(),
+            x_hat.clone().into_tensor_arg(),
+            stds.atom as f32,
         );
     }
-    Some(Tensor::from_primitive::<Cube>(output))
+    Some(Tensor::from_primitive::<Cube>(x_hat))
 }
 
 #[cfg(test)]
@@ -106,13 +146,21 @@ mod tests {
     use super::*;
     use burn::tensor::TensorData;
 
-    #[test]
-    fn on_the_cpu_backend_the_sum_is_the_noise_rows_added() {
+    fn values(t: Tensor<2>) -> Vec<f32> {
+        t.into_data().try_to_vec::<f32>().unwrap_or_default()
+    }
+
+    fn crambin_hierarchy(device: &Device) -> HierarchyTensors {
         let s = crate::structure::default_structure()
             .load(&crate::structure::LoadOptions::default())
             .unwrap_or_else(|e| panic!("{e}"));
+        HierarchyTensors::new(&s, device)
+    }
+
+    #[test]
+    fn on_the_cpu_backend_the_sum_is_the_noise_rows_added() {
         let device = Device::flex();
-        let h = HierarchyTensors::new(&s, &device);
+        let h = crambin_hierarchy(&device);
         let stds = LevelStds {
             chain: 2.0,
             residue: 0.5,
@@ -120,16 +168,15 @@ mod tests {
         };
         let n = h.atoms;
         let x = Tensor::<2>::from_data(TensorData::new(vec![1.0f32; 3 * n], [3, n]), &device);
-        let values = |t: Tensor<2>| t.into_data().try_to_vec::<f32>().unwrap_or_default();
         let want = values(x.clone() + draw_noise_rows(&h, stds, 1, 9, &device).reshape([3, n]));
         assert_eq!(values(add_noise_rows(&h, x, stds, 9, &device)), want);
     }
 
-    /// On wgpu the one kernel sums what burn's gather and additions sum, from the same draws.
+    /// On wgpu the two kernels sum what burn's slices, gathers and additions sum from the same draw.
     #[test]
-    fn on_wgpu_the_fused_kernel_sums_what_burn_sums() {
-        let gpu = match crate::compute::select_device(crate::compute::DevicePreference::Gpu) {
-            Ok(gpu) => gpu,
+    fn on_wgpu_the_fused_kernels_sum_what_burn_sums() {
+        let device = match crate::compute::select_device(crate::compute::DevicePreference::Gpu) {
+            Ok(gpu) => gpu.device,
             Err(e) => {
                 assert!(
                     std::env::var_os("CI").is_none(),
@@ -138,39 +185,26 @@ mod tests {
                 return;
             }
         };
-        let device = gpu.device;
-        let s = crate::structure::default_structure()
-            .load(&crate::structure::LoadOptions::default())
-            .unwrap_or_else(|e| panic!("{e}"));
-        let h = HierarchyTensors::new(&s, &device);
-        let n = h.atoms;
+        let h = crambin_hierarchy(&device);
+        let (n, r, c) = (h.atoms, h.residues, h.chains);
         let rows: Vec<f32> = (0..3 * n).map(|i| (i % 97) as f32 * 0.25).collect();
         let x = Tensor::<2>::from_data(TensorData::new(rows, [3, n]), &device);
-        let values = |t: Tensor<2>| t.into_data().try_to_vec::<f32>().unwrap_or_default();
         for (chain, residue) in [(2.0, 0.5), (0.0, 0.5), (2.0, 0.0)] {
             let stds = LevelStds {
                 chain,
                 residue,
                 atom: 1.5,
             };
-            let (atom_noise, groups) =
-                device_levels(&h, stds, level_seeds(stds, 9), &device, |g| [1, 3, g], 2);
-            let (groups, map) = groups.unwrap_or_else(|| panic!("a group level is drawn"));
-            let g = groups.dims()[2];
-            assert!(
-                fused(
-                    &x,
-                    &atom_noise.reshape([3, n]),
-                    &groups.reshape([3, g]),
-                    map,
-                    &device
-                )
-                .is_some(),
-                "the kernel runs on wgpu"
+            let got = values(fused(&h, &x, stds, 9, &device).unwrap_or_else(|| panic!("fused")));
+            let z = level_draw(&h, 9, &device);
+            let group = z.clone().slice([0..3, n..n + r]) * residue
+                + z.clone()
+                    .slice([0..3, n + r..n + r + c])
+                    .select(1, h.residue_chain.clone())
+                    * chain;
+            let want = values(
+                x.clone() + z.slice([0..3, 0..n]) * 1.5 + group.select(1, h.atom_residue.clone()),
             );
-            let got = values(add_noise_rows(&h, x.clone(), stds, 9, &device));
-            let noise = draw_noise_rows(&h, stds, 1, 9, &device).reshape([3, n]);
-            let want = values(x.clone() + noise);
             let worst = got
                 .iter()
                 .zip(&want)
