@@ -30,3 +30,33 @@ pub fn per_element(client: &Client, elements: usize) -> (CubeCount, CubeDim) {
     let cube_count = cubecl::calculate_cube_count_elemwise(client, elements, cube_dim);
     (cube_count, cube_dim)
 }
+
+/// What the kernels' tests share: a wgpu device (lavapipe on CI, where one must exist) and the
+/// largest difference between a kernel's values and burn's.
+#[cfg(test)]
+pub(crate) mod testing {
+    use burn::tensor::Device;
+
+    /// A wgpu device; none without an adapter, except on CI, where that fails the test.
+    pub fn wgpu_device() -> Option<Device> {
+        match crate::compute::select_device(crate::compute::DevicePreference::Gpu) {
+            Ok(gpu) => Some(gpu.device),
+            Err(e) => {
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "CI must have an adapter: {e}"
+                );
+                None
+            }
+        }
+    }
+
+    /// max |a - b| over two equally long value lists.
+    pub fn max_abs_difference(a: &[f32], b: &[f32]) -> f32 {
+        assert_eq!(a.len(), b.len());
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0f32, f32::max)
+    }
+}

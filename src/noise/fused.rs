@@ -144,6 +144,7 @@ fn fused(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compute::kernels::testing::{max_abs_difference, wgpu_device};
     use burn::tensor::TensorData;
 
     fn values(t: Tensor<2>) -> Vec<f32> {
@@ -175,16 +176,7 @@ mod tests {
     /// On wgpu the two kernels sum what burn's slices, gathers and additions sum from the same draw.
     #[test]
     fn on_wgpu_the_fused_kernels_sum_what_burn_sums() {
-        let device = match crate::compute::select_device(crate::compute::DevicePreference::Gpu) {
-            Ok(gpu) => gpu.device,
-            Err(e) => {
-                assert!(
-                    std::env::var_os("CI").is_none(),
-                    "CI must have an adapter: {e}"
-                );
-                return;
-            }
-        };
+        let Some(device) = wgpu_device() else { return };
         let h = crambin_hierarchy(&device);
         let (n, r, c) = (h.atoms, h.residues, h.chains);
         let rows: Vec<f32> = (0..3 * n).map(|i| (i % 97) as f32 * 0.25).collect();
@@ -205,11 +197,7 @@ mod tests {
             let want = values(
                 x.clone() + z.slice([0..3, 0..n]) * 1.5 + group.select(1, h.atom_residue.clone()),
             );
-            let worst = got
-                .iter()
-                .zip(&want)
-                .map(|(a, b)| (a - b).abs())
-                .fold(0.0f32, f32::max);
+            let worst = max_abs_difference(&got, &want);
             assert!(worst < 1e-4, "chain {chain}, residue {residue}: {worst}");
             let moved = got.iter().zip(values(x.clone())).filter(|(a, b)| *a != b);
             assert!(moved.count() > 3 * n * 9 / 10, "noise was added");

@@ -59,6 +59,7 @@ fn fused(x_hat: &Tensor<2>, x0: &Tensor<2>, k: f64, device: &Device) -> Option<T
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compute::kernels::testing::{max_abs_difference, wgpu_device};
     use burn::tensor::TensorData;
 
     /// The kernel's update equals burn's ops on wgpu, and the CPU backend's is burn's ops.
@@ -76,24 +77,11 @@ mod tests {
         let (x, x0) = (rows(&cpu, 1.0), rows(&cpu, -2.0));
         let want = values(x.clone() + (x.clone() - x0.clone()) * k);
         assert_eq!(values(euler_update(x, x0, k, &cpu)), want);
-        let gpu = match crate::compute::select_device(crate::compute::DevicePreference::Gpu) {
-            Ok(gpu) => gpu.device,
-            Err(e) => {
-                assert!(
-                    std::env::var_os("CI").is_none(),
-                    "CI must have an adapter: {e}"
-                );
-                return;
-            }
-        };
+        let Some(gpu) = wgpu_device() else { return };
         let (x, x0) = (rows(&gpu, 1.0), rows(&gpu, -2.0));
         assert!(fused(&x, &x0, k, &gpu).is_some(), "the kernel runs on wgpu");
         let got = values(euler_update(x, x0, k, &gpu));
-        let worst = got
-            .iter()
-            .zip(&want)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0f32, f32::max);
+        let worst = max_abs_difference(&got, &want);
         assert!(worst < 1e-5, "{worst}");
     }
 }
