@@ -5,9 +5,11 @@
 mod device_rows;
 pub mod kernels;
 mod layout;
+mod reduce;
 
 pub use device_rows::{CoordinateLayout, DeviceRows, RowsSlice};
 pub use layout::{contiguous, is_contiguous, with_host_values};
+pub use reduce::{mean_last_axis, sum_last_axis};
 
 use burn::tensor::wgpu::{WgpuSetup, wgpu};
 use burn::tensor::{Device, Tensor, TensorData};

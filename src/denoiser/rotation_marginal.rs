@@ -109,7 +109,9 @@ impl Denoiser for RotationMarginalDenoiser {
         context: &DenoiseContext,
     ) -> Result<DenoiserOutput, DenoiseError> {
         let x = context.to_data(x);
-        let centred = x.clone() - x.mean_dim(0) + self.center.clone();
+        // The mean over atoms, taken along the rows' last axis (`compute::mean_last_axis`).
+        let mean = crate::compute::mean_last_axis(x.clone().transpose()).transpose();
+        let centred = x - mean + self.center.clone();
         let (weights, mean) = self.posterior.posterior(centred, sigma);
         Ok(DenoiserOutput {
             levels: None,

@@ -7,6 +7,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 use super::draw::{HierarchyTensors, device_noise, host_noise_rows, level_seeds};
 use super::weights::LevelStds;
+use crate::compute::mean_last_axis;
 
 /// `repeats` noise samples as coordinate rows [repeats, 3, atoms], stored contiguously: per-atom
 /// noise plus residue and chain noise gathered to their atoms (seed 004, `add_noise`). On burn's CPU
@@ -42,7 +43,7 @@ fn chain_centroid_rows(h: &HierarchyTensors, residue_rows: Tensor<3>) -> Tensor<
 /// Mean square per coordinate of rows [K, 3, M] → [K, 1]: over the points first (contiguous).
 fn mean_square(rows: Tensor<3>) -> Tensor<2> {
     let [k, _, _] = rows.dims();
-    rows.square().mean_dim(2).mean_dim(1).reshape([k, 1])
+    mean_last_axis(rows.square()).mean_dim(1).reshape([k, 1])
 }
 
 /// Number of columns of [`level_mean_squares`].
@@ -58,7 +59,7 @@ pub fn level_mean_squares(h: &HierarchyTensors, displacement: Tensor<3>) -> Tens
     let atom_rel = displacement.clone() - residue.clone().select(2, h.atom_residue.clone());
     let residue_rel = residue.clone() - chain.clone().select(2, h.residue_chain.clone());
     let chain_rel = chain.clone() - chain.clone().mean_dim(2);
-    let atom_mean = displacement.clone().mean_dim(2);
+    let atom_mean = mean_last_axis(displacement.clone());
     Tensor::cat(
         vec![
             mean_square(displacement.clone()),

@@ -26,10 +26,11 @@ use burn::tensor::{Device, Tensor, TensorData, Transaction};
 
 use super::euler::euler_update;
 use super::frame::{Augmentation, DeviceBudget, Frame};
+use super::moments::cross_covariance;
 use super::precondition::{level_preconditioning, level_sigmas_of};
 use super::preset::{SamplerPreset, Solver, StepLevels};
 use super::run::SteppedRun;
-use crate::compute::CoordinateLayout;
+use crate::compute::{CoordinateLayout, mean_last_axis};
 use crate::denoiser::{DenoiseContext, Denoiser};
 use crate::geometry::{FrameMap, RigidTransform, centroid, kabsch_from_moments, random_rotation};
 use crate::noise::{
@@ -442,12 +443,19 @@ impl Sampler {
         target: Tensor<2>,
     ) -> Result<RigidTransform, SamplerError> {
         let n = mobile.dims()[1];
-        let (mobile_mean, target_mean) = (mobile.clone().mean_dim(1), target.clone().mean_dim(1));
-        // H[i][j] = Σ_n a_in b_jn as a broadcast product and a sum over atoms: a [3, N] × [N, 3] matmul
+        let (mobile_mean, target_mean) = (
+            mean_last_axis(mobile.clone()),
+            mean_last_axis(target.clone()),
+        );
+        // H[i][j] = Σ_n a_in b_jn over the centred rows (`sampler::moments`): a [3, N] × [N, 3] matmul
         // with N inside was much slower on wgpu, where the reduction over the long axis serialises.
-        let covariance = ((mobile - mobile_mean.clone()).reshape([3, 1, n])
-            * (target - target_mean.clone()).reshape([1, 3, n]))
-        .sum_dim(2);
+        let covariance = cross_covariance(
+            mobile,
+            mobile_mean.clone(),
+            target,
+            target_mean.clone(),
+            &self.device,
+        );
         let read = Transaction::default()
             .register(covariance)
             .register(mobile_mean)
@@ -496,7 +504,7 @@ impl Sampler {
                 rotation: random_rotation(&mut rng),
                 translation: std::array::from_fn(|_| rng.normal() * preset.translation_std),
             };
-            let mean = self.x.clone().mean_dim(1);
+            let mean = mean_last_axis(self.x.clone());
             if !self.denoiser.equivariant() {
                 let FrameMap {
                     rotation,

@@ -6,6 +6,7 @@ mod engine;
 mod euler;
 mod families;
 mod frame;
+mod moments;
 mod parameterization;
 mod precondition;
 mod preset;
