@@ -374,7 +374,8 @@ impl Denoiser for LearnedDenoiser {
         // A model trained on randomly moved copies works in any frame, about x's own centroid; one
         // trained in one frame works in the data frame less the truth's centroid.
         let (x_model, offset) = if augmented {
-            let center = x.clone().mean_dim(0);
+            // Over atoms along the rows' last axis (`compute::mean_last_axis`: long axes stay right).
+            let center = crate::compute::mean_last_axis(x.clone().transpose()).transpose();
             (x - center.clone(), center)
         } else {
             (
