@@ -532,3 +532,31 @@ fn bench_render_times_frames_drawn_from_the_device() {
         assert!(t[key].as_f64().unwrap() > 0.0, "{key}: {t}");
     }
 }
+
+/// `bench reductions` measures the two-stage mean against the known one on every device it opens:
+/// right to float precision whatever burn's own reduction does.
+#[test]
+fn bench_reductions_reports_a_right_two_stage_mean_on_every_device() {
+    let out = json(&sigmascope(&[
+        "bench",
+        "reductions",
+        "--atoms",
+        "7000,140000",
+    ]));
+    let timings = out["timings"].as_array().unwrap();
+    let devices: std::collections::BTreeSet<&str> = timings
+        .iter()
+        .map(|t| t["device"].as_str().unwrap())
+        .collect();
+    let expected = if std::env::var_os("CI").is_some() {
+        2
+    } else {
+        1
+    };
+    assert!(devices.len() >= expected, "{devices:?}");
+    for t in timings {
+        assert!(t["atoms"].as_u64().unwrap() % 7 == 0, "{t}");
+        assert!(t["two_stage_error"].as_f64().unwrap() < 1e-5, "{t}");
+        assert!(t["burn_error"].as_f64().is_some(), "{t}");
+    }
+}

@@ -106,6 +106,13 @@ pub enum BenchWhat {
         #[arg(long, hide = true, value_enum)]
         one: Option<crate::denoiser::learned::PairBias>,
     },
+    /// burn's mean over a long atom axis and sigmascope's two-stage one, each against the known mean,
+    /// with their times, on the CPU backend and on wgpu.
+    Reductions {
+        /// Atom counts (rounded up to multiples of 7).
+        #[arg(long, value_delimiter = ',', default_values_t = [100_000usize, 200_000, 1_000_000, 4_000_000])]
+        atoms: Vec<usize>,
+    },
     /// A whole `sample --json` run on the CPU backend, part by part (load, steps, recording, metrics,
     /// JSON), the whole process, and the NumPy peer's whole process (`benches/numpy_sample.py`, when
     /// python3 with numpy and gemmi runs).
@@ -608,6 +615,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             steps,
             runs,
         } => super::bench_sample::sample_run(file, preset, *steps, *runs)?,
+        BenchWhat::Reductions { atoms } => super::bench_reduce::reductions(atoms)?,
         BenchWhat::Training {
             files,
             steps,

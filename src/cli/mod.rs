@@ -3,6 +3,7 @@
 mod analyze;
 mod bench;
 mod bench_learned;
+mod bench_reduce;
 mod bench_sample;
 mod denoiser_error;
 mod frames;
