@@ -16,8 +16,8 @@ pub fn contiguous_f32<const D: usize>(tensor: &Tensor<D>) -> Option<CubeFloat> {
     (t.is_contiguous() && t.dtype == DType::F32).then_some(t)
 }
 
-/// A new contiguous f32 tensor of `shape` on `device`, for a kernel to write: burn's tensor and its
-/// cubecl form (the same buffer).
+/// A new contiguous f32 tensor of `shape` on `device` as burn's cubecl tensor, for a kernel to write
+/// (`Tensor::from_primitive` hands it back to burn).
 pub fn output<const D: usize>(shape: [usize; D], device: &Device) -> Option<CubeFloat> {
     Tensor::<D>::empty(shape, device)
         .try_into_primitive::<Cube>()
@@ -29,6 +29,18 @@ pub fn per_element(client: &Client, elements: usize) -> (CubeCount, CubeDim) {
     let cube_dim = CubeDim::new(client, elements);
     let cube_count = cubecl::calculate_cube_count_elemwise(client, elements, cube_dim);
     (cube_count, cube_dim)
+}
+
+/// How `n` elements are shared out to at most `max_units` units that each sum every `units`-th
+/// one: (units, units and elements per unit as the kernels' u32 arguments); none when they do not
+/// fit a u32.
+pub fn strided_shares(n: usize, max_units: usize) -> Option<(usize, u32, u32)> {
+    let units = n.clamp(1, max_units);
+    Some((
+        units,
+        u32::try_from(units).ok()?,
+        u32::try_from(n.div_ceil(units)).ok()?,
+    ))
 }
 
 /// What the kernels' tests share: a wgpu device (lavapipe on CI, where one must exist) and the

@@ -7,7 +7,7 @@
 
 use burn::tensor::{Device, Tensor};
 
-use super::kernels::{contiguous_f32, output, per_element};
+use super::kernels::{contiguous_f32, output, per_element, strided_shares};
 
 /// Longest axis summed in one reduction.
 const DIRECT: usize = 65_536;
@@ -78,11 +78,7 @@ mod kernel {
 /// none on another backend or layout.
 fn unit_partials(values: &Tensor<2>) -> Option<Tensor<2>> {
     let [rows, n] = values.dims();
-    let units = n.clamp(1, DIRECT);
-    let (Ok(units_arg), Ok(per_unit)) = (u32::try_from(units), u32::try_from(n.div_ceil(units)))
-    else {
-        return None;
-    };
+    let (units, units_arg, per_unit) = strided_shares(n, DIRECT)?;
     let device = values.device();
     let values = contiguous_f32(values)?;
     let partials = output([rows, units], &device)?;

@@ -5,7 +5,8 @@
 
 use burn::tensor::{Device, Tensor};
 
-use crate::compute::kernels::{contiguous_f32, output, per_element};
+use crate::compute::kernels::{contiguous_f32, output, per_element, strided_shares};
+use crate::compute::sum_last_axis;
 
 /// Units the atoms are shared out to (each sums every `UNITS`-th atom): enough to fill a GPU, few
 /// enough that their partials are a small fraction of the points' size.
@@ -13,7 +14,7 @@ const UNITS: usize = 65_536;
 
 /// H[i][j] = Σ_n (a_in − ā_i)(b_jn − b̄_j) for rows a, b [3, N] and their means [3, 1], as [3, 3, 1]:
 /// one kernel and one sum on wgpu when every operand is contiguous f32, burn's broadcast product
-/// and sum otherwise.
+/// summed by `sum_last_axis` otherwise.
 pub(super) fn cross_covariance(
     a: Tensor<2>,
     a_mean: Tensor<2>,
@@ -27,7 +28,7 @@ pub(super) fn cross_covariance(
     {
         return h;
     }
-    ((a - a_mean).reshape([3, 1, n]) * (b - b_mean).reshape([1, 3, n])).sum_dim(2)
+    sum_last_axis((a - a_mean).reshape([3, 1, n]) * (b - b_mean).reshape([1, 3, n]))
 }
 
 mod kernel {
@@ -101,11 +102,7 @@ fn fused(
     if axes != 3 || b.dims() != [3, n] || a_mean.dims() != [3, 1] || b_mean.dims() != [3, 1] {
         return None;
     }
-    let units = n.clamp(1, UNITS);
-    let (Ok(units_arg), Ok(per_unit)) = (u32::try_from(units), u32::try_from(n.div_ceil(units)))
-    else {
-        return None;
-    };
+    let (units, units_arg, per_unit) = strided_shares(n, UNITS)?;
     let (a, a_mean) = (contiguous_f32(a)?, contiguous_f32(a_mean)?);
     let (b, b_mean) = (contiguous_f32(b)?, contiguous_f32(b_mean)?);
     let partials = output([9, units], device)?;
@@ -128,7 +125,7 @@ fn fused(
         );
     }
     let partials = Tensor::<2>::from_primitive::<burn::backend::Cube>(partials);
-    Some(partials.sum_dim(1).reshape([3, 3, 1]))
+    Some(sum_last_axis(partials).reshape([3, 3, 1]))
 }
 
 #[cfg(test)]
