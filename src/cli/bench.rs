@@ -353,14 +353,7 @@ fn time_render(
     let select_and_draw = match burn_device {
         Some(device) => {
             let rows = [&structure.positions, &shifted].map(|points| {
-                let values: Vec<f32> = (0..3)
-                    .flat_map(|k| points.iter().map(move |p| p[k]))
-                    .collect();
-                let n = points.len();
-                let rows = burn::tensor::Tensor::<2>::from_data(
-                    burn::tensor::TensorData::new(values, [3, n]),
-                    device,
-                );
+                let rows = crate::geometry::rows_tensor(points, device);
                 crate::compute::DeviceRows::keep(&rows, crate::compute::CoordinateLayout::Rows)
             });
             let [Some(a), Some(b)] = rows else {

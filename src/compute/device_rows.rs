@@ -6,13 +6,15 @@ use std::any::Any;
 
 use burn::backend::Cube;
 use burn::cubecl::wgpu::{AutoCompiler, WgpuServer};
+use burn::tensor::Tensor;
 use burn::tensor::wgpu::wgpu;
-use burn::tensor::{DType, Tensor};
+
+use super::kernels::contiguous_f32;
 
 /// A contiguous f32 tensor of N atoms' coordinates on a wgpu device: rows [3, N] or points [N, 3].
 #[derive(Clone)]
 pub struct DeviceRows {
-    rows: Tensor<2>,
+    coordinates: Tensor<2>,
     layout: CoordinateLayout,
 }
 
@@ -53,21 +55,20 @@ impl DeviceRows {
     /// out as `layout` says; none on another backend (burn's CPU backend has nothing to draw from) or
     /// another shape or layout.
     pub fn keep(coordinates: &Tensor<2>, layout: CoordinateLayout) -> Option<Self> {
-        let t = coordinates.clone().try_into_primitive::<Cube>().ok()?;
         let [rows, columns] = coordinates.dims();
         let shaped = match layout {
             CoordinateLayout::Rows => rows == 3,
             CoordinateLayout::Points => columns == 3,
         };
-        (shaped && t.is_contiguous() && t.dtype == DType::F32).then(|| Self {
-            rows: coordinates.clone(),
+        (shaped && contiguous_f32(coordinates).is_some()).then(|| Self {
+            coordinates: coordinates.clone(),
             layout,
         })
     }
 
     /// Atoms N.
     pub fn atoms(&self) -> usize {
-        let [rows, columns] = self.rows.dims();
+        let [rows, columns] = self.coordinates.dims();
         match self.layout {
             CoordinateLayout::Rows => columns,
             CoordinateLayout::Points => rows,
@@ -86,14 +87,14 @@ impl DeviceRows {
 
     /// The coordinates as a tensor (still on the device), shaped as `layout` says.
     pub fn tensor(&self) -> &Tensor<2> {
-        &self.rows
+        &self.coordinates
     }
 
     /// The wgpu buffer and byte offset where the rows lie, with everything queued to write them
     /// submitted to the device's queue: a pass submitted to that queue afterwards reads them written.
     pub fn wgpu_slice(&self) -> Result<RowsSlice, String> {
         let t = self
-            .rows
+            .coordinates
             .clone()
             .try_into_primitive::<Cube>()
             .map_err(|_| "the rows are not on a wgpu device".to_owned())?;

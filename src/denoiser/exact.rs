@@ -1,7 +1,7 @@
 //! The exact denoiser: the data are the one loaded structure, so x̂0 is the ground truth, placed in
 //! x's frame (the sampler knows the transforms it applied).
 
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 
 use super::{DenoiseContext, DenoiseError, Denoiser, DenoiserOutput};
 
@@ -16,14 +16,8 @@ pub struct ExactDenoiser {
 impl ExactDenoiser {
     /// Uploads the ground truth (data frame) to `device`.
     pub fn new(ground_truth: &[[f32; 3]], device: &Device) -> Self {
-        let rows: Vec<f32> = (0..3)
-            .flat_map(|axis| ground_truth.iter().map(move |p| p[axis]))
-            .collect();
         Self {
-            ground_truth_rows: Tensor::from_data(
-                TensorData::new(rows, [3, ground_truth.len()]),
-                device,
-            ),
+            ground_truth_rows: crate::geometry::rows_tensor(ground_truth, device),
         }
     }
 }

@@ -8,7 +8,7 @@ mod rigid;
 mod tm_score;
 
 pub use frame_map::FrameMap;
-pub use points::{points_tensor, tensor_points};
+pub use points::{points_of_rows, points_tensor, rows_tensor, tensor_points};
 pub use rigid::{
     RigidTransform, centroid, kabsch, kabsch_from_moments, random_rotation, rigid_fit,
     rms_distance, rms_distance_after, superposed_rmsd,

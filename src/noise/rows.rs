@@ -120,10 +120,8 @@ mod tests {
             .try_to_vec()
             .unwrap_or_default();
         let values: Vec<f32> = rows.into_data().try_to_vec().unwrap_or_default();
-        let n = s.atom_count();
-        let points: Vec<[f32; 3]> = (0..n)
-            .map(|a| [values[a], values[n + a], values[2 * n + a]])
-            .collect();
+        let points = crate::geometry::points_of_rows(&values, None);
+        assert_eq!(points.len(), s.atom_count());
         let residues = s.residue_centroids(&points);
         let chains = s.chain_centroids(&residues);
         let mean = |p: &[[f32; 3]]| crate::geometry::centroid(p);

@@ -212,14 +212,7 @@ pub fn noise_table(
     let values = read_f32(Tensor::cat(stats, 0))?;
     let samples = samples
         .into_iter()
-        .map(|s| {
-            read_f32(s).map(|rows| {
-                let n = rows.len() / 3;
-                (0..n)
-                    .map(|a| [rows[a], rows[n + a], rows[2 * n + a]])
-                    .collect()
-            })
-        })
+        .map(|s| read_f32(s).map(|rows| crate::geometry::points_of_rows(&rows, None)))
         .collect::<Result<_, _>>()?;
     let mut rows = Vec::new();
     let mut cells = values.chunks_exact(repeats * LEVEL_COLUMNS);

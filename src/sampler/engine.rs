@@ -32,7 +32,9 @@ use super::preset::{SamplerPreset, Solver, StepLevels};
 use super::run::SteppedRun;
 use crate::compute::{CoordinateLayout, mean_last_axis};
 use crate::denoiser::{DenoiseContext, Denoiser};
-use crate::geometry::{FrameMap, RigidTransform, centroid, kabsch_from_moments, random_rotation};
+use crate::geometry::{
+    FrameMap, RigidTransform, centroid, kabsch_from_moments, points_of_rows, random_rotation,
+};
 use crate::noise::{
     GroupSizes, HierarchyTensors, MeanSquaresBasis, NamedNoise, NoiseModel, add_noise_rows,
     draw_noise, normal,
@@ -176,16 +178,6 @@ fn read_rows(
     transform: Option<&RigidTransform>,
 ) -> Result<Vec<[f32; 3]>, SamplerError> {
     Ok(points_of_rows(&read_floats(data)?, transform))
-}
-
-/// Points from the values of coordinate rows [3, N], mapped by `transform` where one is given.
-fn points_of_rows(v: &[f32], transform: Option<&RigidTransform>) -> Vec<[f32; 3]> {
-    let n = v.len() / 3;
-    let point = |k: usize| [v[k], v[n + k], v[2 * n + k]];
-    match transform {
-        Some(t) => (0..n).map(|k| t.apply(point(k))).collect(),
-        None => (0..n).map(point).collect(),
-    }
 }
 
 /// Points of rows on the host: read where they lie on burn's CPU backend, else copied back.
@@ -575,10 +567,10 @@ impl Sampler {
         };
 
         // Record: one readback of the state and the prediction (data frame), the weights and the
-        // centroid (only the centroid when recording is off, to keep the host's copy of F). The map into
-        // the step's frame is applied on the host while the rows are interleaved, not on the device.
-        // With recording off and no alignment the step reads nothing: its centroid waits on the device
-        // (`settle`), so steps follow each other without a round trip.
+        // state's mean (only the mean when recording is off, to keep the host's copy of F). The map
+        // into the step's frame is applied on the host while the rows are interleaved, not on the
+        // device. With recording off and no alignment the step reads nothing: its mean waits on the
+        // device (`settle`), so steps follow each other without a round trip.
         let on_device = if self.recording {
             self.device_budget
                 .keep(&self.x, Some(&x0), CoordinateLayout::Rows)

@@ -64,8 +64,9 @@ pub struct Frame {
     pub on_device: Option<FrameRows>,
 }
 
-/// A frame's coordinates as the device keeps them: rows [3, N] in the data frame (map them by
-/// `frame_from_data` to get the frame's `x_t` and `x0_hat`).
+/// A frame's coordinates as the device keeps them, in the data frame: rows [3, N] for the EDM sampler,
+/// points [N, 3] for the other families (`DeviceRows::layout`). Map them by `frame_from_data` to get
+/// the frame's `x_t` and `x0_hat`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FrameRows {
     /// The state.
@@ -83,7 +84,7 @@ impl FrameRows {
 
 /// Device bytes a run's recorded frames may still keep their coordinates in.
 #[derive(Debug, Default)]
-pub(super) struct DeviceBudget(pub u64);
+pub(super) struct DeviceBudget(u64);
 
 impl DeviceBudget {
     /// A budget of `bytes` for a run whose recorded frames are `frames`: the start frame, when no
