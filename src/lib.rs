@@ -10,6 +10,7 @@
 // what the fuzz targets need, without burn, wgpu or egui.
 #[cfg(feature = "app")]
 pub mod app;
+pub mod choice;
 #[cfg(feature = "cli")]
 pub mod cli;
 #[cfg(feature = "app")]

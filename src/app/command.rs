@@ -6,15 +6,16 @@ use std::sync::Arc;
 
 use super::diagnosis::Control;
 use super::export::ExportKind;
-use super::plots::PinnedRun;
 use super::protocol::WorkerCommand;
+use super::run_view::PinnedRun;
+use super::run_view::RunSource;
 use super::settings::Settings;
-use super::state::{AppState, RunSource, load_options};
+use super::state::{AppState, load_options};
 use super::timeline::TimelineCommand;
 use crate::denoiser::DenoiserChoice;
 use crate::noise::{NoiseTableSpec, SigmaPoint};
 use crate::render::OrbitCamera;
-use crate::structure::{BUNDLED, Structure, load_path};
+use crate::structure::{BUNDLED, Structure};
 
 /// Draws the noise panel measures over: enough that the measured figures sit near the closed form
 /// even with few chains.
@@ -86,13 +87,7 @@ impl AppState {
     /// Applies one command.
     pub fn apply(&mut self, command: AppCommand) {
         match command {
-            AppCommand::Open(path) => match load_path(&path, &load_options(&self.settings)) {
-                Ok(s) => {
-                    self.settings.remember(path);
-                    self.replace_structure(s);
-                }
-                Err(e) => self.load_error = Some(e.to_string()),
-            },
+            AppCommand::Open(path) => self.open(path),
             AppCommand::OpenBundled(index) => self.open_bundled(index),
             AppCommand::OpenRun(path) => self.open_run(path),
             AppCommand::Reload => self.reload(),
@@ -143,7 +138,20 @@ impl AppState {
         }
     }
 
-    fn replace_structure(&mut self, structure: Structure) {
+    /// Reads a structure file on the worker; the current structure stays until it arrives (and stays
+    /// when the file cannot be read). What the worker was doing stops: its run is of the old structure.
+    fn open(&mut self, path: PathBuf) {
+        self.worker.cancel();
+        let tag = self.jobs.open.begin();
+        self.send(WorkerCommand::LoadStructure {
+            path,
+            options: load_options(&self.settings),
+            tag,
+        });
+        self.run.busy = Some((0, 1));
+    }
+
+    pub(super) fn replace_structure(&mut self, structure: Structure) {
         self.structure = Arc::new(structure);
         self.load_error = None;
         self.structure_changed();
@@ -175,7 +183,7 @@ impl AppState {
     /// the file cannot be read).
     fn open_run(&mut self, path: PathBuf) {
         self.worker.cancel();
-        let run = self.run_request.begin();
+        let run = self.jobs.run.begin();
         self.send(WorkerCommand::ImportRun {
             structure: Arc::clone(&self.structure),
             path,
@@ -196,7 +204,7 @@ impl AppState {
                 return;
             }
         };
-        let tag = self.sweep_request.begin();
+        let tag = self.jobs.sweep.begin();
         let seeds = self.settings.sweep_seeds.max(1);
         self.run.busy = Some((0, steps.len() * seeds as usize));
         self.send(WorkerCommand::Sweep {
@@ -225,8 +233,8 @@ impl AppState {
             crate::denoiser::learned::default_checkpoint_path(&self.structure)
                 .with_extension(format!("{code}.mpk"))
         });
-        let tag = self.train_request.begin();
-        self.training = Some(super::state::TrainingView::default());
+        let tag = self.jobs.train.begin();
+        self.training = Some(super::run_view::TrainingView::default());
         self.run.busy = Some((0, train.steps));
         self.send(WorkerCommand::Train {
             structure: Arc::clone(&self.structure),
@@ -248,7 +256,7 @@ impl AppState {
             }
         };
         let training = settings.preset.training();
-        let tag = self.denoiser_error_request.begin();
+        let tag = self.jobs.denoiser_error.begin();
         let sigmas = training.table_sigmas();
         self.run.busy = Some((0, sigmas.len()));
         self.send(WorkerCommand::DenoiserError {
@@ -270,7 +278,7 @@ impl AppState {
                 return;
             }
         };
-        let run = self.run_request.begin();
+        let run = self.jobs.run.begin();
         self.send(WorkerCommand::SweepRun {
             structure: Arc::clone(&self.structure),
             spec: Box::new(spec),
@@ -289,7 +297,7 @@ impl AppState {
     pub(super) fn reset_run(&mut self) {
         self.worker.cancel();
         self.expected_run += 1;
-        self.run_request.forget();
+        self.jobs.run.forget();
         let settings = self.settings.sampler_settings().and_then(|edm| {
             let family = self.settings.family_settings(self.settings.sampler, &edm)?;
             Ok((edm, family))
@@ -328,7 +336,7 @@ impl AppState {
                 return;
             }
         };
-        let tag = self.noise_request.begin();
+        let tag = self.jobs.noise.begin();
         let spec = NoiseTableSpec {
             noises: vec![noise],
             points: vec![SigmaPoint {

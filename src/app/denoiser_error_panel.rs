@@ -1,4 +1,4 @@
-//! The denoiser-error panel (seed 001's diagnostic): the RMSE of the sampler panel's denoiser's x̂0 at
+//! The denoiser-error panel (note 001's diagnostic): the RMSE of the sampler panel's denoiser's x̂0 at
 //! atoms, residue and chain centroids at each σ of the noise table's z grid, and the flow-matching
 //! velocity norms, predicted against target.
 
@@ -6,7 +6,10 @@ use eframe::egui;
 use egui_plot::{Legend, Line, LineStyle, Plot, PlotPoints};
 
 use super::command::AppCommand;
+use super::plots::level_color;
+use crate::choice::Choice as _;
 use crate::denoiser::DenoiserErrorRow;
+use crate::structure::Level;
 
 /// The panel; returns what was asked for.
 pub fn denoiser_error_ui(
@@ -35,10 +38,11 @@ pub fn denoiser_error_ui(
                 .collect()
         };
         let levels: [(&str, egui::Color32, Vec<[f64; 2]>); 3] = [
-            ("atom", super::plots::LEVELS[0].1, curve(&|r| Some(r.atom))),
-            ("residue", super::plots::LEVELS[1].1, curve(&|r| Some(r.residue))),
-            ("chain", super::plots::LEVELS[2].1, curve(&|r| r.chain)),
-        ];
+            (Level::Atom, curve(&|r| Some(r.atom))),
+            (Level::Residue, curve(&|r| Some(r.residue))),
+            (Level::Chain, curve(&|r| r.chain)),
+        ]
+        .map(|(level, points)| (level.name(), level_color(level), points));
         Plot::new("denoiser error")
             .id(super::plots::plot_id("denoiser error"))
             .height(140.0)

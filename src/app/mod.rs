@@ -6,15 +6,20 @@
 mod command;
 mod denoiser_error_panel;
 mod diagnosis;
+mod events;
 mod export;
 mod file_dialog;
+mod jobs;
+mod launch;
 mod panels;
 mod plots;
 mod protocol;
+mod run_view;
 mod settings;
 mod state;
 mod sweep_panel;
 mod timeline;
+mod timeline_panel;
 mod train_panel;
 mod viewport;
 mod worker;
@@ -23,29 +28,31 @@ pub use command::{AppCommand, NOISE_PANEL_DRAWS};
 pub use diagnosis::{Control, DiagnosisInput, Finding, diagnose};
 pub use export::{ExportKind, metrics_csv};
 pub use file_dialog::{DialogBackend, DialogPurpose, FILE_DIALOG_ENV, FileDialogs, detect_backend};
-pub use plots::{PinnedRun, plot_id};
+pub use launch::{native_options, run};
+pub use plots::plot_id;
 pub use protocol::{AppliedNoise, WorkerCommand, WorkerEvent};
+pub use run_view::{PinnedRun, RunSource, RunView, TrainingView};
 pub use settings::{SamplerChoice, Settings, SigmaInput, TrackView};
-pub use state::{AppState, DEVICE_FRAMES_BUDGET, RenderDevice, RunSource, RunView};
+pub use state::{AppState, DEVICE_FRAMES_BUDGET, RenderDevice};
 pub use timeline::{LoopMode, TimeControl, TimelineCommand};
 pub use worker::SamplerWorker;
 
 use std::path::Path;
-use std::sync::Arc;
 
 use eframe::egui;
 use eframe::egui_wgpu;
 
-use crate::compute::{
-    ComputeDevice, DevicePreference, Fallback, select_device, shared_device_descriptor,
-};
+use crate::compute::{ComputeDevice, DevicePreference, Fallback, select_device};
+use crate::denoiser::learned::PreconditionMode;
 use crate::render::ColorMode;
-use crate::structure::{LoadOptions, Structure, default_structure, load_file_or_bundled};
+use crate::structure::Structure;
 use file_dialog::DialogPurpose as Purpose;
 use plots::{HeatmapTexture, PlotData, plots_ui};
 use viewport::{ViewportResources, viewport_ui};
 
 const SETTINGS_KEY: &str = "sigmascope-settings";
+/// The timeline's speed and loop mode, persisted apart from the settings (the timeline owns them).
+const PLAYBACK_KEY: &str = "sigmascope-playback";
 
 /// The app: the state, and what only a window has (the file dialogs, plot textures, the renderer's
 /// name).
@@ -63,17 +70,29 @@ pub struct SigmascopeApp {
 /// What the panels asked for in one frame: commands in order, and a file to choose.
 #[derive(Default)]
 struct Requests {
+    /// The settings as this frame's widgets edit them: one copy a frame, every panel's edits in it.
+    draft: Settings,
     commands: Vec<AppCommand>,
     dialog: Option<Purpose>,
 }
 
 impl Requests {
-    /// Records a settings draft the widgets edited, before the commands that read it.
-    fn settings(&mut self, draft: Settings, current: &Settings) {
-        if draft != *current {
-            self.commands
-                .insert(0, AppCommand::UpdateSettings(Box::new(draft)));
+    fn new(settings: &Settings) -> Self {
+        Self {
+            draft: settings.clone(),
+            commands: Vec::new(),
+            dialog: None,
         }
+    }
+
+    /// This frame's commands: the edited settings first, so that every command reads them.
+    fn into_commands(self, current: &Settings) -> Vec<AppCommand> {
+        let mut commands = Vec::with_capacity(self.commands.len() + 1);
+        if self.draft != *current {
+            commands.push(AppCommand::UpdateSettings(Box::new(self.draft)));
+        }
+        commands.extend(self.commands);
+        commands
     }
 }
 
@@ -156,6 +175,9 @@ impl SigmascopeApp {
         if shares_render_device {
             state.keep_frames_on_device(DEVICE_FRAMES_BUDGET);
         }
+        if let Some(playback) = cc.storage.and_then(|s| eframe::get_value(s, PLAYBACK_KEY)) {
+            state.timeline.set_playback(playback);
+        }
         Self {
             state,
             dialogs: FileDialogs::detect(),
@@ -224,7 +246,7 @@ impl SigmascopeApp {
 
     fn view_options_ui(&self, ui: &mut egui::Ui, out: &mut Requests) {
         let state = &self.state;
-        let mut draft = state.settings().clone();
+        let draft = &mut out.draft;
         ui.horizontal_wrapped(|ui| {
             egui::ComboBox::new("color by", "color")
                 .selected_text(format!("{:?}", draft.color_by))
@@ -255,7 +277,6 @@ impl SigmascopeApp {
                 out.commands.push(AppCommand::FitCamera);
             }
         });
-        out.settings(draft, state.settings());
         let (scene, _) = state.scene();
         if let Some(legend) = &scene.legend {
             ui.label(format!(
@@ -287,10 +308,7 @@ impl SigmascopeApp {
         let state = &self.state;
         let s = state.structure();
         egui::ScrollArea::vertical().show(ui, |ui| {
-            let mut draft = state.settings().clone();
-            let action = panels::structure_ui(ui, s, &mut draft, state.load_error());
-            // The selection changed: the draft first, then the reload that reads it.
-            out.settings(draft, state.settings());
+            let action = panels::structure_ui(ui, s, &mut out.draft, state.load_error());
             if action.pick_file {
                 out.dialog = Some(Purpose::Open);
             }
@@ -304,28 +322,29 @@ impl SigmascopeApp {
                 out.commands.push(AppCommand::Reload);
             }
             ui.separator();
-            let mut draft = state.settings().clone();
             let highlight = state.focus() == Some(Control::NoiseWeights);
             let measured = state.applied_noise().map(|a| &a.cell);
             let apply = panels::noise_ui(
                 ui,
                 s,
-                &mut draft,
+                &mut out.draft,
                 measured,
                 state.noise_pending(),
                 highlight,
             );
-            out.settings(draft, state.settings());
             if apply {
                 out.commands.push(AppCommand::ApplyNoise);
             }
             ui.separator();
-            let mut draft = state.settings().clone();
             let highlight = state.focus().filter(|c| *c != Control::NoiseWeights);
             let has_ensemble = s.ensemble.len() >= 2;
-            let action =
-                panels::sampler_ui(ui, &mut draft, has_ensemble, state.run().busy, highlight);
-            out.settings(draft, state.settings());
+            let action = panels::sampler_ui(
+                ui,
+                &mut out.draft,
+                has_ensemble,
+                state.run().busy,
+                highlight,
+            );
             if action.reset {
                 out.commands.push(AppCommand::Reset);
             }
@@ -350,21 +369,21 @@ impl SigmascopeApp {
                     out.commands.push(AppCommand::Unpin);
                 }
             });
-            let mut draft = state.settings().clone();
-            let commands =
-                sweep_panel::sweep_ui(ui, &mut draft, state.sweep_points(), state.sweep_pending());
-            out.settings(draft, state.settings());
+            let commands = sweep_panel::sweep_ui(
+                ui,
+                &mut out.draft,
+                state.sweep_points(),
+                state.sweep_pending(),
+            );
             out.commands.extend(commands);
-            let mut draft = state.settings().clone();
             let commands = train_panel::train_ui(
                 ui,
-                &mut draft,
+                &mut out.draft,
                 state.training(),
                 state.training_pending(),
                 state.structure().atom_count(),
                 state.structure().residue_count(),
             );
-            out.settings(draft, state.settings());
             out.commands.extend(commands);
             out.commands.extend(denoiser_error_panel::denoiser_error_ui(
                 ui,
@@ -411,7 +430,7 @@ impl SigmascopeApp {
             sigmas: &sigmas,
             preset: &preset,
             frame: state.timeline().frame,
-            per_level: state.settings().per_level_precondition,
+            per_level: state.settings().precondition_shown == PreconditionMode::PerLevel,
             residues: state.structure().residue_count(),
             run_id: run.id,
             source: &run.source,
@@ -459,7 +478,7 @@ impl eframe::App for SigmascopeApp {
         let mut repaint = self.state.poll_worker();
         let dt = ui.input(|i| i.stable_dt).min(0.1);
         repaint |= self.state.tick(dt);
-        let mut out = Requests::default();
+        let mut out = Requests::new(self.state.settings());
         let dropped: Option<std::path::PathBuf> =
             ui.input(|i| i.raw.dropped_files.first().map(|f| f.path().to_path_buf()));
         // Arrays are runs; a structure file is a structure (Open run… takes multi-MODEL runs).
@@ -485,7 +504,7 @@ impl eframe::App for SigmascopeApp {
         egui::Panel::bottom("timeline").show(ui, |ui| {
             let sigmas: Vec<f64> = self.state.run().frames.iter().map(|f| f.sigma).collect();
             out.commands.extend(
-                panels::timeline_ui(ui, self.state.timeline(), &sigmas)
+                timeline_panel::timeline_ui(ui, self.state.timeline(), &sigmas)
                     .into_iter()
                     .map(AppCommand::Timeline),
             );
@@ -512,18 +531,16 @@ impl eframe::App for SigmascopeApp {
             )
             .show(|ui| ui.label(text));
         }
-        if let Some(purpose) = out.dialog {
+        if let Some(purpose) = out.dialog.take() {
             let name = self.state.structure().name.clone();
             let directory = self.dialog_directory().map(Path::to_path_buf);
             out.commands
                 .extend(self.dialogs.request(purpose, &name, directory.as_deref()));
         }
         out.commands.extend(self.dialogs.show(ui.ctx()));
-        let changed = !out.commands.is_empty();
-        self.state.apply_all(out.commands);
-        // Playback speed and loop mode are persisted with the settings.
-        self.state.settings.fps = self.state.timeline.fps;
-        self.state.settings.loop_mode = self.state.timeline.loop_mode;
+        let commands = out.into_commands(self.state.settings());
+        let changed = !commands.is_empty();
+        self.state.apply_all(commands);
         if repaint
             || changed
             || self.state.timeline().playing
@@ -536,59 +553,6 @@ impl eframe::App for SigmascopeApp {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, SETTINGS_KEY, self.state.settings());
+        eframe::set_value(storage, PLAYBACK_KEY, &self.state.timeline().playback());
     }
-}
-
-/// Window options: wgpu renderer on a device that burn can share.
-pub fn native_options() -> eframe::NativeOptions {
-    eframe::NativeOptions {
-        renderer: eframe::Renderer::Wgpu,
-        viewport: egui::ViewportBuilder::default()
-            .with_title("sigmascope")
-            .with_inner_size([1440.0, 900.0]),
-        wgpu_options: egui_wgpu::WgpuConfiguration {
-            wgpu_setup: egui_wgpu::WgpuSetup::CreateNew(egui_wgpu::WgpuSetupCreateNew {
-                device_descriptor: Arc::new(shared_device_descriptor),
-                ..egui_wgpu::WgpuSetupCreateNew::without_display_handle()
-            }),
-            ..Default::default()
-        },
-        ..Default::default()
-    }
-}
-
-/// Opens the window on `file` (or the bundled default structure), with the run `trajectory` of another
-/// tool when given, and runs until it is closed.
-/// The device choice is `with_preference`'s.
-pub fn run(
-    file: Option<&Path>,
-    trajectory: Option<&Path>,
-    options: &LoadOptions,
-    device: DevicePreference,
-) -> anyhow::Result<()> {
-    let trajectory = trajectory.map(Path::to_path_buf);
-    // A file that cannot be opened still opens the window, on the bundled structure, with the reason.
-    let (structure, startup_error) = match file.map(|path| load_file_or_bundled(path, options)) {
-        Some(Ok(s)) => (s, None),
-        Some(Err(e)) => {
-            let message = e.to_string();
-            eprintln!("error: {message}; opening the bundled structure instead");
-            (default_structure().load(options)?, Some(message))
-        }
-        None => (default_structure().load(options)?, None),
-    };
-    eframe::run_native(
-        "sigmascope",
-        native_options(),
-        Box::new(move |cc| {
-            let mut app = SigmascopeApp::with_preference(cc, structure, device);
-            if let Some(message) = startup_error {
-                app.apply(AppCommand::ShowLoadError(message));
-            } else if let Some(path) = trajectory {
-                app.apply(AppCommand::OpenRun(path));
-            }
-            Ok(Box::new(app))
-        }),
-    )
-    .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
 }

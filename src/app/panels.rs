@@ -1,16 +1,16 @@
-//! Side panels: structure, noise (with the per-level table), sampler, diagnosis, timeline.
+//! Side panels: structure, noise (with the per-level table), sampler and diagnosis.
 
 use eframe::egui;
 
 use super::diagnosis::{Control, Finding};
 use super::settings::{Settings, SigmaInput};
-use super::timeline::{LoopMode, TimeControl, TimelineCommand};
 use crate::denoiser::DenoiserChoice;
+use crate::denoiser::learned::PreconditionMode;
 use crate::noise::{
     GroupSizes, NoiseCell, WEIGHT_PRESETS, expected_centred_mean_squares, expected_mean_squares,
     rms_3d,
 };
-use crate::sampler::PRESETS;
+use crate::sampler::{PRESETS, StartNoise};
 use crate::structure::{BUNDLED, Structure};
 
 /// What the structure panel asks for.
@@ -331,14 +331,15 @@ pub fn sampler_ui(
             ); });
             ui.horizontal(|ui| {
                 ui.label("start");
-                ui.radio_value(&mut settings.start_multiscale, true, "multiscale");
-                ui.radio_value(&mut settings.start_multiscale, false, "isotropic");
+                ui.radio_value(&mut settings.start, StartNoise::Multiscale, "multiscale");
+                ui.radio_value(&mut settings.start, StartNoise::Isotropic, "isotropic");
             });
             ui.horizontal(|ui| {
                 ui.label("preconditioning shown")
                     .on_hover_text("Display only: the exact and ensemble denoisers are not preconditioned, so sampling does not change");
-                ui.radio_value(&mut settings.per_level_precondition, false, "global");
-                ui.radio_value(&mut settings.per_level_precondition, true, "per level");
+                let shown = &mut settings.precondition_shown;
+                ui.radio_value(shown, PreconditionMode::Global, "global");
+                ui.radio_value(shown, PreconditionMode::PerLevel, "per level");
             });
             ui.horizontal(|ui| {
                 ui.label("denoiser");
@@ -432,176 +433,4 @@ pub fn diagnosis_ui(ui: &mut egui::Ui, findings: &[Finding]) -> Option<Control> 
         });
     }
     clicked
-}
-
-/// The frames where sigma drops below a power of ten, with that power (Å); none for a final 0.
-fn sigma_decade_crossings(sigmas: &[f64]) -> Vec<(usize, f64)> {
-    let decade = |s: f64| {
-        if s > 0.0 {
-            s.log10().floor() as i32
-        } else {
-            i32::MIN
-        }
-    };
-    sigmas
-        .windows(2)
-        .enumerate()
-        .filter(|(_, pair)| decade(pair[0]) != decade(pair[1]) && pair[1] > 0.0)
-        .map(|(k, pair)| (k + 1, 10f64.powi(decade(pair[0]))))
-        .collect()
-}
-
-/// Ticks under the scrubber's rail where sigma crosses a power of ten (…, 100, 10, 1, 0.1 Å).
-fn sigma_ticks(ui: &egui::Ui, rect: egui::Rect, sigmas: &[f64]) {
-    if sigmas.len() < 2 {
-        return;
-    }
-    let rail_width = ui.spacing().slider_width;
-    let inset = rect.height() * 0.5;
-    let last = (sigmas.len() - 1) as f32;
-    let painter = ui.painter();
-    for (frame, _) in sigma_decade_crossings(sigmas) {
-        let x = rect.left() + inset + frame as f32 / last * (rail_width - 2.0 * inset);
-        painter.line_segment(
-            [
-                egui::pos2(x, rect.bottom() - 4.0),
-                egui::pos2(x, rect.bottom()),
-            ],
-            egui::Stroke::new(1.0, ui.visuals().weak_text_color()),
-        );
-    }
-}
-
-/// The scrubber's hover text: which tick is which power of ten.
-fn sigma_ticks_hover(sigmas: &[f64]) -> String {
-    let crossings = sigma_decade_crossings(sigmas);
-    if crossings.is_empty() {
-        return "ticks mark where sigma crosses a power of ten".to_owned();
-    }
-    let list: Vec<String> = crossings
-        .iter()
-        .map(|(frame, power)| format!("frame {frame}: below {}", format_power(*power)))
-        .collect();
-    format!(
-        "ticks mark where sigma crosses a power of ten\n{}",
-        list.join("\n")
-    )
-}
-
-/// 1000 Å, 10 Å, 0.01 Å: powers of ten without trailing zeros.
-fn format_power(power: f64) -> String {
-    if power >= 1.0 {
-        format!("{power:.0} Å")
-    } else {
-        format!("{} Å", format!("{power:.6}").trim_end_matches('0'))
-    }
-}
-
-/// Timeline: scrubber with sigma ticks, play/pause, step, first/last, loop mode, fps.
-pub fn timeline_ui(
-    ui: &mut egui::Ui,
-    t: &TimeControl,
-    frame_sigmas: &[f64],
-) -> Vec<TimelineCommand> {
-    let mut commands = Vec::new();
-    let sigma = frame_sigmas.get(t.frame).copied();
-    ui.horizontal(|ui| {
-        if ui.button("|<").on_hover_text("first (Home)").clicked() {
-            commands.push(TimelineCommand::First);
-        }
-        if ui.button("<").on_hover_text("back (←)").clicked() {
-            commands.push(TimelineCommand::StepBack);
-        }
-        let play = if t.playing { "Pause" } else { "Play" };
-        if ui
-            .button(play)
-            .on_hover_text("play / pause (Space)")
-            .clicked()
-        {
-            commands.push(TimelineCommand::TogglePlayPause);
-        }
-        if ui.button(">").on_hover_text("forward (→)").clicked() {
-            commands.push(TimelineCommand::StepForward);
-        }
-        if ui.button(">|").on_hover_text("last (End)").clicked() {
-            commands.push(TimelineCommand::Last);
-        }
-        let mut frame = t.frame;
-        let last = t.frame_count.saturating_sub(1);
-        ui.add_enabled_ui(t.frame_count > 1, |ui| {
-            ui.spacing_mut().slider_width = 320.0;
-            let response = ui
-                .add(egui::Slider::new(&mut frame, 0..=last.max(1)).text("frame"))
-                .on_hover_text(sigma_ticks_hover(frame_sigmas));
-            if response.changed() {
-                commands.push(TimelineCommand::SetFrameClamped(frame));
-            }
-            sigma_ticks(ui, response.rect, frame_sigmas);
-        });
-        ui.label(format!("{} frames", t.frame_count));
-        if let Some(s) = sigma {
-            ui.label(format!("sigma {s:.4} Å"));
-        }
-        let mut mode = t.loop_mode;
-        egui::ComboBox::new("loop mode", "at the end")
-            .selected_text(format!("{mode:?}"))
-            .show_ui(ui, |ui| {
-                for m in [LoopMode::Loop, LoopMode::Once, LoopMode::Bounce] {
-                    ui.selectable_value(&mut mode, m, format!("{m:?}"));
-                }
-            });
-        if mode != t.loop_mode {
-            commands.push(TimelineCommand::SetLoopMode(mode));
-        }
-        let mut fps = t.fps;
-        if ui
-            .add(
-                egui::DragValue::new(&mut fps)
-                    .range(0.5..=120.0)
-                    .suffix(" fps"),
-            )
-            .changed()
-        {
-            commands.push(TimelineCommand::SetFps(fps));
-        }
-    });
-    let keys = ui.input(|i| {
-        let mut k = Vec::new();
-        if i.key_pressed(egui::Key::Space) {
-            k.push(TimelineCommand::TogglePlayPause);
-        }
-        if i.key_pressed(egui::Key::ArrowLeft) {
-            k.push(TimelineCommand::StepBack);
-        }
-        if i.key_pressed(egui::Key::ArrowRight) {
-            k.push(TimelineCommand::StepForward);
-        }
-        if i.key_pressed(egui::Key::Home) {
-            k.push(TimelineCommand::First);
-        }
-        if i.key_pressed(egui::Key::End) {
-            k.push(TimelineCommand::Last);
-        }
-        k
-    });
-    commands.extend(keys);
-    commands
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decade_crossings_name_the_frame_and_the_power_passed() {
-        let sigmas = [2560.0, 766.9, 178.6, 28.3, 2.3, 0.04, 0.0];
-        assert_eq!(
-            sigma_decade_crossings(&sigmas),
-            vec![(1, 1000.0), (3, 100.0), (4, 10.0), (5, 1.0)]
-        );
-        let hover = sigma_ticks_hover(&sigmas);
-        assert!(hover.contains("frame 1: below 1000 Å"), "{hover}");
-        assert!(hover.contains("frame 5: below 1 Å"), "{hover}");
-        assert_eq!(format_power(0.01), "0.01 Å");
-    }
 }

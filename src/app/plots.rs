@@ -5,18 +5,13 @@
 use eframe::egui;
 use egui_plot::{Legend, Line, LineStyle, Plot, PlotImage, PlotPoint, PlotPoints, Span, VLine};
 
+use super::run_view::{PinnedRun, RunSource};
+use crate::choice::Choice as _;
 use crate::render::viridis;
 use crate::sampler::Frame;
 use crate::sampler::{SamplerPreset, Z_999};
+use crate::structure::Level;
 use crate::trajectory::FrameMetrics;
-
-/// A run pinned for comparison.
-pub struct PinnedRun {
-    /// What changed, for the legend.
-    pub label: String,
-    /// Its metrics.
-    pub metrics: Vec<FrameMetrics>,
-}
 
 /// Data the plots read.
 pub struct PlotData<'a> {
@@ -39,7 +34,7 @@ pub struct PlotData<'a> {
     /// Changes whenever the run is replaced.
     pub run_id: u64,
     /// Where the run came from (an imported file may lack keys some plots need).
-    pub source: &'a super::state::RunSource,
+    pub source: &'a RunSource,
     /// Fit every plot to its data this frame (the data arrived or changed).
     pub refit: bool,
 }
@@ -71,36 +66,27 @@ fn log_series(
     series(metrics, |m| value(m).map(|v| v.max(1e-4).log10()))
 }
 
-pub(super) const LEVELS: [(&str, egui::Color32); 3] = [
-    ("atom", egui::Color32::from_rgb(120, 170, 255)),
-    ("residue", egui::Color32::from_rgb(255, 200, 60)),
-    ("chain", egui::Color32::from_rgb(240, 90, 200)),
-];
-
-type LevelValue = fn(&FrameMetrics, usize) -> Option<f64>;
-
-fn level_rmsd(m: &FrameMetrics, level: usize) -> Option<f64> {
+/// The colour every plot draws `level` in.
+pub(super) fn level_color(level: Level) -> egui::Color32 {
     match level {
-        0 => Some(m.levels.atom.rmsd),
-        1 => Some(m.levels.residue.rmsd),
-        _ => m.levels.chain.map(|c| c.rmsd),
+        Level::Atom => egui::Color32::from_rgb(120, 170, 255),
+        Level::Residue => egui::Color32::from_rgb(255, 200, 60),
+        Level::Chain => egui::Color32::from_rgb(240, 90, 200),
     }
 }
 
-fn level_x0_rmsd(m: &FrameMetrics, level: usize) -> Option<f64> {
-    match level {
-        0 => m.levels.atom.x0_rmsd,
-        1 => m.levels.residue.x0_rmsd,
-        _ => m.levels.chain.and_then(|c| c.x0_rmsd),
-    }
+type LevelValue = fn(&FrameMetrics, Level) -> Option<f64>;
+
+fn level_rmsd(m: &FrameMetrics, level: Level) -> Option<f64> {
+    m.levels.at(level).map(|l| l.rmsd)
 }
 
-fn level_motion(m: &FrameMetrics, level: usize) -> Option<f64> {
-    match level {
-        0 => m.levels.atom.motion,
-        1 => m.levels.residue.motion,
-        _ => m.levels.chain.and_then(|c| c.motion),
-    }
+fn level_x0_rmsd(m: &FrameMetrics, level: Level) -> Option<f64> {
+    m.levels.at(level).and_then(|l| l.x0_rmsd)
+}
+
+fn level_motion(m: &FrameMetrics, level: Level) -> Option<f64> {
+    m.levels.at(level).and_then(|l| l.motion)
 }
 
 /// Draws the current-frame cursor; returns where the plot was clicked, if it was.
@@ -157,10 +143,11 @@ fn level_plot(
         .x_axis_label("frame")
         .y_axis_label(y_label)
         .show(ui, |plot| {
-            for (level, (name, color)) in LEVELS.iter().enumerate() {
+            for &level in Level::ALL {
+                let (name, color) = (level.name(), level_color(level));
                 let points = log_series(data.metrics, |m| value(m, level));
                 if !points.is_empty() {
-                    plot.line(Line::new(*name, PlotPoints::from(points)).color(*color));
+                    plot.line(Line::new(name, PlotPoints::from(points)).color(color));
                 }
                 if let Some(pinned) = data.pinned {
                     let points = log_series(&pinned.metrics, |m| value(m, level));
@@ -168,7 +155,7 @@ fn level_plot(
                         let label = format!("{name} ({})", pinned.label);
                         plot.line(
                             Line::new(label, PlotPoints::from(points))
-                                .color(*color)
+                                .color(color)
                                 .style(LineStyle::dashed_loose()),
                         );
                     }
@@ -321,30 +308,30 @@ fn precondition_plot(ui: &mut egui::Ui, data: &PlotData<'_>) -> Option<usize> {
         .x_axis_label("frame")
         .y_axis_label("c_skip")
         .show(ui, |plot| {
-            let pick = |level: usize| {
+            // The atom level's coefficients are the global σ's.
+            let pick = |level: Level| {
                 data.frames
                     .iter()
                     .filter_map(|f| {
                         let p = f.precondition?;
                         let c = match level {
-                            0 => p.global,
-                            1 => p.residue,
-                            _ => p.chain,
+                            Level::Atom => p.global,
+                            Level::Residue => p.residue,
+                            Level::Chain => p.chain,
                         };
                         Some([f.index as f64, c.c_skip])
                     })
                     .collect::<Vec<_>>()
             };
             let levels = if data.per_level { 3 } else { 1 };
-            for (level, (name, color)) in LEVELS.iter().enumerate().take(levels) {
-                let label = if level == 0 {
-                    "global".to_owned()
-                } else {
-                    (*name).to_owned()
+            for &level in Level::ALL.iter().take(levels) {
+                let label = match level {
+                    Level::Atom => "global",
+                    other => other.name(),
                 };
                 plot.line(
                     Line::new(format!("c_skip {label}"), PlotPoints::from(pick(level)))
-                        .color(*color),
+                        .color(level_color(level)),
                 );
             }
             cursor_and_click(plot, data.frame)

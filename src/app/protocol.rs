@@ -3,13 +3,17 @@
 
 use std::sync::Arc;
 
-use super::state::RunSource;
+use super::run_view::RunSource;
+use crate::denoiser::learned::{LearnedError, TrainError};
 use crate::denoiser::learned::{ModelConfig, TrainConfig};
-use crate::denoiser::{CheckpointHeader, DenoiserChoice, DenoiserErrorRow, LossRecord};
-use crate::noise::{NamedNoise, NoiseCell, NoiseTableSpec};
-use crate::sampler::{FamilySettings, Frame, SamplerSettings};
-use crate::structure::Structure;
-use crate::trajectory::{FrameMetrics, SweepPoint, SweepSpec};
+use crate::denoiser::{
+    CheckpointHeader, DenoiseError, DenoiserBuildError, DenoiserChoice, DenoiserErrorRow,
+    LossRecord,
+};
+use crate::noise::{NamedNoise, NoiseCell, NoiseError, NoiseTableSpec};
+use crate::sampler::{FamilySettings, Frame, SamplerError, SamplerSettings};
+use crate::structure::{LoadError, Structure};
+use crate::trajectory::{FrameMetrics, ImportError, SweepError, SweepPoint, SweepSpec};
 
 /// What the window asks of the worker.
 pub enum WorkerCommand {
@@ -101,6 +105,15 @@ pub enum WorkerCommand {
         /// Tag echoed in the events.
         tag: u64,
     },
+    /// Read a structure file (the current structure stays until it arrives, and when it cannot be read).
+    LoadStructure {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Model and selection.
+        options: crate::structure::LoadOptions,
+        /// Tag echoed in the result.
+        tag: u64,
+    },
     /// Draw the noise panel's samples and measure them (the per-level table of one cell).
     ApplyNoise {
         /// The structure.
@@ -153,10 +166,59 @@ pub enum WorkerEvent {
     TrainDone(u64, Box<CheckpointHeader>, std::path::PathBuf),
     /// The noise draw tagged `.0` finished.
     NoiseApplied(u64, Box<AppliedNoise>),
+    /// The structure file asked for with tag `tag` was read.
+    StructureLoaded {
+        /// The request's tag.
+        tag: u64,
+        /// The file.
+        path: std::path::PathBuf,
+        /// What it holds.
+        structure: Box<Structure>,
+    },
+    /// The structure file asked for with tag `.0` could not be read.
+    LoadFailed(u64, LoadError),
     /// Work done and total, in the command's units (steps; draws), after each part of a command.
     Progress(usize, usize),
     /// A command finished (or was cancelled).
     Idle,
     /// Something failed; the run stays as it was.
-    Error(String),
+    Failed(WorkerError),
+}
+
+/// Why a worker job failed, as the status line will say it.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    /// The worker thread could not be started, or has stopped.
+    #[error("the worker thread is not running: {0}")]
+    NotRunning(String),
+    /// The run's denoiser could not be built.
+    #[error(transparent)]
+    Denoiser(#[from] DenoiserBuildError),
+    /// The run could not start, or a step failed.
+    #[error(transparent)]
+    Sampler(#[from] SamplerError),
+    /// A run file could not be read.
+    #[error("cannot open the run: {0}")]
+    Import(#[from] ImportError),
+    /// The sweep, or one of its runs, failed.
+    #[error("the sweep failed: {0}")]
+    Sweep(#[from] SweepError),
+    /// The denoiser-error measurement's denoiser could not be built.
+    #[error("the denoiser error failed: {0}")]
+    DenoiserErrorSetup(DenoiserBuildError),
+    /// The denoiser-error measurement failed.
+    #[error("the denoiser error failed: {0}")]
+    DenoiserError(DenoiseError),
+    /// The training failed.
+    #[error("training failed: {0}")]
+    Train(#[from] TrainError),
+    /// The trained model could not be saved.
+    #[error("cannot save the model: {0}")]
+    SaveModel(#[from] LearnedError),
+    /// The noise draw failed.
+    #[error(transparent)]
+    Noise(#[from] NoiseError),
+    /// The noise draw came back without a sample.
+    #[error("the noise table came back empty")]
+    EmptyNoiseTable,
 }

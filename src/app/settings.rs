@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 
-use super::timeline::LoopMode;
 use crate::denoiser::DenoiserChoice;
 use crate::denoiser::learned::{
     ConditioningMode, LevelInputs, LossMode, ModelConfig, OutputForm, PreconditionMode, TrainConfig,
@@ -30,11 +29,11 @@ pub enum SigmaInput {
 pub enum SamplerChoice {
     /// The sampler panel's EDM preset.
     Edm,
-    /// Flow matching, ODE Euler (seed 000).
+    /// Flow matching, ODE Euler [note 000].
     FlowOde,
-    /// Flow matching, SDE (seed 000).
+    /// Flow matching, SDE [note 000].
     FlowSde,
-    /// DDPM, seed 001's linear ᾱ, T = 50.
+    /// DDPM, note 001's linear ᾱ, T = 50.
     Ddpm,
 }
 
@@ -44,7 +43,7 @@ impl SamplerChoice {
         (Self::Edm, "EDM (preset)"),
         (Self::FlowOde, "flow matching ODE"),
         (Self::FlowSde, "flow matching SDE"),
-        (Self::Ddpm, "DDPM (seed 001)"),
+        (Self::Ddpm, "DDPM [note 001]"),
     ];
 
     /// The label of this choice.
@@ -112,9 +111,9 @@ pub struct Settings {
     /// Augmentation between steps.
     pub augment: bool,
     /// Start noise.
-    pub start_multiscale: bool,
-    /// Per-level preconditioning shown and diagnosed.
-    pub per_level_precondition: bool,
+    pub start: StartNoise,
+    /// The preconditioning shown and diagnosed: the global σ's, or each level's own.
+    pub precondition_shown: PreconditionMode,
     /// Denoiser.
     pub denoiser: DenoiserChoice,
     /// Step from the denoiser's own residue and chain x̂0 (the learned one gives them).
@@ -135,7 +134,7 @@ pub struct Settings {
     pub sweep_steps: String,
     /// The sweep panel's seeds per step count.
     pub sweep_seeds: u64,
-    /// The Train panel's toggles (pitfalls of seed 002, the output form of seed 001).
+    /// The Train panel's toggles (pitfalls of note 002, the output form of note 001).
     pub train_precondition: PreconditionMode,
     /// See `train_precondition`.
     pub train_loss: LossMode,
@@ -153,10 +152,6 @@ pub struct Settings {
     pub train_out: Option<PathBuf>,
     /// The last model the Train panel saved (a denoiser choice in the sampler panel).
     pub trained_model: Option<PathBuf>,
-    /// Playback fps.
-    pub fps: f32,
-    /// Playback loop mode.
-    pub loop_mode: LoopMode,
 }
 
 impl Default for Settings {
@@ -179,8 +174,8 @@ impl Default for Settings {
             step_scale: preset.map_or(1.5, |p| p.step_scale),
             solver: Solver::Euler,
             augment: true,
-            start_multiscale: true,
-            per_level_precondition: false,
+            start: StartNoise::Multiscale,
+            precondition_shown: PreconditionMode::Global,
             denoiser: DenoiserChoice::Exact,
             level_outputs: false,
             external_command: "python3 examples/external_denoiser/exact.py".to_owned(),
@@ -200,8 +195,6 @@ impl Default for Settings {
             train_steps: TrainConfig::default().steps,
             train_out: None,
             trained_model: None,
-            fps: 10.0,
-            loop_mode: LoopMode::Loop,
         }
     }
 }
@@ -254,11 +247,7 @@ impl Settings {
 
     /// Sampler settings for a run.
     pub fn sampler_settings(&self) -> Result<SamplerSettings, String> {
-        let start = if self.start_multiscale {
-            StartNoise::Multiscale
-        } else {
-            StartNoise::Isotropic
-        };
+        let start = self.start;
         Ok(SamplerSettings {
             level_outputs: self.level_outputs,
             preset: self.preset(),

@@ -6,71 +6,22 @@ use std::cell::OnceCell;
 use std::sync::Arc;
 
 use super::diagnosis::{Control, DiagnosisInput, Finding, diagnose};
-use super::plots::PinnedRun;
-use super::protocol::{AppliedNoise, WorkerEvent};
+use super::jobs::AwaitedJobs;
+use super::protocol::AppliedNoise;
+use super::run_view::{PinnedRun, RunSource, RunView, TrainingView};
 use super::settings::{Settings, TrackView};
-use super::timeline::{TimeControl, TimelineCommand};
+use super::timeline::TimeControl;
 use super::worker::SamplerWorker;
 use crate::compute::{ComputeDevice, DeviceRows};
 use crate::denoiser::DenoiserChoice;
+use crate::denoiser::learned::PreconditionMode;
 use crate::geometry::RigidTransform;
 use crate::render::{
     ColorMode, Layers, OrbitCamera, Scene, SceneOptions, ViewPreset, rebuild_scene, scene_text,
 };
 use crate::sampler::{Frame, StartNoise};
 use crate::structure::{LoadOptions, Selection, Structure};
-use crate::trajectory::{Displacements, FrameMetrics};
-
-/// The frames and metrics of the current run, as received from the worker.
-#[derive(Default)]
-pub struct RunView {
-    /// The run's sigma schedule.
-    pub sigmas: Vec<f64>,
-    /// Frames received so far (frame 0 is the start).
-    pub frames: Vec<Frame>,
-    /// Their metrics.
-    pub metrics: Vec<FrameMetrics>,
-    /// Steps done and total while the worker is busy.
-    pub busy: Option<(usize, usize)>,
-    /// Changes whenever the run is replaced (plots refit, the scene rebuilds).
-    pub id: u64,
-    /// Where the frames came from.
-    pub source: RunSource,
-}
-
-/// Where a run's frames came from.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum RunSource {
-    /// The sampler, in this window.
-    #[default]
-    Sampler,
-    /// One run of the sweep panel's sweep.
-    Sweep {
-        /// Its steps.
-        steps: usize,
-        /// Its seed.
-        seed: u64,
-    },
-    /// A file written by another tool.
-    Imported {
-        /// The file.
-        path: std::path::PathBuf,
-        /// Keys the file lacks for some figure.
-        missing: Vec<&'static str>,
-    },
-}
-
-impl RunSource {
-    /// What a panel needing `key` says when the run's file lacks it.
-    pub fn missing_note(&self, key: &str, what: &str) -> Option<String> {
-        match self {
-            Self::Imported { missing, .. } if missing.contains(&key) => Some(format!(
-                "{what} needs the key `{key}` in the run's NPZ (see README, Runs from other tools)"
-            )),
-            _ => None,
-        }
-    }
-}
+use crate::trajectory::Displacements;
 
 /// The device and queue that render the viewport (for the PNG export); none in tests without a window.
 #[derive(Clone)]
@@ -112,61 +63,9 @@ pub(super) struct ShownScene {
     atom_style_key: Option<(ColorMode, bool)>,
 }
 
-/// Device bytes a run's frames may keep their rows in when the window computes on its own GPU: at
-/// 1M atoms (24 MB a frame, state and prediction) the first 85 frames are drawn from GPU memory.
+/// Device bytes a run's frames may keep their rows in when the window computes on its own GPU: a frame
+/// keeps 24 B an atom (state and prediction, f32 xyz), so at 1M atoms the first 85 frames fit.
 pub const DEVICE_FRAMES_BUDGET: u64 = 2 << 30;
-
-/// A training in the Train panel.
-#[derive(Debug, Clone, Default)]
-pub struct TrainingView {
-    /// One record per step so far.
-    pub losses: Vec<crate::denoiser::LossRecord>,
-    /// The saved model's header (the per-σ report), once done.
-    pub header: Option<crate::denoiser::CheckpointHeader>,
-    /// Where it was saved.
-    pub path: Option<std::path::PathBuf>,
-}
-
-/// Work sent to the worker whose result is awaited: every request gets a new tag, and only the
-/// latest request's result is taken (an earlier one's arrives too late to show).
-#[derive(Debug, Default)]
-pub(super) struct Awaited {
-    last: u64,
-    pending: Option<u64>,
-}
-
-impl Awaited {
-    /// A new request's tag; earlier requests' results will be dropped.
-    pub fn begin(&mut self) -> u64 {
-        self.last += 1;
-        self.pending = Some(self.last);
-        self.last
-    }
-
-    /// True when `tag` is the request awaited.
-    pub fn awaits(&self, tag: u64) -> bool {
-        self.pending == Some(tag)
-    }
-
-    /// Takes the result of `tag`: true (and no longer awaited) when it is the request awaited.
-    pub fn take(&mut self, tag: u64) -> bool {
-        let awaited = self.awaits(tag);
-        if awaited {
-            self.pending = None;
-        }
-        awaited
-    }
-
-    /// True while a request is awaited.
-    pub fn is_pending(&self) -> bool {
-        self.pending.is_some()
-    }
-
-    /// Awaits nothing (the request was cancelled, failed or superseded).
-    pub fn forget(&mut self) {
-        self.pending = None;
-    }
-}
 
 /// The window's state.
 pub struct AppState {
@@ -182,19 +81,14 @@ pub struct AppState {
     pub(super) timeline: TimeControl,
     pub(super) camera: OrbitCamera,
     pub(super) applied_noise: Option<(u64, AppliedNoise)>,
-    /// The noise draw the worker is computing.
-    pub(super) noise_request: Awaited,
     /// The sweep panel's last sweep, and the one in progress.
     pub(super) sweep: Option<Vec<crate::trajectory::SweepPoint>>,
-    pub(super) sweep_request: Awaited,
     /// The denoiser-error panel's last measurement, and the one in progress.
     pub(super) denoiser_error: Option<Vec<crate::denoiser::DenoiserErrorRow>>,
-    pub(super) denoiser_error_request: Awaited,
     /// The Train panel's training: its loss curve so far and, once saved, its checkpoint's header.
     pub(super) training: Option<TrainingView>,
-    pub(super) train_request: Awaited,
-    /// The whole run the worker is preparing (a file's, or one of the sweep's).
-    pub(super) run_request: Awaited,
+    /// The worker jobs whose results are awaited.
+    pub(super) jobs: AwaitedJobs,
     pub(super) shown: ShownScene,
     pub(super) focus: Option<Control>,
     pub(super) hovered_atom: Option<usize>,
@@ -226,9 +120,7 @@ impl AppState {
         compute: ComputeDevice,
         wake: impl Fn() + Send + 'static,
     ) -> Self {
-        let mut timeline = TimeControl::default();
-        timeline.apply(TimelineCommand::SetFps(settings.fps));
-        timeline.apply(TimelineCommand::SetLoopMode(settings.loop_mode));
+        let timeline = TimeControl::default();
         let structure = Arc::new(structure);
         let mut state = Self {
             worker: SamplerWorker::spawn(compute.device.clone(), wake),
@@ -243,14 +135,10 @@ impl AppState {
             timeline,
             camera: OrbitCamera::fitted(ViewPreset::Fit, glam::Vec3::ZERO, 10.0, 1.5),
             applied_noise: None,
-            noise_request: Awaited::default(),
-            run_request: Awaited::default(),
+            jobs: AwaitedJobs::default(),
             sweep: None,
-            sweep_request: Awaited::default(),
             denoiser_error: None,
-            denoiser_error_request: Awaited::default(),
             training: None,
-            train_request: Awaited::default(),
             shown: ShownScene {
                 key: None,
                 scene: Arc::new(Scene::default()),
@@ -339,7 +227,7 @@ impl AppState {
 
     /// True while the worker draws the noise panel's samples.
     pub fn noise_pending(&self) -> bool {
-        self.noise_request.is_pending()
+        self.jobs.noise.is_pending()
     }
 
     /// The sweep panel's last sweep (one point per steps and seed).
@@ -349,7 +237,7 @@ impl AppState {
 
     /// True while a sweep runs.
     pub fn sweep_pending(&self) -> bool {
-        self.sweep_request.is_pending()
+        self.jobs.sweep.is_pending()
     }
 
     /// The Train panel's current or last training.
@@ -359,7 +247,7 @@ impl AppState {
 
     /// True while a training runs.
     pub fn training_pending(&self) -> bool {
-        self.train_request.is_pending()
+        self.jobs.train.is_pending()
     }
 
     /// The denoiser-error panel's last rows (one per σ).
@@ -369,7 +257,7 @@ impl AppState {
 
     /// True while the denoiser error is measured.
     pub fn denoiser_error_pending(&self) -> bool {
-        self.denoiser_error_request.is_pending()
+        self.jobs.denoiser_error.is_pending()
     }
 
     /// The residue outlined after a heat-map click.
@@ -419,7 +307,8 @@ impl AppState {
                     .settings
                     .sampler_settings()
                     .map_or(StartNoise::Multiscale, |s| s.start),
-                per_level_precondition: self.settings.per_level_precondition,
+                per_level_precondition: self.settings.precondition_shown
+                    == PreconditionMode::PerLevel,
                 metrics: &self.run.metrics,
             }),
             Err(e) => vec![Finding {
@@ -452,107 +341,6 @@ impl AppState {
         ))
     }
 
-    /// Handles what the worker sent; returns true when something changed.
-    pub fn poll_worker(&mut self) -> bool {
-        let events = self.worker.poll();
-        let changed = !events.is_empty();
-        for event in events {
-            self.handle_event(event);
-        }
-        if changed {
-            self.rebuild_scene();
-        }
-        changed
-    }
-
-    fn handle_event(&mut self, event: WorkerEvent) {
-        match event {
-            // Frames of a run started before the structure changed are dropped.
-            WorkerEvent::Started { run, .. } | WorkerEvent::Frame(run, _)
-                if run != self.expected_run => {}
-            WorkerEvent::Loaded { run, .. } if !self.run_request.awaits(run) => {}
-            WorkerEvent::SweepDone(tag, points) => {
-                if self.sweep_request.take(tag) {
-                    self.sweep = Some(points);
-                }
-            }
-            WorkerEvent::Loaded { frames, source, .. } => {
-                // Frames of the run before it are dropped from now on.
-                self.run_request.forget();
-                self.expected_run += 1;
-                let (frames, metrics): (Vec<_>, Vec<_>) = frames.into_iter().unzip();
-                self.run.id += 1;
-                self.run.sigmas = frames.iter().map(|f: &Frame| f.sigma).collect();
-                self.run.frames = frames;
-                self.run.metrics = metrics;
-                self.run.source = source;
-                self.applied_noise = None;
-                self.timeline.set_frame_count(self.run.frames.len(), false);
-                self.timeline.apply(TimelineCommand::First);
-            }
-            WorkerEvent::Started { sigmas, frame, .. } => {
-                let (frame, metrics) = *frame;
-                self.run.id += 1;
-                self.run.sigmas = sigmas;
-                self.run.source = RunSource::Sampler;
-                self.run.frames = vec![frame];
-                self.run.metrics = vec![metrics];
-                self.applied_noise = None;
-                self.timeline.set_frame_count(1, true);
-            }
-            WorkerEvent::Frame(_, boxed) => {
-                let (frame, metrics) = *boxed;
-                self.run.frames.push(frame);
-                self.run.metrics.push(metrics);
-                let follow = self.timeline.frame + 2 >= self.run.frames.len();
-                self.timeline.set_frame_count(self.run.frames.len(), follow);
-            }
-            WorkerEvent::TrainStep(tag, record) => {
-                if self.train_request.awaits(tag)
-                    && let Some(view) = self.training.as_mut()
-                {
-                    view.losses.push(record);
-                }
-            }
-            WorkerEvent::TrainDone(tag, header, path) => {
-                if self.train_request.take(tag) {
-                    if let Some(view) = self.training.as_mut() {
-                        view.header = Some(*header);
-                        view.path = Some(path.clone());
-                    }
-                    self.status = Some(format!(
-                        "trained model saved to {}: choose \"learned\" in the sampler panel",
-                        path.display()
-                    ));
-                    self.settings.trained_model = Some(path);
-                }
-            }
-            WorkerEvent::DenoiserErrorDone(tag, rows) => {
-                if self.denoiser_error_request.take(tag) {
-                    self.denoiser_error = Some(rows);
-                }
-            }
-            WorkerEvent::NoiseApplied(tag, applied) => {
-                if self.noise_request.take(tag) {
-                    self.applied_noise = Some((tag, *applied));
-                }
-            }
-            WorkerEvent::Progress(done, total) => self.run.busy = Some((done, total)),
-            WorkerEvent::Idle => {
-                self.pending_commands = self.pending_commands.saturating_sub(1);
-                if self.pending_commands == 0 {
-                    self.run.busy = None;
-                    // A cancelled draw or a failed sweep never reports.
-                    self.noise_request.forget();
-                    self.sweep_request.forget();
-                    self.denoiser_error_request.forget();
-                    self.train_request.forget();
-                }
-            }
-            WorkerEvent::Error(e) => self.status = Some(e),
-        }
-    }
-
     /// Advances playback by `dt` seconds; returns true when the frame changed.
     pub fn tick(&mut self, dt: f32) -> bool {
         let changed = self.timeline.update(dt);
@@ -571,14 +359,10 @@ impl AppState {
             ..RunView::default()
         };
         self.applied_noise = None;
-        self.noise_request.forget();
-        self.run_request.forget();
+        self.jobs.forget_all();
         self.sweep = None;
-        self.sweep_request.forget();
         self.denoiser_error = None;
-        self.denoiser_error_request.forget();
         self.training = None;
-        self.train_request.forget();
         self.pinned = None;
         self.highlighted_residue = None;
         self.hovered_atom = None;

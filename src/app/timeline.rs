@@ -33,6 +33,31 @@ pub enum TimelineCommand {
     SetLoopMode(LoopMode),
 }
 
+/// What of the timeline is persisted between sessions (the timeline itself holds it while running).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Playback {
+    /// Frames per second while playing.
+    pub fps: f32,
+    /// End behaviour.
+    pub loop_mode: LoopMode,
+}
+
+impl TimeControl {
+    /// The playback speed and loop mode, to persist.
+    pub fn playback(&self) -> Playback {
+        Playback {
+            fps: self.fps,
+            loop_mode: self.loop_mode,
+        }
+    }
+
+    /// Takes a persisted playback speed and loop mode.
+    pub fn set_playback(&mut self, playback: Playback) {
+        self.apply(TimelineCommand::SetFps(playback.fps));
+        self.apply(TimelineCommand::SetLoopMode(playback.loop_mode));
+    }
+}
+
 /// The timeline's state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimeControl {

@@ -5,12 +5,15 @@ use eframe::egui;
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
 use super::command::AppCommand;
+use super::plots::level_color;
+use super::run_view::TrainingView;
 use super::settings::Settings;
-use super::state::TrainingView;
+use crate::choice::Choice as _;
 use crate::denoiser::learned::{
     ConditioningMode, LevelInputs, LossMode, ModelConfig, OutputForm, PreconditionMode,
     TrainConfig, atoms_per_residue, training_memory_budget,
 };
+use crate::structure::Level;
 
 /// One figure of a loss record.
 type LossPick = fn(&crate::denoiser::LossRecord) -> f64;
@@ -60,29 +63,29 @@ pub fn train_ui(
     ui.collapsing("Train a denoiser", |ui| {
         choice(ui, "train precondition", "preconditioning", &mut draft.train_precondition, &[
             (PreconditionMode::PerLevel, "per level", "each level's c_in, c_skip, c_out from its effective σ"),
-            (PreconditionMode::Global, "global σ", "seed 002 pitfall 2: one σ for every level"),
+            (PreconditionMode::Global, "global σ", "[note 002 §2]: one σ for every level"),
         ]);
         choice(ui, "train loss", "loss", &mut draft.train_loss, &[
             (LossMode::LevelMean, "level means", "each level's mean, equally weighted"),
-            (LossMode::EqualSum, "equal sum", "seed 002 pitfall 5: one mean over all terms; atoms dominate"),
+            (LossMode::EqualSum, "equal sum", "[note 002 §5]: one mean over all terms; atoms dominate"),
         ]);
         choice(ui, "train conditioning", "noise conditioning", &mut draft.train_conditioning, &[
             (ConditioningMode::PerLevel, "per level", "each level told its own c_noise"),
-            (ConditioningMode::Global, "one scalar", "seed 002 pitfall 6: the global c_noise everywhere"),
+            (ConditioningMode::Global, "one scalar", "[note 002 §6]: the global c_noise everywhere"),
         ]);
         choice(ui, "train level inputs", "residue/chain inputs", &mut draft.train_level_inputs, &[
             (LevelInputs::Embeddings, "embeddings", "residue type and position, chain index"),
-            (LevelInputs::Zeros, "zeros", "seed 002 pitfall 7: only what is pooled from atoms"),
+            (LevelInputs::Zeros, "zeros", "[note 002 §7]: only what is pooled from atoms"),
         ]);
         choice(ui, "train output", "output", &mut draft.train_output, &[
             (OutputForm::Edm, "EDM", "c_skip x + c_out F"),
             (OutputForm::X0, "x0", "sigma_data F"),
-            (OutputForm::Residual, "residual", "seed 001: x + sqrt(t/T) sigma_data F"),
+            (OutputForm::Residual, "residual", "note 001: x + sqrt(t/T) sigma_data F"),
             (OutputForm::Eps, "epsilon", "x - sigma F"),
             (OutputForm::V, "v", "c_skip x - c_out F"),
         ]);
         ui.checkbox(&mut draft.train_augment, "random rotation + translation of the target")
-            .on_hover_text("seed 002 pitfall 4");
+            .on_hover_text("[note 002 §4]");
         ui.horizontal(|ui| {
             let steps = ui.label("steps");
             ui.add(egui::DragValue::new(&mut draft.train_steps).range(1..=100_000))
@@ -142,9 +145,10 @@ pub fn train_ui(
                 .show(ui, |plot| {
                     plot.line(Line::new("total", PlotPoints::from(curve(|l| l.total))));
                     let levels: [LossPick; 3] = [|l| l.atom, |l| l.residue, |l| l.chain];
-                    for (level, pick) in levels.into_iter().enumerate() {
-                        let (name, color) = super::plots::LEVELS[level];
-                        plot.line(Line::new(name, PlotPoints::from(curve(pick))).color(color));
+                    for (&level, pick) in Level::ALL.iter().zip(levels) {
+                        let color = level_color(level);
+                        let line = Line::new(level.name(), PlotPoints::from(curve(pick)));
+                        plot.line(line.color(color));
                     }
                 });
         }
@@ -169,11 +173,11 @@ pub fn train_ui(
             .show(ui, |plot| {
                 let levels: [fn(&crate::denoiser::SigmaReportRow) -> f64; 3] =
                     [|r| r.atom_rmse, |r| r.residue_rmse, |r| r.chain_rmse];
-                for (level, pick) in levels.into_iter().enumerate() {
-                    let (name, color) = super::plots::LEVELS[level];
+                for (&level, pick) in Level::ALL.iter().zip(levels) {
                     let points: Vec<[f64; 2]> =
                         rows.iter().map(|r| [r.sigma.log10(), log(pick(r))]).collect();
-                    plot.line(Line::new(name, PlotPoints::from(points)).color(color));
+                    let line = Line::new(level.name(), PlotPoints::from(points));
+                    plot.line(line.color(level_color(level)));
                 }
                 let grads: Vec<[f64; 2]> = rows
                     .iter()

@@ -1,5 +1,5 @@
 //! `sigmascope denoiser-error`: the RMSE of any denoiser's x̂0 at atoms, residue and chain centroids per
-//! noise level, and the flow-matching velocity norms (seed 001's diagnostic, seed 000's experiment 2).
+//! noise level, and the flow-matching velocity norms (note 001's diagnostic, note 000's experiment 2).
 
 use std::path::PathBuf;
 

@@ -1,20 +1,19 @@
 //! The command line: `sigmascope [FILE]` opens the window, subcommands run headless on the same core.
 
 mod analyze;
-mod bench;
-mod bench_learned;
-mod bench_reduce;
-mod bench_sample;
 mod denoiser_error;
+mod exit;
 mod frames;
 mod inspect;
 mod noise_table;
-mod render;
-mod sample;
-mod sampler_args;
+mod quiet;
+pub mod render;
+pub mod sample;
+pub mod sampler_args;
 mod schedule;
 mod sweep;
 mod train;
+mod value_enums;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -24,8 +23,8 @@ use clap::{Args, Parser, Subcommand};
 use crate::compute::{ComputeDevice, DevicePreference, select_device};
 use crate::structure::{LoadOptions, Selection, Structure, load_file_or_bundled};
 
-/// Exit code for bad input (missing, unreadable or malformed file, empty selection, bad flag values).
-pub const EXIT_BAD_INPUT: u8 = 2;
+pub use exit::{EXIT_BAD_INPUT, EXIT_DEVICE_FAILURE, exit_code};
+pub use quiet::quiet_vulkan_layers;
 
 /// sigmascope: see why residues do (not) move in protein diffusion samplers.
 #[derive(Debug, Parser)]
@@ -68,8 +67,6 @@ pub enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Render a structure or a trajectory frame offscreen to a PNG.
     Render(render::RenderArgs),
-    /// Timings as JSON.
-    Bench(bench::BenchArgs),
 }
 
 /// Model choice and atom selection, shared by every command that loads a structure.
@@ -141,6 +138,7 @@ fn units_json(
 
 /// Parses the arguments and runs; the binary's whole `main`.
 pub fn main() -> ExitCode {
+    quiet_vulkan_layers();
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Inspect(args)) => inspect::run(&args),
@@ -152,7 +150,6 @@ pub fn main() -> ExitCode {
         Some(Command::Train(args)) => train::run(&args),
         Some(Command::DenoiserError(args)) => denoiser_error::run(&args),
         Some(Command::Render(args)) => render::run(&args),
-        Some(Command::Bench(args)) => bench::run(&args),
         None => crate::app::run(
             cli.file.as_deref(),
             cli.trajectory.as_deref(),
@@ -164,7 +161,7 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {}", one_line(&format!("{e:#}")));
-            ExitCode::from(EXIT_BAD_INPUT)
+            ExitCode::from(exit_code(&e))
         }
     }
 }

@@ -5,12 +5,15 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::sampler_args::{PresetArgs, Switch};
+use super::sampler_args::{FamilyArgs, PresetArgs, Switch};
 use super::{LoadArgs, load_structure};
 use crate::compute::DevicePreference;
 use crate::denoiser::{DenoiserChoice, DenoiserInputs};
 use crate::noise::parse_noise;
-use crate::sampler::{Sampler, SamplerSettings, StartNoise, training_coverage};
+use crate::sampler::{
+    ChurnNoise, FamilySampler, FamilySettings, FamilySpec, FlowSolver, Sampler, SamplerPreset,
+    SamplerSettings, StartNoise, SteppedRun, TrainingCoverage, training_coverage,
+};
 use crate::trajectory::{
     KeptCoordinates, Track, frame_rows, run_measuring, trajectory_metrics, write_track,
 };
@@ -26,6 +29,15 @@ pub struct SampleArgs {
     /// Preset and overrides.
     #[command(flatten)]
     pub preset: PresetArgs,
+    /// The family (EDM's preset, or flow matching or DDPM) and its options.
+    #[command(flatten)]
+    pub family: FamilyArgs,
+    /// Flow matching: euler, heun (ODE) or sde.
+    #[arg(long, value_enum, default_value_t = FlowSolver::Euler)]
+    pub flow_solver: FlowSolver,
+    /// Prior σ of flow matching and DDPM, Å.
+    #[arg(long, default_value_t = 16.0)]
+    pub prior_sigma: f64,
     /// Noise weights of the start (and of the ensemble covariance).
     #[arg(long, default_value = "seed-old", allow_hyphen_values = true)]
     pub noise: String,
@@ -73,20 +85,37 @@ pub struct SampleArgs {
     pub device: DevicePreference,
 }
 
+/// What a run sampled with: an EDM preset, or a flow-matching or DDPM family.
+#[expect(clippy::large_enum_variant, reason = "one a run")]
+pub enum SampledWith {
+    /// EDM.
+    Edm {
+        /// The preset with the arguments' overrides.
+        preset: SamplerPreset,
+        /// The churn noise used.
+        churn_noise: ChurnNoise,
+        /// The preset's training-σ coverage.
+        coverage: TrainingCoverage,
+    },
+    /// Flow matching or DDPM.
+    Family {
+        /// The family and its options.
+        spec: FamilySpec,
+        /// Its steps.
+        steps: usize,
+    },
+}
+
 /// A finished (or part-way failed) sampler run and what its report names.
 pub struct SampleRun {
     /// Where it computed.
     pub compute: crate::compute::ComputeDevice,
-    /// The preset with the arguments' overrides.
-    pub preset: crate::sampler::SamplerPreset,
+    /// The sampler.
+    pub sampler: SampledWith,
     /// The start's noise weights.
     pub noise: crate::noise::NamedNoise,
-    /// The churn noise used.
-    pub churn_noise: crate::sampler::ChurnNoise,
     /// The denoiser's display name.
     pub denoiser_name: String,
-    /// The preset's training-σ coverage.
-    pub coverage: crate::sampler::TrainingCoverage,
     /// Every recorded frame (frame 0 is the start); measured without a track to write, they keep no
     /// coordinates.
     pub frames: Vec<crate::sampler::Frame>,
@@ -100,17 +129,24 @@ pub struct SampleRun {
 /// output: f32 arrays (the per-residue motion rows) keep their f32 spelling and no value tree is built.
 #[derive(serde::Serialize)]
 pub struct SampleReport<'a> {
-    churn_noise: crate::sampler::ChurnNoise,
-    coverage: &'a crate::sampler::TrainingCoverage,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    churn_noise: Option<ChurnNoise>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    coverage: Option<&'a TrainingCoverage>,
     denoiser: &'a str,
     denoiser_choice: &'a DenoiserChoice,
     device: String,
     device_choice: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    family: Option<&'a FamilySpec>,
     final_rmsd: f64,
     frames: Vec<crate::trajectory::FrameRow<'a>>,
     level_outputs: bool,
     noise: &'a str,
-    preset: &'a crate::sampler::SamplerPreset,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    preset: Option<&'a SamplerPreset>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prior_sigma: Option<f64>,
     seed: u64,
     start: StartNoise,
     structure: super::inspect::InspectReport,
@@ -129,12 +165,8 @@ pub enum RunMode {
     RecordAndMeasure,
 }
 
-/// Runs the sampler of `args` on `structure` (`sample` without the loading and the report).
-pub fn sample_structure(
-    structure: &crate::structure::Structure,
-    args: &SampleArgs,
-    mode: RunMode,
-) -> anyhow::Result<SampleRun> {
+/// The EDM preset of `args` with its overrides.
+fn edm_preset(args: &SampleArgs) -> anyhow::Result<SamplerPreset> {
     let mut preset = args.preset.preset()?;
     if let Some(a) = args.augment {
         preset.augment = a.is_on();
@@ -147,6 +179,43 @@ pub fn sample_structure(
     if let Some(a) = args.align {
         preset.align_to_prediction = a.is_on();
     }
+    Ok(preset)
+}
+
+/// Runs `run` to the end as `mode` says: the frames' metrics when measured during the run.
+fn run_to_end(
+    run: &mut dyn SteppedRun,
+    structure: &crate::structure::Structure,
+    args: &SampleArgs,
+    mode: RunMode,
+) -> (
+    Result<(), crate::sampler::SamplerError>,
+    Option<Vec<crate::trajectory::FrameMetrics>>,
+) {
+    if mode == RunMode::RecordAndMeasure {
+        // Without a track to write, nothing reads a frame's atoms once it is measured.
+        let kept = if args.out.is_some() || args.x0_out.is_some() {
+            KeptCoordinates::All
+        } else {
+            KeptCoordinates::None
+        };
+        let (outcome, metrics) = run_measuring(run, structure, &structure.positions, kept);
+        return (outcome, Some(metrics));
+    }
+    while !run.is_done() {
+        if let Err(e) = run.step() {
+            return (Err(e), None);
+        }
+    }
+    (Ok(()), None)
+}
+
+/// Runs the sampler of `args` on `structure` (`sample` without the loading and the report).
+pub fn sample_structure(
+    structure: &crate::structure::Structure,
+    args: &SampleArgs,
+    mode: RunMode,
+) -> anyhow::Result<SampleRun> {
     let noise = parse_noise(&args.noise)?;
     let compute = super::compute_device(args.device)?;
     let inputs = DenoiserInputs {
@@ -156,44 +225,73 @@ pub fn sample_structure(
     };
     let denoiser = args.denoiser.build(&inputs, &compute.device)?;
     let denoiser_name = denoiser.name().to_owned();
-    let churn_noise = args
-        .churn_noise
-        .unwrap_or(crate::sampler::ChurnNoise::following(args.start));
-    let settings = SamplerSettings {
-        level_outputs: args.level_outputs.is_on(),
-        preset,
-        noise: noise.clone(),
-        start: args.start,
-        churn_noise,
-        seed: args.seed,
+    let (sampler, frames, outcome, metrics) = match args.family.spec(args.flow_solver) {
+        Some(spec) => {
+            let edm_only = [
+                ("--augment", args.augment.is_some()),
+                ("--align", args.align.is_some()),
+                ("--churn-noise", args.churn_noise.is_some()),
+                ("--level-outputs on", args.level_outputs.is_on()),
+            ];
+            if let Some((flag, _)) = edm_only.iter().find(|(_, given)| *given) {
+                anyhow::bail!("{flag} is EDM's; --family fm and ddpm take no such option");
+            }
+            let steps = args.preset.steps.unwrap_or(DEFAULT_FAMILY_STEPS);
+            let settings = FamilySettings {
+                spec,
+                steps,
+                prior: noise.clone(),
+                prior_sigma: args.prior_sigma,
+                start: args.start,
+                seed: args.seed,
+            };
+            let mut run = FamilySampler::new(structure, settings, denoiser, &compute.device)?;
+            let (outcome, metrics) = run_to_end(&mut run, structure, args, mode);
+            let sampler = SampledWith::Family { spec, steps };
+            (sampler, run.into_frames(), outcome, metrics)
+        }
+        None => {
+            let preset = edm_preset(args)?;
+            let churn_noise = args
+                .churn_noise
+                .unwrap_or(ChurnNoise::following(args.start));
+            let settings = SamplerSettings {
+                level_outputs: args.level_outputs.is_on(),
+                preset,
+                noise: noise.clone(),
+                start: args.start,
+                churn_noise,
+                seed: args.seed,
+            };
+            let mut run = Sampler::new(structure, settings, denoiser, &compute.device)?;
+            run.set_recording(mode != RunMode::StepsOnly);
+            let (outcome, metrics) = if mode == RunMode::StepsOnly {
+                (run.run(|_, _| true), None)
+            } else {
+                run_to_end(&mut run, structure, args, mode)
+            };
+            let coverage = training_coverage(&preset.step_levels(), &preset.training());
+            let sampler = SampledWith::Edm {
+                preset,
+                churn_noise,
+                coverage,
+            };
+            (sampler, run.into_frames(), outcome, metrics)
+        }
     };
-    let mut sampler = Sampler::new(structure, settings, denoiser, &compute.device)?;
-    sampler.set_recording(mode != RunMode::StepsOnly);
-    let (outcome, metrics) = if mode == RunMode::RecordAndMeasure {
-        // Without a track to write, nothing reads a frame's atoms once it is measured.
-        let kept = if args.out.is_some() || args.x0_out.is_some() {
-            KeptCoordinates::All
-        } else {
-            KeptCoordinates::None
-        };
-        let (outcome, metrics) = run_measuring(&mut sampler, structure, &structure.positions, kept);
-        (outcome, Some(metrics))
-    } else {
-        (sampler.run(|_, _| true), None)
-    };
-    let coverage = training_coverage(&preset.step_levels(), &preset.training());
     Ok(SampleRun {
         compute,
-        preset,
+        sampler,
         noise,
-        churn_noise,
         denoiser_name,
-        coverage,
-        frames: sampler.into_frames(),
+        frames,
         outcome,
         metrics,
     })
 }
+
+/// Steps of a flow-matching or DDPM run when `--steps` is not given.
+const DEFAULT_FAMILY_STEPS: usize = 100;
 
 impl SampleRun {
     /// The `--json` report, given the frames' metrics.
@@ -203,24 +301,46 @@ impl SampleRun {
         args: &'a SampleArgs,
         metrics: &'a [crate::trajectory::FrameMetrics],
     ) -> SampleReport<'a> {
+        let (churn_noise, coverage, preset, family) = match &self.sampler {
+            SampledWith::Edm {
+                preset,
+                churn_noise,
+                coverage,
+            } => (Some(*churn_noise), Some(coverage), Some(preset), None),
+            SampledWith::Family { spec, .. } => (None, None, None, Some(spec)),
+        };
         SampleReport {
-            churn_noise: self.churn_noise,
-            coverage: &self.coverage,
+            churn_noise,
+            coverage,
             denoiser: &self.denoiser_name,
             denoiser_choice: &args.denoiser,
             device: self.compute.describe(),
             device_choice: super::device_choice(&self.compute),
+            family,
             final_rmsd: metrics.last().map_or(f64::NAN, |m| m.rmsd),
             frames: frame_rows(&self.frames, metrics),
             level_outputs: args.level_outputs.is_on(),
             noise: &self.noise.name,
-            preset: &self.preset,
+            preset,
+            prior_sigma: family.map(|_| args.prior_sigma),
             seed: args.seed,
             start: args.start,
             structure: super::inspect::InspectReport::of(structure),
             units: super::units_json(&crate::trajectory::METRIC_UNITS),
         }
     }
+}
+
+/// A run that failed part way (an external denoiser that dies), with what it recorded and wrote.
+#[derive(Debug, thiserror::Error)]
+#[error("{error} ({frames} frames recorded{})", if *.written { " and written" } else { "" })]
+pub struct PartialRun {
+    /// Why it stopped.
+    pub error: crate::sampler::SamplerError,
+    /// The frames recorded before it did.
+    pub frames: usize,
+    /// Whether they were written (`--out`, `--x0-out`).
+    pub written: bool,
 }
 
 /// Runs `sample`.
@@ -235,13 +355,13 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.x0_out {
         write_track(path, &structure, frames, Track::Prediction)?;
     }
-    if let Err(e) = &run.outcome {
-        let kept = if args.out.is_some() || args.x0_out.is_some() {
-            " and written"
-        } else {
-            ""
-        };
-        anyhow::bail!("{e} ({} frames recorded{kept})", frames.len());
+    if let Err(error) = std::mem::replace(&mut run.outcome, Ok(())) {
+        return Err(PartialRun {
+            error,
+            frames: run.frames.len(),
+            written: args.out.is_some() || args.x0_out.is_some(),
+        }
+        .into());
     }
     let metrics = run
         .metrics
@@ -256,22 +376,35 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
         out.flush()?;
         return Ok(());
     }
-    let preset = &run.preset;
     println!("device: {}", run.compute.describe_choice());
-    println!(
-        "{}: preset {}, {} steps, noise {}, start {:?}, augmentation {}, seed {}",
-        structure.name,
-        preset.name,
-        frames.len() - 1,
-        run.noise.name,
-        args.start,
-        if preset.augment { "on" } else { "off" },
-        args.seed
-    );
-    print!("{}", super::frames::frames_text(&metrics));
-    println!("final rmsd {final_rmsd:.4} Å (3-D RMS per atom, as every distance above)");
-    if let Some(w) = &run.coverage.warning {
-        println!("warning: {w}");
+    match &run.sampler {
+        SampledWith::Edm {
+            preset, coverage, ..
+        } => {
+            println!(
+                "{}: preset {}, {} steps, noise {}, start {:?}, augmentation {}, seed {}",
+                structure.name,
+                preset.name,
+                frames.len() - 1,
+                run.noise.name,
+                args.start,
+                if preset.augment { "on" } else { "off" },
+                args.seed
+            );
+            print!("{}", super::frames::frames_text(&metrics));
+            println!("final rmsd {final_rmsd:.4} Å (3-D RMS per atom, as every distance above)");
+            if let Some(w) = &coverage.warning {
+                println!("warning: {w}");
+            }
+        }
+        SampledWith::Family { spec, steps } => {
+            println!(
+                "{}: {spec:?}, {steps} steps, prior σ {} Å, noise {}, start {:?}, seed {}",
+                structure.name, args.prior_sigma, run.noise.name, args.start, args.seed
+            );
+            print!("{}", super::frames::frames_text(&metrics));
+            println!("final rmsd {final_rmsd:.4} Å (3-D RMS per atom, as every distance above)");
+        }
     }
     Ok(())
 }

@@ -1,10 +1,67 @@
-//! Flags shared by `schedule` and `sample`: a preset and overrides of any of its values.
+//! Flags shared by `schedule`, `sample` and `sweep`: an EDM preset and overrides of any of its values,
+//! and the flow-matching and DDPM families.
 
 use clap::Args;
 
 use crate::sampler::{
-    CNoiseMode, ChurnRule, PRESETS, SamplerPreset, ScheduleTimes, Solver, find_preset,
+    AlphaBarSchedule, CNoiseMode, ChurnRule, FamilySpec, FlowDirection, FlowSolver, PRESETS,
+    SamplerPreset, ScheduleTimes, Solver, find_preset,
 };
+
+/// Sampler family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FamilyName {
+    /// EDM (the `--preset`, Boltz-2 by default).
+    Edm,
+    /// Flow matching in R³.
+    Fm,
+    /// DDPM.
+    Ddpm,
+}
+
+/// The family of a run and the options of flow matching and DDPM (the flow-matching solver is each
+/// command's own flag: `sample`'s `--solver` is EDM's).
+#[derive(Debug, Clone, Args)]
+pub struct FamilyArgs {
+    /// Sampler family.
+    #[arg(long, value_enum, default_value_t = FamilyName::Edm)]
+    pub family: FamilyName,
+    /// Flow matching: which end of the interpolant is noise.
+    #[arg(long, value_enum, default_value_t = FlowDirection::NoiseAtOne)]
+    pub direction: FlowDirection,
+    /// Flow matching SDE: κ of D(t) = κ (s σ_prior)².
+    #[arg(long, default_value_t = 1.0)]
+    pub diffusion: f64,
+    /// DDPM: the ᾱ schedule.
+    #[arg(long, value_enum, default_value_t = AlphaBarSchedule::LinearAlphaBar)]
+    pub schedule: AlphaBarSchedule,
+    /// DDPM: T; the step counts are strided over it (at most T).
+    #[arg(long, default_value_t = 1000)]
+    pub total: usize,
+    /// DDPM: DDIM's η (1 = ancestral).
+    #[arg(long, default_value_t = 1.0)]
+    pub eta: f64,
+}
+
+impl FamilyArgs {
+    /// The flow-matching or DDPM family asked for, with `solver` for flow matching; none for EDM.
+    pub fn spec(&self, solver: FlowSolver) -> Option<FamilySpec> {
+        match self.family {
+            FamilyName::Fm => Some(FamilySpec::FlowMatching {
+                direction: self.direction,
+                solver,
+                diffusion: self.diffusion,
+            }),
+            FamilyName::Ddpm => Some(FamilySpec::Ddpm {
+                schedule: self.schedule,
+                total: self.total,
+                eta: self.eta,
+            }),
+            FamilyName::Edm => None,
+        }
+    }
+}
 
 /// A sampler preset with overrides.
 #[derive(Debug, Clone, Args)]

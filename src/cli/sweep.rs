@@ -1,30 +1,17 @@
 //! `sigmascope sweep`: final RMSD, TM-score, abnormal bonds and time per number of steps, for EDM,
-//! flow matching and DDPM (seed 000's tables), over several seeds.
+//! flow matching and DDPM (note 000's tables), over several seeds.
 
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 
+use super::sampler_args::FamilyArgs;
 use super::{LoadArgs, load_structure};
 use crate::compute::DevicePreference;
 use crate::denoiser::DenoiserChoice;
 use crate::noise::parse_noise;
-use crate::sampler::{
-    AlphaBarSchedule, FamilySpec, FlowDirection, FlowSolver, StartNoise, find_preset,
-};
+use crate::sampler::{FlowSolver, StartNoise, find_preset};
 use crate::trajectory::{CA_CA_RANGE, PEPTIDE_CN_RANGE, SweepSampler, SweepSpec, sweep};
-
-/// Sampler family.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FamilyName {
-    /// EDM (the `--preset`, Boltz-2 by default).
-    Edm,
-    /// Flow matching in R³.
-    Fm,
-    /// DDPM.
-    Ddpm,
-}
 
 /// Arguments of `sweep`.
 #[derive(Debug, Args)]
@@ -34,27 +21,12 @@ pub struct SweepArgs {
     /// Model and atom selection.
     #[command(flatten)]
     pub load: LoadArgs,
-    /// Sampler family.
-    #[arg(long, value_enum, default_value_t = FamilyName::Edm)]
-    pub family: FamilyName,
+    /// The family and its options.
+    #[command(flatten)]
+    pub family: FamilyArgs,
     /// Flow matching: euler, heun (ODE) or sde.
     #[arg(long, value_enum, default_value_t = FlowSolver::Euler)]
     pub solver: FlowSolver,
-    /// Flow matching: which end of the interpolant is noise.
-    #[arg(long, value_enum, default_value_t = FlowDirection::NoiseAtOne)]
-    pub direction: FlowDirection,
-    /// Flow matching SDE: κ of D(t) = κ (s σ_prior)².
-    #[arg(long, default_value_t = 1.0)]
-    pub diffusion: f64,
-    /// DDPM: the ᾱ schedule.
-    #[arg(long, value_enum, default_value_t = AlphaBarSchedule::LinearAlphaBar)]
-    pub schedule: AlphaBarSchedule,
-    /// DDPM: T; the step counts are strided over it (at most T).
-    #[arg(long, default_value_t = 1000)]
-    pub total: usize,
-    /// DDPM: DDIM's η (1 = ancestral).
-    #[arg(long, default_value_t = 1.0)]
-    pub eta: f64,
     /// EDM preset.
     #[arg(long, default_value = "boltz2")]
     pub preset: String,
@@ -91,19 +63,7 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
     } else {
         StartNoise::Multiscale
     };
-    let spec = match args.family {
-        FamilyName::Fm => Some(FamilySpec::FlowMatching {
-            direction: args.direction,
-            solver: args.solver,
-            diffusion: args.diffusion,
-        }),
-        FamilyName::Ddpm => Some(FamilySpec::Ddpm {
-            schedule: args.schedule,
-            total: args.total,
-            eta: args.eta,
-        }),
-        FamilyName::Edm => None,
-    };
+    let spec = args.family.spec(args.solver);
     let sampler = match spec {
         Some(family) => SweepSampler::Family(family),
         None => SweepSampler::Edm(
@@ -129,7 +89,7 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
     if args.json {
         let json = serde_json::json!({
             "structure": super::inspect::InspectReport::of(&structure),
-            "family": args.family,
+            "family": args.family.family,
             "spec": spec,
             "denoiser": args.denoiser.name(),
             "device": compute.describe(),
@@ -147,7 +107,7 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
     println!(
         "{}: {:?} sweep, denoiser {}, {} seed(s); abnormal bonds: Cα–Cα outside {:?} Å or C–N outside {:?} Å",
         structure.name,
-        args.family,
+        args.family.family,
         args.denoiser.name(),
         args.seeds.max(1),
         CA_CA_RANGE,

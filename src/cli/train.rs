@@ -26,7 +26,7 @@ pub struct TrainArgs {
     /// Noise weights of the training draws.
     #[arg(long, default_value = "seed-old", allow_hyphen_values = true)]
     pub noise: String,
-    /// Random rotation + translation of the training target (seed 002, pitfall 4).
+    /// Random rotation + translation of the training target [note 002 §4].
     #[arg(long, value_enum, default_value_t = Switch::Off)]
     pub augment: Switch,
     /// Preconditioning σ per level (pitfall 2).
@@ -41,7 +41,7 @@ pub struct TrainArgs {
     /// Residue and chain token inputs (pitfall 7).
     #[arg(long, value_enum, default_value_t = LevelInputs::Embeddings)]
     pub level_inputs: LevelInputs,
-    /// Output parametrization (seed 001, issue 1).
+    /// Output parametrization [note 001 §1].
     #[arg(long, value_enum, default_value_t = OutputForm::Edm)]
     pub output: OutputForm,
     /// Residue attention's pair bias.

@@ -1,7 +1,7 @@
-//! Whether a tensor's elements lie in memory in its logical order: on an H100, burn's reduction
-//! along an axis of a strided view (a transposed [N, 3] read as [3, N]) ran far slower than over
-//! contiguous memory (`../shared/GPU.md`), and burn's element-wise ops may hand back an operand's
-//! buffer, layout included, as their output.
+//! Whether a tensor's elements lie in memory in its logical order: on a GPU, burn's reduction along
+//! an axis of a strided view (a transposed [N, 3] read as [3, N]) runs far slower than over
+//! contiguous memory, and burn's element-wise ops may hand back an operand's buffer, layout
+//! included, as their output.
 
 use burn::backend::{Cube, Flex};
 use burn::tensor::Tensor;

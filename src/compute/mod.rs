@@ -14,17 +14,27 @@ pub use reduce::{mean_last_axis, sum_last_axis};
 use burn::tensor::wgpu::{WgpuSetup, wgpu};
 use burn::tensor::{Device, Tensor, TensorData};
 
-/// What the user asked for (`--device`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-pub enum DevicePreference {
-    /// A hardware GPU when one opens, else burn's CPU backend (faster than a software adapter).
-    #[default]
-    Auto,
-    /// A wgpu adapter (hardware or software); fail when there is none.
-    Gpu,
-    /// burn's pure-Rust CPU backend.
-    Cpu,
+crate::choice::choices! {
+    /// What the user asked for (`--device`).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum DevicePreference {
+        /// A hardware GPU when one opens, else burn's CPU backend (faster than a software adapter).
+        Auto = "auto",
+        /// A wgpu adapter (hardware or software); fail when there is none.
+        Gpu = "gpu",
+        /// burn's pure-Rust CPU backend.
+        Cpu = "cpu",
+    }
+}
+
+#[expect(
+    clippy::derivable_impls,
+    reason = "choices! declares the variants, so none can carry #[default]"
+)]
+impl Default for DevicePreference {
+    fn default() -> Self {
+        Self::Auto
+    }
 }
 
 /// Which kind of device was chosen.

@@ -1,7 +1,7 @@
 //! Sums and means along a long last axis that stay right on wgpu. burn 0.22's wgpu reduction over
-//! one long contiguous axis came out wrong on lavapipe from about 2·10⁵ elements on: the mean of
-//! [3, N] ones read 0.333 at N = 196 625, 0.874 at 300 000 and 0.262 at 1 000 000 (right up to
-//! 131 072). So a long axis is summed in two stages: on wgpu by a kernel whose units each sum a
+//! one long contiguous axis can come out wrong past about 10⁵ elements (the test of this module
+//! shows it on Mesa's software adapter; `sigmascope-bench reductions` checks a given device). So a
+//! long axis is summed in two stages: on wgpu by a kernel whose units each sum a
 //! strided share of a row (at most `DIRECT` of them a row, then summed by burn), elsewhere in
 //! chunks of `CHUNK` and then over the chunk sums.
 

@@ -4,10 +4,10 @@ use std::time::Duration;
 
 use burn::tensor::Device;
 
-use super::external::{DEFAULT_TIMEOUT, ExternalDenoiser};
+use super::external::{DEFAULT_TIMEOUT, ExternalDenoiser, ExternalError};
 use super::{
-    DEFAULT_ROTATIONS, DenoiseError, Denoiser, EnsembleDenoiser, EnsembleError, ExactDenoiser,
-    LearnedDenoiser, LearnedError, RotationMarginalDenoiser, RotationMarginalError,
+    DEFAULT_ROTATIONS, Denoiser, EnsembleDenoiser, EnsembleError, ExactDenoiser, LearnedDenoiser,
+    LearnedError, RotationMarginalDenoiser, RotationMarginalError,
 };
 use crate::noise::NoiseModel;
 use crate::structure::Structure;
@@ -90,7 +90,7 @@ pub enum DenoiserBuildError {
     RotationMarginal(#[from] RotationMarginalError),
     /// The external denoiser did not start.
     #[error(transparent)]
-    External(#[from] DenoiseError),
+    External(#[from] ExternalError),
     /// The learned model could not be loaded for this structure.
     #[error(transparent)]
     Learned(#[from] LearnedError),

@@ -1,4 +1,4 @@
-//! The error of a denoiser at each noise level (seed 001's diagnostic, seed 000's second experiment):
+//! The error of a denoiser at each noise level (note 001's diagnostic, note 000's second experiment):
 //! draw x = truth + noise at σ, predict x̂0 = D(x; σ), and measure the RMSE of x̂0 from the truth at
 //! atoms, residue centroids and chain centroids; with the flow-matching reading of the same x
 //! (t = σ / (σ + σ_prior)), the predicted velocity's norm against the target's.
@@ -31,7 +31,7 @@ pub struct DenoiserErrorRow {
 }
 
 fn read(t: Tensor<2>) -> Result<Vec<[f32; 3]>, DenoiseError> {
-    tensor_points(t).map_err(DenoiseError)
+    tensor_points(t).map_err(DenoiseError::Readback)
 }
 
 /// The rows for `sigmas`, `repeats` draws each, from the noise model (seeded).

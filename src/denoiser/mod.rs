@@ -15,7 +15,9 @@ pub use choice::{DenoiserBuildError, DenoiserChoice, DenoiserInputs};
 pub use ensemble::{EnsembleDenoiser, EnsembleError};
 pub use error::{DenoiserErrorRow, denoiser_error};
 pub use exact::ExactDenoiser;
-pub use external::{DEFAULT_TIMEOUT, ExternalDenoiser, PROTOCOL, PROTOCOL_VERSION};
+pub use external::{
+    DEFAULT_TIMEOUT, ExitNote, ExternalDenoiser, ExternalError, PROTOCOL, PROTOCOL_VERSION,
+};
 pub use learned::{
     CheckpointHeader, LearnedDenoiser, LearnedError, LearnedModel, LossRecord, ModelConfig,
     SigmaReportRow, TrainConfig, TrainError,
@@ -102,9 +104,21 @@ pub struct LevelX0 {
 }
 
 /// Why a denoiser gave no x̂0.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct DenoiseError(pub String);
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DenoiseError {
+    /// The external denoiser's child failed.
+    #[error(transparent)]
+    External(#[from] ExternalError),
+    /// A tensor could not be read back from the device.
+    #[error("cannot read x back from the device: {0}")]
+    Readback(String),
+    /// The learned model returned NaN.
+    #[error("the learned model returned NaN at sigma {sigma}")]
+    NotANumber {
+        /// The sigma of the call.
+        sigma: f64,
+    },
+}
 
 /// x̂0 = D(x; sigma). Implementations keep their data on the sampler's device.
 pub trait Denoiser: Send {

@@ -102,7 +102,7 @@ pub fn centroid(points: &[[f32; 3]]) -> [f64; 3] {
 }
 
 /// The rigid transform that best superposes `mobile` onto `target` (least squares, Kabsch 1976).
-/// With fewer than 3 points only the mean shift is applied (seed 004's `superpose` guard).
+/// With fewer than 3 points only the mean shift is applied (note 004's `superpose` guard).
 pub fn kabsch(mobile: &[[f32; 3]], target: &[[f32; 3]]) -> RigidTransform {
     let m = moments(mobile, target);
     let (pm, pt) = (m.mobile_centroid, m.target_centroid);

@@ -117,7 +117,7 @@ impl HierarchyTensors {
         self.residue_sums(points) * self.inv_atoms_per_residue.clone()
     }
 
-    /// Chain centroids as the mean of residue centroids [K, residues, 3] → [K, chains, 3] (seed 004;
+    /// Chain centroids as the mean of residue centroids [K, residues, 3] → [K, chains, 3] (note 004;
     /// any feature width D in place of 3).
     pub fn chain_centroids(&self, residue_centroids: Tensor<3>) -> Tensor<3> {
         self.chain_sums(residue_centroids) * self.inv_residues_per_chain.clone()
@@ -154,7 +154,7 @@ pub(super) fn level_seeds(stds: LevelStds, seed: u64) -> [u64; 3] {
 }
 
 /// Draws `repeats` independent noise samples [repeats, atoms, 3]: per-atom noise plus residue and chain
-/// noise broadcast to their atoms (seed 004, `add_noise`). The same seed on the same device repeats exactly.
+/// noise broadcast to their atoms (note 004, `add_noise`). The same seed on the same device repeats exactly.
 pub fn draw_noise(
     h: &HierarchyTensors,
     stds: LevelStds,

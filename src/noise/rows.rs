@@ -1,7 +1,7 @@
 //! Multiscale noise and its per-level statistics as coordinate rows [K, 3, atoms]: the atom axis is
 //! the contiguous one, so every reduction over atoms, residues or chains runs along contiguous
-//! memory: on an H100 a mean over the atoms of [N, 3] points (a strided axis) was far slower than
-//! over rows, slow enough to explain the sampler step's time (`../shared/GPU.md`).
+//! memory: on a GPU a mean over the atoms of [N, 3] points (a strided axis) is far slower than over
+//! rows, slow enough to dominate the sampler step.
 
 use burn::tensor::{Device, Tensor, TensorData};
 
@@ -10,7 +10,7 @@ use super::weights::LevelStds;
 use crate::compute::mean_last_axis;
 
 /// `repeats` noise samples as coordinate rows [repeats, 3, atoms], stored contiguously: per-atom
-/// noise plus residue and chain noise gathered to their atoms (seed 004, `add_noise`). On burn's CPU
+/// noise plus residue and chain noise gathered to their atoms (note 004, `add_noise`). On burn's CPU
 /// backend the values are `draw_noise`'s, transposed on the host; on wgpu each level is drawn as rows.
 /// A transposed view of a point draw would not do: wgpu's element-wise ops hand back an operand's
 /// buffer, layout included, so the sampler's churned state became strided.

@@ -1,4 +1,4 @@
-//! The per-level displacement table of seed 004, measured on the device next to the closed form:
+//! The per-level displacement table of note 004, measured on the device next to the closed form:
 //! for every sigma and noise model, how far atoms, residue centroids and chain centroids move, and how
 //! much of that motion is their own rather than inherited from the level above.
 
@@ -37,7 +37,7 @@ impl Default for TrainingSigma {
     }
 }
 
-/// The noise table's default z grid (seed 004), also the grid of the per-σ reports.
+/// The noise table's default z grid [note 004], also the grid of the per-σ reports.
 pub const TABLE_Z: [f64; 7] = [-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0];
 
 impl TrainingSigma {
@@ -111,7 +111,7 @@ pub struct NoiseCell {
     pub chain: Option<LevelFigures>,
     /// Why `chain` is null, when it is.
     pub chain_undefined: Option<String>,
-    /// Residue abs / atom abs (seed 004's `ms_r/a`).
+    /// Residue abs / atom abs (note 004's `ms_r/a`).
     pub residue_over_atom: Figure,
     /// Chain abs / residue abs; null with one chain.
     pub chain_over_residue: Option<Figure>,

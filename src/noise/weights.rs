@@ -1,5 +1,5 @@
 //! Noise models: flat per-atom noise, and multiscale noise whose chain/residue/atom weights split one
-//! sigma into sqrt(w_l / w_sum) parts (seed 004), optionally with weights that change with sigma.
+//! sigma into sqrt(w_l / w_sum) parts [note 004], optionally with weights that change with sigma.
 
 use std::fmt;
 use std::sync::Arc;
@@ -55,7 +55,7 @@ impl LevelWeights {
         self.chain + self.residue + self.atom
     }
 
-    /// Per-coordinate std of each level's noise at `sigma`: sqrt(w_l / w_sum) * sigma (seed 004, `add_noise`).
+    /// Per-coordinate std of each level's noise at `sigma`: sqrt(w_l / w_sum) * sigma (note 004, `add_noise`).
     pub fn stds(&self, sigma: f64) -> LevelStds {
         let w = self.sum();
         LevelStds {
@@ -179,7 +179,7 @@ impl NoiseModel {
     }
 }
 
-/// The named weight presets of the UI and CLI, (w_c, w_r, w_a); from seed 004 and its follow-ups.
+/// The named weight presets of the UI and CLI, (w_c, w_r, w_a); from note 004 and its follow-ups.
 pub const WEIGHT_PRESETS: [(&str, [f64; 3]); 6] = [
     ("seed-old", [8.2, 1.6, 1.3]),
     ("rebalanced", [1.0, 4.0, 4.0]),
@@ -240,7 +240,7 @@ mod tests {
         // Shares sum to one in variance: s_c² + s_r² + s_a² = sigma².
         let total = s.chain.powi(2) + s.residue.powi(2) + s.atom.powi(2);
         assert!((total - 4.0).abs() < 1e-12);
-        // Independent residue noise of the old weights: sqrt(1.6 / 11.1) = 0.38 sigma (seed 002, pitfall 1).
+        // Independent residue noise of the old weights: sqrt(1.6 / 11.1) = 0.38 sigma [note 002 §1].
         assert!((s.residue / 2.0 - (1.6f64 / 11.1).sqrt()).abs() < 1e-12);
         assert!((s.residue / 2.0 - 0.38).abs() < 0.005);
     }

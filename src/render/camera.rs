@@ -17,16 +17,17 @@ pub struct OrbitCamera {
     pub fov_y: f32,
 }
 
-/// Standard view directions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-pub enum ViewPreset {
-    /// A three-quarter view, fitted.
-    Fit,
-    /// Looking along -Z, fitted.
-    Front,
-    /// Looking along -X, fitted.
-    Side,
+crate::choice::choices! {
+    /// Standard view directions.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum ViewPreset {
+        /// A three-quarter view, fitted.
+        Fit = "fit",
+        /// Looking along -Z, fitted.
+        Front = "front",
+        /// Looking along -X, fitted.
+        Side = "side",
+    }
 }
 
 impl OrbitCamera {

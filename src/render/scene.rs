@@ -89,24 +89,25 @@ impl Layers {
     }
 }
 
-/// How atoms are colored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-pub enum ColorMode {
-    /// Jmol/CPK by element.
-    Element,
-    /// Categorical by chain.
-    Chain,
-    /// Rainbow along each chain.
-    Residue,
-    /// Atom displacement from the reference (viridis).
-    DisplacementAtom,
-    /// Residue-centroid displacement (viridis).
-    DisplacementResidue,
-    /// Chain-centroid displacement (viridis).
-    DisplacementChain,
-    /// Share of the residue's displacement not inherited from its chain (viridis, 0..1).
-    Independent,
+crate::choice::choices! {
+    /// How atoms are colored.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    pub enum ColorMode {
+        /// Jmol/CPK by element.
+        Element = "element",
+        /// Categorical by chain.
+        Chain = "chain",
+        /// Rainbow along each chain.
+        Residue = "residue",
+        /// Atom displacement from the reference (viridis).
+        DisplacementAtom = "displacement-atom",
+        /// Residue-centroid displacement (viridis).
+        DisplacementResidue = "displacement-residue",
+        /// Chain-centroid displacement (viridis).
+        DisplacementChain = "displacement-chain",
+        /// Share of the residue's displacement not inherited from its chain (viridis, 0..1).
+        Independent = "independent",
+    }
 }
 
 /// Where displacement arrows start.
@@ -321,8 +322,8 @@ pub fn build_scene(
     rebuild_scene(Scene::default(), s, atoms, reference, previous, options)
 }
 
-/// [`build_scene`] into the buffers of a scene no longer shown: at 1M atoms most of a fresh scene's
-/// cost is the first touch of its 32 MB of atom instances, which a recycled scene has paid already.
+/// [`build_scene`] into the buffers of a scene no longer shown: most of a fresh scene's cost is the
+/// first touch of its atom instances (32 B an atom), which a recycled scene has paid already.
 pub fn rebuild_scene(
     recycled: Scene,
     s: &Structure,

@@ -1,5 +1,5 @@
 //! How a sampling schedule sits against the training noise distribution
-//! sigma = sigma_data exp(P_mean + P_std n), n ~ N(0, 1) (EDM training; seed 002, pitfall 8).
+//! sigma = sigma_data exp(P_mean + P_std n), n ~ N(0, 1) (EDM training; [note 002 §8]).
 
 use super::preset::StepLevels;
 use crate::noise::TrainingSigma;
@@ -129,7 +129,7 @@ mod tests {
 
     #[test]
     fn boltz2_is_judged_where_the_denoiser_runs() {
-        // Issue 12.4: Boltz-2 (200 steps) has 48 steps above the 99.9th percentile by sigma but 63 by
+        // Boltz-2 (200 steps) has 48 steps above the 99.9th percentile by sigma but 63 by
         // t_hat; its first t_hat is 160 · 16 · (1 + 0.8) = 4608 Å.
         let boltz2 = crate::sampler::find_preset("boltz2").unwrap();
         let c = training_coverage(&boltz2.step_levels(), &boltz2.training());

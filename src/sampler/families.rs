@@ -1,14 +1,15 @@
 //! The sampler families of seeds 000 and 001 beside EDM, each driving any x̂0 denoiser through the one
 //! marginal of `parameterization`: flow matching (ODE Euler and Heun, and the SDE whose drift adds
-//! D·score with noise √(2 D dt)) and DDPM (ᾱ linear in t as seed 001, linear β, cosine; DDIM with η,
+//! D·score with noise √(2 D dt)) and DDPM (ᾱ linear in t as note 001, linear β, cosine; DDIM with η,
 //! ancestral sampling being η = 1 on the full grid). Runs are recorded as frames in the data frame.
 
 use burn::tensor::{Device, Tensor};
 
-use super::engine::{SamplerError, StartNoise};
+use super::error::SamplerError;
 use super::frame::{DeviceBudget, Frame};
 use super::parameterization::{FlowDirection, Marginal};
 use super::run::SteppedRun;
+use super::settings::StartNoise;
 use crate::compute::CoordinateLayout;
 use crate::denoiser::{DenoiseContext, Denoiser};
 use crate::geometry::tensor_points;
@@ -16,30 +17,32 @@ use crate::noise::{HierarchyTensors, NamedNoise, draw_noise, normal};
 use crate::rng::SplitMix64;
 use crate::structure::Structure;
 
-/// Flow-matching solvers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-#[serde(rename_all = "snake_case")]
-pub enum FlowSolver {
-    /// ODE, Euler: x += dt v.
-    Euler,
-    /// ODE, Heun: the averaged velocity of the Euler point and x.
-    Heun,
-    /// SDE: the ODE step plus D·score dt and √(2 D dt) noise, D = κ (s σ_prior)² (none on the last step).
-    Sde,
+crate::choice::choices! {
+    /// Flow-matching solvers.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum FlowSolver {
+        /// ODE, Euler: x += dt v.
+        Euler = "euler",
+        /// ODE, Heun: the averaged velocity of the Euler point and x.
+        Heun = "heun",
+        /// SDE: the ODE step plus D·score dt and √(2 D dt) noise, D = κ (s σ_prior)² (none on the last step).
+        Sde = "sde",
+    }
 }
 
-/// DDPM's ᾱ schedules over T discrete steps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-#[serde(rename_all = "snake_case")]
-pub enum AlphaBarSchedule {
-    /// ᾱ(t) = 1 − t/T (seed 001, T = 50).
-    LinearAlphaBar,
-    /// β linear from 1e-4 to 0.02 (Ho et al. 2020), ᾱ(t) = Π (1 − β).
-    LinearBeta,
-    /// ᾱ(t) = cos²((t/T + 0.008) / 1.008 · π/2) / cos²(0.008 / 1.008 · π/2) (Nichol & Dhariwal 2021).
-    Cosine,
+crate::choice::choices! {
+    /// DDPM's ᾱ schedules over T discrete steps.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum AlphaBarSchedule {
+        /// ᾱ(t) = 1 − t/T (note 001, T = 50).
+        LinearAlphaBar = "linear-alpha-bar",
+        /// β linear from 1e-4 to 0.02 (Ho et al. 2020), ᾱ(t) = Π (1 − β).
+        LinearBeta = "linear-beta",
+        /// ᾱ(t) = cos²((t/T + 0.008) / 1.008 · π/2) / cos²(0.008 / 1.008 · π/2) (Nichol & Dhariwal 2021).
+        Cosine = "cosine",
+    }
 }
 
 impl AlphaBarSchedule {
@@ -291,7 +294,7 @@ impl FamilySampler {
             // Denoisers hand back a transposed view of their rows, and element-wise ops keep an
             // operand's layout: without a copy here the state itself turns strided.
             .map(|o| crate::compute::contiguous(o.x0))
-            .map_err(|e| SamplerError::Denoiser { step, reason: e.0 })
+            .map_err(|reason| SamplerError::Denoiser { step, reason })
     }
 
     fn normal(&mut self, std: f64) -> Tensor<2> {

@@ -3,6 +3,7 @@
 
 mod coverage;
 mod engine;
+mod error;
 mod euler;
 mod families;
 mod frame;
@@ -12,9 +13,11 @@ mod precondition;
 mod preset;
 mod run;
 mod schedule;
+mod settings;
 
 pub use coverage::{TrainingCoverage, Z_999, training_coverage, training_percentile};
-pub use engine::{ChurnNoise, Sampler, SamplerError, SamplerSettings, StartNoise};
+pub use engine::Sampler;
+pub use error::SamplerError;
 pub use families::{
     AlphaBarSchedule, FamilySampler, FamilySettings, FamilySpec, FlowSolver, family_preset,
     sample_family,
@@ -28,3 +31,4 @@ pub use precondition::{
 pub use preset::{ChurnRule, PRESETS, SamplerPreset, Solver, StepLevels, find_preset};
 pub use run::SteppedRun;
 pub use schedule::{ScheduleSpec, ScheduleTimes};
+pub use settings::{ChurnNoise, SamplerSettings, StartNoise};

@@ -1,8 +1,8 @@
 //! One marginal for every family, x_t = a(t) x0 + s(t) ε (ε a unit normal scaled by the prior's
 //! σ in Å), and the conversions between what models predict, written once: x̂0 ↔ ε̂ ↔ flow velocity,
 //! and the EDM-equivalent noise level σ = s / a at which any x̂0 denoiser is called with x_t / a.
-//! EDM: a = 1, s = σ. Flow matching (noise at t = 1, seed 000): a = 1 − t, s = t. DDPM: a = √ᾱ,
-//! s = √(1 − ᾱ) (seed 001's ᾱ = 1 − t/T).
+//! EDM: a = 1, s = σ. Flow matching (noise at t = 1): a = 1 − t, s = t. DDPM: a = √ᾱ,
+//! s = √(1 − ᾱ) (note 001's ᾱ = 1 − t/T).
 
 use burn::tensor::Tensor;
 
@@ -62,15 +62,16 @@ impl Marginal {
     }
 }
 
-/// Which end of flow matching's interpolant is noise (codebases differ).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-#[serde(rename_all = "snake_case")]
-pub enum FlowDirection {
-    /// x_t = (1 − t) x0 + t ε: noise at t = 1 (seed 000), sampled from t = 1 to 0.
-    NoiseAtOne,
-    /// x_t = t x0 + (1 − t) ε: noise at t = 0, sampled from t = 0 to 1.
-    NoiseAtZero,
+crate::choice::choices! {
+    /// Which end of flow matching's interpolant is noise (codebases differ).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum FlowDirection {
+        /// x_t = (1 − t) x0 + t ε: noise at t = 1, sampled from t = 1 to 0.
+        NoiseAtOne = "noise-at-one",
+        /// x_t = t x0 + (1 − t) ε: noise at t = 0, sampled from t = 0 to 1 ([note 000]'s convention).
+        NoiseAtZero = "noise-at-zero",
+    }
 }
 
 impl FlowDirection {

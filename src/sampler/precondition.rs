@@ -1,19 +1,20 @@
 //! EDM preconditioning (Karras et al. 2022, eq. 7 / table 1), globally and per level: at the residue and
-//! chain levels the effective noise is lower than the global sigma (seed 002, pitfall 2).
+//! chain levels the effective noise is lower than the global sigma [note 002 §2].
 
 use crate::noise::{
     GroupSizes, LevelMeanSquares, LevelWeights, MeanSquaresBasis, expected_mean_squares,
 };
 
-/// How c_noise is computed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-#[serde(rename_all = "snake_case")]
-pub enum CNoiseMode {
-    /// EDM: c_noise = ln(sigma) / 4.
-    Edm,
-    /// Boltz / AF3: c_noise = ln(sigma / sigma_data) / 4.
-    LogRatio,
+crate::choice::choices! {
+    /// How c_noise is computed.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum CNoiseMode {
+        /// EDM: c_noise = ln(sigma) / 4.
+        Edm = "edm",
+        /// Boltz / AF3: c_noise = ln(sigma / sigma_data) / 4.
+        LogRatio = "log-ratio",
+    }
 }
 
 /// The four preconditioning coefficients at one sigma.

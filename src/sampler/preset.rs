@@ -61,20 +61,21 @@ impl ChurnRule {
     }
 }
 
-/// The update rule of one step, with dt = step_scale (sigma_next - t_hat) and d = (x_hat - x̂0) / t_hat.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-#[serde(rename_all = "snake_case")]
-pub enum Solver {
-    /// First order: x_next = x_hat + dt d.
-    Euler,
-    /// EDM's second-order correction (Karras et al. 2022, Alg. 2): x_E = x_hat + dt d, d' the slope at
-    /// x_E, x_next = x_hat + dt (d + d') / 2; skipped on the step to sigma = 0.
-    Heun,
-    /// Chai-1's second-order step (chai-lab `chai_lab/chai1.py`, `run_folding_on_context`): the averaged
-    /// slope is added to the Euler result, not to x_hat, so x_next = x_hat + dt (1.5 d + 0.5 d');
-    /// skipped on the step to sigma = 0.
-    Chai,
+crate::choice::choices! {
+    /// The update rule of one step, with dt = step_scale (sigma_next - t_hat) and d = (x_hat - x̂0) / t_hat.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Solver {
+        /// First order: x_next = x_hat + dt d.
+        Euler = "euler",
+        /// EDM's second-order correction (Karras et al. 2022, Alg. 2): x_E = x_hat + dt d, d' the slope at
+        /// x_E, x_next = x_hat + dt (d + d') / 2; skipped on the step to sigma = 0.
+        Heun = "heun",
+        /// Chai-1's second-order step (chai-lab `chai_lab/chai1.py`, `run_folding_on_context`): the averaged
+        /// slope is added to the Euler result, not to x_hat, so x_next = x_hat + dt (1.5 d + 0.5 d');
+        /// skipped on the step to sigma = 0.
+        Chai = "chai",
+    }
 }
 
 /// Everything that defines a sampler run apart from the structure, noise and denoiser.

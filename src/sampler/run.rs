@@ -1,7 +1,7 @@
 //! A sampler run taken one step at a time, whatever its family (EDM, flow matching, DDPM): what the
 //! window's worker steps.
 
-use super::engine::SamplerError;
+use super::error::SamplerError;
 use super::frame::Frame;
 
 /// A run in progress: its grid of noise levels and the frames recorded so far (frame 0 is the start).

@@ -1,19 +1,20 @@
 //! The EDM power ("rho") schedule and its variants: scaled by sigma_data (Boltz, AF3, Chai), with or
 //! without a final 0, Protenix's i/N grid and Chai's midpoint times.
 
-/// Where the step times sit on [0, 1].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-#[serde(rename_all = "snake_case")]
-pub enum ScheduleTimes {
-    /// t_i = i / (N - 1): the first sigma is sigma_max and the last sigma_min (EDM, Boltz).
-    Endpoints,
-    /// t_i = i / N for i < N, then the final 0 in place of sigma_min (Protenix
-    /// `protenix/model/generator.py`, `InferenceNoiseScheduler.__call__`: N + 1 points, the last replaced by
-    /// 0): the last non-zero sigma sits one grid step above sigma_min.
-    Protenix,
-    /// t_i = (2 i + 1) / (2 N), Chai-1's `linspace(0, 1, 2N+1)[1::2]`: neither endpoint is reached.
-    Midpoints,
+crate::choice::choices! {
+    /// Where the step times sit on [0, 1].
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ScheduleTimes {
+        /// t_i = i / (N - 1): the first sigma is sigma_max and the last sigma_min (EDM, Boltz).
+        Endpoints = "endpoints",
+        /// t_i = i / N for i < N, then the final 0 in place of sigma_min (Protenix
+        /// `protenix/model/generator.py`, `InferenceNoiseScheduler.__call__`: N + 1 points, the last replaced by
+        /// 0): the last non-zero sigma sits one grid step above sigma_min.
+        Protenix = "protenix",
+        /// t_i = (2 i + 1) / (2 N), Chai-1's `linspace(0, 1, 2N+1)[1::2]`: neither endpoint is reached.
+        Midpoints = "midpoints",
+    }
 }
 
 /// The parameters of a power schedule.

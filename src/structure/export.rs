@@ -1,4 +1,4 @@
-//! Multi-MODEL PDB export: ground truth first as `MODEL 0` (seed 004's `save_pdb` convention), then one
+//! Multi-MODEL PDB export: ground truth first as `MODEL 0` (note 004's `save_pdb` convention), then one
 //! model per frame, the frame's label in a REMARK, an optional per-atom scalar in the B-factor column.
 //! Residue-level export writes one pseudo-atom per residue centroid and per chain centroid.
 

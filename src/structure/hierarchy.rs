@@ -187,12 +187,12 @@ impl Structure {
     }
 
     /// Residue centroids of a coordinate frame over this structure: mean of each residue's atoms
-    /// (a segment sum over the atom→residue map; seed 004's reduce step).
+    /// (a segment sum over the atom→residue map; note 004's reduce step).
     pub fn residue_centroids(&self, positions: &[[f32; 3]]) -> Vec<[f32; 3]> {
         segment_means(positions, self.residues.iter().map(|r| r.atoms.clone()))
     }
 
-    /// Chain centroids as the mean of the chain's residue centroids (seed 004), not of its atoms.
+    /// Chain centroids as the mean of the chain's residue centroids [note 004], not of its atoms.
     pub fn chain_centroids(&self, residue_centroids: &[[f32; 3]]) -> Vec<[f32; 3]> {
         segment_means(
             residue_centroids,

@@ -7,6 +7,7 @@ mod cif_records;
 mod export;
 mod export_cif;
 mod hierarchy;
+mod level;
 mod load;
 mod pdb_records;
 mod synthetic;
@@ -21,5 +22,6 @@ pub use export::{
 };
 pub use export_cif::{trajectory_cif_text, write_trajectory_cif};
 pub use hierarchy::{Chain, FileFormat, Residue, Selection, SelectionReport, Structure};
+pub use level::Level;
 pub use load::{LoadError, LoadOptions, load_bytes, load_path};
 pub use synthetic::{SYNTHETIC_ATOMS_PER_RESIDUE, SYNTHETIC_RESIDUES_PER_CHAIN};

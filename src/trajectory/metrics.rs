@@ -145,6 +145,17 @@ pub struct Levels {
     pub chain: Option<LevelMetrics>,
 }
 
+impl Levels {
+    /// The metrics of `level`; none for chains with a single chain.
+    pub fn at(&self, level: crate::structure::Level) -> Option<&LevelMetrics> {
+        match level {
+            crate::structure::Level::Atom => Some(&self.atom),
+            crate::structure::Level::Residue => Some(&self.residue),
+            crate::structure::Level::Chain => self.chain.as_ref(),
+        }
+    }
+}
+
 /// Everything measured on one frame.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FrameMetrics {

@@ -1,4 +1,4 @@
-//! Step sweeps (seed 000's tables): one sampler configuration run at several step counts and seeds,
+//! Step sweeps (note 000's tables): one sampler configuration run at several step counts and seeds,
 //! each run reduced to its final RMSD, TM-score, abnormal-bond share and time. The CLI's `sweep` and the
 //! window's sweep panel both run it.
 

@@ -2,6 +2,7 @@
 //! the CPU device and scratch folders.
 
 #![allow(dead_code)] // each test binary uses part of it
+#![expect(clippy::unwrap_used)]
 
 use std::path::PathBuf;
 use std::sync::OnceLock;

@@ -1,84 +1,90 @@
 //! The learned denoiser's settings: its size, and one toggle per suspected cause of residues that do
-//! not move (seed 002's pitfalls, seed 001's residual form). Saved inside every checkpoint, so a model
+//! not move (note 002's pitfalls, note 001's residual form). Saved inside every checkpoint, so a model
 //! is rebuilt exactly as it was trained.
 
 use serde::{Deserialize, Serialize};
 
 use super::attention::block_bytes;
 
-/// Which σ each level's preconditioning uses (seed 002, pitfall 2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-#[serde(rename_all = "kebab-case")]
-pub enum PreconditionMode {
-    /// c_in, c_skip, c_out of the global σ at every level.
-    Global,
-    /// Each level's own effective σ (the RMS displacement of its centroids).
-    PerLevel,
+crate::choice::choices! {
+    /// Which σ each level's preconditioning uses [note 002 §2].
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum PreconditionMode {
+        /// c_in, c_skip, c_out of the global σ at every level.
+        Global = "global",
+        /// Each level's own effective σ (the RMS displacement of its centroids).
+        PerLevel = "per-level",
+    }
 }
 
-/// How the per-level losses are combined (seed 002, pitfall 5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-#[serde(rename_all = "kebab-case")]
-pub enum LossMode {
-    /// One mean over every atom, residue and chain term: atoms, the most numerous, dominate.
-    EqualSum,
-    /// Each level's mean, weighted by `level_loss_weights`.
-    LevelMean,
+crate::choice::choices! {
+    /// How the per-level losses are combined [note 002 §5].
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum LossMode {
+        /// One mean over every atom, residue and chain term: atoms, the most numerous, dominate.
+        EqualSum = "equal-sum",
+        /// Each level's mean, weighted by `level_loss_weights`.
+        LevelMean = "level-mean",
+    }
 }
 
-/// What noise level each level's tokens are told (seed 002, pitfall 6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-#[serde(rename_all = "kebab-case")]
-pub enum ConditioningMode {
-    /// One c_noise of the global σ for all levels.
-    Global,
-    /// Each level's c_noise of its effective σ.
-    PerLevel,
+crate::choice::choices! {
+    /// What noise level each level's tokens are told [note 002 §6].
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum ConditioningMode {
+        /// One c_noise of the global σ for all levels.
+        Global = "global",
+        /// Each level's c_noise of its effective σ.
+        PerLevel = "per-level",
+    }
 }
 
-/// What residue and chain tokens start from (seed 002, pitfall 7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-#[serde(rename_all = "kebab-case")]
-pub enum LevelInputs {
-    /// Zeros (only what is pooled from atoms).
-    Zeros,
-    /// A residue-type embedding and a chain-index embedding.
-    Embeddings,
+crate::choice::choices! {
+    /// What residue and chain tokens start from [note 002 §7].
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum LevelInputs {
+        /// Zeros (only what is pooled from atoms).
+        Zeros = "zeros",
+        /// A residue-type embedding and a chain-index embedding.
+        Embeddings = "embeddings",
+    }
 }
 
-/// What the network's output F means (seed 001, issue 1; Karras et al. 2022, table 1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-#[serde(rename_all = "kebab-case")]
-pub enum OutputForm {
-    /// x̂0 = c_skip x + c_out F, loss weighted by 1 / c_out² (EDM eq. 7–8).
-    Edm,
-    /// x̂0 = σ_data F, plain squared error.
-    X0,
-    /// x̂0 = x + √(t/T) σ_data F = x + c_out F, plain squared error (ResFold's form, seed 001): the
-    /// output's gradient vanishes as σ → 0.
-    Residual,
-    /// x̂0 = x − σ F with F the unit noise ε̂, loss on ε.
-    Eps,
-    /// v-prediction (Salimans & Ho 2022): x̂0 = c_skip x − c_out F, loss on v. In EDM's normalised
-    /// coordinates this is EDM's preconditioning with the sign of F flipped.
-    V,
+crate::choice::choices! {
+    /// What the network's output F means ([note 001 §1]; Karras et al. 2022, table 1).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum OutputForm {
+        /// x̂0 = c_skip x + c_out F, loss weighted by 1 / c_out² (EDM eq. 7–8).
+        Edm = "edm",
+        /// x̂0 = σ_data F, plain squared error.
+        X0 = "x0",
+        /// x̂0 = x + √(t/T) σ_data F = x + c_out F, plain squared error (ResFold's form, note 001): the
+        /// output's gradient vanishes as σ → 0.
+        Residual = "residual",
+        /// x̂0 = x − σ F with F the unit noise ε̂, loss on ε.
+        Eps = "eps",
+        /// v-prediction (Salimans & Ho 2022): x̂0 = c_skip x − c_out F, loss on v. In EDM's normalised
+        /// coordinates this is EDM's preconditioning with the sign of F flipped.
+        V = "v",
+    }
 }
 
-/// How residue attention's pair bias is built (seed 003, FlashIPA).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-#[serde(rename_all = "kebab-case")]
-pub enum PairBias {
-    /// b_ij = Σ_k W_hk u_ik v_jk folded into the queries and keys: the pair term is never formed,
-    /// memory O(R·k) for it.
-    Factorised,
-    /// The same b_ij from a materialised pair tensor z_ijk = u_ik v_jk: O(R²·k).
-    Dense,
+crate::choice::choices! {
+    /// How residue attention's pair bias is built (note 003, FlashIPA).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum PairBias {
+        /// b_ij = Σ_k W_hk u_ik v_jk folded into the queries and keys: the pair term is never formed,
+        /// memory O(R·k) for it.
+        Factorised = "factorised",
+        /// The same b_ij from a materialised pair tensor z_ijk = u_ik v_jk: O(R²·k).
+        Dense = "dense",
+    }
 }
 
 /// The network and its toggles.
@@ -138,7 +144,7 @@ pub struct TrainConfig {
     pub loss: LossMode,
     /// Weights of the atom, residue and chain means (`LossMode::LevelMean`).
     pub level_loss_weights: [f64; 3],
-    /// Random rotation + translation of the training target (seed 002, pitfall 4).
+    /// Random rotation + translation of the training target [note 002 §4].
     pub augment: bool,
     /// Std of the augmentation's translation, Å.
     pub translation_std: f64,

@@ -1,4 +1,4 @@
-//! A learned multiscale denoiser (issue 16): a small burn network trained on the loaded structure with
+//! A learned multiscale denoiser: a small burn network trained on the loaded structure with
 //! one toggle per suspected cause of residues that do not move, its checkpoint, and the `Denoiser`
 //! the samplers call.
 //!
@@ -9,6 +9,7 @@
 mod attention;
 mod config;
 mod model;
+mod topology;
 mod training;
 
 pub use attention::blocked_attention;
@@ -400,11 +401,9 @@ impl Denoiser for LearnedDenoiser {
             .any()
             .into_data()
             .try_to_vec::<bool>()
-            .map_err(|e| DenoiseError(format!("{e:?}")))?;
+            .map_err(|e| DenoiseError::Readback(format!("{e:?}")))?;
         if has_nan.first().copied().unwrap_or(false) {
-            return Err(DenoiseError(format!(
-                "the learned model returned NaN at sigma {sigma}"
-            )));
+            return Err(DenoiseError::NotANumber { sigma });
         }
         Ok(DenoiserOutput {
             x0,

@@ -7,141 +7,14 @@
 use burn::module::{Module, Param};
 use burn::nn::{LayerNorm, LayerNormConfig, Linear};
 use burn::tensor::activation::{gelu, softmax};
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Int, Tensor};
 
 use super::attention::blocked_attention;
 use super::config::{LevelInputs, ModelConfig, OutputForm, PairBias};
-use crate::noise::{HierarchyTensors, normal};
+pub use super::topology::Topology;
+use super::topology::{ATOM_NAME_SLOTS, CHAIN_SLOTS, ELEMENTS, POSITION_FEATURES, RESIDUE_TYPES};
+use crate::noise::normal;
 use crate::rng::SplitMix64;
-use crate::structure::Structure;
-
-/// Element vocabulary; anything else is the last index.
-const ELEMENTS: [&str; 14] = [
-    "C", "N", "O", "S", "P", "H", "SE", "FE", "ZN", "MG", "CA", "CL", "NA", "K",
-];
-/// Residue-type vocabulary (amino acids, nucleotides); anything else is the last index.
-const RESIDUE_TYPES: [&str; 28] = [
-    "ALA", "ARG", "ASN", "ASP", "CYS", "GLN", "GLU", "GLY", "HIS", "ILE", "LEU", "LYS", "MET",
-    "PHE", "PRO", "SER", "THR", "TRP", "TYR", "VAL", "DA", "DC", "DG", "DT", "A", "C", "G", "U",
-];
-/// Chain embeddings (chain index modulo this).
-const CHAIN_SLOTS: usize = 16;
-/// Atom-name embeddings (FNV-1a hash of the name modulo this).
-const ATOM_NAME_SLOTS: usize = 97;
-/// Sinusoidal features of the residue index (Vaswani et al. 2017), half sines, half cosines.
-const POSITION_FEATURES: usize = 16;
-
-fn atom_name_slot(name: &str) -> i32 {
-    let hash = name.trim().bytes().fold(0x811c_9dc5u32, |h, b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    });
-    (hash % ATOM_NAME_SLOTS as u32) as i32
-}
-
-fn position_features(structure: &Structure, device: &Device) -> Tensor<3> {
-    let half = POSITION_FEATURES / 2;
-    let mut data = Vec::with_capacity(structure.residue_count() * POSITION_FEATURES);
-    for (index, residue) in structure.residues.iter().enumerate() {
-        let start = structure.chains[residue.chain as usize].residues.start as usize;
-        let position = (index - start) as f64;
-        let frequency = |k: usize| position / 10_000f64.powf(k as f64 / half as f64);
-        data.extend((0..half).map(|k| frequency(k).sin() as f32));
-        data.extend((0..half).map(|k| frequency(k).cos() as f32));
-    }
-    Tensor::from_data(
-        TensorData::new(data, [1, structure.residue_count(), POSITION_FEATURES]),
-        device,
-    )
-}
-
-/// What the network knows of the structure: its hierarchy and token identities, on one device.
-#[derive(Debug, Clone)]
-pub struct Topology {
-    /// Index maps and group sizes.
-    pub hierarchy: HierarchyTensors,
-    /// Element index per atom.
-    pub elements: Tensor<1, Int>,
-    /// Residue-type index per residue.
-    pub residue_types: Tensor<1, Int>,
-    /// Chain slot per chain.
-    pub chain_slots: Tensor<1, Int>,
-    /// Atom-name slot per atom (`CA`, `OG1` hashed into `ATOM_NAME_SLOTS`).
-    pub atom_names: Tensor<1, Int>,
-    /// Sinusoidal features of each residue's index in its chain, [1, residues, POSITION_FEATURES].
-    pub residue_positions: Tensor<3>,
-}
-
-fn vocabulary_index(vocabulary: &[&str], name: &str) -> i32 {
-    vocabulary
-        .iter()
-        .position(|v| v.eq_ignore_ascii_case(name.trim()))
-        .unwrap_or(vocabulary.len()) as i32
-}
-
-fn int_tensor(values: Vec<i32>, device: &Device) -> Tensor<1, Int> {
-    let n = values.len();
-    Tensor::from_data(TensorData::new(values, [n]), device)
-}
-
-impl Topology {
-    /// The topology of `structure` on `device`.
-    pub fn new(structure: &Structure, device: &Device) -> Self {
-        Self {
-            hierarchy: HierarchyTensors::new(structure, device),
-            elements: int_tensor(
-                structure
-                    .elements
-                    .iter()
-                    .map(|e| vocabulary_index(&ELEMENTS, e))
-                    .collect(),
-                device,
-            ),
-            residue_types: int_tensor(
-                structure
-                    .residues
-                    .iter()
-                    .map(|r| vocabulary_index(&RESIDUE_TYPES, &r.name))
-                    .collect(),
-                device,
-            ),
-            chain_slots: int_tensor(
-                (0..structure.chain_count())
-                    .map(|c| (c % CHAIN_SLOTS) as i32)
-                    .collect(),
-                device,
-            ),
-            atom_names: int_tensor(
-                structure
-                    .atom_names
-                    .iter()
-                    .map(|n| atom_name_slot(n))
-                    .collect(),
-                device,
-            ),
-            residue_positions: position_features(structure, device),
-        }
-    }
-
-    /// Means over each residue's atoms, [B, atoms, D] → [B, residues, D].
-    pub fn residue_means(&self, values: Tensor<3>) -> Tensor<3> {
-        self.hierarchy.residue_centroids(values)
-    }
-
-    /// Means over each chain's residues, [B, residues, D] → [B, chains, D].
-    pub fn chain_means(&self, values: Tensor<3>) -> Tensor<3> {
-        self.hierarchy.chain_centroids(values)
-    }
-
-    /// Each atom's residue value, [B, residues, D] → [B, atoms, D].
-    pub fn to_atoms(&self, residue_values: Tensor<3>) -> Tensor<3> {
-        residue_values.select(1, self.hierarchy.atom_residue.clone())
-    }
-
-    /// Each residue's chain value, [B, chains, D] → [B, residues, D].
-    pub fn to_residues(&self, chain_values: Tensor<3>) -> Tensor<3> {
-        chain_values.select(1, self.hierarchy.residue_chain.clone())
-    }
-}
 
 /// Seeded initial weights (burn's own generator may be seeded globally, which parallel runs share).
 struct Init<'a> {
@@ -458,15 +331,44 @@ impl MultiscaleNetwork {
         coefficients: &LevelCoefficients,
     ) -> LevelPredictions {
         let [b, n, _] = x.dims();
+        let parts = LevelParts::of(topology, x.clone());
+        let mut tokens = self.embed(topology, x, &parts, coefficients);
+        for block in &self.blocks {
+            tokens = block.forward(topology, tokens);
+        }
+        let f_atoms = self.atom_head.forward(self.atom_norm.forward(tokens.atoms));
+        let f_residues = self
+            .residue_head
+            .forward(self.residue_norm.forward(tokens.residues));
+        let f_chains = self
+            .chain_head
+            .forward(self.chain_norm.forward(tokens.chains));
+        let level = |k: usize, x: Tensor<3>, f: Tensor<3>| self.prediction(coefficients, k, x, f);
+        let chains = level(2, parts.chain_centroids, f_chains);
+        let residues =
+            topology.to_residues(chains.clone()) + level(1, parts.residue_offsets, f_residues);
+        let atoms = topology.to_atoms(residues.clone()) + level(0, parts.atom_offsets, f_atoms);
+        debug_assert_eq!(atoms.dims(), [b, n, 3]);
+        LevelPredictions {
+            atoms,
+            residues,
+            chains,
+        }
+    }
+
+    /// The tokens of every level before the first block: identities (element, atom name, residue
+    /// type, chain, sequence position), the coordinates of each level scaled by its c_in, and its
+    /// noise embedding.
+    fn embed(
+        &self,
+        topology: &Topology,
+        x: Tensor<3>,
+        parts: &LevelParts,
+        coefficients: &LevelCoefficients,
+    ) -> LevelTokens {
+        let [b, _, _] = x.dims();
         let h = &topology.hierarchy;
         let device = x.device();
-        // The state by level: chain centroids, residue centroids' offsets from their chain's, atom
-        // offsets from their residue's centroid; x = chain + residue + atom offsets.
-        let residue_centroids = topology.residue_means(x.clone());
-        let chain_centroids = topology.chain_means(residue_centroids.clone());
-        let residue_offsets =
-            residue_centroids.clone() - topology.to_residues(chain_centroids.clone());
-        let atom_offsets = x.clone() - topology.to_atoms(residue_centroids.clone());
         let [ci_a, ci_r, ci_c] = coefficients.c_in.clone();
         let [cn_a, cn_r, cn_c] = coefficients.c_noise.clone();
         let noise = |c: Tensor<3>| self.noise_embedding.forward(c);
@@ -493,7 +395,7 @@ impl MultiscaleNetwork {
             + self.atom_coordinates.forward(Tensor::cat(
                 // Absolute positions carry the chain level's noise: scaled by its c_in, each level's
                 // offsets by their own.
-                vec![x * ci_c.clone(), atom_offsets.clone() * ci_a],
+                vec![x * ci_c.clone(), parts.atom_offsets.clone() * ci_a],
                 2,
             ))
             + noise(cn_a);
@@ -515,8 +417,8 @@ impl MultiscaleNetwork {
         let residues = residue_identity
             + self.residue_coordinates.forward(Tensor::cat(
                 vec![
-                    residue_centroids * ci_c.clone(),
-                    residue_offsets.clone() * ci_r,
+                    parts.residue_centroids.clone() * ci_c.clone(),
+                    parts.residue_offsets.clone() * ci_r,
                 ],
                 2,
             ))
@@ -524,29 +426,9 @@ impl MultiscaleNetwork {
         let chains = chain_identity
             + self
                 .chain_coordinates
-                .forward(chain_centroids.clone() * ci_c)
+                .forward(parts.chain_centroids.clone() * ci_c)
             + noise(cn_c);
-        let mut tokens = LevelTokens {
-            atoms,
-            residues,
-            chains,
-        };
-        for block in &self.blocks {
-            tokens = block.forward(topology, tokens);
-        }
-        let f_atoms = self.atom_head.forward(self.atom_norm.forward(tokens.atoms));
-        let f_residues = self
-            .residue_head
-            .forward(self.residue_norm.forward(tokens.residues));
-        let f_chains = self
-            .chain_head
-            .forward(self.chain_norm.forward(tokens.chains));
-        let level = |k: usize, x: Tensor<3>, f: Tensor<3>| self.prediction(coefficients, k, x, f);
-        let chains = level(2, chain_centroids, f_chains);
-        let residues = topology.to_residues(chains.clone()) + level(1, residue_offsets, f_residues);
-        let atoms = topology.to_atoms(residues.clone()) + level(0, atom_offsets, f_atoms);
-        debug_assert_eq!(atoms.dims(), [b, n, 3]);
-        LevelPredictions {
+        LevelTokens {
             atoms,
             residues,
             chains,
@@ -572,6 +454,31 @@ impl MultiscaleNetwork {
             OutputForm::Residual => x + f * c_out,
             OutputForm::Eps => x - f * sigma,
             OutputForm::V => x * c_skip - f * c_out,
+        }
+    }
+}
+
+/// The state by level: chain centroids, residue centroids' offsets from their chain's, atom offsets
+/// from their residue's centroid; x = chain + residue + atom offsets.
+struct LevelParts {
+    residue_centroids: Tensor<3>,
+    chain_centroids: Tensor<3>,
+    residue_offsets: Tensor<3>,
+    atom_offsets: Tensor<3>,
+}
+
+impl LevelParts {
+    fn of(topology: &Topology, x: Tensor<3>) -> Self {
+        let residue_centroids = topology.residue_means(x.clone());
+        let chain_centroids = topology.chain_means(residue_centroids.clone());
+        let residue_offsets =
+            residue_centroids.clone() - topology.to_residues(chain_centroids.clone());
+        let atom_offsets = x - topology.to_atoms(residue_centroids.clone());
+        Self {
+            residue_centroids,
+            chain_centroids,
+            residue_offsets,
+            atom_offsets,
         }
     }
 }

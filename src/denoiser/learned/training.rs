@@ -1,7 +1,7 @@
 //! Training the multiscale denoiser on one structure with burn's autodiff and Adam: each step draws
 //! σ from the training distribution (ln σ/σ_data ~ N(P_mean, P_std), EDM §5) and noise from the noise
 //! model for a few copies of the structure, predicts x̂0 at every level and steps on the loss of the
-//! configured form. After training, the per-σ report (seed 001's diagnostic) measures the RMSE of x̂0 at
+//! configured form. After training, the per-σ report (note 001's diagnostic) measures the RMSE of x̂0 at
 //! each level and the gradient norm reaching the output layer at the 7 σ of the noise table's z grid.
 
 use burn::module::Module;
@@ -79,7 +79,7 @@ fn column(values: impl Iterator<Item = f64>, device: &Device) -> Tensor<3> {
 
 /// The coefficients of `config` for draws at global σ `sigmas` (EDM eq. 7 per level): with
 /// per-level preconditioning each level's part uses its own noise σ_L and data spread σ_data,L; with
-/// the global one every level uses σ and σ_data (seed 002, pitfall 2). The conditioning is
+/// the global one every level uses σ and σ_data [note 002 §2]. The conditioning is
 /// c_noise = ln(σ_L / σ_data,L) / 4 per level, or the global one everywhere (pitfall 6).
 pub fn coefficients(
     config: &ModelConfig,

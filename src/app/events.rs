@@ -1,0 +1,135 @@
+//! What the worker reports, applied to the state: a run's frames, each awaited job's result (taken
+//! only when its tag is still awaited), progress, the end of a command and failures.
+
+use super::protocol::WorkerEvent;
+use super::run_view::RunSource;
+use super::state::AppState;
+use super::timeline::TimelineCommand;
+use crate::sampler::Frame;
+
+impl AppState {
+    /// Handles what the worker sent; returns true when something changed.
+    pub fn poll_worker(&mut self) -> bool {
+        let events = self.worker.poll();
+        let changed = !events.is_empty();
+        for event in events {
+            self.handle_event(event);
+        }
+        if changed {
+            self.rebuild_scene();
+        }
+        changed
+    }
+
+    fn handle_event(&mut self, event: WorkerEvent) {
+        match event {
+            WorkerEvent::Started { .. } | WorkerEvent::Frame(..) | WorkerEvent::Loaded { .. } => {
+                self.run_event(event);
+            }
+            WorkerEvent::Progress(done, total) => self.run.busy = Some((done, total)),
+            WorkerEvent::Idle => {
+                self.pending_commands = self.pending_commands.saturating_sub(1);
+                if self.pending_commands == 0 {
+                    self.run.busy = None;
+                    // A cancelled draw or a failed sweep never reports.
+                    self.jobs.forget_all();
+                }
+            }
+            WorkerEvent::Failed(e) => self.status = Some(e.to_string()),
+            WorkerEvent::SweepDone(..)
+            | WorkerEvent::DenoiserErrorDone(..)
+            | WorkerEvent::TrainStep(..)
+            | WorkerEvent::TrainDone(..)
+            | WorkerEvent::NoiseApplied(..)
+            | WorkerEvent::StructureLoaded { .. }
+            | WorkerEvent::LoadFailed(..) => self.job_result(event),
+        }
+    }
+
+    /// A run's frames: a run started, a step taken, or a whole run read or rerun.
+    fn run_event(&mut self, event: WorkerEvent) {
+        match event {
+            // Frames of a run started before the structure changed are dropped.
+            WorkerEvent::Started { run, .. } | WorkerEvent::Frame(run, _)
+                if run != self.expected_run => {}
+            WorkerEvent::Loaded { run, .. } if !self.jobs.run.awaits(run) => {}
+            WorkerEvent::Loaded { frames, source, .. } => {
+                // Frames of the run before it are dropped from now on.
+                self.jobs.run.forget();
+                self.expected_run += 1;
+                let (frames, metrics): (Vec<_>, Vec<_>) = frames.into_iter().unzip();
+                self.run.id += 1;
+                self.run.sigmas = frames.iter().map(|f: &Frame| f.sigma).collect();
+                self.run.frames = frames;
+                self.run.metrics = metrics;
+                self.run.source = source;
+                self.applied_noise = None;
+                self.timeline.set_frame_count(self.run.frames.len(), false);
+                self.timeline.apply(TimelineCommand::First);
+            }
+            WorkerEvent::Started { sigmas, frame, .. } => {
+                let (frame, metrics) = *frame;
+                self.run.id += 1;
+                self.run.sigmas = sigmas;
+                self.run.source = RunSource::Sampler;
+                self.run.frames = vec![frame];
+                self.run.metrics = vec![metrics];
+                self.applied_noise = None;
+                self.timeline.set_frame_count(1, true);
+            }
+            WorkerEvent::Frame(_, boxed) => {
+                let (frame, metrics) = *boxed;
+                self.run.frames.push(frame);
+                self.run.metrics.push(metrics);
+                let follow = self.timeline.frame + 2 >= self.run.frames.len();
+                self.timeline.set_frame_count(self.run.frames.len(), follow);
+            }
+            _ => {}
+        }
+    }
+
+    /// The result of a job awaited by its tag; a result no longer awaited is dropped.
+    fn job_result(&mut self, event: WorkerEvent) {
+        match event {
+            WorkerEvent::SweepDone(tag, points) if self.jobs.sweep.take(tag) => {
+                self.sweep = Some(points);
+            }
+            WorkerEvent::TrainStep(tag, record) => {
+                if self.jobs.train.awaits(tag)
+                    && let Some(view) = self.training.as_mut()
+                {
+                    view.losses.push(record);
+                }
+            }
+            WorkerEvent::TrainDone(tag, header, path) if self.jobs.train.take(tag) => {
+                if let Some(view) = self.training.as_mut() {
+                    view.header = Some(*header);
+                    view.path = Some(path.clone());
+                }
+                self.status = Some(format!(
+                    "trained model saved to {}: choose \"learned\" in the sampler panel",
+                    path.display()
+                ));
+                self.settings.trained_model = Some(path);
+            }
+            WorkerEvent::DenoiserErrorDone(tag, rows) if self.jobs.denoiser_error.take(tag) => {
+                self.denoiser_error = Some(rows);
+            }
+            WorkerEvent::NoiseApplied(tag, applied) if self.jobs.noise.take(tag) => {
+                self.applied_noise = Some((tag, *applied));
+            }
+            WorkerEvent::StructureLoaded {
+                tag,
+                path,
+                structure,
+            } if self.jobs.open.take(tag) => {
+                self.settings.remember(path);
+                self.replace_structure(*structure);
+            }
+            WorkerEvent::LoadFailed(tag, e) if self.jobs.open.take(tag) => {
+                self.load_error = Some(e.to_string());
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,373 @@
+//! The reference denoisers against independent computations: the ensemble posterior against a dense
+//! covariance, the rotation-marginal denoiser against a brute-force average over its rotations, and
+//! both under noise weights that vary with sigma.
+
+#![expect(clippy::unwrap_used)]
+#![allow(clippy::needless_range_loop)] // the dense reference solver reads like the textbook
+
+use crate::common;
+
+use common::{bundled, cpu};
+
+use burn::tensor::{Tensor, TensorData};
+use sigmascope::denoiser::{DenoiseContext, Denoiser, EnsembleDenoiser, RotationMarginalDenoiser};
+use sigmascope::geometry::rms_distance;
+use sigmascope::noise::{LevelWeights, NoiseModel};
+use sigmascope::structure::{Chain, FileFormat, Residue, Selection, SelectionReport, Structure};
+
+/// A 3-residue, 2-chain toy: residues of 2, 3 and 2 atoms; chain A holds residues 0 and 1.
+fn toy() -> Structure {
+    let positions: Vec<[f32; 3]> = (0..7)
+        .map(|i| [i as f32, (i * i) as f32 * 0.1, -(i as f32)])
+        .collect();
+    let residues = vec![
+        Residue {
+            name: "ALA".into(),
+            number: 1,
+            insertion_code: None,
+            chain: 0,
+            atoms: 0..2,
+        },
+        Residue {
+            name: "GLY".into(),
+            number: 2,
+            insertion_code: None,
+            chain: 0,
+            atoms: 2..5,
+        },
+        Residue {
+            name: "SER".into(),
+            number: 1,
+            insertion_code: None,
+            chain: 1,
+            atoms: 5..7,
+        },
+    ];
+    let mut ensemble = vec![positions.clone()];
+    for k in 1..3 {
+        ensemble.push(
+            positions
+                .iter()
+                .map(|p| {
+                    [
+                        p[0] + k as f32 * 0.7,
+                        p[1] - k as f32 * 0.3,
+                        p[2] + (k * k) as f32 * 0.2,
+                    ]
+                })
+                .collect(),
+        );
+    }
+    Structure {
+        name: "toy".into(),
+        source_path: None,
+        format: FileFormat::Pdb,
+        model_count: 3,
+        model_number: 1,
+        elements: vec!["C".into(); 7],
+        atom_names: vec!["CA".into(); 7],
+        b_factors: vec![0.0; 7],
+        hetero: vec![false; 7],
+        atom_residue: vec![0, 0, 1, 1, 1, 2, 2],
+        residues,
+        residue_chain: vec![0, 0, 1],
+        chains: vec![
+            Chain {
+                id: "A".into(),
+                residues: 0..2,
+            },
+            Chain {
+                id: "B".into(),
+                residues: 2..3,
+            },
+        ],
+        ensemble,
+        ensemble_models: vec![1, 2, 3],
+        selection: Selection::default(),
+        dropped: SelectionReport::default(),
+        positions,
+    }
+}
+
+/// Solves A x = b by Gauss–Jordan elimination with partial pivoting (dense, test only).
+fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
+    let n = b.len();
+    for col in 0..n {
+        let pivot = (col..n)
+            .max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))
+            .unwrap();
+        a.swap(col, pivot);
+        b.swap(col, pivot);
+        for row in 0..n {
+            if row != col {
+                let f = a[row][col] / a[col][col];
+                for k in col..n {
+                    a[row][k] -= f * a[col][k];
+                }
+                b[row] -= f * b[col];
+            }
+        }
+    }
+    (0..n).map(|i| b[i] / a[i][i]).collect()
+}
+
+/// Posterior weights over `models` for x under the multiscale covariance, from a dense Σ solved per axis:
+/// Σ/σ² = a I + r [same residue] + c [same chain].
+fn dense_posterior_weights(
+    s: &Structure,
+    (a, r, c): (f64, f64, f64),
+    sigma: f64,
+    x: &[[f32; 3]],
+    models: &[Vec<[f32; 3]>],
+) -> Vec<f64> {
+    let n = s.atom_count();
+    let chain_of = |i: usize| s.residue_chain[s.atom_residue[i] as usize];
+    let cov: Vec<Vec<f64>> = (0..n)
+        .map(|i| {
+            (0..n)
+                .map(|j| {
+                    let mut v = 0.0;
+                    if i == j {
+                        v += a;
+                    }
+                    if s.atom_residue[i] == s.atom_residue[j] {
+                        v += r;
+                    }
+                    if chain_of(i) == chain_of(j) {
+                        v += c;
+                    }
+                    v * sigma * sigma
+                })
+                .collect()
+        })
+        .collect();
+    let distances: Vec<f64> = models
+        .iter()
+        .map(|model| {
+            (0..3)
+                .map(|axis| {
+                    let v: Vec<f64> = (0..n)
+                        .map(|i| f64::from(x[i][axis] - model[i][axis]))
+                        .collect();
+                    let w = solve(cov.clone(), v.clone());
+                    v.iter().zip(&w).map(|(p, q)| p * q).sum::<f64>()
+                })
+                .sum()
+        })
+        .collect();
+    let max = distances
+        .iter()
+        .map(|d| -0.5 * d)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let unnormalised: Vec<f64> = distances.iter().map(|d| (-0.5 * d - max).exp()).collect();
+    let total: f64 = unnormalised.iter().sum();
+    unnormalised.iter().map(|u| u / total).collect()
+}
+
+#[test]
+fn ensemble_posterior_matches_dense_covariance() {
+    let s = toy();
+    let weights = LevelWeights::new(2.0, 3.0, 1.5).unwrap();
+    let (a, r, c) = (1.5 / 6.5, 3.0 / 6.5, 2.0 / 6.5);
+    let sigma = 1.7;
+    let x: Vec<[f32; 3]> = (0..7)
+        .map(|i| [i as f32 + 0.4, 0.2 * i as f32, 0.5 - i as f32])
+        .collect();
+
+    let dense_weights = dense_posterior_weights(&s, (a, r, c), sigma, &x, &s.ensemble);
+
+    let device = &cpu().device;
+    let denoiser = EnsembleDenoiser::new(&s, &NoiseModel::multiscale(weights), device).unwrap();
+    let identity = DenoiseContext::in_data_frame(0);
+    let flat: Vec<f32> = x.iter().flatten().copied().collect();
+    let out = denoiser
+        .denoise(
+            Tensor::from_data(TensorData::new(flat, [7, 3]), device),
+            sigma,
+            &identity,
+        )
+        .unwrap();
+    let got: Vec<f32> = out.weights.unwrap().into_data().try_into_vec().unwrap();
+    for (g, w) in got.iter().zip(&dense_weights) {
+        assert!(
+            (f64::from(*g) - w).abs() < 1e-4,
+            "{got:?} vs {dense_weights:?}"
+        );
+    }
+    assert!(
+        dense_weights.iter().all(|w| *w > 1e-3),
+        "the toy weighs every model: {dense_weights:?}"
+    );
+    let mean: Vec<f32> = out.x0.into_data().try_into_vec().unwrap();
+    for i in 0..7 {
+        for axis in 0..3 {
+            let want: f64 = (0..3)
+                .map(|k| dense_weights[k] * f64::from(s.ensemble[k][i][axis]))
+                .sum();
+            assert!((f64::from(mean[i * 3 + axis]) - want).abs() < 1e-3);
+        }
+    }
+}
+
+fn denoise_points(denoiser: &dyn Denoiser, x: &[[f32; 3]], sigma: f64) -> Vec<[f32; 3]> {
+    let device = &cpu().device;
+    let flat: Vec<f32> = x.iter().flatten().copied().collect();
+    let out = denoiser
+        .denoise(
+            Tensor::from_data(TensorData::new(flat, [x.len(), 3]), device),
+            sigma,
+            &DenoiseContext::in_data_frame(0),
+        )
+        .unwrap();
+    let v: Vec<f32> = out.x0.into_data().try_into_vec().unwrap();
+    v.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect()
+}
+
+#[test]
+fn rotation_marginal_denoiser_is_the_brute_force_posterior_over_its_rotations() {
+    // Brute force, written out apart from the denoiser: rotate the truth about its centroid by each
+    // grid rotation, move x's centroid onto the truth's, weigh with a dense covariance, average.
+    let s = toy();
+    let weights = LevelWeights::new(2.0, 3.0, 1.5).unwrap();
+    let shares = (1.5 / 6.5, 3.0 / 6.5, 2.0 / 6.5);
+    let denoiser =
+        RotationMarginalDenoiser::new(&s, &NoiseModel::multiscale(weights), 64, 7, &cpu().device)
+            .unwrap();
+    let mean_of = |p: &[[f32; 3]]| -> [f64; 3] {
+        std::array::from_fn(|k| p.iter().map(|q| f64::from(q[k])).sum::<f64>() / p.len() as f64)
+    };
+    let g = mean_of(&s.positions);
+    let models: Vec<Vec<[f32; 3]>> = denoiser
+        .rotations()
+        .iter()
+        .map(|r| {
+            s.positions
+                .iter()
+                .map(|p| {
+                    std::array::from_fn(|j| {
+                        ((0..3)
+                            .map(|i| (f64::from(p[i]) - g[i]) * r[i][j])
+                            .sum::<f64>()
+                            + g[j]) as f32
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    for sigma in [0.8, 3.0, 30.0] {
+        let x: Vec<[f32; 3]> = (0..7)
+            .map(|i| [i as f32 * 0.9 + 5.0, 0.3 * i as f32 - 2.0, 0.5 - i as f32])
+            .collect();
+        let xm = mean_of(&x);
+        let centred: Vec<[f32; 3]> = x
+            .iter()
+            .map(|p| std::array::from_fn(|k| (f64::from(p[k]) - xm[k] + g[k]) as f32))
+            .collect();
+        let w = dense_posterior_weights(&s, shares, sigma, &centred, &models);
+        let got = denoise_points(&denoiser, &x, sigma);
+        for i in 0..7 {
+            for k in 0..3 {
+                let want: f64 = (0..models.len())
+                    .map(|m| w[m] * f64::from(models[m][i][k]))
+                    .sum();
+                assert!(
+                    (f64::from(got[i][k]) - want).abs() < 1e-3,
+                    "sigma {sigma}: atom {i} axis {k}: {} vs {want}",
+                    got[i][k]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn rotation_marginal_x0_collapses_toward_the_centroid_at_high_sigma() {
+    let s = bundled("1crn");
+    let weights = LevelWeights::new(8.2, 1.6, 1.3).unwrap();
+    let denoiser =
+        RotationMarginalDenoiser::new(&s, &NoiseModel::multiscale(weights), 512, 1, &cpu().device)
+            .unwrap();
+    let c = sigmascope::geometry::centroid(&s.positions);
+    let spread = |p: &[[f32; 3]]| {
+        (p.iter()
+            .map(|q| {
+                (0..3)
+                    .map(|k| (f64::from(q[k]) - c[k]).powi(2))
+                    .sum::<f64>()
+            })
+            .sum::<f64>()
+            / p.len() as f64)
+            .sqrt()
+    };
+    // At the truth with little noise the identity rotation takes all the weight: x̂0 is the truth.
+    let near = denoise_points(&denoiser, &s.positions, 0.05);
+    assert!(rms_distance(&near, &s.positions) < 1e-3);
+    // Far above the structure's size the weights spread over SO(3): x̂0 shrinks toward the centroid.
+    let noisy: Vec<[f32; 3]> = s
+        .positions
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            [
+                p[0] + (i % 7) as f32 * 300.0,
+                p[1] - (i % 5) as f32 * 250.0,
+                p[2],
+            ]
+        })
+        .collect();
+    let far = denoise_points(&denoiser, &noisy, 2000.0);
+    let shrink = spread(&far) / spread(&s.positions);
+    assert!(
+        shrink < 0.35,
+        "x̂0 spread is {shrink} of the truth's at sigma 2000"
+    );
+}
+
+#[test]
+fn the_ensemble_posterior_uses_the_weights_in_force_at_each_sigma() {
+    // Issue 12.8: with weights that vary with sigma, the covariance at t_hat is the one at t_hat.
+    use sigmascope::noise::LogSigmaRamp;
+    let s = toy();
+    let (low, high) = (
+        LevelWeights::new(0.5, 1.0, 3.0).unwrap(),
+        LevelWeights::new(6.0, 2.0, 1.0).unwrap(),
+    );
+    let ramp = NoiseModel::Multiscale(std::sync::Arc::new(LogSigmaRamp {
+        low,
+        high,
+        sigma_low: 1.0,
+        sigma_high: 10.0,
+    }));
+    let device = &cpu().device;
+    let varying = EnsembleDenoiser::new(&s, &ramp, device).unwrap();
+    let x: Vec<[f32; 3]> = (0..7)
+        .map(|i| [i as f32 + 0.4, 0.2 * i as f32, 0.5 - i as f32])
+        .collect();
+    let flat: Vec<f32> = x.iter().flatten().copied().collect();
+    let tensor = || Tensor::<2>::from_data(TensorData::new(flat.clone(), [7, 3]), device);
+    let read = |t: Tensor<1>| -> Vec<f32> { t.into_data().try_into_vec().unwrap() };
+    for (sigma, weights) in [(0.5, low), (3.0, ramp.weights_at(3.0)), (40.0, high)] {
+        let fixed = EnsembleDenoiser::new(&s, &NoiseModel::multiscale(weights), device).unwrap();
+        let (a, b) = (
+            read(varying.mahalanobis(tensor(), sigma)),
+            read(fixed.mahalanobis(tensor(), sigma)),
+        );
+        for (p, q) in a.iter().zip(&b) {
+            assert!(
+                (p - q).abs() <= 1e-4 * q.abs().max(1.0),
+                "sigma {sigma}: {a:?} vs {b:?}"
+            );
+        }
+    }
+    // And the weights do change along the ramp: the constant-at-σ=1 model would differ at 40 Å.
+    let at_one = EnsembleDenoiser::new(&s, &NoiseModel::multiscale(low), device).unwrap();
+    let (a, b) = (
+        read(varying.mahalanobis(tensor(), 40.0)),
+        read(at_one.mahalanobis(tensor(), 40.0)),
+    );
+    assert!(
+        a.iter()
+            .zip(&b)
+            .any(|(p, q)| (p - q).abs() > 1e-3 * q.abs())
+    );
+}
