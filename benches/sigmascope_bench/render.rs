@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use sigmascope::render::{
-    AtomRows, OrbitCamera, SceneOptions, SceneRenderer, ViewPreset, build_scene,
+    AtomRows, OrbitCamera, Scene, SceneOptions, SceneRenderer, ViewPreset, build_scene,
 };
 
 #[derive(serde::Serialize)]
@@ -34,39 +34,13 @@ fn time_render(
     size: [u32; 2],
 ) -> anyhow::Result<RenderTiming> {
     let structure = sigmascope::structure::Structure::synthetic(atoms);
-    let options = SceneOptions::default();
     // Scenes of two alternating frames, built before timing: the renderer's cost is measured, not the scene's.
     let shifted: Vec<[f32; 3]> = structure
         .positions
         .iter()
         .map(|p| [p[0] + 0.5, p[1], p[2]])
         .collect();
-    let first = build_scene(
-        &structure,
-        &structure.positions,
-        &structure.positions,
-        None,
-        &options,
-    );
-    // The window rebuilds a new frame's scene into the one it showed before.
-    let recycled = build_scene(
-        &structure,
-        &structure.positions,
-        &structure.positions,
-        None,
-        &options,
-    );
-    let start = Instant::now();
-    let second = sigmascope::render::rebuild_scene(
-        recycled,
-        &structure,
-        &shifted,
-        &structure.positions,
-        None,
-        &options,
-    );
-    let scene_build = start.elapsed().as_secs_f64() * 1000.0;
-    let scenes = [first, second];
+    let (scenes, scene_build) = alternating_scenes(&structure, &shifted);
     let camera = OrbitCamera::fitted(
         ViewPreset::Fit,
         scenes[0].center,
@@ -75,14 +49,7 @@ fn time_render(
     );
     let mut renderer = SceneRenderer::new(&gpu.device, None)?;
     renderer.ensure_target(&gpu.device, size);
-    let draw = |renderer: &SceneRenderer| {
-        let mut encoder = gpu.device.create_command_encoder(&Default::default());
-        renderer.draw(&mut encoder);
-        gpu.queue.submit([encoder.finish()]);
-        gpu.device
-            .poll(burn::tensor::wgpu::wgpu::PollType::wait_indefinitely())
-            .ok();
-    };
+    let draw = |renderer: &SceneRenderer| draw_and_wait(gpu, renderer);
     let frame = |renderer: &mut SceneRenderer, k: usize| {
         renderer.upload(&gpu.device, &gpu.queue, &scenes[k % 2], &camera);
         draw(renderer);
@@ -106,46 +73,21 @@ fn time_render(
         draw(&renderer);
     }
     let draw_only = start.elapsed().as_secs_f64() * 1000.0 / frames.max(1) as f64;
-    // The two frames as a sampler on this device records them: rows [3, N] in burn's buffers.
     let select_and_draw = match burn_device {
         Some(device) => {
-            let rows = [&structure.positions, &shifted].map(|points| {
-                let rows = sigmascope::geometry::rows_tensor(points, device);
-                sigmascope::compute::DeviceRows::keep(
-                    &rows,
-                    sigmascope::compute::CoordinateLayout::Rows,
-                )
-            });
-            let [Some(a), Some(b)] = rows else {
-                anyhow::bail!("burn's rows on the bench device are not contiguous f32 rows");
+            let points = [structure.positions.as_slice(), shifted.as_slice()];
+            let kept = Kept {
+                points,
+                scenes: &scenes,
+                camera: &camera,
             };
-            let rows = [a, b];
-            let select = |renderer: &mut SceneRenderer, k: usize| -> anyhow::Result<()> {
-                let slice = rows[k % 2].wgpu_slice().map_err(anyhow::Error::msg)?;
-                renderer.select_atom_rows(
-                    &gpu.device,
-                    &gpu.queue,
-                    Some(AtomRows::mapped(
-                        slice,
-                        &sigmascope::geometry::RigidTransform::IDENTITY,
-                    )),
-                )?;
-                renderer.upload_keeping_atoms(&gpu.device, &gpu.queue, &scenes[k % 2], &camera);
-                draw(renderer);
-                Ok(())
-            };
-            for k in 0..2 {
-                select(&mut renderer, k)?;
-            }
-            anyhow::ensure!(
-                renderer.draws_atoms_from_rows(),
-                "the renderer did not take the rows"
-            );
-            let start = Instant::now();
-            for k in 0..frames {
-                select(&mut renderer, k)?;
-            }
-            Some(start.elapsed().as_secs_f64() * 1000.0 / frames.max(1) as f64)
+            Some(time_select_and_draw(
+                gpu,
+                device,
+                &mut renderer,
+                &kept,
+                frames,
+            )?)
         }
         None => None,
     };
@@ -164,6 +106,85 @@ fn time_render(
         uploaded_bytes_per_frame: uploaded,
         achieved_upload_gb_per_sec: uploaded as f64 / (upload_and_draw / 1000.0).max(1e-12) / 1e9,
     })
+}
+
+/// The scenes of the structure and of its `shifted` copy, the second rebuilt into the buffers of a
+/// scene shown before as the window does, and that rebuild's milliseconds.
+fn alternating_scenes(
+    structure: &sigmascope::structure::Structure,
+    shifted: &[[f32; 3]],
+) -> ([Scene; 2], f64) {
+    let options = SceneOptions::default();
+    let positions = &structure.positions;
+    let first = build_scene(structure, positions, positions, None, &options);
+    let recycled = build_scene(structure, positions, positions, None, &options);
+    let start = Instant::now();
+    let second =
+        sigmascope::render::rebuild_scene(recycled, structure, shifted, positions, None, &options);
+    let scene_build = start.elapsed().as_secs_f64() * 1000.0;
+    ([first, second], scene_build)
+}
+
+/// Submits a draw and waits for the GPU.
+fn draw_and_wait(gpu: &sigmascope::compute::WgpuHandles, renderer: &SceneRenderer) {
+    let mut encoder = gpu.device.create_command_encoder(&Default::default());
+    renderer.draw(&mut encoder);
+    gpu.queue.submit([encoder.finish()]);
+    gpu.device
+        .poll(burn::tensor::wgpu::wgpu::PollType::wait_indefinitely())
+        .ok();
+}
+
+/// Two alternating frames: their points, scenes and the camera.
+struct Kept<'a> {
+    points: [&'a [[f32; 3]]; 2],
+    scenes: &'a [Scene; 2],
+    camera: &'a OrbitCamera,
+}
+
+/// Milliseconds a frame when each frame's rows lie where a sampler on this device records them (rows
+/// [3, N] in burn's buffers) and are bound, not uploaded, before the draw.
+fn time_select_and_draw(
+    gpu: &sigmascope::compute::WgpuHandles,
+    device: &burn::tensor::Device,
+    renderer: &mut SceneRenderer,
+    kept: &Kept<'_>,
+    frames: usize,
+) -> anyhow::Result<f64> {
+    let rows = kept.points.map(|points| {
+        let rows = sigmascope::geometry::rows_tensor(points, device);
+        sigmascope::compute::DeviceRows::keep(&rows, sigmascope::compute::CoordinateLayout::Rows)
+    });
+    let [Some(a), Some(b)] = rows else {
+        anyhow::bail!("burn's rows on the bench device are not contiguous f32 rows");
+    };
+    let rows = [a, b];
+    let select = |renderer: &mut SceneRenderer, k: usize| -> anyhow::Result<()> {
+        let slice = rows[k % 2].wgpu_slice().map_err(anyhow::Error::msg)?;
+        renderer.select_atom_rows(
+            &gpu.device,
+            &gpu.queue,
+            Some(AtomRows::mapped(
+                slice,
+                &sigmascope::geometry::RigidTransform::IDENTITY,
+            )),
+        )?;
+        renderer.upload_keeping_atoms(&gpu.device, &gpu.queue, &kept.scenes[k % 2], kept.camera);
+        draw_and_wait(gpu, renderer);
+        Ok(())
+    };
+    for k in 0..2 {
+        select(renderer, k)?;
+    }
+    anyhow::ensure!(
+        renderer.draws_atoms_from_rows(),
+        "the renderer did not take the rows"
+    );
+    let start = Instant::now();
+    for k in 0..frames {
+        select(renderer, k)?;
+    }
+    Ok(start.elapsed().as_secs_f64() * 1000.0 / frames.max(1) as f64)
 }
 
 /// Times `frames` frames at each atom count and prints the JSON.

@@ -1,6 +1,8 @@
 //! Findings in plain words, computed from the numbers on screen; each names the control that changes it.
 
-use crate::noise::{GroupSizes, NamedNoise, expected_centred_mean_squares, expected_mean_squares};
+use crate::noise::{
+    GroupSizes, LevelWeights, NamedNoise, expected_centred_mean_squares, expected_mean_squares,
+};
 use crate::sampler::{SamplerPreset, StartNoise, level_sigmas, training_coverage};
 use crate::structure::Structure;
 use crate::trajectory::FrameMetrics;
@@ -51,13 +53,25 @@ pub struct DiagnosisInput<'a> {
 
 /// The findings for the settings and run on screen.
 pub fn diagnose(input: &DiagnosisInput<'_>) -> Vec<Finding> {
-    let mut findings = Vec::new();
     let sizes = GroupSizes::of(input.structure);
     // Weights may vary with sigma: judge them at the training distribution's median level.
     let sigma_median = input.preset.training().sigma_at(0.0);
     let weights = input.noise.model.weights_at(sigma_median);
+    let mut findings = noise_findings(input, &sizes, &weights);
+    sampler_findings(input, &sizes, &weights, &mut findings);
+    findings.extend(run_findings(input.metrics));
+    findings
+}
+
+/// What the noise weights do to residues, and what centring leaves of each level's noise.
+fn noise_findings(
+    input: &DiagnosisInput<'_>,
+    sizes: &GroupSizes,
+    weights: &LevelWeights,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
     let own = (weights.residue / weights.sum()).sqrt();
-    let e = expected_mean_squares(&sizes, weights.stds(1.0));
+    let e = expected_mean_squares(sizes, weights.stds(1.0));
     let ratio = (e.residue_abs / e.atom_abs).sqrt();
     let residue_share = if e.residue_abs > 0.0 {
         (e.residue_rel / e.residue_abs).sqrt()
@@ -90,7 +104,7 @@ pub fn diagnose(input: &DiagnosisInput<'_>) -> Vec<Finding> {
     // Centring (augmentation on, and for one chain always: its chain term moves every atom alike)
     // removes the global translation; say what it takes and what the levels then see.
     if input.preset.augment || input.structure.chain_count() == 1 {
-        let c = expected_centred_mean_squares(&sizes, weights.stds(1.0));
+        let c = expected_centred_mean_squares(sizes, weights.stds(1.0));
         let translation = c.translation_share(&e);
         let why = if input.structure.chain_count() == 1 {
             "With one chain, its noise term is a global translation that centring removes"
@@ -109,6 +123,16 @@ pub fn diagnose(input: &DiagnosisInput<'_>) -> Vec<Finding> {
             warning: translation > 0.5,
         });
     }
+    findings
+}
+
+/// What the schedule, augmentation, start and preconditioning mean for a model.
+fn sampler_findings(
+    input: &DiagnosisInput<'_>,
+    sizes: &GroupSizes,
+    weights: &LevelWeights,
+    findings: &mut Vec<Finding>,
+) {
     let coverage = training_coverage(&input.preset.step_levels(), &input.preset.training());
     if let Some(w) = coverage.warning {
         findings.push(Finding {
@@ -134,7 +158,7 @@ pub fn diagnose(input: &DiagnosisInput<'_>) -> Vec<Finding> {
     // Neither reference denoiser is preconditioned, so the switch changes what the plots show, never the
     // sampling; the finding stays whichever way it is set.
     if input.structure.residue_count() > 1 {
-        let s = level_sigmas(&sizes, &weights, 1.0); // shares of sigma: unit sigma
+        let s = level_sigmas(sizes, weights, 1.0); // shares of sigma: unit sigma
         let shown = if input.per_level_precondition {
             "per level (display only: the exact and ensemble denoisers are not preconditioned)"
         } else {
@@ -150,8 +174,6 @@ pub fn diagnose(input: &DiagnosisInput<'_>) -> Vec<Finding> {
             warning: s.residue < 0.9,
         });
     }
-    findings.extend(run_findings(input.metrics));
-    findings
 }
 
 fn mean_of(values: impl Iterator<Item = f64>) -> Option<f64> {

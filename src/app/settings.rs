@@ -227,6 +227,15 @@ impl Settings {
         })
     }
 
+    /// Chooses an EDM preset: the overrides the panel shows (step scale, augmentation, solver) start
+    /// from the preset's values; the churn switch and the step count stay the user's.
+    pub fn choose_preset(&mut self, preset: &SamplerPreset) {
+        self.preset = preset.name.to_owned();
+        self.step_scale = preset.step_scale;
+        self.augment = preset.augment;
+        self.solver = preset.solver;
+    }
+
     /// The preset with the panel's overrides.
     pub fn preset(&self) -> SamplerPreset {
         let mut p = find_preset(&self.preset).unwrap_or(crate::sampler::PRESETS[2]);

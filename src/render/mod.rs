@@ -12,6 +12,7 @@ mod pipeline;
 mod readback;
 mod renderer;
 mod scene;
+mod scene_text;
 mod shaders;
 mod spheres;
 mod targets;
@@ -26,6 +27,7 @@ pub use readback::write_png;
 pub use renderer::{CLEAR_COLOR, DrawCounts, SceneRenderer, render_headless};
 pub use scene::{
     ArrowsFrom, ColorMode, LayerCounts, Layers, Legend, LineVertex, Scene, SceneOptions,
-    SphereInstance, atom_radius, build_scene, rebuild_scene, scene_text,
+    SphereInstance, atom_radius, build_scene, rebuild_scene,
 };
+pub use scene_text::scene_text;
 pub use shaders::{SHADER_FILES, shader_source};

@@ -1,11 +1,8 @@
 //! The scene: plain data of what the renderer will draw for one frame (no GPU types), built from the
 //! structure, the frame's coordinates, the reference and the view options.
 
-use std::fmt::Write as _;
-
 use glam::Vec3;
 
-use super::camera::OrbitCamera;
 use super::color::{Rgba, chain_color, element_color, rainbow, viridis};
 use crate::structure::Structure;
 use crate::trajectory::Displacements;
@@ -338,19 +335,6 @@ pub fn rebuild_scene(
     }
     let layers = options.layers;
     let scalars = scalars(s, options.color_by, atoms, reference);
-    let atom_chain = s.atom_chain();
-    let residue_in_chain = |r: usize| {
-        let chain = &s.chains[s.residue_chain[r] as usize];
-        (r - chain.residues.start as usize) as f32 / (chain.residues.len().max(2) - 1) as f32
-    };
-    let atom_color = |i: usize| -> Rgba {
-        match (&scalars, options.color_by) {
-            (Some(v), _) => viridis(v.atom[i] / v.legend.max),
-            (None, ColorMode::Chain) => chain_color(atom_chain[i] as usize),
-            (None, ColorMode::Residue) => rainbow(residue_in_chain(s.atom_residue[i] as usize)),
-            (None, _) => element_color(&s.elements[i]),
-        }
-    };
     let mut scene = Scene {
         opaque_spheres: cleared(recycled.opaque_spheres),
         translucent_spheres: cleared(recycled.translucent_spheres),
@@ -361,43 +345,18 @@ pub fn rebuild_scene(
         legend: scalars.as_ref().map(|v| v.legend.clone()),
     };
     if layers.atoms {
-        scene
-            .opaque_spheres
-            .extend((0..atoms.len()).map(|i| SphereInstance {
-                position: atoms[i],
-                radius: atom_radius(&s.elements[i]),
-                color: atom_color(i),
-            }));
-        scene.counts.atoms = atoms.len();
+        push_atoms(&mut scene, s, atoms, scalars.as_ref(), options.color_by);
     }
     let residues = s.residue_centroids(atoms);
     let chains = s.chain_centroids(&residues);
-    if layers.residues {
-        for (r, p) in residues.iter().enumerate() {
-            let color = scalars.as_ref().map_or_else(
-                || chain_color(s.residue_chain[r] as usize),
-                |v| viridis(v.residue[r] / v.legend.max),
-            );
-            scene.translucent_spheres.push(SphereInstance {
-                position: *p,
-                radius: 1.8,
-                color: with_alpha(color, 0.4),
-            });
-        }
-        scene.counts.residues = residues.len();
-    }
-    if layers.chains {
-        for (c, p) in chains.iter().enumerate() {
-            let color = scalars
-                .as_ref()
-                .map_or_else(|| chain_color(c), |v| viridis(v.chain[c] / v.legend.max));
-            scene.translucent_spheres.push(SphereInstance {
-                position: *p,
-                radius: 4.0,
-                color: with_alpha(color, 0.3),
-            });
-        }
-        scene.counts.chains = chains.len();
+    if layers.residues || layers.chains {
+        push_centroids(
+            &mut scene,
+            s,
+            [&residues, &chains],
+            scalars.as_ref(),
+            layers,
+        );
     }
     if layers.ghost {
         for p in reference {
@@ -410,51 +369,14 @@ pub fn rebuild_scene(
         scene.counts.ghost = reference.len();
     }
     if layers.trace {
-        let trace_atom = |r: usize| {
-            let range = s.residues[r].atoms.clone();
-            (range.start as usize..range.end as usize)
-                .find(|&i| s.atom_names[i] == "CA" || s.atom_names[i] == "P")
-        };
-        for chain in &s.chains {
-            for r in chain.residues.start as usize..(chain.residues.end as usize).saturating_sub(1)
-            {
-                if let (Some(a), Some(b)) = (trace_atom(r), trace_atom(r + 1)) {
-                    for i in [a, b] {
-                        let p = atoms[i];
-                        scene.lines.push(LineVertex {
-                            position: [p[0], p[1], p[2], 1.0],
-                            color: [0.9, 0.9, 0.9, 1.0],
-                        });
-                    }
-                    scene.counts.trace += 1;
-                }
-            }
-        }
+        push_trace(&mut scene, s, atoms);
     }
     if layers.arrows {
         let start = match (options.arrows_from, previous) {
             (ArrowsFrom::Previous, Some(p)) => p,
             _ => reference,
         };
-        let start_residues = s.residue_centroids(start);
-        let start_chains = s.chain_centroids(&start_residues);
-        let arrow = |lines: &mut Vec<LineVertex>, a: [f32; 3], b: [f32; 3], color: Rgba| {
-            lines.push(LineVertex {
-                position: [a[0], a[1], a[2], 1.0],
-                color: with_alpha(color, 0.6),
-            });
-            lines.push(LineVertex {
-                position: [b[0], b[1], b[2], 1.0],
-                color,
-            });
-        };
-        for (a, b) in start_residues.iter().zip(&residues) {
-            arrow(&mut scene.lines, *a, *b, [1.0, 0.85, 0.2, 1.0]);
-        }
-        for (a, b) in start_chains.iter().zip(&chains) {
-            arrow(&mut scene.lines, *a, *b, [1.0, 0.3, 0.9, 1.0]);
-        }
-        scene.counts.arrows = residues.len() + chains.len();
+        push_arrows(&mut scene, s, start, [&residues, &chains]);
     }
     if let Some(r) = options.outline_residue.filter(|r| *r < s.residue_count()) {
         let range = s.residues[r].atoms.clone();
@@ -481,83 +403,120 @@ pub fn rebuild_scene(
     scene
 }
 
-fn fmt3(v: impl IntoIterator<Item = f32>) -> String {
-    v.into_iter()
-        .map(|x| format!("{x:.3}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// The atom spheres, coloured by `color_by` (a displacement's scalars where it has them).
+fn push_atoms(
+    scene: &mut Scene,
+    s: &Structure,
+    atoms: &[[f32; 3]],
+    scalars: Option<&Scalars>,
+    color_by: ColorMode,
+) {
+    let atom_chain = s.atom_chain();
+    let residue_in_chain = |r: usize| {
+        let chain = &s.chains[s.residue_chain[r] as usize];
+        (r - chain.residues.start as usize) as f32 / (chain.residues.len().max(2) - 1) as f32
+    };
+    let atom_color = |i: usize| -> Rgba {
+        match (scalars, color_by) {
+            (Some(v), _) => viridis(v.atom[i] / v.legend.max),
+            (None, ColorMode::Chain) => chain_color(atom_chain[i] as usize),
+            (None, ColorMode::Residue) => rainbow(residue_in_chain(s.atom_residue[i] as usize)),
+            (None, _) => element_color(&s.elements[i]),
+        }
+    };
+    scene
+        .opaque_spheres
+        .extend((0..atoms.len()).map(|i| SphereInstance {
+            position: atoms[i],
+            radius: atom_radius(&s.elements[i]),
+            color: atom_color(i),
+        }));
+    scene.counts.atoms = atoms.len();
 }
 
-/// The scene as stable text for snapshot tests: counts, bounds, legend, camera matrices, first instances.
-pub fn scene_text(scene: &Scene, camera: &OrbitCamera, aspect: f32) -> String {
-    let mut out = String::new();
-    let c = &scene.counts;
-    writeln!(
-        out,
-        "layers: atoms {} residues {} chains {} trace {} ghost {} arrows {}",
-        c.atoms, c.residues, c.chains, c.trace, c.ghost, c.arrows
-    )
-    .ok();
-    if c.outline > 0 {
-        writeln!(out, "outline: {} segments", c.outline).ok();
+/// Residue and chain centroids as larger translucent spheres, in their chain's colour or their scalar's.
+fn push_centroids(
+    scene: &mut Scene,
+    s: &Structure,
+    [residues, chains]: [&[[f32; 3]]; 2],
+    scalars: Option<&Scalars>,
+    layers: Layers,
+) {
+    if layers.residues {
+        for (r, p) in residues.iter().enumerate() {
+            let color = scalars.map_or_else(
+                || chain_color(s.residue_chain[r] as usize),
+                |v| viridis(v.residue[r] / v.legend.max),
+            );
+            scene.translucent_spheres.push(SphereInstance {
+                position: *p,
+                radius: 1.8,
+                color: with_alpha(color, 0.4),
+            });
+        }
+        scene.counts.residues = residues.len();
     }
-    writeln!(
-        out,
-        "bounds: center ({}) radius {:.3}",
-        fmt3(scene.center.to_array()),
-        scene.radius
-    )
-    .ok();
-    match &scene.legend {
-        Some(l) => writeln!(out, "legend: {} [{:.3}, {:.3}]", l.label, l.min, l.max).ok(),
-        None => writeln!(out, "legend: none").ok(),
+    if layers.chains {
+        for (c, p) in chains.iter().enumerate() {
+            let color =
+                scalars.map_or_else(|| chain_color(c), |v| viridis(v.chain[c] / v.legend.max));
+            scene.translucent_spheres.push(SphereInstance {
+                position: *p,
+                radius: 4.0,
+                color: with_alpha(color, 0.3),
+            });
+        }
+        scene.counts.chains = chains.len();
+    }
+}
+
+/// The Cα (or nucleic P) trace of every chain, one line between consecutive residues that have one.
+fn push_trace(scene: &mut Scene, s: &Structure, atoms: &[[f32; 3]]) {
+    let trace_atom = |r: usize| {
+        let range = s.residues[r].atoms.clone();
+        (range.start as usize..range.end as usize)
+            .find(|&i| s.atom_names[i] == "CA" || s.atom_names[i] == "P")
     };
-    writeln!(
-        out,
-        "camera: eye ({}) target ({}) distance {:.3} fov_y {:.3}",
-        fmt3(camera.eye().to_array()),
-        fmt3(camera.target.to_array()),
-        camera.distance,
-        camera.fov_y
-    )
-    .ok();
-    for (name, m) in [
-        ("view_from_world", camera.view_from_world()),
-        (
-            "clip_from_view",
-            camera.clip_from_view(aspect, scene.radius),
-        ),
-    ] {
-        writeln!(out, "{name}:").ok();
-        for row in 0..4 {
-            writeln!(out, "  {}", fmt3(m.row(row).to_array())).ok();
+    for chain in &s.chains {
+        for r in chain.residues.start as usize..(chain.residues.end as usize).saturating_sub(1) {
+            if let (Some(a), Some(b)) = (trace_atom(r), trace_atom(r + 1)) {
+                for i in [a, b] {
+                    let p = atoms[i];
+                    scene.lines.push(LineVertex {
+                        position: [p[0], p[1], p[2], 1.0],
+                        color: [0.9, 0.9, 0.9, 1.0],
+                    });
+                }
+                scene.counts.trace += 1;
+            }
         }
     }
-    for (name, list) in [
-        ("opaque", &scene.opaque_spheres),
-        ("translucent", &scene.translucent_spheres),
-    ] {
-        writeln!(out, "{name}: {}", list.len()).ok();
-        for i in list.iter().take(4) {
-            writeln!(
-                out,
-                "  pos ({}) r {:.3} color ({})",
-                fmt3(i.position),
-                i.radius,
-                fmt3(i.color)
-            )
-            .ok();
-        }
+}
+
+/// An arrow from each residue and chain centroid of `start` to where it is now.
+fn push_arrows(
+    scene: &mut Scene,
+    s: &Structure,
+    start: &[[f32; 3]],
+    [residues, chains]: [&[[f32; 3]]; 2],
+) {
+    let start_residues = s.residue_centroids(start);
+    let start_chains = s.chain_centroids(&start_residues);
+    let arrow = |lines: &mut Vec<LineVertex>, a: [f32; 3], b: [f32; 3], color: Rgba| {
+        lines.push(LineVertex {
+            position: [a[0], a[1], a[2], 1.0],
+            color: with_alpha(color, 0.6),
+        });
+        lines.push(LineVertex {
+            position: [b[0], b[1], b[2], 1.0],
+            color,
+        });
+    };
+    for (a, b) in start_residues.iter().zip(residues) {
+        arrow(&mut scene.lines, *a, *b, [1.0, 0.85, 0.2, 1.0]);
     }
-    writeln!(out, "lines: {} vertices", scene.lines.len()).ok();
-    for v in scene.lines.iter().take(4) {
-        writeln!(
-            out,
-            "  pos ({}) color ({})",
-            fmt3(v.position),
-            fmt3(v.color)
-        )
-        .ok();
+    for (a, b) in start_chains.iter().zip(chains) {
+        arrow(&mut scene.lines, *a, *b, [1.0, 0.3, 0.9, 1.0]);
     }
-    out
+    scene.counts.arrows = residues.len() + chains.len();
 }

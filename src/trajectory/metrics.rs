@@ -436,33 +436,7 @@ impl MetricsTracker {
         let residue_offset_kept = x0
             .as_ref()
             .and_then(|x0| residue_offset_kept(s, churned.as_ref().unwrap_or(&now), x0, truth));
-        let truth_atoms = truth.recorded_atoms();
-        let levels = Levels {
-            atom: LevelMetrics {
-                rmsd: superposed_rmsd(now.recorded_atoms(), truth_atoms),
-                x0_rmsd: x0
-                    .as_ref()
-                    .map(|p| superposed_rmsd(p.recorded_atoms(), truth_atoms)),
-                motion: moved.as_ref().map(|m| m.atom),
-                independent_share: None,
-            },
-            residue: LevelMetrics {
-                rmsd: superposed_rmsd(&now.residues, &truth.residues),
-                x0_rmsd: x0
-                    .as_ref()
-                    .map(|p| superposed_rmsd(&p.residues, &truth.residues)),
-                motion: moved.as_ref().map(|m| m.residue),
-                independent_share: moved.as_ref().and_then(|m| m.residue_share),
-            },
-            chain: (s.chain_count() >= 2).then(|| LevelMetrics {
-                rmsd: superposed_rmsd(&now.chains, &truth.chains),
-                x0_rmsd: x0
-                    .as_ref()
-                    .map(|p| superposed_rmsd(&p.chains, &truth.chains)),
-                motion: moved.as_ref().map(|m| m.chain),
-                independent_share: moved.as_ref().and_then(|m| m.chain_share),
-            }),
-        };
+        let levels = level_metrics(s, &now, x0.as_ref(), truth, moved.as_ref());
         // Bond lengths and the TM-score do not change under a rigid motion: the recorded atoms do.
         let recorded = now.recorded_atoms();
         let metrics = FrameMetrics {
@@ -488,6 +462,37 @@ impl MetricsTracker {
         drop(before);
         now.store(self.previous.get_or_insert_with(LevelPoints::empty));
         metrics
+    }
+}
+
+/// Each level's RMSD after superposition, x̂0's, motion since the previous frame and own share of it.
+fn level_metrics(
+    s: &Structure,
+    now: &LevelPoints<'_>,
+    x0: Option<&LevelPoints<'_>>,
+    truth: &LevelPoints<'_>,
+    moved: Option<&Motion>,
+) -> Levels {
+    let truth_atoms = truth.recorded_atoms();
+    Levels {
+        atom: LevelMetrics {
+            rmsd: superposed_rmsd(now.recorded_atoms(), truth_atoms),
+            x0_rmsd: x0.map(|p| superposed_rmsd(p.recorded_atoms(), truth_atoms)),
+            motion: moved.map(|m| m.atom),
+            independent_share: None,
+        },
+        residue: LevelMetrics {
+            rmsd: superposed_rmsd(&now.residues, &truth.residues),
+            x0_rmsd: x0.map(|p| superposed_rmsd(&p.residues, &truth.residues)),
+            motion: moved.map(|m| m.residue),
+            independent_share: moved.and_then(|m| m.residue_share),
+        },
+        chain: (s.chain_count() >= 2).then(|| LevelMetrics {
+            rmsd: superposed_rmsd(&now.chains, &truth.chains),
+            x0_rmsd: x0.map(|p| superposed_rmsd(&p.chains, &truth.chains)),
+            motion: moved.map(|m| m.chain),
+            independent_share: moved.and_then(|m| m.chain_share),
+        }),
     }
 }
 
