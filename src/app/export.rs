@@ -11,9 +11,7 @@ use crate::sampler::Frame;
 use crate::structure::{
     ExportFrame, ExportOptions, write_atomic, write_residue_level_pdb, write_trajectory_pdb,
 };
-use crate::trajectory::{
-    FLAT_COLUMNS, FrameMetrics, Track, frame_rows, write_run_npz, write_track,
-};
+use crate::trajectory::{COLUMNS, FrameMetrics, Track, frame_rows, write_run_npz, write_track};
 
 /// What can be exported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,11 +82,11 @@ impl ExportKind {
     }
 }
 
-/// The plots' data as CSV: a header of [`FLAT_COLUMNS`], then one row per frame; an absent figure is
+/// The plots' data as CSV: a header of the [`COLUMNS`]' names, then one row per frame; an absent figure is
 /// an empty field.
 pub fn metrics_csv(frames: &[Frame], metrics: &[FrameMetrics]) -> anyhow::Result<String> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(FLAT_COLUMNS)?;
+    writer.write_record(COLUMNS.map(|c| c.name))?;
     for row in frame_rows(frames, metrics) {
         writer.write_record(
             row.flat()

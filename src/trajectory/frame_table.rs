@@ -45,55 +45,97 @@ pub fn frame_rows<'a>(frames: &'a [Frame], metrics: &'a [FrameMetrics]) -> Vec<F
         .collect()
 }
 
-/// The columns of the flat (CSV) table, with [`FrameRow::flat`]'s values in the same order.
-pub const FLAT_COLUMNS: [&str; 19] = [
-    "frame",
-    "sigma",
-    "t_hat",
-    "gamma",
-    "rmsd_3d_atom",
-    "rmsd_3d_residue",
-    "rmsd_3d_chain",
-    "motion_3d_atom",
-    "motion_3d_residue",
-    "motion_3d_chain",
-    "independent_residue_share",
-    "abnormal_bond_share",
-    "c_skip_global",
-    "c_skip_residue",
-    "c_skip_chain",
-    "motion_3d_residue_churn",
-    "motion_3d_residue_denoiser",
-    "residue_offset_kept",
-    "tm_score",
+/// One column of the flat (CSV) table: its name, its unit (empty for a count or a ratio) and its value
+/// in a row (`None` where the frame has no such figure: no chain level, no previous frame, no
+/// preconditioning). A new per-frame figure is one entry of [`COLUMNS`].
+#[derive(Clone, Copy)]
+pub struct Column {
+    /// The header.
+    pub name: &'static str,
+    /// What the values are measured in.
+    pub unit: &'static str,
+    /// The value of a row.
+    pub value: fn(&FrameRow<'_>) -> Option<f64>,
+}
+
+/// The flat table's columns, in their order.
+pub const COLUMNS: [Column; 19] = [
+    column("frame", "", |r| Some(r.metrics.index as f64)),
+    column("sigma", "Å", |r| Some(r.metrics.sigma)),
+    column("t_hat", "Å", |r| Some(r.t_hat)),
+    column("gamma", "", |r| Some(r.gamma)),
+    column("rmsd_3d_atom", "Å", |r| Some(r.metrics.levels.atom.rmsd)),
+    column("rmsd_3d_residue", "Å", |r| {
+        Some(r.metrics.levels.residue.rmsd)
+    }),
+    column("rmsd_3d_chain", "Å", |r| {
+        r.metrics.levels.chain.map(|c| c.rmsd)
+    }),
+    column("motion_3d_atom", "Å", |r| r.metrics.levels.atom.motion),
+    column("motion_3d_residue", "Å", |r| {
+        r.metrics.levels.residue.motion
+    }),
+    column("motion_3d_chain", "Å", |r| {
+        r.metrics.levels.chain.and_then(|c| c.motion)
+    }),
+    column("independent_residue_share", "", |r| {
+        r.metrics.levels.residue.independent_share
+    }),
+    column("abnormal_bond_share", "", |r| {
+        Some(r.metrics.abnormal_bonds.share)
+    }),
+    column("c_skip_global", "", |r| {
+        r.precondition.map(|p| p.global.c_skip)
+    }),
+    column("c_skip_residue", "", |r| {
+        r.precondition.map(|p| p.residue.c_skip)
+    }),
+    column("c_skip_chain", "", |r| {
+        r.precondition.map(|p| p.chain.c_skip)
+    }),
+    column("motion_3d_residue_churn", "Å", |r| {
+        r.metrics.motion_by_cause.map(|c| c.churn.residue)
+    }),
+    column("motion_3d_residue_denoiser", "Å", |r| {
+        r.metrics.motion_by_cause.map(|c| c.denoiser.residue)
+    }),
+    column("residue_offset_kept", "", |r| r.metrics.residue_offset_kept),
+    column("tm_score", "", |r| r.metrics.tm_score),
 ];
 
+const fn column(
+    name: &'static str,
+    unit: &'static str,
+    value: fn(&FrameRow<'_>) -> Option<f64>,
+) -> Column {
+    Column { name, unit, value }
+}
+
 impl FrameRow<'_> {
-    /// The row's values under [`FLAT_COLUMNS`]; `None` where the frame has no such figure (no chain
-    /// level, no previous frame, no preconditioning).
-    pub fn flat(&self) -> [Option<f64>; 19] {
-        let m = self.metrics;
-        let p = self.precondition;
-        [
-            Some(m.index as f64),
-            Some(m.sigma),
-            Some(self.t_hat),
-            Some(self.gamma),
-            Some(m.levels.atom.rmsd),
-            Some(m.levels.residue.rmsd),
-            m.levels.chain.map(|c| c.rmsd),
-            m.levels.atom.motion,
-            m.levels.residue.motion,
-            m.levels.chain.and_then(|c| c.motion),
-            m.levels.residue.independent_share,
-            Some(m.abnormal_bonds.share),
-            p.map(|p| p.global.c_skip),
-            p.map(|p| p.residue.c_skip),
-            p.map(|p| p.chain.c_skip),
-            m.motion_by_cause.map(|c| c.churn.residue),
-            m.motion_by_cause.map(|c| c.denoiser.residue),
-            m.residue_offset_kept,
-            m.tm_score,
-        ]
+    /// The row's values under [`COLUMNS`].
+    pub fn flat(&self) -> [Option<f64>; COLUMNS.len()] {
+        COLUMNS.map(|c| (c.value)(self))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_have_one_name_each_and_lengths_carry_angstroms() {
+        let mut names: Vec<&str> = COLUMNS.iter().map(|c| c.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), COLUMNS.len());
+        for c in COLUMNS {
+            let length = c.name.starts_with("rmsd_") || c.name.starts_with("motion_");
+            assert_eq!(
+                c.unit == "Å",
+                length || c.name == "sigma" || c.name == "t_hat",
+                "{}",
+                c.name
+            );
+        }
     }
 }

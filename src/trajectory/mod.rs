@@ -27,7 +27,7 @@ pub use displacement::{Displacements, point_distances};
 #[cfg(feature = "app")]
 pub use export::{Track, write_run_npz, write_track};
 #[cfg(feature = "app")]
-pub use frame_table::{FLAT_COLUMNS, FrameRow, frame_rows};
+pub use frame_table::{COLUMNS, Column, FrameRow, frame_rows};
 #[cfg(feature = "app")]
 pub use import::{ImportError, ImportedTrajectory, import_against, import_trajectory};
 #[cfg(feature = "app")]
