@@ -106,12 +106,14 @@ impl AppState {
             AppCommand::ClearOutline => self.highlighted_residue = None,
             AppCommand::Timeline(command) => self.timeline.apply(command),
             AppCommand::HighlightControl(control) => self.focus = Some(control),
-            AppCommand::Export(kind, path) => {
-                self.status = Some(match self.export_to(kind, &path) {
-                    Ok(()) => format!("wrote {}", path.display()),
-                    Err(e) => format!("export failed: {e:#}"),
-                });
-            }
+            AppCommand::Export(kind, path) => match self.export_job(kind, path) {
+                Ok(job) => {
+                    self.status = Some(format!("writing {}…", job.path().display()));
+                    self.worker.export(job);
+                    self.pending_commands += 1;
+                }
+                Err(e) => self.status = Some(format!("export failed: {e:#}")),
+            },
             AppCommand::SetCamera(camera) => self.camera = camera,
             AppCommand::FitCamera => {
                 let scene = &self.shown.scene;

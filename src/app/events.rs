@@ -1,6 +1,8 @@
 //! What the worker reports, applied to the state: a run's frames, each awaited job's result (taken
 //! only when its tag is still awaited), progress, the end of a command and failures.
 
+use std::sync::Arc;
+
 use super::protocol::WorkerEvent;
 use super::run_view::RunSource;
 use super::state::AppState;
@@ -36,6 +38,7 @@ impl AppState {
                 }
             }
             WorkerEvent::Failed(e) => self.status = Some(e.to_string()),
+            WorkerEvent::Exported(path) => self.status = Some(format!("wrote {}", path.display())),
             WorkerEvent::SweepDone(..)
             | WorkerEvent::DenoiserErrorDone(..)
             | WorkerEvent::TrainStep(..)
@@ -60,7 +63,7 @@ impl AppState {
                 let (frames, metrics): (Vec<_>, Vec<_>) = frames.into_iter().unzip();
                 self.run.id += 1;
                 self.run.sigmas = frames.iter().map(|f: &Frame| f.sigma).collect();
-                self.run.frames = frames;
+                self.run.frames = Arc::new(frames);
                 self.run.metrics = metrics;
                 self.run.source = source;
                 self.applied_noise = None;
@@ -72,14 +75,15 @@ impl AppState {
                 self.run.id += 1;
                 self.run.sigmas = sigmas;
                 self.run.source = RunSource::Sampler;
-                self.run.frames = vec![frame];
+                self.run.frames = Arc::new(vec![frame]);
                 self.run.metrics = vec![metrics];
                 self.applied_noise = None;
                 self.timeline.set_frame_count(1, true);
             }
             WorkerEvent::Frame(_, boxed) => {
                 let (frame, metrics) = *boxed;
-                self.run.frames.push(frame);
+                // Copies the frames only while an export still writes the previous ones.
+                Arc::make_mut(&mut self.run.frames).push(frame);
                 self.run.metrics.push(metrics);
                 let follow = self.timeline.frame + 2 >= self.run.frames.len();
                 self.timeline.set_frame_count(self.run.frames.len(), follow);

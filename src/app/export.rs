@@ -1,15 +1,17 @@
 //! Export from the window: trajectory tracks, residue-level file, the noised structure, a PNG of the
 //! viewport and the plots' data as CSV. Every write is atomic and refuses the input file.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context as _;
 
-use super::state::AppState;
-use crate::render::{render_headless, write_png};
+use super::state::{AppState, RenderDevice};
+use crate::render::{OrbitCamera, Scene, render_headless, write_png};
 use crate::sampler::Frame;
 use crate::structure::{
-    ExportFrame, ExportOptions, write_atomic, write_residue_level_pdb, write_trajectory_pdb,
+    ExportFrame, ExportOptions, Structure, write_atomic, write_residue_level_pdb,
+    write_trajectory_pdb,
 };
 use crate::trajectory::{COLUMNS, FrameMetrics, Track, frame_rows, write_run_npz, write_track};
 
@@ -98,6 +100,20 @@ pub fn metrics_csv(frames: &[Frame], metrics: &[FrameMetrics]) -> anyhow::Result
     Ok(String::from_utf8(bytes)?)
 }
 
+/// What an export writes, taken from the state when it is asked for (the frames shared, not copied),
+/// so that the writing runs off the UI thread.
+pub struct ExportJob {
+    kind: ExportKind,
+    path: PathBuf,
+    structure: Arc<Structure>,
+    frames: Arc<Vec<Frame>>,
+    metrics: Vec<FrameMetrics>,
+    /// The noised structure's label and coordinates.
+    noised: Option<(String, Vec<[f32; 3]>)>,
+    /// The viewport's device, scene and camera.
+    picture: Option<(RenderDevice, Arc<Scene>, OrbitCamera)>,
+}
+
 impl AppState {
     /// True when `kind` has something to write now.
     pub fn can_export(&self, kind: ExportKind) -> bool {
@@ -108,36 +124,13 @@ impl AppState {
         }
     }
 
-    /// Writes one export.
-    pub(super) fn export_to(&self, what: ExportKind, path: &Path) -> anyhow::Result<()> {
-        let s = &self.structure;
-        let frames = &self.run.frames;
-        if what != ExportKind::NoisedStructure
-            && what != ExportKind::ViewportPng
-            && frames.is_empty()
-        {
+    /// What writing `kind` to `path` needs, or why there is nothing to write.
+    pub(super) fn export_job(&self, kind: ExportKind, path: PathBuf) -> anyhow::Result<ExportJob> {
+        let needs_run = !matches!(kind, ExportKind::NoisedStructure | ExportKind::ViewportPng);
+        if needs_run && self.run.frames.is_empty() {
             anyhow::bail!("no run yet: press Step or Run to end first");
         }
-        match what {
-            ExportKind::StateTrack => write_track(path, s, frames, Track::State)?,
-            ExportKind::PredictionTrack => write_track(path, s, frames, Track::Prediction)?,
-            ExportKind::ResidueLevel => {
-                let coords: Vec<Vec<[f32; 3]>> = frames.iter().map(Frame::x_t_in_data).collect();
-                let labels: Vec<String> = frames
-                    .iter()
-                    .map(|f| format!("frame={} sigma={:.6}", f.index, f.sigma))
-                    .collect();
-                let export: Vec<ExportFrame<'_>> = coords
-                    .iter()
-                    .zip(&labels)
-                    .map(|(c, l)| ExportFrame {
-                        label: l,
-                        positions: c,
-                        b_factors: None,
-                    })
-                    .collect();
-                write_residue_level_pdb(path, s, &export, ExportOptions::default())?;
-            }
+        let noised = match kind {
             ExportKind::NoisedStructure => {
                 let (_, applied) = self
                     .applied_noise
@@ -148,28 +141,75 @@ impl AppState {
                     self.settings.noise().map(|n| n.name).unwrap_or_default(),
                     self.settings.noise_sigma()
                 );
+                Some((label, applied.noised.clone()))
+            }
+            _ => None,
+        };
+        let picture = match kind {
+            ExportKind::ViewportPng => {
+                let device = self
+                    .render_device
+                    .clone()
+                    .ok_or_else(|| anyhow::anyhow!("no wgpu renderer"))?;
+                Some((device, Arc::clone(&self.shown.scene), self.camera))
+            }
+            _ => None,
+        };
+        Ok(ExportJob {
+            kind,
+            path,
+            structure: Arc::clone(&self.structure),
+            frames: Arc::clone(&self.run.frames),
+            metrics: if kind == ExportKind::PlotsCsv {
+                self.run.metrics.clone()
+            } else {
+                Vec::new()
+            },
+            noised,
+            picture,
+        })
+    }
+}
+
+impl ExportJob {
+    /// Where it writes.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes the export (atomically, never over the structure's own file).
+    pub fn write(&self) -> anyhow::Result<()> {
+        let (s, frames, path) = (self.structure.as_ref(), self.frames.as_slice(), &self.path);
+        match self.kind {
+            ExportKind::StateTrack => write_track(path, s, frames, Track::State)?,
+            ExportKind::PredictionTrack => write_track(path, s, frames, Track::Prediction)?,
+            ExportKind::ResidueLevel => write_residue_level(path, s, frames)?,
+            ExportKind::NoisedStructure => {
+                let (label, positions) = self
+                    .noised
+                    .as_ref()
+                    .ok_or_else(|| anyhow::anyhow!("apply a noise first (noise panel)"))?;
                 let frame = ExportFrame {
-                    label: &label,
-                    positions: &applied.noised,
+                    label,
+                    positions,
                     b_factors: None,
                 };
                 write_trajectory_pdb(path, s, &[frame], ExportOptions::default())?;
             }
             ExportKind::ViewportPng => {
-                let rd = self
-                    .render_device
+                let (rd, scene, camera) = self
+                    .picture
                     .as_ref()
                     .ok_or_else(|| anyhow::anyhow!("no wgpu renderer"))?;
                 let size = [1280, 800];
                 let aspect = size[0] as f32 / size[1] as f32;
-                let scene = &self.shown.scene;
-                let camera = self.camera.fitted_to(scene.center, scene.radius, aspect);
+                let camera = camera.fitted_to(scene.center, scene.radius, aspect);
                 let rgba = render_headless(&rd.device, &rd.queue, scene, &camera, size)?;
                 write_png(path, size[0], size[1], &rgba)?;
             }
             ExportKind::RunNpz => write_run_npz(path, s, frames)?,
             ExportKind::PlotsCsv => {
-                let csv = metrics_csv(frames, &self.run.metrics)?;
+                let csv = metrics_csv(frames, &self.metrics)?;
                 write_atomic(
                     path,
                     csv.as_bytes(),
@@ -182,4 +222,24 @@ impl AppState {
         }
         Ok(())
     }
+}
+
+/// The x_t track at the residue level (one pseudo-atom per residue centroid).
+fn write_residue_level(path: &Path, s: &Structure, frames: &[Frame]) -> anyhow::Result<()> {
+    let coords: Vec<Vec<[f32; 3]>> = frames.iter().map(Frame::x_t_in_data).collect();
+    let labels: Vec<String> = frames
+        .iter()
+        .map(|f| format!("frame={} sigma={:.6}", f.index, f.sigma))
+        .collect();
+    let export: Vec<ExportFrame<'_>> = coords
+        .iter()
+        .zip(&labels)
+        .map(|(c, l)| ExportFrame {
+            label: l,
+            positions: c,
+            b_factors: None,
+        })
+        .collect();
+    write_residue_level_pdb(path, s, &export, ExportOptions::default())?;
+    Ok(())
 }

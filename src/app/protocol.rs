@@ -181,6 +181,8 @@ pub enum WorkerEvent {
     Progress(usize, usize),
     /// A command finished (or was cancelled).
     Idle,
+    /// An export was written.
+    Exported(std::path::PathBuf),
     /// Something failed; the run stays as it was.
     Failed(WorkerError),
 }
@@ -221,4 +223,7 @@ pub enum WorkerError {
     /// The noise draw came back without a sample.
     #[error("the noise table came back empty")]
     EmptyNoiseTable,
+    /// An export could not be written.
+    #[error("export failed: {0:#}")]
+    Export(anyhow::Error),
 }

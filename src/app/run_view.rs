@@ -10,8 +10,8 @@ use crate::trajectory::FrameMetrics;
 pub struct RunView {
     /// The run's sigma schedule.
     pub sigmas: Vec<f64>,
-    /// Frames received so far (frame 0 is the start).
-    pub frames: Vec<Frame>,
+    /// Frames received so far (frame 0 is the start); shared with an export that writes them.
+    pub frames: std::sync::Arc<Vec<Frame>>,
     /// Their metrics.
     pub metrics: Vec<FrameMetrics>,
     /// Steps done and total while the worker is busy.

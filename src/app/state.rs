@@ -118,7 +118,7 @@ impl AppState {
         structure: Structure,
         settings: Settings,
         compute: ComputeDevice,
-        wake: impl Fn() + Send + 'static,
+        wake: impl Fn() + Send + Sync + 'static,
     ) -> Self {
         let timeline = TimeControl::default();
         let structure = Arc::new(structure);

@@ -272,6 +272,9 @@ fn the_plots_csv_holds_one_row_per_frame_with_the_runs_figures() {
     s.apply(AppCommand::Step(3));
     common::settle(&mut s);
     s.apply(AppCommand::Export(ExportKind::PlotsCsv, path.clone()));
+    // The file is written off the UI thread.
+    assert_eq!(s.status().unwrap(), format!("writing {}…", path.display()));
+    common::settle(&mut s);
     assert_eq!(s.status().unwrap(), format!("wrote {}", path.display()));
     let mut reader = csv::Reader::from_path(&path).unwrap();
     let header = reader.headers().unwrap().clone();
@@ -348,8 +351,10 @@ fn the_run_exports_as_mmcif_tracks_and_as_npz_that_open_again() {
     let dir = common::scratch("state-run-exports");
     let (cif, npz) = (dir.join("xt.cif"), dir.join("run.npz"));
     s.apply(AppCommand::Export(ExportKind::StateTrack, cif.clone()));
+    common::settle(&mut s);
     assert_eq!(s.status().unwrap(), format!("wrote {}", cif.display()));
     s.apply(AppCommand::Export(ExportKind::RunNpz, npz.clone()));
+    common::settle(&mut s);
     assert_eq!(s.status().unwrap(), format!("wrote {}", npz.display()));
     // Both open as runs of the same frames.
     let frames = s.run().frames.len();

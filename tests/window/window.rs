@@ -346,6 +346,7 @@ fn the_in_window_file_dialog_opens_a_file_and_writes_an_export() {
     );
     h.get_by_label("Save").click();
     h.run_steps(3);
+    wait_for(&mut h, |_| true);
     let written = dir.join(format!(
         "{}_metrics.csv",
         h.state().state().structure().name

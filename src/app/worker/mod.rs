@@ -11,6 +11,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 
 use burn::tensor::Device;
 
+use super::export::ExportJob;
 use super::protocol::{WorkerCommand, WorkerError, WorkerEvent};
 use jobs::Worker;
 
@@ -19,8 +20,8 @@ pub struct SamplerWorker {
     /// Commands with their sequence numbers (1, 2, …).
     commands: Sender<(u64, WorkerCommand)>,
     events: Receiver<WorkerEvent>,
-    /// Events the handle reports itself (a worker that is not running).
-    reports: Sender<WorkerEvent>,
+    /// Events the handle reports itself (a worker that is not running), and the exports' events.
+    reports: EventSink,
     /// Commands sent so far.
     sent: AtomicU64,
     /// Every command numbered up to this is cancelled. A cancel covers what was queued before it and
@@ -29,9 +30,10 @@ pub struct SamplerWorker {
 }
 
 /// Sends events and wakes the UI so it polls them even when the pointer is idle.
+#[derive(Clone)]
 struct EventSink {
     events: Sender<WorkerEvent>,
-    wake: Box<dyn Fn() + Send>,
+    wake: Arc<dyn Fn() + Send + Sync>,
 }
 
 impl EventSink {
@@ -45,27 +47,28 @@ impl EventSink {
 impl SamplerWorker {
     /// Starts the worker thread on `device`; `wake` is called after every event (request a repaint
     /// there). A thread that cannot start is reported as the first event.
-    pub fn spawn(device: Device, wake: impl Fn() + Send + 'static) -> Self {
+    pub fn spawn(device: Device, wake: impl Fn() + Send + Sync + 'static) -> Self {
         let (command_tx, command_rx) = channel();
         let (event_tx, event_rx) = channel();
         let cancelled_through = Arc::new(AtomicU64::new(0));
         let flag = Arc::clone(&cancelled_through);
         let sink = EventSink {
-            events: event_tx.clone(),
-            wake: Box::new(wake),
+            events: event_tx,
+            wake: Arc::new(wake),
         };
+        let reports = sink.clone();
         let started = std::thread::Builder::new()
             .name("sampler".to_owned())
             .spawn(move || Worker::new(device, sink).serve(&command_rx, &flag));
         if let Err(e) = started {
-            event_tx
+            reports
                 .send(WorkerEvent::Failed(WorkerError::NotRunning(e.to_string())))
                 .ok();
         }
         Self {
             commands: command_tx,
             events: event_rx,
-            reports: event_tx,
+            reports,
             sent: AtomicU64::new(0),
             cancelled_through,
         }
@@ -79,6 +82,30 @@ impl SamplerWorker {
             let stopped = WorkerError::NotRunning("it has stopped".to_owned());
             self.reports.send(WorkerEvent::Failed(stopped)).ok();
             self.reports.send(WorkerEvent::Idle).ok();
+        }
+    }
+
+    /// Writes an export on a thread of its own (the run goes on meanwhile); reports `Exported` or the
+    /// failure, then `Idle`, like a command.
+    pub fn export(&self, job: ExportJob) {
+        let sink = self.reports.clone();
+        let fallback = self.reports.clone();
+        let started = std::thread::Builder::new()
+            .name("export".to_owned())
+            .spawn(move || {
+                let event = match job.write() {
+                    Ok(()) => WorkerEvent::Exported(job.path().to_path_buf()),
+                    Err(e) => WorkerEvent::Failed(WorkerError::Export(e)),
+                };
+                sink.send(event).ok();
+                sink.send(WorkerEvent::Idle).ok();
+            });
+        if let Err(e) = started {
+            let error = anyhow::anyhow!("cannot start a thread for it: {e}");
+            fallback
+                .send(WorkerEvent::Failed(WorkerError::Export(error)))
+                .ok();
+            fallback.send(WorkerEvent::Idle).ok();
         }
     }
 
