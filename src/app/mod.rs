@@ -63,6 +63,8 @@ pub struct SigmascopeApp {
     /// Why the viewport cannot draw, if it cannot.
     viewport_error: Option<String>,
     heatmap: HeatmapTexture,
+    /// The sweep panel's own state (its step counts as typed).
+    sweep_panel: sweep_panel::SweepPanel,
     /// The run the plots were last fitted to: (run id, frames).
     plots_fitted_to: Option<(u64, usize)>,
 }
@@ -178,12 +180,14 @@ impl SigmascopeApp {
         if let Some(playback) = cc.storage.and_then(|s| eframe::get_value(s, PLAYBACK_KEY)) {
             state.timeline.set_playback(playback);
         }
+        let sweep_panel = sweep_panel::SweepPanel::new(state.settings());
         Self {
             state,
             dialogs: FileDialogs::detect(),
             renderer_name,
             viewport_error,
             heatmap: HeatmapTexture::default(),
+            sweep_panel,
             plots_fitted_to: None,
         }
     }
@@ -304,7 +308,7 @@ impl SigmascopeApp {
         }
     }
 
-    fn left_panel_ui(&self, ui: &mut egui::Ui, out: &mut Requests) {
+    fn left_panel_ui(&mut self, ui: &mut egui::Ui, out: &mut Requests) {
         let state = &self.state;
         let s = state.structure();
         egui::ScrollArea::vertical().show(ui, |ui| {
@@ -369,7 +373,7 @@ impl SigmascopeApp {
                     out.commands.push(AppCommand::Unpin);
                 }
             });
-            let commands = sweep_panel::sweep_ui(
+            let commands = self.sweep_panel.ui(
                 ui,
                 &mut out.draft,
                 state.sweep_points(),

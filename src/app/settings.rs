@@ -130,8 +130,8 @@ pub struct Settings {
     pub undo_augmentation: bool,
     /// The sweep panel's sampler.
     pub sweep_sampler: SamplerChoice,
-    /// The sweep panel's step counts, comma-separated.
-    pub sweep_steps: String,
+    /// The sweep panel's step counts (the panel keeps the text as typed).
+    pub sweep_steps: Vec<usize>,
     /// The sweep panel's seeds per step count.
     pub sweep_seeds: u64,
     /// The Train panel's toggles (pitfalls of note 002, the output form of note 001).
@@ -184,7 +184,7 @@ impl Default for Settings {
             track: TrackView::State,
             undo_augmentation: true,
             sweep_sampler: SamplerChoice::FlowOde,
-            sweep_steps: "10,20,50,100".to_owned(),
+            sweep_steps: vec![10, 20, 50, 100],
             sweep_seeds: 2,
             train_precondition: PreconditionMode::PerLevel,
             train_loss: LossMode::LevelMean,
@@ -275,28 +275,12 @@ impl Settings {
         }
     }
 
-    /// The sweep panel's step counts; an error names what does not parse.
+    /// The sweep panel's step counts; an error when there are none.
     pub fn sweep_step_counts(&self) -> Result<Vec<usize>, String> {
-        let counts = self
-            .sweep_steps
-            .split(',')
-            .map(|s| {
-                s.trim()
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|&n| (1..=10_000).contains(&n))
-                    .ok_or_else(|| {
-                        format!(
-                            "sweep steps: {:?} is not a step count from 1 to 10000",
-                            s.trim()
-                        )
-                    })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        if counts.is_empty() {
+        if self.sweep_steps.is_empty() {
             return Err("sweep steps: give at least one step count".to_owned());
         }
-        Ok(counts)
+        Ok(self.sweep_steps.clone())
     }
 
     /// The family run of `choice` with the panels' steps and seed and `edm`'s noise and start (the

@@ -8,9 +8,66 @@ use super::command::AppCommand;
 use super::settings::{SamplerChoice, Settings};
 use crate::trajectory::SweepPoint;
 
-/// The panel; edits `draft` and returns what was asked for.
-pub fn sweep_ui(
+/// The panel's own state: the step counts as typed (the settings hold them parsed) and why the text
+/// does not parse, shown under the box.
+pub struct SweepPanel {
+    steps_text: String,
+    steps_error: Option<String>,
+}
+
+impl SweepPanel {
+    /// The panel showing the step counts of `settings`.
+    pub fn new(settings: &Settings) -> Self {
+        let text = settings
+            .sweep_steps
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        Self {
+            steps_text: text,
+            steps_error: None,
+        }
+    }
+
+    /// The panel; edits `draft` and returns what was asked for.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        draft: &mut Settings,
+        points: Option<&[SweepPoint]>,
+        running: bool,
+    ) -> Vec<AppCommand> {
+        sweep_ui(ui, self, draft, points, running)
+    }
+}
+
+/// Step counts from 1 to 10 000, comma-separated; an error names the first that does not parse.
+pub fn parse_step_counts(text: &str) -> Result<Vec<usize>, String> {
+    let counts = text
+        .split(',')
+        .map(|s| {
+            s.trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|&n| (1..=10_000).contains(&n))
+                .ok_or_else(|| {
+                    format!(
+                        "sweep steps: {:?} is not a step count from 1 to 10000",
+                        s.trim()
+                    )
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if counts.is_empty() {
+        return Err("sweep steps: give at least one step count".to_owned());
+    }
+    Ok(counts)
+}
+
+fn sweep_ui(
     ui: &mut egui::Ui,
+    panel: &mut SweepPanel,
     draft: &mut Settings,
     points: Option<&[SweepPoint]>,
     running: bool,
@@ -26,13 +83,26 @@ pub fn sweep_ui(
             });
         ui.horizontal(|ui| {
             let steps = ui.label("steps");
-            ui.add(egui::TextEdit::singleline(&mut draft.sweep_steps).desired_width(140.0))
+            let edit = ui
+                .add(egui::TextEdit::singleline(&mut panel.steps_text).desired_width(140.0))
                 .labelled_by(steps.id);
+            if edit.changed() {
+                match parse_step_counts(&panel.steps_text) {
+                    Ok(counts) => {
+                        draft.sweep_steps = counts;
+                        panel.steps_error = None;
+                    }
+                    Err(e) => panel.steps_error = Some(e),
+                }
+            }
             let seeds = ui.label("seeds");
             ui.add(egui::DragValue::new(&mut draft.sweep_seeds).range(1..=20))
                 .labelled_by(seeds.id);
         });
-        ui.add_enabled_ui(!running, |ui| {
+        if let Some(e) = &panel.steps_error {
+            ui.colored_label(ui.visuals().error_fg_color, e);
+        }
+        ui.add_enabled_ui(!running && panel.steps_error.is_none(), |ui| {
             if ui
                 .button("Run sweep")
                 .on_hover_text("final RMSD, TM-score and abnormal bonds per step count, with the sampler panel's denoiser and the noise panel's weights")
@@ -93,4 +163,17 @@ fn nearest(points: &[SweepPoint], log10_steps: f64) -> Option<&SweepPoint> {
         let d = |p: &SweepPoint| ((p.steps as f64).log10() - log10_steps).abs();
         d(a).total_cmp(&d(b))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_counts_parse_or_name_what_does_not() {
+        assert_eq!(parse_step_counts(" 5, 10,200 "), Ok(vec![5, 10, 200]));
+        let e = parse_step_counts("5, ten").unwrap_err();
+        assert!(e.contains("\"ten\""), "{e}");
+        assert!(parse_step_counts("0").is_err() && parse_step_counts("").is_err());
+    }
 }

@@ -5,7 +5,7 @@
 
 use burn::tensor::{Device, IndexingUpdateOp, Int, Tensor, TensorData};
 
-use super::rng::{host_normal_values, normal};
+use super::normals::{host_normal_values, normal};
 use super::segments::SegmentSums;
 use super::weights::LevelStds;
 use crate::rng::SplitMix64;

@@ -7,7 +7,7 @@ use burn::backend::Cube;
 use burn::tensor::{DType, Device, Int, Tensor};
 
 use super::draw::HierarchyTensors;
-use super::rng::normal;
+use super::normals::normal;
 use super::rows::draw_noise_rows;
 use super::weights::LevelStds;
 use crate::compute::kernels::{CubeFloat, contiguous_f32, output, per_element};

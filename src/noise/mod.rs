@@ -4,8 +4,8 @@
 mod draw;
 mod expected;
 mod fused;
+mod normals;
 mod report;
-mod rng;
 mod rows;
 mod segments;
 mod table;
@@ -17,8 +17,8 @@ pub use expected::{
     expected_centred_mean_squares, expected_mean_squares, rms_3d,
 };
 pub use fused::add_noise_rows;
+pub use normals::{normal, standard_normal, with_seed};
 pub use report::{residue_sentence, summary_text, table_text};
-pub use rng::{normal, standard_normal, with_seed};
 pub use rows::{LEVEL_COLUMNS, draw_noise_rows, level_mean_squares};
 pub use table::{
     CentredFigures, Figure, LevelFigures, NoiseCell, NoiseCells, NoiseTable, NoiseTableSpec,

@@ -383,7 +383,7 @@ fn the_run_exports_as_mmcif_tracks_and_as_npz_that_open_again() {
 fn a_sweep_runs_on_the_worker_and_a_point_loads_its_run() {
     let mut s = state_with(Settings {
         sweep_sampler: sigmascope::app::SamplerChoice::FlowOde,
-        sweep_steps: "5, 10".to_owned(),
+        sweep_steps: vec![5, 10],
         sweep_seeds: 2,
         ..Settings::default()
     });
@@ -406,13 +406,17 @@ fn a_sweep_runs_on_the_worker_and_a_point_loads_its_run() {
         s.run().source,
         sigmascope::app::RunSource::Sweep { steps: 5, seed: 1 }
     );
-    // A step count that does not parse is one message, and nothing runs.
+    // No step count is one message, and nothing runs (text that does not parse stays in the panel).
     let mut settings = s.settings().clone();
-    settings.sweep_steps = "5, ten".to_owned();
+    settings.sweep_steps = Vec::new();
     s.apply(AppCommand::UpdateSettings(Box::new(settings)));
     s.apply(AppCommand::RunSweep);
     assert!(!s.sweep_pending());
-    assert!(s.status().unwrap().contains("\"ten\""), "{:?}", s.status());
+    assert!(
+        s.status().unwrap().contains("at least one step count"),
+        "{:?}",
+        s.status()
+    );
 }
 
 #[test]
