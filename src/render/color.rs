@@ -14,23 +14,24 @@ fn hex(rgb: u32) -> Rgba {
 }
 
 /// Jmol's CPK colors for the common elements of biomolecules; others are pink (Jmol's default).
-pub fn element_color(element: &str) -> Rgba {
+pub fn element_color(element: &crate::structure::Element) -> Rgba {
+    use crate::structure::Element;
     hex(match element {
-        "H" | "D" => 0xFFFFFF,
-        "C" => 0x909090,
-        "N" => 0x3050F8,
-        "O" => 0xFF0D0D,
-        "S" => 0xFFFF30,
-        "P" => 0xFF8000,
-        "FE" => 0xE06633,
-        "MG" => 0x8AFF00,
-        "ZN" => 0x7D80B0,
-        "CA" => 0x3DFF00,
-        "NA" => 0xAB5CF2,
-        "CL" => 0x1FF01F,
-        "K" => 0x8F40D4,
-        "SE" => 0xFFA100,
-        _ => 0xFF1493,
+        Element::H | Element::D => 0xFFFFFF,
+        Element::C => 0x909090,
+        Element::N => 0x3050F8,
+        Element::O => 0xFF0D0D,
+        Element::S => 0xFFFF30,
+        Element::P => 0xFF8000,
+        Element::Fe => 0xE06633,
+        Element::Mg => 0x8AFF00,
+        Element::Zn => 0x7D80B0,
+        Element::Ca => 0x3DFF00,
+        Element::Na => 0xAB5CF2,
+        Element::Cl => 0x1FF01F,
+        Element::K => 0x8F40D4,
+        Element::Se => 0xFFA100,
+        Element::Other(_) => 0xFF1493,
     })
 }
 
@@ -75,7 +76,7 @@ mod tests {
 
     #[test]
     fn palettes_hit_their_ends() {
-        assert_eq!(element_color("O"), hex(0xFF0D0D));
+        assert_eq!(element_color(&crate::structure::Element::O), hex(0xFF0D0D));
         assert_eq!(viridis(0.0), hex(0x440154));
         assert_eq!(viridis(1.0), hex(0xFDE725));
         assert_eq!(rainbow(0.0), [0.0, 0.0, 1.0, 1.0]);

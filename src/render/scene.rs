@@ -4,7 +4,7 @@
 use glam::Vec3;
 
 use super::color::{Rgba, chain_color, element_color, rainbow, viridis};
-use crate::structure::Structure;
+use crate::structure::{Element, Structure};
 use crate::trajectory::Displacements;
 
 /// One sphere to draw (atom, residue centroid, chain centroid or ghost atom).
@@ -192,13 +192,13 @@ pub struct Scene {
 }
 
 /// Display radius of an atom sphere (about 40% of van der Waals), Å.
-pub fn atom_radius(element: &str) -> f32 {
+pub fn atom_radius(element: &Element) -> f32 {
     match element {
-        "H" | "D" => 0.5,
-        "C" => 0.7,
-        "N" => 0.65,
-        "O" => 0.6,
-        "S" | "P" => 0.9,
+        Element::H | Element::D => 0.5,
+        Element::C => 0.7,
+        Element::N => 0.65,
+        Element::O => 0.6,
+        Element::S | Element::P => 0.9,
         _ => 0.8,
     }
 }

@@ -174,7 +174,7 @@ pub fn trajectory_pdb_text(
                         hetero: structure.hetero[atom],
                         serial,
                         atom_name: &structure.atom_names[atom],
-                        element: &structure.elements[atom],
+                        element: structure.elements[atom].symbol(),
                         residue_name: &residue.name,
                         chain_id,
                         residue_number: residue.number,

@@ -78,7 +78,7 @@ pub fn trajectory_cif_text(structure: &Structure, frames: &[ExportFrame<'_>]) ->
                 } else {
                     "ATOM"
                 },
-                cif_value(&structure.elements[atom]),
+                cif_value(structure.elements[atom].symbol()),
                 cif_value(&structure.atom_names[atom]),
                 cif_value(&residue.name),
                 residue.number,

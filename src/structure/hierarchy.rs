@@ -111,8 +111,8 @@ pub struct Structure {
     pub model_number: usize,
     /// Atom positions of the chosen model, in Å.
     pub positions: Vec<[f32; 3]>,
-    /// Element symbol per atom (`C`, `FE`); guessed from the atom name when the file has none.
-    pub elements: Vec<String>,
+    /// Element per atom (`C`, `FE`); guessed from the atom name when the file has none.
+    pub elements: Vec<super::Element>,
     /// Atom name per atom (`CA`, `OG1`).
     pub atom_names: Vec<String>,
     /// B-factor per atom.

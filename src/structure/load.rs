@@ -5,6 +5,7 @@
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
+use super::element::Element;
 use super::hierarchy::{Chain, FileFormat, Residue, Selection, SelectionReport, Structure};
 
 /// Options for loading: which model and which atoms.
@@ -274,7 +275,7 @@ enum BuildError {
 #[derive(Default)]
 struct ModelAtoms {
     positions: Vec<[f32; 3]>,
-    elements: Vec<String>,
+    elements: Vec<Element>,
     atom_names: Vec<String>,
     b_factors: Vec<f32>,
     hetero: Vec<bool>,
@@ -292,6 +293,10 @@ fn is_water(residue_name: &str) -> bool {
 }
 
 /// Element symbol from the file, or guessed from the atom name (first letter) when missing.
+fn element_of(atom: &pdbtbx::Atom) -> Element {
+    Element::parse(&element_symbol(atom))
+}
+
 fn element_symbol(atom: &pdbtbx::Atom) -> String {
     match atom.element() {
         Some(e) => e.symbol().to_ascii_uppercase(),
@@ -343,7 +348,7 @@ fn collect_model(model: &pdbtbx::Model, selection: Selection) -> ModelAtoms {
                     }
                     kept.push((name, serial, conformer_index));
                     let name = *residue_name.get_or_insert(conformer.name());
-                    let element = element_symbol(atom);
+                    let element = element_of(atom);
                     if is_water(name) {
                         if !selection.keep_water {
                             out.dropped.water_atoms += 1;
@@ -353,7 +358,7 @@ fn collect_model(model: &pdbtbx::Model, selection: Selection) -> ModelAtoms {
                         out.dropped.hetero_atoms += 1;
                         continue;
                     }
-                    if (element == "H" || element == "D") && !selection.keep_hydrogens {
+                    if element.is_hydrogen() && !selection.keep_hydrogens {
                         out.dropped.hydrogens += 1;
                         continue;
                     }

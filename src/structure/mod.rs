@@ -4,6 +4,7 @@
 mod atomic_write;
 mod bundled;
 mod cif_records;
+mod element;
 mod export;
 mod export_cif;
 mod hierarchy;
@@ -16,6 +17,7 @@ pub use atomic_write::{WriteError, write_atomic};
 pub use bundled::{
     BUNDLED, BundledStructure, default_structure, find_bundled, load_file_or_bundled,
 };
+pub use element::Element;
 pub use export::{
     ExportFrame, ExportOptions, residue_level_path, residue_level_pdb_text, trajectory_pdb_text,
     write_residue_level_pdb, write_trajectory_pdb,

@@ -64,7 +64,7 @@ impl Structure {
                         ca[1] + radius * phase.sin(),
                         ca[2] + 0.3 * k as f32,
                     ]);
-                    s.elements.push(name[..1].to_owned());
+                    s.elements.push(super::Element::parse(&name[..1]));
                     s.atom_names.push((*name).to_owned());
                     s.b_factors.push(20.0);
                     s.hetero.push(false);

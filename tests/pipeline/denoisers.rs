@@ -64,7 +64,7 @@ fn toy() -> Structure {
         format: FileFormat::Pdb,
         model_count: 3,
         model_number: 1,
-        elements: vec!["C".into(); 7],
+        elements: vec![sigmascope::structure::Element::C; 7],
         atom_names: vec!["CA".into(); 7],
         b_factors: vec![0.0; 7],
         hetero: vec![false; 7],

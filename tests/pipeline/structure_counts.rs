@@ -309,7 +309,7 @@ fn default_selection_drops_hydrogens_water_and_reports_it() {
     assert!(default.residues.iter().all(|r| r.name != "HOH"));
 
     let trp = load_path(&fixture("1l2y.pdb"), &LoadOptions::default()).unwrap();
-    assert!(trp.elements.iter().all(|e| e != "H"));
+    assert!(trp.elements.iter().all(|e| !e.is_hydrogen()));
     assert_eq!(trp.atom_count() + trp.dropped.hydrogens, 304);
     // Every NMR model has the same heavy atoms: all 38 join the ensemble.
     assert_eq!(trp.ensemble.len(), 38);

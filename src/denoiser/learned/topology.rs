@@ -83,7 +83,7 @@ impl Topology {
                 structure
                     .elements
                     .iter()
-                    .map(|e| vocabulary_index(&ELEMENTS, e))
+                    .map(|e| vocabulary_index(&ELEMENTS, e.symbol()))
                     .collect(),
                 device,
             ),
