@@ -8,7 +8,6 @@ use super::diagnosis::Control;
 use super::export::ExportKind;
 use super::protocol::WorkerCommand;
 use super::run_view::PinnedRun;
-use super::run_view::RunSource;
 use super::settings::Settings;
 use super::state::{AppState, load_options};
 use super::timeline::TimelineCommand;
@@ -16,6 +15,7 @@ use crate::denoiser::DenoiserChoice;
 use crate::noise::{NoiseTableSpec, SigmaPoint};
 use crate::render::OrbitCamera;
 use crate::structure::{BUNDLED, Structure};
+use crate::trajectory::RunSource;
 
 /// Draws the noise panel measures over: enough that the measured figures sit near the closed form
 /// even with few chains.
@@ -150,7 +150,7 @@ impl AppState {
             options: load_options(&self.settings),
             tag,
         });
-        self.run.busy = Some((0, 1));
+        self.progress = Some((0, 1));
     }
 
     pub(super) fn replace_structure(&mut self, structure: Structure) {
@@ -192,7 +192,7 @@ impl AppState {
             options: load_options(&self.settings),
             run,
         });
-        self.run.busy = Some((0, 1));
+        self.progress = Some((0, 1));
     }
 
     fn run_sweep(&mut self) {
@@ -208,7 +208,7 @@ impl AppState {
         };
         let tag = self.jobs.sweep.begin();
         let seeds = self.settings.sweep_seeds.max(1);
-        self.run.busy = Some((0, steps.len() * seeds as usize));
+        self.progress = Some((0, steps.len() * seeds as usize));
         self.send(WorkerCommand::Sweep {
             structure: Arc::clone(&self.structure),
             spec: Box::new(spec),
@@ -237,7 +237,7 @@ impl AppState {
         });
         let tag = self.jobs.train.begin();
         self.training = Some(super::run_view::TrainingView::default());
-        self.run.busy = Some((0, train.steps));
+        self.progress = Some((0, train.steps));
         self.send(WorkerCommand::Train {
             structure: Arc::clone(&self.structure),
             model: Box::new(model),
@@ -260,7 +260,7 @@ impl AppState {
         let training = settings.preset.training();
         let tag = self.jobs.denoiser_error.begin();
         let sigmas = training.table_sigmas();
-        self.run.busy = Some((0, sigmas.len()));
+        self.progress = Some((0, sigmas.len()));
         self.send(WorkerCommand::DenoiserError {
             structure: Arc::clone(&self.structure),
             denoiser: self.settings.denoiser.clone(),
@@ -288,7 +288,7 @@ impl AppState {
             seed,
             run,
         });
-        self.run.busy = Some((0, 1));
+        self.progress = Some((0, 1));
     }
 
     fn send(&mut self, command: WorkerCommand) {
@@ -314,7 +314,7 @@ impl AppState {
                     run: self.expected_run,
                     device_frames_budget: self.device_frames_budget,
                 });
-                self.run.busy = Some((0, self.settings.steps));
+                self.progress = Some((0, self.settings.steps));
             }
             Err(e) => self.status = Some(e),
         }
@@ -322,12 +322,12 @@ impl AppState {
 
     fn request_steps(&mut self, count: usize) {
         // A run read from a file has no sampler behind it: stepping starts a new run.
-        if self.run.frames.is_empty() || self.run.source != RunSource::Sampler {
+        if self.run.frames.is_empty() || self.run.source != RunSource::Sampled {
             self.reset_run();
         }
         self.send(WorkerCommand::Step(count));
         let done = self.run.frames.len().saturating_sub(1);
-        self.run.busy = Some((done, self.settings.steps));
+        self.progress = Some((done, self.settings.steps));
     }
 
     fn apply_noise(&mut self) {
@@ -353,7 +353,7 @@ impl AppState {
             spec: Box::new(spec),
             tag,
         });
-        self.run.busy = Some((0, NOISE_PANEL_DRAWS));
+        self.progress = Some((0, NOISE_PANEL_DRAWS));
     }
 
     fn pin(&mut self) {

@@ -1,13 +1,10 @@
 //! What the worker reports, applied to the state: a run's frames, each awaited job's result (taken
 //! only when its tag is still awaited), progress, the end of a command and failures.
 
-use std::sync::Arc;
-
 use super::protocol::WorkerEvent;
-use super::run_view::RunSource;
 use super::state::AppState;
 use super::timeline::TimelineCommand;
-use crate::sampler::Frame;
+use crate::trajectory::Run;
 
 impl AppState {
     /// Handles what the worker sent; returns true when something changed.
@@ -28,11 +25,11 @@ impl AppState {
             WorkerEvent::Started { .. } | WorkerEvent::Frame(..) | WorkerEvent::Loaded { .. } => {
                 self.run_event(event);
             }
-            WorkerEvent::Progress(done, total) => self.run.busy = Some((done, total)),
+            WorkerEvent::Progress(done, total) => self.progress = Some((done, total)),
             WorkerEvent::Idle => {
                 self.pending_commands = self.pending_commands.saturating_sub(1);
                 if self.pending_commands == 0 {
-                    self.run.busy = None;
+                    self.progress = None;
                     // A cancelled draw or a failed sweep never reports.
                     self.jobs.forget_all();
                 }
@@ -55,36 +52,27 @@ impl AppState {
             // Frames of a run started before the structure changed are dropped.
             WorkerEvent::Started { run, .. } | WorkerEvent::Frame(run, _)
                 if run != self.expected_run => {}
-            WorkerEvent::Loaded { run, .. } if !self.jobs.run.awaits(run) => {}
-            WorkerEvent::Loaded { frames, source, .. } => {
+            WorkerEvent::Loaded { tag, .. } if !self.jobs.run.awaits(tag) => {}
+            WorkerEvent::Loaded { run, .. } => {
                 // Frames of the run before it are dropped from now on.
                 self.jobs.run.forget();
                 self.expected_run += 1;
-                let (frames, metrics): (Vec<_>, Vec<_>) = frames.into_iter().unzip();
-                self.run.id += 1;
-                self.run.sigmas = frames.iter().map(|f: &Frame| f.sigma).collect();
-                self.run.frames = Arc::new(frames);
-                self.run.metrics = metrics;
-                self.run.source = source;
+                self.run_id += 1;
+                self.run = *run;
                 self.applied_noise = None;
                 self.timeline.set_frame_count(self.run.frames.len(), false);
                 self.timeline.apply(TimelineCommand::First);
             }
             WorkerEvent::Started { sigmas, frame, .. } => {
                 let (frame, metrics) = *frame;
-                self.run.id += 1;
-                self.run.sigmas = sigmas;
-                self.run.source = RunSource::Sampler;
-                self.run.frames = Arc::new(vec![frame]);
-                self.run.metrics = vec![metrics];
+                self.run_id += 1;
+                self.run = Run::started(sigmas, frame, metrics);
                 self.applied_noise = None;
                 self.timeline.set_frame_count(1, true);
             }
             WorkerEvent::Frame(_, boxed) => {
                 let (frame, metrics) = *boxed;
-                // Copies the frames only while an export still writes the previous ones.
-                Arc::make_mut(&mut self.run.frames).push(frame);
-                self.run.metrics.push(metrics);
+                self.run.push(frame, metrics);
                 let follow = self.timeline.frame + 2 >= self.run.frames.len();
                 self.timeline.set_frame_count(self.run.frames.len(), follow);
             }

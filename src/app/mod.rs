@@ -31,7 +31,7 @@ pub use file_dialog::{DialogBackend, DialogPurpose, FILE_DIALOG_ENV, FileDialogs
 pub use launch::{native_options, run};
 pub use plots::plot_id;
 pub use protocol::{AppliedNoise, WorkerCommand, WorkerEvent};
-pub use run_view::{PinnedRun, RunSource, RunView, TrainingView};
+pub use run_view::{PinnedRun, TrainingView};
 pub use settings::{SamplerChoice, Settings, SigmaInput, TrackView};
 pub use state::{AppState, DEVICE_FRAMES_BUDGET, RenderDevice};
 pub use timeline::{LoopMode, TimeControl, TimelineCommand};
@@ -346,7 +346,7 @@ impl SigmascopeApp {
                 ui,
                 &mut out.draft,
                 has_ensemble,
-                state.run().busy,
+                state.progress(),
                 highlight,
             );
             if action.reset {
@@ -424,7 +424,7 @@ impl SigmascopeApp {
             run.sigmas.clone()
         };
         // Every plot fits its data when a run starts and when a frame arrives.
-        let fitted_to = (run.id, run.metrics.len());
+        let fitted_to = (state.run_id(), run.metrics.len());
         let refit = self.plots_fitted_to != Some(fitted_to);
         self.plots_fitted_to = Some(fitted_to);
         let data = PlotData {
@@ -436,7 +436,7 @@ impl SigmascopeApp {
             frame: state.timeline().frame,
             per_level: state.settings().precondition_shown == PreconditionMode::PerLevel,
             residues: state.structure().residue_count(),
-            run_id: run.id,
+            run_id: state.run_id(),
             source: &run.source,
             refit,
         };
@@ -548,7 +548,7 @@ impl eframe::App for SigmascopeApp {
         if repaint
             || changed
             || self.state.timeline().playing
-            || self.state.run().busy.is_some()
+            || self.state.progress().is_some()
             || self.dialogs.is_open()
         {
             ui.ctx().request_repaint();

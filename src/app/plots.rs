@@ -5,13 +5,14 @@
 use eframe::egui;
 use egui_plot::{Legend, Line, LineStyle, Plot, PlotImage, PlotPoint, PlotPoints, Span, VLine};
 
-use super::run_view::{PinnedRun, RunSource};
+use super::run_view::PinnedRun;
 use crate::choice::Choice as _;
 use crate::render::viridis;
 use crate::sampler::Frame;
 use crate::sampler::{SamplerPreset, Z_999};
 use crate::structure::Level;
 use crate::trajectory::FrameMetrics;
+use crate::trajectory::RunSource;
 
 /// Data the plots read.
 pub struct PlotData<'a> {

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use super::run_view::RunSource;
 use crate::denoiser::learned::{LearnedError, TrainError};
 use crate::denoiser::learned::{ModelConfig, TrainConfig};
 use crate::denoiser::{
@@ -13,7 +12,7 @@ use crate::denoiser::{
 use crate::noise::{NamedNoise, NoiseCell, NoiseError, NoiseTableSpec};
 use crate::sampler::{FamilySettings, Frame, SamplerError, SamplerSettings};
 use crate::structure::{LoadError, Structure};
-use crate::trajectory::{FrameMetrics, ImportError, SweepError, SweepPoint, SweepSpec};
+use crate::trajectory::{FrameMetrics, ImportError, Run, SweepError, SweepPoint, SweepSpec};
 
 /// What the window asks of the worker.
 pub enum WorkerCommand {
@@ -150,11 +149,9 @@ pub enum WorkerEvent {
     /// A whole run at once (read from a file, or one run of a sweep): every frame with its metrics.
     Loaded {
         /// The run's tag.
-        run: u64,
-        /// Where it came from.
-        source: RunSource,
-        /// Frames and metrics.
-        frames: Vec<(Frame, FrameMetrics)>,
+        tag: u64,
+        /// Its frames with their metrics, and where it came from.
+        run: Box<Run>,
     },
     /// The sweep tagged `.0` finished (or was cancelled part way).
     SweepDone(u64, Vec<SweepPoint>),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::diagnosis::{Control, DiagnosisInput, Finding, diagnose};
 use super::jobs::AwaitedJobs;
 use super::protocol::AppliedNoise;
-use super::run_view::{PinnedRun, RunSource, RunView, TrainingView};
+use super::run_view::{PinnedRun, TrainingView};
 use super::settings::{Settings, TrackView};
 use super::timeline::TimeControl;
 use super::worker::SamplerWorker;
@@ -21,7 +21,7 @@ use crate::render::{
 };
 use crate::sampler::{Frame, StartNoise};
 use crate::structure::{LoadOptions, Selection, Structure};
-use crate::trajectory::Displacements;
+use crate::trajectory::{Displacements, Run, RunSource};
 
 /// The device and queue that render the viewport (for the PNG export); none in tests without a window.
 #[derive(Clone)]
@@ -76,7 +76,12 @@ pub struct AppState {
     pub(super) compute: ComputeDevice,
     pub(super) render_device: Option<RenderDevice>,
     pub(super) worker: SamplerWorker,
-    pub(super) run: RunView,
+    /// The run on screen.
+    pub(super) run: Run,
+    /// Changes whenever the run is replaced (plots refit, the scene rebuilds).
+    pub(super) run_id: u64,
+    /// Work done and total while the worker is busy.
+    pub(super) progress: Option<(usize, usize)>,
     pub(super) pinned: Option<PinnedRun>,
     pub(super) timeline: TimeControl,
     pub(super) camera: OrbitCamera,
@@ -130,7 +135,9 @@ impl AppState {
             structure,
             load_error: None,
             status: None,
-            run: RunView::default(),
+            run: Run::default(),
+            run_id: 0,
+            progress: None,
             pinned: None,
             timeline,
             camera: OrbitCamera::fitted(ViewPreset::Fit, glam::Vec3::ZERO, 10.0, 1.5),
@@ -185,7 +192,7 @@ impl AppState {
     /// screen restarts with it.
     pub fn keep_frames_on_device(&mut self, budget: u64) {
         self.device_frames_budget = budget;
-        if !self.run.frames.is_empty() && self.run.source == RunSource::Sampler {
+        if !self.run.frames.is_empty() && self.run.source == RunSource::Sampled {
             self.reset_run();
         }
     }
@@ -201,8 +208,18 @@ impl AppState {
     }
 
     /// The current run.
-    pub fn run(&self) -> &RunView {
+    pub fn run(&self) -> &Run {
         &self.run
+    }
+
+    /// Changes whenever the run on screen is replaced.
+    pub fn run_id(&self) -> u64 {
+        self.run_id
+    }
+
+    /// Work done and total while the worker is busy (steps, draws, files).
+    pub fn progress(&self) -> Option<(usize, usize)> {
+        self.progress
     }
 
     /// The pinned run.
@@ -354,10 +371,8 @@ impl AppState {
     pub(super) fn structure_changed(&mut self) {
         self.worker.cancel();
         self.expected_run += 1;
-        self.run = RunView {
-            id: self.run.id + 1,
-            ..RunView::default()
-        };
+        self.run = Run::default();
+        self.run_id += 1;
         self.applied_noise = None;
         self.jobs.forget_all();
         self.sweep = None;
@@ -425,7 +440,7 @@ impl AppState {
 
     fn scene_key(&self) -> SceneKey {
         SceneKey {
-            run: self.run.id,
+            run: self.run_id,
             frame: (self.timeline.frame < self.run.frames.len()).then_some(self.timeline.frame),
             color_by: self.settings.color_by,
             layers: self.settings.layers,

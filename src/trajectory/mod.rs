@@ -1,4 +1,5 @@
-//! Trajectories: per-level metrics of recorded frames, import from other tools and export.
+//! Trajectories: a run (`Run`: frames, their metrics, where they came from), per-level metrics of
+//! recorded frames, import from other tools and export.
 
 mod array_file;
 #[cfg(feature = "app")]
@@ -15,6 +16,8 @@ mod level_points;
 mod measured_run;
 #[cfg(feature = "app")]
 mod metrics;
+#[cfg(feature = "app")]
+mod run;
 #[cfg(feature = "app")]
 mod sweep;
 
@@ -37,5 +40,7 @@ pub use metrics::{
     BackboneIndex, BondReport, CA_CA_RANGE, CauseMotion, FrameMetrics, LevelMetrics, Levels,
     METRIC_UNITS, MetricsTracker, MotionByCause, PEPTIDE_CN_RANGE, bond_report, trajectory_metrics,
 };
+#[cfg(feature = "app")]
+pub use run::{Run, RunSource};
 #[cfg(feature = "app")]
 pub use sweep::{SweepError, SweepPoint, SweepSampler, SweepSpec, sweep, sweep_run};

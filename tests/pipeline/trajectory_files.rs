@@ -9,9 +9,10 @@ use crate::common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use sigmascope::app::{AppCommand, AppState, RunSource, Settings};
+use sigmascope::app::{AppCommand, AppState, Settings};
 use sigmascope::sampler::Frame;
 use sigmascope::structure::{LoadOptions, Structure, load_path};
+use sigmascope::trajectory::RunSource;
 use sigmascope::trajectory::{
     Track, import_against, read_array_trajectory, write_run_npz, write_track,
 };
@@ -234,7 +235,7 @@ fn a_run_opened_in_the_window_gets_frames_metrics_and_says_what_it_lacks() {
     s.apply(AppCommand::Pin);
     s.apply(AppCommand::Step(1));
     common::settle(&mut s);
-    assert_eq!(s.run().source, RunSource::Sampler);
+    assert_eq!(s.run().source, RunSource::Sampled);
     assert_eq!(s.run().frames.len(), 2);
     assert_eq!(s.pinned().unwrap().metrics.len(), 3);
     // A file that cannot be read keeps the run and says why.

@@ -138,7 +138,7 @@ fn apply_noise_draws_on_the_worker_and_measures_near_the_closed_form() {
     s.apply(AppCommand::ApplyNoise);
     // The UI thread only sent the command.
     assert!(s.noise_pending() && s.applied_noise().is_none());
-    assert_eq!(s.run().busy, Some((0, NOISE_PANEL_DRAWS)));
+    assert_eq!(s.progress(), Some((0, NOISE_PANEL_DRAWS)));
     common::settle(&mut s);
     let applied = s.applied_noise().unwrap();
     let cell = &applied.cell;
@@ -364,7 +364,7 @@ fn the_run_exports_as_mmcif_tracks_and_as_npz_that_open_again() {
         assert_eq!(s.run().frames.len(), frames, "{}", path.display());
         assert!(matches!(
             s.run().source,
-            sigmascope::app::RunSource::Imported { .. }
+            sigmascope::trajectory::RunSource::Imported { .. }
         ));
     }
     // The noised structure needs an applied noise first.
@@ -404,7 +404,7 @@ fn a_sweep_runs_on_the_worker_and_a_point_loads_its_run() {
     assert_eq!(s.run().frames.len(), 6);
     assert_eq!(
         s.run().source,
-        sigmascope::app::RunSource::Sweep { steps: 5, seed: 1 }
+        sigmascope::trajectory::RunSource::Sweep { steps: 5, seed: 1 }
     );
     // No step count is one message, and nothing runs (text that does not parse stays in the panel).
     let mut settings = s.settings().clone();

@@ -10,21 +10,20 @@ use burn::tensor::Device;
 
 use super::EventSink;
 use crate::app::protocol::{AppliedNoise, WorkerCommand, WorkerError, WorkerEvent};
-use crate::app::run_view::RunSource;
 use crate::denoiser::learned::{ModelConfig, TrainConfig, train_model};
 use crate::denoiser::{DenoiserChoice, DenoiserInputs, denoiser_error};
 use crate::noise::{NamedNoise, NoiseTableSpec, noise_table};
 use crate::sampler::{FamilySampler, FamilySettings, Sampler, SamplerSettings, SteppedRun};
 use crate::structure::{LoadOptions, Structure, load_path};
 use crate::trajectory::{
-    MetricsTracker, SweepSpec, import_against, sweep, sweep_run, trajectory_metrics,
+    MetricsTracker, Run, RunSource, SweepSpec, import_against, sweep, sweep_run,
 };
 
 /// Draws per noise level of the window's denoiser-error measurement (the CLI's default).
 const DENOISER_ERROR_DRAWS: usize = 4;
 
 /// The run the steps advance.
-struct Run {
+struct SteppingRun {
     tag: u64,
     structure: Arc<Structure>,
     sampler: Box<dyn SteppedRun>,
@@ -45,7 +44,7 @@ struct RunSpec {
 pub(super) struct Worker {
     device: Device,
     events: EventSink,
-    run: Option<Run>,
+    run: Option<SteppingRun>,
 }
 
 /// Whether the command being served has been cancelled.
@@ -236,16 +235,16 @@ impl Worker {
     ) {
         match import_against(&path, structure, options) {
             Ok(imported) => {
-                let metrics = trajectory_metrics(structure, &structure.positions, &imported.frames);
+                let source = RunSource::Imported {
+                    path,
+                    missing: imported.missing,
+                };
+                let run = Run::measured(structure, imported.frames, source);
                 // Steps of this file are not the sampler's: a later Step starts a new run.
                 self.run = None;
                 self.send(WorkerEvent::Loaded {
-                    run: tag,
-                    source: RunSource::Imported {
-                        path,
-                        missing: imported.missing,
-                    },
-                    frames: imported.frames.into_iter().zip(metrics).collect(),
+                    tag,
+                    run: Box::new(run),
                 });
             }
             Err(e) => self.fail(e),
@@ -289,12 +288,11 @@ impl Worker {
     ) {
         match sweep_run(structure, spec, steps, seed, &self.device) {
             Ok((frames, _)) => {
-                let metrics = trajectory_metrics(structure, &structure.positions, &frames);
+                let run = Run::measured(structure, frames, RunSource::Sweep { steps, seed });
                 self.run = None;
                 self.send(WorkerEvent::Loaded {
-                    run: tag,
-                    source: RunSource::Sweep { steps, seed },
-                    frames: frames.into_iter().zip(metrics).collect(),
+                    tag,
+                    run: Box::new(run),
                 });
             }
             Err(e) => self.fail(e),
@@ -409,7 +407,7 @@ struct TrainJob {
     device_name: String,
 }
 
-fn start(device: &Device, spec: RunSpec) -> Result<Run, WorkerError> {
+fn start(device: &Device, spec: RunSpec) -> Result<SteppingRun, WorkerError> {
     let RunSpec {
         tag,
         structure,
@@ -426,7 +424,7 @@ fn start(device: &Device, spec: RunSpec) -> Result<Run, WorkerError> {
     };
     sampler.keep_frames_on_device(device_frames_budget);
     let tracker = MetricsTracker::new(&structure, &structure.positions);
-    Ok(Run {
+    Ok(SteppingRun {
         tag,
         structure,
         sampler,
