@@ -202,7 +202,7 @@ impl AppState {
         ) {
             (Ok(spec), Ok(steps)) => (spec, steps),
             (Err(e), _) | (_, Err(e)) => {
-                self.status = Some(e);
+                self.status = Some(e.to_string());
                 return;
             }
         };
@@ -222,7 +222,7 @@ impl AppState {
         let noise = match self.settings.noise() {
             Ok(noise) => noise,
             Err(e) => {
-                self.status = Some(e);
+                self.status = Some(e.to_string());
                 return;
             }
         };
@@ -253,7 +253,7 @@ impl AppState {
         let settings = match self.settings.sampler_settings() {
             Ok(settings) => settings,
             Err(e) => {
-                self.status = Some(e);
+                self.status = Some(e.to_string());
                 return;
             }
         };
@@ -276,7 +276,7 @@ impl AppState {
         let spec = match self.settings.sweep_spec() {
             Ok(spec) => spec,
             Err(e) => {
-                self.status = Some(e);
+                self.status = Some(e.to_string());
                 return;
             }
         };
@@ -316,7 +316,7 @@ impl AppState {
                 });
                 self.progress = Some((0, self.settings.steps));
             }
-            Err(e) => self.status = Some(e),
+            Err(e) => self.status = Some(e.to_string()),
         }
     }
 
@@ -334,7 +334,7 @@ impl AppState {
         let noise = match self.settings.noise() {
             Ok(noise) => noise,
             Err(e) => {
-                self.status = Some(e);
+                self.status = Some(e.to_string());
                 return;
             }
         };

@@ -32,7 +32,7 @@ pub use launch::{native_options, run};
 pub use plots::plot_id;
 pub use protocol::{AppliedNoise, WorkerCommand, WorkerEvent};
 pub use run_view::{PinnedRun, TrainingView};
-pub use settings::{SamplerChoice, Settings, SigmaInput, TrackView};
+pub use settings::{SamplerChoice, Settings, SettingsError, SigmaInput, TrackView};
 pub use state::{AppState, DEVICE_FRAMES_BUDGET, RenderDevice};
 pub use timeline::{LoopMode, TimeControl, TimelineCommand};
 pub use worker::SamplerWorker;

@@ -65,6 +65,20 @@ impl SamplerChoice {
     }
 }
 
+/// Why the settings describe no run.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SettingsError {
+    /// The noise weights are refused.
+    #[error(transparent)]
+    Weights(#[from] crate::noise::NoiseError),
+    /// A family choice without its preset.
+    #[error("no family preset {0}")]
+    NoFamilyPreset(&'static str),
+    /// The sweep panel has no step count.
+    #[error("sweep steps: give at least one step count")]
+    NoStepCounts,
+}
+
 /// Which track the viewport shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TrackView {
@@ -209,7 +223,7 @@ impl Settings {
     }
 
     /// The noise model of the weights (flat when w_c = w_r = 0); invalid weights fall back to flat with an error.
-    pub fn noise(&self) -> Result<NamedNoise, String> {
+    pub fn noise(&self) -> Result<NamedNoise, SettingsError> {
         let [c, r, a] = self.weights;
         if c == 0.0 && r == 0.0 && a > 0.0 {
             return Ok(NamedNoise {
@@ -217,7 +231,7 @@ impl Settings {
                 model: NoiseModel::Flat,
             });
         }
-        let weights = LevelWeights::new(c, r, a).map_err(|e| e.to_string())?;
+        let weights = LevelWeights::new(c, r, a)?;
         let name = self
             .weight_preset_name()
             .map_or_else(|| format!("{c},{r},{a}"), str::to_owned);
@@ -255,7 +269,7 @@ impl Settings {
     }
 
     /// Sampler settings for a run.
-    pub fn sampler_settings(&self) -> Result<SamplerSettings, String> {
+    pub fn sampler_settings(&self) -> Result<SamplerSettings, SettingsError> {
         let start = self.start;
         Ok(SamplerSettings {
             level_outputs: self.level_outputs,
@@ -276,9 +290,9 @@ impl Settings {
     }
 
     /// The sweep panel's step counts; an error when there are none.
-    pub fn sweep_step_counts(&self) -> Result<Vec<usize>, String> {
+    pub fn sweep_step_counts(&self) -> Result<Vec<usize>, SettingsError> {
         if self.sweep_steps.is_empty() {
-            return Err("sweep steps: give at least one step count".to_owned());
+            return Err(SettingsError::NoStepCounts);
         }
         Ok(self.sweep_steps.clone())
     }
@@ -289,11 +303,11 @@ impl Settings {
         &self,
         choice: SamplerChoice,
         edm: &SamplerSettings,
-    ) -> Result<Option<FamilySettings>, String> {
+    ) -> Result<Option<FamilySettings>, SettingsError> {
         let Some(name) = choice.family_preset_name() else {
             return Ok(None);
         };
-        let (spec, _, _) = family_preset(name).ok_or_else(|| format!("no family preset {name}"))?;
+        let (spec, _, _) = family_preset(name).ok_or(SettingsError::NoFamilyPreset(name))?;
         Ok(Some(FamilySettings {
             spec,
             steps: self.steps.clamp(1, 1000),
@@ -305,7 +319,7 @@ impl Settings {
     }
 
     /// The sweep panel's sweep: its sampler, the sampler panel's denoiser, the noise panel's weights.
-    pub fn sweep_spec(&self) -> Result<SweepSpec, String> {
+    pub fn sweep_spec(&self) -> Result<SweepSpec, SettingsError> {
         let settings = self.sampler_settings()?;
         let sampler = match self.family_settings(self.sweep_sampler, &settings)? {
             Some(family) => SweepSampler::Family(family.spec),

@@ -329,7 +329,7 @@ impl AppState {
                 metrics: &self.run.metrics,
             }),
             Err(e) => vec![Finding {
-                text: e,
+                text: e.to_string(),
                 control: Control::NoiseWeights,
                 warning: true,
             }],

@@ -5,8 +5,11 @@ use clap::builder::PossibleValue;
 
 use crate::choice::Choice;
 
+/// The name with its summary, the summary's closing period dropped as clap's derive drops it.
 fn possible_value<T: Choice>(choice: T) -> PossibleValue {
-    PossibleValue::new(choice.name()).help(choice.summary())
+    let summary = choice.summary();
+    let help = summary.strip_suffix('.').unwrap_or(&summary).to_owned();
+    PossibleValue::new(choice.name()).help(help)
 }
 
 macro_rules! value_enums {

@@ -6,6 +6,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use crate::common::json;
+
 fn bench(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_sigmascope-bench"))
         .args(args)
@@ -20,15 +22,6 @@ fn data(name: &str) -> String {
         .join("tests/data")
         .join(name);
     p.to_string_lossy().into_owned()
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// The shipped binary has no benchmarks; the peers are looked for in `--peers` (by default `benches`

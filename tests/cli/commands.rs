@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use common::scratch;
+use common::{json, scratch};
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -26,15 +26,6 @@ fn data(name: &str) -> String {
         root.join("assets").join(name)
     };
     p.to_string_lossy().into_owned()
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 fn assert_bad_input(out: &Output, names: &str) {

@@ -18,6 +18,16 @@ pub fn bundled(name: &str) -> Structure {
         .unwrap()
 }
 
+/// The JSON a command printed, after checking that it succeeded (its stderr otherwise).
+pub fn json(out: &std::process::Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// One CPU device per test binary (starting devices per test is slow).
 pub fn cpu() -> &'static ComputeDevice {
     static CPU: OnceLock<ComputeDevice> = OnceLock::new();

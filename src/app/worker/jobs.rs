@@ -72,6 +72,16 @@ impl Worker {
         self.events.send(event).ok();
     }
 
+    /// Sends a whole run (a file's, a sweep's); its steps are not the sampler's, so a later Step
+    /// starts a new run.
+    fn send_whole_run(&mut self, tag: u64, run: Run) {
+        self.run = None;
+        self.send(WorkerEvent::Loaded {
+            tag,
+            run: Box::new(run),
+        });
+    }
+
     fn fail(&self, error: impl Into<WorkerError>) {
         self.send(WorkerEvent::Failed(error.into()));
     }
@@ -239,13 +249,7 @@ impl Worker {
                     path,
                     missing: imported.missing,
                 };
-                let run = Run::measured(structure, imported.frames, source);
-                // Steps of this file are not the sampler's: a later Step starts a new run.
-                self.run = None;
-                self.send(WorkerEvent::Loaded {
-                    tag,
-                    run: Box::new(run),
-                });
+                self.send_whole_run(tag, Run::measured(structure, imported.frames, source));
             }
             Err(e) => self.fail(e),
         }
@@ -288,12 +292,8 @@ impl Worker {
     ) {
         match sweep_run(structure, spec, steps, seed, &self.device) {
             Ok((frames, _)) => {
-                let run = Run::measured(structure, frames, RunSource::Sweep { steps, seed });
-                self.run = None;
-                self.send(WorkerEvent::Loaded {
-                    tag,
-                    run: Box::new(run),
-                });
+                let source = RunSource::Sweep { steps, seed };
+                self.send_whole_run(tag, Run::measured(structure, frames, source));
             }
             Err(e) => self.fail(e),
         }
