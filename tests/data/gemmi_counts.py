@@ -1,4 +1,4 @@
-"""Expected counts of every structure fixture, read by gemmi (the oracle of tests/structure_contract.rs).
+"""Expected counts of every structure fixture, read by gemmi (the oracle of tests/pipeline/structure_contract.rs).
 
 Selection = sigmascope's `Selection::everything()`: hydrogens, water and hetero groups kept; of the
 atoms of one name in a residue, where any of them has an altloc, the first seen is kept; a residue is (chain name,

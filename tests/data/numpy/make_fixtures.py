@@ -1,4 +1,4 @@
-"""Writes the NumPy-made trajectory fixtures of tests/trajectory_files.rs with NumPy's own writers.
+"""Writes the NumPy-made trajectory fixtures of tests/pipeline/trajectory_files.rs with NumPy's own writers.
 
 Atoms are 1CRN's heavy atoms in file order (what sigmascope loads by default), read with gemmi.
 Frame k is the ground truth shifted by (k, -2k, 0.5k) Å plus k * 0.01 Å of a fixed per-atom pattern.
