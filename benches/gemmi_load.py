@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""gemmi peer of `sigmascope bench load FILE`: time to read a structure file (gzip included) into memory.
+"""gemmi peer of `sigmascope-bench load FILE`: time to read a structure file (gzip included) into memory.
 
 Prints JSON: {"peer": "gemmi 0.7.x", "atoms": model-1 atom count, "median_secs": …, "min_secs": …}.
 Usage: python3 benches/gemmi_load.py FILE [--runs 5]

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """NumPy peer of one sigmascope sampler step (af3 preset: augmentation, churn, exact denoiser, Euler).
 
-Same synthetic sizes as `sigmascope bench sampler-step`; prints JSON with milliseconds per step.
+Same synthetic sizes as `sigmascope-bench sampler-step`; prints JSON with milliseconds per step.
 Usage: python3 benches/numpy_step.py [--atoms 1000,10000,100000,1000000] [--steps 20]
 """
 import argparse

@@ -2,7 +2,7 @@
 """PyTorch (eager) peer of one sigmascope sampler step, the same step as benches/numpy_step.py.
 
 af3 preset: augmentation (centre, random rotation, translation), churn, exact denoiser, Euler, on
-the same synthetic sizes as `sigmascope bench sampler-step`. Runs on CUDA when torch sees a GPU,
+the same synthetic sizes as `sigmascope-bench sampler-step`. Runs on CUDA when torch sees a GPU,
 else on the CPU (`--device` to choose). Each step ends with a one-element read (`.item()`), which
 synchronises the device as sigmascope's step does. Prints JSON with milliseconds per step.
 Usage: python3 benches/torch_step.py [--atoms 1000,10000,100000,1000000] [--steps 20] [--device cuda|cpu]

@@ -1,4 +1,4 @@
-"""Returns x as x0_hat: no model at all, so `sigmascope bench external-denoiser` times the protocol's
+"""Returns x as x0_hat: no model at all, so `sigmascope-bench external-denoiser` times the protocol's
 round trip alone."""
 
 import os
