@@ -341,7 +341,7 @@ impl SigmascopeApp {
             }
             ui.separator();
             let highlight = state.focus().filter(|c| *c != Control::NoiseWeights);
-            let has_ensemble = s.ensemble.len() >= 2;
+            let has_ensemble = s.model_positions.len() >= 2;
             let action = panels::sampler_ui(
                 ui,
                 &mut out.draft,

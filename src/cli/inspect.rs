@@ -64,7 +64,7 @@ impl InspectReport {
             mean_atoms_per_residue: s.mean_atoms_per_residue(),
             selection: s.selection,
             dropped: s.dropped.clone(),
-            ensemble_models: s.ensemble_models.clone(),
+            ensemble_models: s.model_numbers.clone(),
         }
     }
 

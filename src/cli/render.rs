@@ -74,7 +74,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
                     structure.atom_count()
                 );
             }
-            let models = &trajectory.ensemble;
+            let models = &trajectory.model_positions;
             let Some(frame) = models.get(args.frame) else {
                 anyhow::bail!(
                     "{} has {} models; --frame {} does not exist",

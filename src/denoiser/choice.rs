@@ -110,7 +110,7 @@ impl DenoiserChoice {
 
     /// True when the structure can feed it (the ensemble needs several models).
     pub fn available_for(&self, structure: &Structure) -> bool {
-        *self != Self::Ensemble || structure.ensemble.len() >= 2
+        *self != Self::Ensemble || structure.model_positions.len() >= 2
     }
 
     /// Builds the denoiser on `device` (an external one is started and greeted).

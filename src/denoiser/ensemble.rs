@@ -63,11 +63,11 @@ impl EnsembleDenoiser {
         noise: &NoiseModel,
         device: &Device,
     ) -> Result<Self, EnsembleError> {
-        let k = structure.ensemble.len();
+        let k = structure.model_positions.len();
         if k < 2 {
             return Err(EnsembleError::TooFewModels(structure.name.clone(), k));
         }
-        Self::from_models(structure, &structure.ensemble, noise, device)
+        Self::from_models(structure, &structure.model_positions, noise, device)
     }
 
     /// The posterior over explicit point masses `models` (each with the structure's atoms), e.g. rotated

@@ -127,11 +127,12 @@ pub struct Structure {
     pub residue_chain: Vec<u32>,
     /// Chains in file order.
     pub chains: Vec<Chain>,
-    /// Coordinates of every model whose selected atoms match the chosen model's, in file order
-    /// (the chosen model included); the data of the ensemble denoiser.
-    pub ensemble: Vec<Vec<[f32; 3]>>,
-    /// 1-based model numbers of the `ensemble` entries.
-    pub ensemble_models: Vec<usize>,
+    /// Coordinates of every model whose selected atoms match the chosen model's, in file order (the
+    /// chosen model included): an NMR ensemble's members, the ensemble denoiser's data, the frames of
+    /// a multi-MODEL trajectory.
+    pub model_positions: Vec<Vec<[f32; 3]>>,
+    /// 1-based model numbers of the `model_positions` entries.
+    pub model_numbers: Vec<usize>,
     /// Selection used at load.
     pub selection: Selection,
     /// What the selection dropped.

@@ -482,8 +482,8 @@ fn build_structure(
         residues,
         residue_chain,
         chains,
-        ensemble,
-        ensemble_models,
+        model_positions: ensemble,
+        model_numbers: ensemble_models,
         selection: options.selection,
         dropped,
     })

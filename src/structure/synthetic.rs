@@ -30,8 +30,8 @@ impl Structure {
             residues: Vec::with_capacity(residues),
             residue_chain: Vec::with_capacity(residues),
             chains: Vec::with_capacity(chains),
-            ensemble: Vec::new(),
-            ensemble_models: vec![1],
+            model_positions: Vec::new(),
+            model_numbers: vec![1],
             selection: Selection::default(),
             dropped: SelectionReport::default(),
         };
@@ -87,7 +87,7 @@ impl Structure {
                 residues: first as u32..s.residues.len() as u32,
             });
         }
-        s.ensemble = vec![s.positions.clone()];
+        s.model_positions = vec![s.positions.clone()];
         s
     }
 }

@@ -235,7 +235,7 @@ pub fn import_against(
             topology.chains[r.chain as usize].id.clone()
         };
         let map = match_atoms(&name, topology, &keys, chain_id)?;
-        let mut models = reorder(file.ensemble, map.as_deref());
+        let mut models = reorder(file.model_positions, map.as_deref());
         let is_truth = |m: &Vec<[f32; 3]>| {
             m.iter()
                 .zip(&topology.positions)
@@ -303,7 +303,7 @@ pub fn import_trajectory(
         import_against(trajectory, &load_path(topology, options)?, options)?
     } else {
         let structure = load_path(trajectory, options)?;
-        let mut models = structure.ensemble.clone();
+        let mut models = structure.model_positions.clone();
         if reference.is_none() {
             models.remove(0);
         }

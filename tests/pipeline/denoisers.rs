@@ -81,8 +81,8 @@ fn toy() -> Structure {
                 residues: 2..3,
             },
         ],
-        ensemble,
-        ensemble_models: vec![1, 2, 3],
+        model_positions: ensemble,
+        model_numbers: vec![1, 2, 3],
         selection: Selection::default(),
         dropped: SelectionReport::default(),
         positions,
@@ -174,7 +174,7 @@ fn ensemble_posterior_matches_dense_covariance() {
         .map(|i| [i as f32 + 0.4, 0.2 * i as f32, 0.5 - i as f32])
         .collect();
 
-    let dense_weights = dense_posterior_weights(&s, (a, r, c), sigma, &x, &s.ensemble);
+    let dense_weights = dense_posterior_weights(&s, (a, r, c), sigma, &x, &s.model_positions);
 
     let device = &cpu().device;
     let denoiser = EnsembleDenoiser::new(&s, &NoiseModel::multiscale(weights), device).unwrap();
@@ -202,7 +202,7 @@ fn ensemble_posterior_matches_dense_covariance() {
     for i in 0..7 {
         for axis in 0..3 {
             let want: f64 = (0..3)
-                .map(|k| dense_weights[k] * f64::from(s.ensemble[k][i][axis]))
+                .map(|k| dense_weights[k] * f64::from(s.model_positions[k][i][axis]))
                 .sum();
             assert!((f64::from(mean[i * 3 + axis]) - want).abs() < 1e-3);
         }

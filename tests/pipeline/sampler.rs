@@ -407,7 +407,7 @@ fn ensemble_denoiser_samples_into_the_nmr_ensemble() {
         .max_by(|a, b| a.1.total_cmp(b.1))
         .unwrap();
     assert!(*w > 0.99, "{weights:?}");
-    assert!(rms_distance(&last.x_t_in_data(), &s.ensemble[best]) < 1e-2);
+    assert!(rms_distance(&last.x_t_in_data(), &s.model_positions[best]) < 1e-2);
 }
 
 #[test]

@@ -55,7 +55,7 @@ fn every_fixture_opens_as_gemmi_reads_it_or_is_refused_in_one_line() {
                     s.atom_count(),
                     s.residue_count(),
                     s.chain_count(),
-                    s.ensemble.len(),
+                    s.model_positions.len(),
                 ];
                 if got != row.counts {
                     failures.push(format!(
@@ -95,10 +95,10 @@ fn an_nmr_ensemble_in_mmcif_matches_its_pdb_model_by_model() {
     };
     let cif = load_path(&root.join("tests/data/nmr/1l2y.cif"), &options).unwrap();
     let pdb = load_path(&root.join("assets/1l2y.pdb"), &options).unwrap();
-    assert_eq!(cif.ensemble.len(), 38);
-    assert_eq!(pdb.ensemble.len(), 38);
+    assert_eq!(cif.model_positions.len(), 38);
+    assert_eq!(pdb.model_positions.len(), 38);
     assert_eq!(cif.atom_names, pdb.atom_names);
-    for (model_cif, model_pdb) in cif.ensemble.iter().zip(&pdb.ensemble) {
+    for (model_cif, model_pdb) in cif.model_positions.iter().zip(&pdb.model_positions) {
         for (a, b) in model_cif.iter().zip(model_pdb) {
             for k in 0..3 {
                 assert!((a[k] - b[k]).abs() < 1e-3, "{a:?} vs {b:?}");

@@ -312,8 +312,8 @@ fn default_selection_drops_hydrogens_water_and_reports_it() {
     assert!(trp.elements.iter().all(|e| !e.is_hydrogen()));
     assert_eq!(trp.atom_count() + trp.dropped.hydrogens, 304);
     // Every NMR model has the same heavy atoms: all 38 join the ensemble.
-    assert_eq!(trp.ensemble.len(), 38);
-    assert_eq!(trp.ensemble[0], trp.positions);
+    assert_eq!(trp.model_positions.len(), 38);
+    assert_eq!(trp.model_positions[0], trp.positions);
 
     let no_hetero = LoadOptions {
         model: 1,

@@ -33,8 +33,8 @@ fn tm_scores_match_tm_align_on_nmr_models_and_haemoglobin_chains() {
         let got = match f[0] {
             "1l2y" => {
                 let model: usize = f[1].parse().unwrap();
-                let reference = ca(&nmr, &nmr.ensemble[0], None);
-                tm_score(&ca(&nmr, &nmr.ensemble[model - 1], None), &reference)
+                let reference = ca(&nmr, &nmr.model_positions[0], None);
+                tm_score(&ca(&nmr, &nmr.model_positions[model - 1], None), &reference)
             }
             _ => tm_score(
                 &ca(&hb, &hb.positions, Some("D")),
