@@ -103,15 +103,32 @@ pub fn metrics_csv(frames: &[Frame], metrics: &[FrameMetrics]) -> anyhow::Result
 /// What an export writes, taken from the state when it is asked for (the frames shared, not copied),
 /// so that the writing runs off the UI thread.
 pub struct ExportJob {
-    kind: ExportKind,
     path: PathBuf,
     structure: Arc<Structure>,
-    frames: Arc<Vec<Frame>>,
-    metrics: Vec<FrameMetrics>,
-    /// The noised structure's label and coordinates.
-    noised: Option<(String, Vec<[f32; 3]>)>,
-    /// The viewport's device, scene and camera.
-    picture: Option<(RenderDevice, Arc<Scene>, OrbitCamera)>,
+    content: ExportContent,
+}
+
+/// What each kind of export carries.
+enum ExportContent {
+    /// A multi-MODEL track.
+    Track(Track, Arc<Vec<Frame>>),
+    /// The x_t track at the residue level.
+    ResidueLevel(Arc<Vec<Frame>>),
+    /// The whole run as NPZ.
+    RunNpz(Arc<Vec<Frame>>),
+    /// The plots' data.
+    PlotsCsv(Arc<Vec<Frame>>, Vec<FrameMetrics>),
+    /// The noised structure, with its label.
+    Noised {
+        label: String,
+        positions: Vec<[f32; 3]>,
+    },
+    /// The viewport, drawn again off screen.
+    Picture {
+        device: RenderDevice,
+        scene: Arc<Scene>,
+        camera: OrbitCamera,
+    },
 }
 
 impl AppState {
@@ -126,11 +143,18 @@ impl AppState {
 
     /// What writing `kind` to `path` needs, or why there is nothing to write.
     pub(super) fn export_job(&self, kind: ExportKind, path: PathBuf) -> anyhow::Result<ExportJob> {
-        let needs_run = !matches!(kind, ExportKind::NoisedStructure | ExportKind::ViewportPng);
-        if needs_run && self.run.frames.is_empty() {
-            anyhow::bail!("no run yet: press Step or Run to end first");
-        }
-        let noised = match kind {
+        let frames = || {
+            if self.run.frames.is_empty() {
+                anyhow::bail!("no run yet: press Step or Run to end first");
+            }
+            Ok(Arc::clone(&self.run.frames))
+        };
+        let content = match kind {
+            ExportKind::StateTrack => ExportContent::Track(Track::State, frames()?),
+            ExportKind::PredictionTrack => ExportContent::Track(Track::Prediction, frames()?),
+            ExportKind::ResidueLevel => ExportContent::ResidueLevel(frames()?),
+            ExportKind::RunNpz => ExportContent::RunNpz(frames()?),
+            ExportKind::PlotsCsv => ExportContent::PlotsCsv(frames()?, self.run.metrics.clone()),
             ExportKind::NoisedStructure => {
                 let (_, applied) = self
                     .applied_noise
@@ -141,32 +165,24 @@ impl AppState {
                     self.settings.noise().map(|n| n.name).unwrap_or_default(),
                     self.settings.noise_sigma()
                 );
-                Some((label, applied.noised.clone()))
+                ExportContent::Noised {
+                    label,
+                    positions: applied.noised.clone(),
+                }
             }
-            _ => None,
-        };
-        let picture = match kind {
-            ExportKind::ViewportPng => {
-                let device = self
+            ExportKind::ViewportPng => ExportContent::Picture {
+                device: self
                     .render_device
                     .clone()
-                    .ok_or_else(|| anyhow::anyhow!("no wgpu renderer"))?;
-                Some((device, Arc::clone(&self.shown.scene), self.camera))
-            }
-            _ => None,
+                    .ok_or_else(|| anyhow::anyhow!("no wgpu renderer"))?,
+                scene: Arc::clone(&self.shown.scene),
+                camera: self.camera,
+            },
         };
         Ok(ExportJob {
-            kind,
             path,
             structure: Arc::clone(&self.structure),
-            frames: Arc::clone(&self.run.frames),
-            metrics: if kind == ExportKind::PlotsCsv {
-                self.run.metrics.clone()
-            } else {
-                Vec::new()
-            },
-            noised,
-            picture,
+            content,
         })
     }
 }
@@ -179,37 +195,13 @@ impl ExportJob {
 
     /// Writes the export (atomically, never over the structure's own file).
     pub fn write(&self) -> anyhow::Result<()> {
-        let (s, frames, path) = (self.structure.as_ref(), self.frames.as_slice(), &self.path);
-        match self.kind {
-            ExportKind::StateTrack => write_track(path, s, frames, Track::State)?,
-            ExportKind::PredictionTrack => write_track(path, s, frames, Track::Prediction)?,
-            ExportKind::ResidueLevel => write_residue_level(path, s, frames)?,
-            ExportKind::NoisedStructure => {
-                let (label, positions) = self
-                    .noised
-                    .as_ref()
-                    .ok_or_else(|| anyhow::anyhow!("apply a noise first (noise panel)"))?;
-                let frame = ExportFrame {
-                    label,
-                    positions,
-                    b_factors: None,
-                };
-                write_trajectory_pdb(path, s, &[frame], ExportOptions::default())?;
-            }
-            ExportKind::ViewportPng => {
-                let (rd, scene, camera) = self
-                    .picture
-                    .as_ref()
-                    .ok_or_else(|| anyhow::anyhow!("no wgpu renderer"))?;
-                let size = [1280, 800];
-                let aspect = size[0] as f32 / size[1] as f32;
-                let camera = camera.fitted_to(scene.center, scene.radius, aspect);
-                let rgba = render_headless(&rd.device, &rd.queue, scene, &camera, size)?;
-                write_png(path, size[0], size[1], &rgba)?;
-            }
-            ExportKind::RunNpz => write_run_npz(path, s, frames)?,
-            ExportKind::PlotsCsv => {
-                let csv = metrics_csv(frames, &self.metrics)?;
+        let (s, path) = (self.structure.as_ref(), &self.path);
+        match &self.content {
+            ExportContent::Track(track, frames) => write_track(path, s, frames, *track)?,
+            ExportContent::ResidueLevel(frames) => write_residue_level(path, s, frames)?,
+            ExportContent::RunNpz(frames) => write_run_npz(path, s, frames)?,
+            ExportContent::PlotsCsv(frames, metrics) => {
+                let csv = metrics_csv(frames, metrics)?;
                 write_atomic(
                     path,
                     csv.as_bytes(),
@@ -218,6 +210,25 @@ impl ExportJob {
                         .flatten()
                         .collect::<Vec<_>>(),
                 )?;
+            }
+            ExportContent::Noised { label, positions } => {
+                let frame = ExportFrame {
+                    label,
+                    positions,
+                    b_factors: None,
+                };
+                write_trajectory_pdb(path, s, &[frame], ExportOptions::default())?;
+            }
+            ExportContent::Picture {
+                device,
+                scene,
+                camera,
+            } => {
+                let size = [1280, 800];
+                let aspect = size[0] as f32 / size[1] as f32;
+                let camera = camera.fitted_to(scene.center, scene.radius, aspect);
+                let rgba = render_headless(&device.device, &device.queue, scene, &camera, size)?;
+                write_png(path, size[0], size[1], &rgba)?;
             }
         }
         Ok(())

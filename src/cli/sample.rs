@@ -265,11 +265,7 @@ pub fn sample_structure(
             };
             let mut run = Sampler::new(structure, settings, denoiser, &compute.device)?;
             run.set_recording(mode != RunMode::StepsOnly);
-            let (outcome, metrics) = if mode == RunMode::StepsOnly {
-                (run.run(|_, _| true), None)
-            } else {
-                run_to_end(&mut run, structure, args, mode)
-            };
+            let (outcome, metrics) = run_to_end(&mut run, structure, args, mode);
             let coverage = training_coverage(&preset.step_levels(), &preset.training());
             let sampler = SampledWith::Edm {
                 preset,
