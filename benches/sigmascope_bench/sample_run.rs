@@ -93,7 +93,7 @@ pub fn run(
         let sampled = sample_structure(&structure, &args, RunMode::Record)?;
         let run_secs = clock.elapsed().as_secs_f64();
         let clock = Instant::now();
-        let metrics = trajectory_metrics(&structure, &structure.positions, &sampled.frames);
+        let metrics = trajectory_metrics(&structure, &structure.positions, &sampled.run.frames);
         let measure_secs = clock.elapsed().as_secs_f64();
         let clock = Instant::now();
         let json = serde_json::to_vec(&sampled.report(&structure, &args, &metrics))?;

@@ -365,7 +365,7 @@ impl AppState {
             .noise()
             .map_or_else(|_| "?".to_owned(), |n| n.name);
         let sampler = match self.settings.sampler {
-            super::settings::SamplerChoice::Edm => self.settings.preset.clone(),
+            crate::sampler::SamplerChoice::Edm => self.settings.preset.to_string(),
             other => other.label().to_owned(),
         };
         let denoiser = match &self.settings.denoiser {

@@ -73,7 +73,7 @@ impl AppState {
             WorkerEvent::Frame(_, boxed) => {
                 let (frame, metrics) = *boxed;
                 self.run.push(frame, metrics);
-                let follow = self.timeline.frame + 2 >= self.run.frames.len();
+                let follow = self.timeline.current + 2 >= self.run.frames.len();
                 self.timeline.set_frame_count(self.run.frames.len(), follow);
             }
             _ => {}

@@ -32,7 +32,7 @@ pub use launch::{native_options, run};
 pub use plots::plot_id;
 pub use protocol::{AppliedNoise, WorkerCommand, WorkerEvent};
 pub use run_view::{PinnedRun, TrainingView};
-pub use settings::{SamplerChoice, Settings, SettingsError, SigmaInput, TrackView};
+pub use settings::{Settings, SettingsError, SigmaInput, TrackView};
 pub use state::{AppState, DEVICE_FRAMES_BUDGET, RenderDevice};
 pub use timeline::{LoopMode, TimeControl, TimelineCommand};
 pub use worker::SamplerWorker;
@@ -433,7 +433,7 @@ impl SigmascopeApp {
             pinned: state.pinned(),
             sigmas: &sigmas,
             preset: &preset,
-            frame: state.timeline().frame,
+            frame: state.timeline().current,
             per_level: state.settings().precondition_shown == PreconditionMode::PerLevel,
             residues: state.structure().residue_count(),
             run_id: state.run_id(),

@@ -4,13 +4,14 @@ use eframe::egui;
 
 use super::diagnosis::{Control, Finding};
 use super::settings::{Settings, SigmaInput};
+use crate::choice::Choice;
 use crate::denoiser::DenoiserChoice;
 use crate::denoiser::learned::PreconditionMode;
 use crate::noise::{
     GroupSizes, NoiseCell, WEIGHT_PRESETS, expected_centred_mean_squares, expected_mean_squares,
     rms_3d,
 };
-use crate::sampler::{PRESETS, StartNoise};
+use crate::sampler::{PresetName, SamplerChoice, StartNoise};
 use crate::structure::{BUNDLED, Structure};
 
 /// What the structure panel asks for.
@@ -302,30 +303,30 @@ fn family_and_preset_ui(ui: &mut egui::Ui, settings: &mut Settings) -> bool {
     egui::ComboBox::new("sampler family", "family")
         .selected_text(settings.sampler.label())
         .show_ui(ui, |ui| {
-            for (choice, label) in super::settings::SamplerChoice::ALL {
-                let hover = choice
-                    .family_preset_name()
-                    .and_then(crate::sampler::family_preset)
-                    .map_or("EDM with the preset below", |(_, _, source)| source);
-                ui.selectable_value(&mut settings.sampler, choice, label)
+            for choice in SamplerChoice::ALL {
+                let hover = match choice {
+                    SamplerChoice::Edm => "EDM with the preset below",
+                    SamplerChoice::Family(family) => family.source(),
+                };
+                ui.selectable_value(&mut settings.sampler, choice, choice.label())
                     .on_hover_text(hover);
             }
         });
-    let edm = settings.sampler == super::settings::SamplerChoice::Edm;
+    let edm = settings.sampler == SamplerChoice::Edm;
     if !edm {
         ui.weak("Flow matching and DDPM take the steps, start, seed, noise weights and denoiser; their prior σ is the preset's σ_data. DDPM caps the steps at its T = 50.");
     }
     ui.add_enabled_ui(edm, |ui| {
         egui::ComboBox::new("sampler preset", "preset")
-            .selected_text(settings.preset.clone())
+            .selected_text(settings.preset.name())
             .show_ui(ui, |ui| {
-                for p in PRESETS {
+                for &name in PresetName::ALL {
                     if ui
-                        .selectable_label(settings.preset == p.name, p.name)
-                        .on_hover_text(p.source)
+                        .selectable_label(settings.preset == name, name.name())
+                        .on_hover_text(name.preset().source)
                         .clicked()
                     {
-                        settings.choose_preset(&p);
+                        settings.choose_preset(name);
                     }
                 }
             })

@@ -10,10 +10,10 @@ use crate::denoiser::learned::{
 use crate::noise::{LevelWeights, NamedNoise, NoiseModel, WEIGHT_PRESETS};
 use crate::render::{ColorMode, Layers};
 use crate::sampler::{
-    ChurnRule, FamilySettings, SamplerPreset, SamplerSettings, Solver, StartNoise, family_preset,
-    find_preset,
+    ChurnRule, FamilyPreset, FamilySettings, PresetName, SamplerChoice, SamplerPreset,
+    SamplerSettings, SamplerSpec, Solver, StartNoise,
 };
-use crate::trajectory::{SweepSampler, SweepSpec};
+use crate::trajectory::SweepSpec;
 
 /// How sigma is chosen in the noise panel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -24,56 +24,12 @@ pub enum SigmaInput {
     Direct,
 }
 
-/// Which sampler family the sampler panel steps and the sweep panel sweeps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum SamplerChoice {
-    /// The sampler panel's EDM preset.
-    Edm,
-    /// Flow matching, ODE Euler [note 000].
-    FlowOde,
-    /// Flow matching, SDE [note 000].
-    FlowSde,
-    /// DDPM, note 001's linear ᾱ, T = 50.
-    Ddpm,
-}
-
-impl SamplerChoice {
-    /// Every choice, in the panels' order, with its label.
-    pub const ALL: [(Self, &'static str); 4] = [
-        (Self::Edm, "EDM (preset)"),
-        (Self::FlowOde, "flow matching ODE"),
-        (Self::FlowSde, "flow matching SDE"),
-        (Self::Ddpm, "DDPM [note 001]"),
-    ];
-
-    /// The label of this choice.
-    pub fn label(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(c, _)| *c == self)
-            .map_or("?", |(_, l)| l)
-    }
-
-    /// The family preset (`sampler::family_preset`) behind a non-EDM choice.
-    pub fn family_preset_name(self) -> Option<&'static str> {
-        match self {
-            Self::Edm => None,
-            Self::FlowOde => Some("fm-ode"),
-            Self::FlowSde => Some("fm-sde"),
-            Self::Ddpm => Some("resfold-ddpm"),
-        }
-    }
-}
-
 /// Why the settings describe no run.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SettingsError {
     /// The noise weights are refused.
     #[error(transparent)]
     Weights(#[from] crate::noise::NoiseError),
-    /// A family choice without its preset.
-    #[error("no family preset {0}")]
-    NoFamilyPreset(&'static str),
     /// The sweep panel has no step count.
     #[error("sweep steps: give at least one step count")]
     NoStepCounts,
@@ -112,8 +68,8 @@ pub struct Settings {
     pub seed: u64,
     /// The sampler panel's family (EDM takes the preset below).
     pub sampler: SamplerChoice,
-    /// Sampler preset name.
-    pub preset: String,
+    /// The EDM preset (its σ_data also scales the families' prior and the noise panel's z).
+    pub preset: PresetName,
     /// Steps.
     pub steps: usize,
     /// Churn on (the preset's rule) or off.
@@ -170,7 +126,7 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        let preset = find_preset("boltz2");
+        let preset = PresetName::Boltz2.preset();
         Self {
             recent_files: Vec::new(),
             keep_hydrogens: false,
@@ -182,10 +138,10 @@ impl Default for Settings {
             sigma: 4.82,
             seed: 0,
             sampler: SamplerChoice::Edm,
-            preset: "boltz2".to_owned(),
+            preset: PresetName::Boltz2,
             steps: 50,
             churn: true,
-            step_scale: preset.map_or(1.5, |p| p.step_scale),
+            step_scale: preset.step_scale,
             solver: Solver::Euler,
             augment: true,
             start: StartNoise::Multiscale,
@@ -197,7 +153,7 @@ impl Default for Settings {
             layers: Layers::default(),
             track: TrackView::State,
             undo_augmentation: true,
-            sweep_sampler: SamplerChoice::FlowOde,
+            sweep_sampler: SamplerChoice::Family(FamilyPreset::FmOde),
             sweep_steps: vec![10, 20, 50, 100],
             sweep_seeds: 2,
             train_precondition: PreconditionMode::PerLevel,
@@ -243,8 +199,9 @@ impl Settings {
 
     /// Chooses an EDM preset: the overrides the panel shows (step scale, augmentation, solver) start
     /// from the preset's values; the churn switch and the step count stay the user's.
-    pub fn choose_preset(&mut self, preset: &SamplerPreset) {
-        self.preset = preset.name.to_owned();
+    pub fn choose_preset(&mut self, name: PresetName) {
+        let preset = name.preset();
+        self.preset = name;
         self.step_scale = preset.step_scale;
         self.augment = preset.augment;
         self.solver = preset.solver;
@@ -252,7 +209,7 @@ impl Settings {
 
     /// The preset with the panel's overrides.
     pub fn preset(&self) -> SamplerPreset {
-        let mut p = find_preset(&self.preset).unwrap_or(crate::sampler::PRESETS[2]);
+        let mut p = self.preset.preset();
         p.schedule.steps = self.steps.clamp(1, 1000);
         if !self.churn {
             p.churn = ChurnRule::NONE;
@@ -304,12 +261,11 @@ impl Settings {
         choice: SamplerChoice,
         edm: &SamplerSettings,
     ) -> Result<Option<FamilySettings>, SettingsError> {
-        let Some(name) = choice.family_preset_name() else {
+        let SamplerChoice::Family(family) = choice else {
             return Ok(None);
         };
-        let (spec, _, _) = family_preset(name).ok_or(SettingsError::NoFamilyPreset(name))?;
         Ok(Some(FamilySettings {
-            spec,
+            spec: family.spec(),
             steps: self.steps.clamp(1, 1000),
             prior: edm.noise.clone(),
             prior_sigma: edm.preset.schedule.sigma_data,
@@ -322,8 +278,8 @@ impl Settings {
     pub fn sweep_spec(&self) -> Result<SweepSpec, SettingsError> {
         let settings = self.sampler_settings()?;
         let sampler = match self.family_settings(self.sweep_sampler, &settings)? {
-            Some(family) => SweepSampler::Family(family.spec),
-            None => SweepSampler::Edm(settings.preset),
+            Some(family) => SamplerSpec::Family(family.spec),
+            None => SamplerSpec::Edm(settings.preset),
         };
         Ok(SweepSpec {
             sampler,

@@ -406,10 +406,10 @@ impl AppState {
                 (TrackView::State, true) => f.x_t_in_data(),
                 (TrackView::State, false) => f.x_t.clone(),
             };
-        if let Some(frame) = self.run.frames.get(self.timeline.frame) {
+        if let Some(frame) = self.run.frames.get(self.timeline.current) {
             let previous = self
                 .timeline
-                .frame
+                .current
                 .checked_sub(1)
                 .and_then(|k| self.run.frames.get(k))
                 .map(frame_positions);
@@ -424,7 +424,7 @@ impl AppState {
     /// The device rows of the frame on screen and their map into the shown frame, as
     /// `shown_positions` maps the host's copy.
     fn shown_rows(&self) -> Option<(DeviceRows, RigidTransform)> {
-        let frame = self.run.frames.get(self.timeline.frame)?;
+        let frame = self.run.frames.get(self.timeline.current)?;
         let rows = frame.on_device.as_ref()?;
         let prediction = match self.settings.track {
             TrackView::Prediction => rows.x0_hat.as_ref(),
@@ -433,7 +433,7 @@ impl AppState {
         let map = if self.settings.undo_augmentation {
             RigidTransform::IDENTITY
         } else {
-            frame.frame_from_data
+            frame.pose
         };
         Some((prediction.unwrap_or(&rows.state).clone(), map))
     }
@@ -441,7 +441,7 @@ impl AppState {
     fn scene_key(&self) -> SceneKey {
         SceneKey {
             run: self.run_id,
-            frame: (self.timeline.frame < self.run.frames.len()).then_some(self.timeline.frame),
+            frame: (self.timeline.current < self.run.frames.len()).then_some(self.timeline.current),
             color_by: self.settings.color_by,
             layers: self.settings.layers,
             track: self.settings.track,

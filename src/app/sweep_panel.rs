@@ -5,7 +5,8 @@ use eframe::egui;
 use egui_plot::{Legend, Plot, PlotPoints, Points};
 
 use super::command::AppCommand;
-use super::settings::{SamplerChoice, Settings};
+use super::settings::Settings;
+use crate::sampler::SamplerChoice;
 use crate::trajectory::SweepPoint;
 
 /// The panel's own state: the step counts as typed (the settings hold them parsed) and why the text
@@ -77,8 +78,8 @@ fn sweep_ui(
         egui::ComboBox::new("sweep sampler", "sampler")
             .selected_text(draft.sweep_sampler.label())
             .show_ui(ui, |ui| {
-                for (choice, label) in SamplerChoice::ALL {
-                    ui.selectable_value(&mut draft.sweep_sampler, choice, label);
+                for choice in SamplerChoice::ALL {
+                    ui.selectable_value(&mut draft.sweep_sampler, choice, choice.label());
                 }
             });
         ui.horizontal(|ui| {

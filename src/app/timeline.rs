@@ -61,8 +61,8 @@ impl TimeControl {
 /// The timeline's state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimeControl {
-    /// The frame shown.
-    pub frame: usize,
+    /// The index of the frame shown (the timeline's position).
+    pub current: usize,
     /// Frames available.
     pub frame_count: usize,
     /// Playing or paused.
@@ -80,7 +80,7 @@ pub struct TimeControl {
 impl Default for TimeControl {
     fn default() -> Self {
         Self {
-            frame: 0,
+            current: 0,
             frame_count: 0,
             playing: false,
             fps: 10.0,
@@ -102,21 +102,22 @@ impl TimeControl {
             TimelineCommand::TogglePlayPause => {
                 self.playing = !self.playing && self.frame_count > 1;
                 self.pending_secs = 0.0;
-                if self.playing && self.frame == self.last() && self.loop_mode != LoopMode::Bounce {
-                    self.frame = 0;
+                if self.playing && self.current == self.last() && self.loop_mode != LoopMode::Bounce
+                {
+                    self.current = 0;
                 }
             }
             TimelineCommand::StepBack => {
                 self.playing = false;
-                self.frame = self.frame.saturating_sub(1);
+                self.current = self.current.saturating_sub(1);
             }
             TimelineCommand::StepForward => {
                 self.playing = false;
-                self.frame = (self.frame + 1).min(self.last());
+                self.current = (self.current + 1).min(self.last());
             }
-            TimelineCommand::First => self.frame = 0,
-            TimelineCommand::Last => self.frame = self.last(),
-            TimelineCommand::SetFrameClamped(k) => self.frame = k.min(self.last()),
+            TimelineCommand::First => self.current = 0,
+            TimelineCommand::Last => self.current = self.last(),
+            TimelineCommand::SetFrameClamped(k) => self.current = k.min(self.last()),
             TimelineCommand::SetFps(fps) => self.fps = fps.clamp(0.5, 120.0),
             TimelineCommand::SetLoopMode(mode) => self.loop_mode = mode,
         }
@@ -125,8 +126,8 @@ impl TimeControl {
     /// The number of frames changed (a run grew or was reset); `follow` jumps to the newest frame.
     pub fn set_frame_count(&mut self, count: usize, follow: bool) {
         self.frame_count = count;
-        if follow || self.frame >= count {
-            self.frame = count.saturating_sub(1);
+        if follow || self.current >= count {
+            self.current = count.saturating_sub(1);
         }
     }
 
@@ -137,7 +138,7 @@ impl TimeControl {
         }
         self.pending_secs += dt_secs;
         let period = 1.0 / self.fps;
-        let before = self.frame;
+        let before = self.current;
         while self.pending_secs >= period {
             self.pending_secs -= period;
             self.advance();
@@ -146,36 +147,36 @@ impl TimeControl {
                 break;
             }
         }
-        self.frame != before
+        self.current != before
     }
 
     fn advance(&mut self) {
         let last = self.last();
         match self.loop_mode {
             LoopMode::Loop => {
-                self.frame = if self.frame >= last {
+                self.current = if self.current >= last {
                     0
                 } else {
-                    self.frame + 1
+                    self.current + 1
                 }
             }
             LoopMode::Once => {
-                if self.frame >= last {
+                if self.current >= last {
                     self.playing = false;
                 } else {
-                    self.frame += 1;
+                    self.current += 1;
                 }
             }
             LoopMode::Bounce => {
-                if (self.direction > 0 && self.frame >= last)
-                    || (self.direction < 0 && self.frame == 0)
+                if (self.direction > 0 && self.current >= last)
+                    || (self.direction < 0 && self.current == 0)
                 {
                     self.direction = -self.direction;
                 }
-                self.frame = if self.direction > 0 {
-                    self.frame + 1
+                self.current = if self.direction > 0 {
+                    self.current + 1
                 } else {
-                    self.frame - 1
+                    self.current - 1
                 };
             }
         }
@@ -197,14 +198,14 @@ mod tests {
     fn commands_clamp_and_step() {
         let mut t = control(5);
         t.apply(TimelineCommand::SetFrameClamped(99));
-        assert_eq!(t.frame, 4);
+        assert_eq!(t.current, 4);
         t.apply(TimelineCommand::StepForward);
-        assert_eq!(t.frame, 4);
+        assert_eq!(t.current, 4);
         t.apply(TimelineCommand::StepBack);
-        assert_eq!(t.frame, 3);
+        assert_eq!(t.current, 3);
         t.apply(TimelineCommand::First);
         t.apply(TimelineCommand::StepBack);
-        assert_eq!(t.frame, 0);
+        assert_eq!(t.current, 0);
     }
 
     #[test]
@@ -213,20 +214,20 @@ mod tests {
         t.apply(TimelineCommand::SetFps(10.0));
         t.apply(TimelineCommand::TogglePlayPause);
         assert!(t.update(0.25));
-        assert_eq!(t.frame, 2);
+        assert_eq!(t.current, 2);
         t.update(0.1);
-        assert_eq!(t.frame, 0, "loop: 2 → 0");
+        assert_eq!(t.current, 0, "loop: 2 → 0");
         t.apply(TimelineCommand::SetLoopMode(LoopMode::Once));
         t.update(0.5);
-        assert_eq!(t.frame, 2);
+        assert_eq!(t.current, 2);
         assert!(!t.playing);
         t.apply(TimelineCommand::SetLoopMode(LoopMode::Bounce));
         t.apply(TimelineCommand::TogglePlayPause);
         t.update(0.1);
-        assert_eq!(t.frame, 1, "bounce turns around at the end");
+        assert_eq!(t.current, 1, "bounce turns around at the end");
         t.update(0.1);
-        assert_eq!(t.frame, 0);
+        assert_eq!(t.current, 0);
         t.update(0.1);
-        assert_eq!(t.frame, 1);
+        assert_eq!(t.current, 1);
     }
 }

@@ -76,7 +76,7 @@ pub fn timeline_ui(
     frame_sigmas: &[f64],
 ) -> Vec<TimelineCommand> {
     let mut commands = Vec::new();
-    let sigma = frame_sigmas.get(t.frame).copied();
+    let sigma = frame_sigmas.get(t.current).copied();
     ui.horizontal(|ui| {
         if ui.button("|<").on_hover_text("first (Home)").clicked() {
             commands.push(TimelineCommand::First);
@@ -98,7 +98,7 @@ pub fn timeline_ui(
         if ui.button(">|").on_hover_text("last (End)").clicked() {
             commands.push(TimelineCommand::Last);
         }
-        let mut frame = t.frame;
+        let mut frame = t.current;
         let last = t.frame_count.saturating_sub(1);
         ui.add_enabled_ui(t.frame_count > 1, |ui| {
             ui.spacing_mut().slider_width = 320.0;

@@ -15,7 +15,8 @@ use crate::sampler::{
     SamplerSettings, StartNoise, SteppedRun, TrainingCoverage, training_coverage,
 };
 use crate::trajectory::{
-    KeptCoordinates, Track, frame_rows, run_measuring, trajectory_metrics, write_track,
+    KeptCoordinates, Run, RunSource, Track, frame_rows, run_measuring, trajectory_metrics,
+    write_track,
 };
 
 /// Arguments of `sample`.
@@ -116,13 +117,11 @@ pub struct SampleRun {
     pub noise: crate::noise::NamedNoise,
     /// The denoiser's display name.
     pub denoiser_name: String,
-    /// Every recorded frame (frame 0 is the start); measured without a track to write, they keep no
-    /// coordinates.
-    pub frames: Vec<crate::sampler::Frame>,
+    /// The recorded frames (frame 0 is the start) and, when measured during the run, their metrics
+    /// (empty otherwise); measured without a track to write, the frames keep no coordinates.
+    pub run: Run,
     /// The run's error, if it stopped part way.
     pub outcome: Result<(), crate::sampler::SamplerError>,
-    /// The frames' metrics when they were measured during the run.
-    pub metrics: Option<Vec<crate::trajectory::FrameMetrics>>,
 }
 
 /// The `--json` report of `sample` (field names are the CLI's contract). Serialised straight to the
@@ -280,9 +279,8 @@ pub fn sample_structure(
         sampler,
         noise,
         denoiser_name,
-        frames,
+        run: Run::of(frames, metrics.unwrap_or_default(), RunSource::Sampled),
         outcome,
-        metrics,
     })
 }
 
@@ -314,7 +312,7 @@ impl SampleRun {
             device_choice: super::device_choice(&self.compute),
             family,
             final_rmsd: metrics.last().map_or(f64::NAN, |m| m.rmsd),
-            frames: frame_rows(&self.frames, metrics),
+            frames: frame_rows(&self.run.frames, metrics),
             level_outputs: args.level_outputs.is_on(),
             noise: &self.noise.name,
             preset,
@@ -343,7 +341,7 @@ pub struct PartialRun {
 pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
     let structure = load_structure(&args.file, &args.load)?;
     let mut run = sample_structure(&structure, args, RunMode::RecordAndMeasure)?;
-    let frames = &run.frames;
+    let frames = &run.run.frames;
     // A run that fails part way (an external denoiser that dies) still writes what it recorded.
     if let Some(path) = &args.out {
         write_track(path, &structure, frames, Track::State)?;
@@ -354,20 +352,19 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
     if let Err(error) = std::mem::replace(&mut run.outcome, Ok(())) {
         return Err(PartialRun {
             error,
-            frames: run.frames.len(),
+            frames: frames.len(),
             written: args.out.is_some() || args.x0_out.is_some(),
         }
         .into());
     }
-    let metrics = run
-        .metrics
-        .take()
-        .unwrap_or_else(|| trajectory_metrics(&structure, &structure.positions, &run.frames));
-    let frames = &run.frames;
+    if run.run.metrics.is_empty() {
+        run.run.metrics = trajectory_metrics(&structure, &structure.positions, frames);
+    }
+    let (frames, metrics) = (&run.run.frames, &run.run.metrics);
     let final_rmsd = metrics.last().map_or(f64::NAN, |m| m.rmsd);
     if args.json {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        serde_json::to_writer(&mut out, &run.report(&structure, args, &metrics))?;
+        serde_json::to_writer(&mut out, &run.report(&structure, args, metrics))?;
         writeln!(out)?;
         out.flush()?;
         return Ok(());
@@ -387,7 +384,7 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
                 if preset.augment { "on" } else { "off" },
                 args.seed
             );
-            print!("{}", super::frames::frames_text(&metrics));
+            print!("{}", super::frames::frames_text(metrics));
             println!("final rmsd {final_rmsd:.4} Å (3-D RMS per atom, as every distance above)");
             if let Some(w) = &coverage.warning {
                 println!("warning: {w}");
@@ -398,7 +395,7 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
                 "{}: {spec:?}, {steps} steps, prior σ {} Å, noise {}, start {:?}, seed {}",
                 structure.name, args.prior_sigma, run.noise.name, args.start, args.seed
             );
-            print!("{}", super::frames::frames_text(&metrics));
+            print!("{}", super::frames::frames_text(metrics));
             println!("final rmsd {final_rmsd:.4} Å (3-D RMS per atom, as every distance above)");
         }
     }

@@ -10,8 +10,8 @@ use super::{LoadArgs, load_structure};
 use crate::compute::DevicePreference;
 use crate::denoiser::DenoiserChoice;
 use crate::noise::parse_noise;
-use crate::sampler::{FlowSolver, StartNoise, find_preset};
-use crate::trajectory::{CA_CA_RANGE, PEPTIDE_CN_RANGE, SweepSampler, SweepSpec, sweep};
+use crate::sampler::{FlowSolver, SamplerSpec, StartNoise, find_preset};
+use crate::trajectory::{CA_CA_RANGE, PEPTIDE_CN_RANGE, SweepSpec, sweep};
 
 /// Arguments of `sweep`.
 #[derive(Debug, Args)]
@@ -65,8 +65,8 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
     };
     let spec = args.family.spec(args.solver);
     let sampler = match spec {
-        Some(family) => SweepSampler::Family(family),
-        None => SweepSampler::Edm(
+        Some(family) => SamplerSpec::Family(family),
+        None => SamplerSpec::Edm(
             find_preset(&args.preset)
                 .ok_or_else(|| anyhow::anyhow!("unknown preset {}", args.preset))?,
         ),

@@ -186,7 +186,7 @@ impl Denoiser for EnsembleDenoiser {
         let (weights, mean) = self.posterior(context.to_data(x), sigma);
         Ok(DenoiserOutput {
             levels: None,
-            x0: context.to_frame(mean),
+            x0: context.to_pose(mean),
             weights: Some(weights),
         })
     }

@@ -35,7 +35,7 @@ impl Denoiser for ExactDenoiser {
     ) -> Result<DenoiserOutput, DenoiseError> {
         Ok(DenoiserOutput {
             levels: None,
-            x0: context.to_frame(self.ground_truth_rows.clone().transpose()),
+            x0: context.to_pose(self.ground_truth_rows.clone().transpose()),
             weights: None,
         })
     }

@@ -28,18 +28,19 @@ pub use rotation_marginal::{
 
 use burn::tensor::Tensor;
 
-use crate::geometry::FrameMap;
+use crate::geometry::DevicePose;
 
 /// What a denoiser sees besides x and sigma: where the data sit relative to x.
 #[derive(Debug, Clone)]
 pub struct DenoiseContext {
     /// Each level's effective noise at this sigma (what the external protocol sends).
     pub level_sigmas: Option<[f64; 3]>,
-    /// The host form of `frame`, for denoisers that place a reference in x's frame (the external
+    /// The host form of `device_pose`, for denoisers that place a reference in x's pose (the external
     /// protocol sends it; a model under test has no use for it).
-    pub frame_from_data: Option<crate::geometry::RigidTransform>,
-    /// The map data frame → the frame x is given in; `None` when x is given in the data frame.
-    pub frame: Option<FrameMap>,
+    pub pose: Option<crate::geometry::RigidTransform>,
+    /// The sampler's pose: the map from the data's coordinates to those x is given in; `None` when x
+    /// is given in the data's.
+    pub device_pose: Option<DevicePose>,
     /// Sampler step index.
     pub step: usize,
 }
@@ -48,35 +49,35 @@ impl DenoiseContext {
     /// x is given in the data frame (how the sampler calls equivariant denoisers).
     pub fn in_data_frame(step: usize) -> Self {
         Self {
-            frame: None,
+            device_pose: None,
             step,
             level_sigmas: None,
-            frame_from_data: None,
+            pose: None,
         }
     }
 
-    /// x is given in the sampler frame `frame` (data → frame).
-    pub fn in_frame(frame: FrameMap, step: usize) -> Self {
+    /// x is given in the sampler's pose `pose` (data → pose).
+    pub fn in_pose(pose: DevicePose, step: usize) -> Self {
         Self {
-            frame: Some(frame),
+            device_pose: Some(pose),
             step,
             level_sigmas: None,
-            frame_from_data: None,
+            pose: None,
         }
     }
 
-    /// Maps data-frame points [N, 3] into x's frame.
-    pub fn to_frame(&self, points: Tensor<2>) -> Tensor<2> {
-        match &self.frame {
-            Some(frame) => frame.to_frame(points),
+    /// Maps data-frame points [N, 3] into x's pose.
+    pub fn to_pose(&self, points: Tensor<2>) -> Tensor<2> {
+        match &self.device_pose {
+            Some(pose) => pose.to_pose(points),
             None => points,
         }
     }
 
-    /// Maps points [N, 3] in x's frame to the data frame.
+    /// Maps points [N, 3] in x's pose to the data frame.
     pub fn to_data(&self, points: Tensor<2>) -> Tensor<2> {
-        match &self.frame {
-            Some(frame) => frame.to_data(points),
+        match &self.device_pose {
+            Some(pose) => pose.to_data(points),
             None => points,
         }
     }

@@ -115,7 +115,7 @@ impl Denoiser for RotationMarginalDenoiser {
         let (weights, mean) = self.posterior.posterior(centred, sigma);
         Ok(DenoiserOutput {
             levels: None,
-            x0: context.to_frame(mean),
+            x0: context.to_pose(mean),
             weights: Some(weights),
         })
     }

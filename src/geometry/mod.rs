@@ -2,12 +2,12 @@
 //! row-vector convention, Kabsch superposition, uniform random rotations, the same transform as
 //! device tensors (and points moved to and from the device), and the TM-score.
 
-mod frame_map;
+mod device_pose;
 mod points;
 mod rigid;
 mod tm_score;
 
-pub use frame_map::FrameMap;
+pub use device_pose::DevicePose;
 pub use points::{points_of_rows, points_tensor, rows_tensor, tensor_points};
 pub use rigid::{
     RigidTransform, centroid, kabsch, kabsch_from_moments, random_rotation, rigid_fit,

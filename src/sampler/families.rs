@@ -110,40 +110,6 @@ pub struct FamilySettings {
     pub seed: u64,
 }
 
-/// Presets that cite what they reproduce.
-pub fn family_preset(name: &str) -> Option<(FamilySpec, usize, &'static str)> {
-    match name {
-        "fm-ode" => Some((
-            FamilySpec::FlowMatching {
-                direction: FlowDirection::NoiseAtOne,
-                solver: FlowSolver::Euler,
-                diffusion: 0.0,
-            },
-            100,
-            "seed 000: x_t = (1 - t) x0 + t x1, ODE Euler",
-        )),
-        "fm-sde" => Some((
-            FamilySpec::FlowMatching {
-                direction: FlowDirection::NoiseAtOne,
-                solver: FlowSolver::Sde,
-                diffusion: 1.0,
-            },
-            100,
-            "seed 000: drift v + D score, noise sqrt(2 D dt)",
-        )),
-        "resfold-ddpm" => Some((
-            FamilySpec::Ddpm {
-                schedule: AlphaBarSchedule::LinearAlphaBar,
-                total: 50,
-                eta: 1.0,
-            },
-            50,
-            "seed 001: alpha_bar(t) = 1 - t / T, T = 50, ancestral",
-        )),
-        _ => None,
-    }
-}
-
 fn read_points(t: Tensor<2>) -> Result<Vec<[f32; 3]>, SamplerError> {
     tensor_points(t).map_err(SamplerError::Device)
 }

@@ -16,7 +16,7 @@ pub struct Augmentation {
 }
 
 impl Augmentation {
-    /// The data → frame map `map` followed by this augmentation: x ← (x - center) R + t.
+    /// The data → pose map `map` followed by this augmentation: x ← (x - center) R + t.
     pub fn after(&self, map: &RigidTransform) -> RigidTransform {
         map.then(&RigidTransform::translation(self.center.map(|v| -v)))
             .then(&self.transform)
@@ -48,8 +48,9 @@ pub struct Frame {
     /// data frame (none for the start and for imported frames).
     #[serde(skip)]
     pub x_churned: Option<Vec<[f32; 3]>>,
-    /// Map data frame → sampler frame in force for this frame (undo it to compare with the truth).
-    pub frame_from_data: RigidTransform,
+    /// The sampler's pose in force for this frame: the map from the data's coordinates to x_t's
+    /// (centring and augmentation; undo it to compare with the truth).
+    pub pose: RigidTransform,
     /// The augmentation applied by this step, if any.
     pub augmentation: Option<Augmentation>,
     /// The rigid alignment of the noisy state onto x̂0 applied by this step, if any.
@@ -65,7 +66,7 @@ pub struct Frame {
 }
 
 /// A frame's coordinates as the device keeps them, in the data frame: rows [3, N] for the EDM sampler,
-/// points [N, 3] for the other families (`DeviceRows::layout`). Map them by `frame_from_data` to get
+/// points [N, 3] for the other families (`DeviceRows::layout`). Map them by `pose` to get
 /// the frame's `x_t` and `x0_hat`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FrameRows {
@@ -140,7 +141,7 @@ impl Frame {
             x_t: positions,
             x0_hat: None,
             x_churned: None,
-            frame_from_data: RigidTransform::IDENTITY,
+            pose: RigidTransform::IDENTITY,
             augmentation: None,
             alignment: None,
             precondition: None,
@@ -167,23 +168,20 @@ impl Frame {
 
     /// x_t with the sampler's transforms undone (in the ground truth's frame).
     pub fn x_t_in_data(&self) -> Vec<[f32; 3]> {
-        self.frame_from_data.inverse().apply_all(&self.x_t)
+        self.pose.inverse().apply_all(&self.x_t)
     }
 
     /// The step's alignment onto x̂0 as a motion of the data frame: `alignment` is recorded in the
     /// sampler's frame F, so conjugate it back (F, the alignment, F⁻¹).
     pub fn alignment_in_data(&self) -> Option<RigidTransform> {
-        self.alignment.map(|a| {
-            self.frame_from_data
-                .then(&a)
-                .then(&self.frame_from_data.inverse())
-        })
+        self.alignment
+            .map(|a| self.pose.then(&a).then(&self.pose.inverse()))
     }
 
     /// x̂0 with the sampler's transforms undone.
     pub fn x0_in_data(&self) -> Option<Vec<[f32; 3]>> {
         self.x0_hat
             .as_ref()
-            .map(|x| self.frame_from_data.inverse().apply_all(x))
+            .map(|x| self.pose.inverse().apply_all(x))
     }
 }

@@ -1,6 +1,7 @@
 //! Sampling: EDM schedules and presets, preconditioning (global and per level), training coverage, and
 //! the Euler/Heun engine with churn and augmentation.
 
+mod choice;
 mod coverage;
 mod engine;
 mod error;
@@ -15,12 +16,12 @@ mod run;
 mod schedule;
 mod settings;
 
+pub use choice::{FamilyPreset, PresetName, SamplerChoice, SamplerSpec};
 pub use coverage::{TrainingCoverage, Z_999, training_coverage, training_percentile};
 pub use engine::Sampler;
 pub use error::SamplerError;
 pub use families::{
-    AlphaBarSchedule, FamilySampler, FamilySettings, FamilySpec, FlowSolver, family_preset,
-    sample_family,
+    AlphaBarSchedule, FamilySampler, FamilySettings, FamilySpec, FlowSolver, sample_family,
 };
 pub use frame::{Augmentation, Frame, FrameRows};
 pub use parameterization::{FlowDirection, MIN_DATA_SCALE, Marginal};

@@ -295,10 +295,7 @@ impl SamplerPreset {
 
 /// Finds a preset by name.
 pub fn find_preset(name: &str) -> Option<SamplerPreset> {
-    PRESETS
-        .iter()
-        .copied()
-        .find(|p| p.name.eq_ignore_ascii_case(name))
+    super::PresetName::find(name).map(super::PresetName::preset)
 }
 
 #[cfg(test)]

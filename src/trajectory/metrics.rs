@@ -382,7 +382,7 @@ impl MetricsTracker {
     /// Every point set is a view of the frame's own coordinates with its transform to the truth's
     /// frame (`LevelPoints`): nothing the size of the atoms is copied but the previous frame's.
     pub fn push(&mut self, s: &Structure, frame: &Frame) -> FrameMetrics {
-        let to_truth = frame.frame_from_data.inverse();
+        let to_truth = frame.pose.inverse();
         let now = LevelPoints::of(s, &frame.x_t, to_truth);
         let alignment = frame.alignment_in_data();
         let before = self.previous.as_ref().map(LevelPoints::view);

@@ -43,4 +43,4 @@ pub use metrics::{
 #[cfg(feature = "app")]
 pub use run::{Run, RunSource};
 #[cfg(feature = "app")]
-pub use sweep::{SweepError, SweepPoint, SweepSampler, SweepSpec, sweep, sweep_run};
+pub use sweep::{SweepError, SweepPoint, SweepSpec, sweep, sweep_run};

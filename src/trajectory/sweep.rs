@@ -10,26 +10,16 @@ use super::metrics::trajectory_metrics;
 use crate::denoiser::{DenoiserBuildError, DenoiserChoice, DenoiserInputs};
 use crate::noise::NamedNoise;
 use crate::sampler::{
-    ChurnNoise, FamilySettings, FamilySpec, Frame, Sampler, SamplerError, SamplerPreset,
-    SamplerSettings, StartNoise, sample_family,
+    ChurnNoise, FamilySettings, Frame, Sampler, SamplerError, SamplerSettings, SamplerSpec,
+    StartNoise, sample_family,
 };
 use crate::structure::Structure;
-
-/// Which sampler a sweep runs.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SweepSampler {
-    /// An EDM preset (its step count replaced).
-    Edm(SamplerPreset),
-    /// A flow-matching or DDPM family.
-    Family(FamilySpec),
-}
 
 /// Everything a sweep's runs share.
 #[derive(Debug, Clone)]
 pub struct SweepSpec {
     /// The sampler.
-    pub sampler: SweepSampler,
+    pub sampler: SamplerSpec,
     /// The denoiser.
     pub denoiser: DenoiserChoice,
     /// Noise weights (the EDM start, the families' prior, the ensemble's covariance).
@@ -80,7 +70,7 @@ pub fn sweep_run(
     let denoiser = spec.denoiser.build(&inputs, device)?;
     let clock = Instant::now();
     let frames = match spec.sampler {
-        SweepSampler::Family(family) => {
+        SamplerSpec::Family(family) => {
             let settings = FamilySettings {
                 spec: family,
                 steps,
@@ -91,7 +81,7 @@ pub fn sweep_run(
             };
             sample_family(structure, &settings, denoiser, device)?
         }
-        SweepSampler::Edm(mut preset) => {
+        SamplerSpec::Edm(mut preset) => {
             preset.schedule.steps = steps;
             let settings = SamplerSettings {
                 level_outputs: false,

@@ -129,7 +129,7 @@ fn wgpu_device_computes_draws_noise_and_samples() {
         quiet.set_recording(true);
         quiet.step().unwrap();
         let quiet_last = quiet.frames().last().unwrap();
-        assert_eq!(quiet_last.frame_from_data, last.frame_from_data, "{name}");
+        assert_eq!(quiet_last.pose, last.pose, "{name}");
         assert_eq!(quiet_last.x_t, last.x_t, "{name}");
         assert!(last.augmentation.is_some() && last.sigma == 0.0);
         let worst = last
@@ -152,8 +152,8 @@ fn family_frames_keep_their_points(
     device: &burn::tensor::Device,
 ) {
     use sigmascope::compute::CoordinateLayout;
-    use sigmascope::sampler::{FamilySampler, SteppedRun, family_preset};
-    let (spec, steps, _) = family_preset("fm-ode").unwrap();
+    use sigmascope::sampler::{FamilyPreset, FamilySampler, SteppedRun};
+    let (spec, steps) = (FamilyPreset::FmOde.spec(), FamilyPreset::FmOde.steps());
     let settings = sigmascope::sampler::FamilySettings {
         spec,
         steps: steps.min(4),
@@ -216,7 +216,7 @@ fn frames_keep_their_rows_while_the_budget_lasts(
             let v: Vec<f32> = on_device.tensor().clone().into_data().try_to_vec().unwrap();
             assert_eq!(v.len(), 3 * n);
             for (i, p) in host.iter().enumerate() {
-                let mapped = frame.frame_from_data.apply([v[i], v[n + i], v[2 * n + i]]);
+                let mapped = frame.pose.apply([v[i], v[n + i], v[2 * n + i]]);
                 for k in 0..3 {
                     assert!((mapped[k] - p[k]).abs() < 1e-3, "frame {}", frame.index);
                 }

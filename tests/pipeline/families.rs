@@ -9,8 +9,8 @@ use sigmascope::denoiser::ExactDenoiser;
 use sigmascope::geometry::superposed_rmsd;
 use sigmascope::noise::parse_noise;
 use sigmascope::sampler::{
-    AlphaBarSchedule, FamilySettings, FamilySpec, FlowDirection, FlowSolver, StartNoise,
-    family_preset, sample_family,
+    AlphaBarSchedule, FamilyPreset, FamilySettings, FamilySpec, FlowDirection, FlowSolver,
+    StartNoise, sample_family,
 };
 
 fn final_rmsd(spec: FamilySpec, steps: usize, start: StartNoise) -> f64 {
@@ -80,15 +80,16 @@ fn every_ddpm_schedule_and_eta_returns_the_ground_truth() {
 
 #[test]
 fn the_presets_cite_their_seeds() {
-    for name in ["fm-ode", "fm-sde", "resfold-ddpm"] {
-        let (spec, steps, source) = family_preset(name).unwrap();
-        assert!(source.starts_with("seed 00"), "{name}: {source}");
+    use sigmascope::choice::Choice;
+    for &family in FamilyPreset::ALL {
+        let source = family.source();
+        assert!(source.starts_with("seed 00"), "{family}: {source}");
         assert!(
-            final_rmsd(spec, steps.min(30), StartNoise::Isotropic) < 1e-3,
-            "{name}"
+            final_rmsd(family.spec(), family.steps().min(30), StartNoise::Isotropic) < 1e-3,
+            "{family}"
         );
     }
-    assert!(family_preset("nope").is_none());
+    assert!("nope".parse::<FamilyPreset>().is_err());
 }
 
 #[test]

@@ -471,7 +471,7 @@ fn the_sampler_steps_from_the_level_outputs_only_when_asked() {
         let frame = &sampler.frames()[1];
         // Frames record x̂0 in the sampler's frame.
         let x0 = frame
-            .frame_from_data
+            .pose
             .inverse()
             .apply_all(frame.x0_hat.as_ref().unwrap());
         let got = s.residue_centroids(&x0);

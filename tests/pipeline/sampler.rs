@@ -156,11 +156,7 @@ fn steps_without_recording_settle_to_the_recorded_runs_maps() {
         let frames = sampler.frames();
         assert_eq!(frames.len(), recorded.len());
         for (f, r) in frames.iter().zip(&recorded) {
-            assert_eq!(
-                f.frame_from_data, r.frame_from_data,
-                "{name} frame {}",
-                f.index
-            );
+            assert_eq!(f.pose, r.pose, "{name} frame {}", f.index);
             assert_eq!(f.augmentation, r.augmentation, "{name} frame {}", f.index);
             assert_eq!(f.alignment, r.alignment, "{name} frame {}", f.index);
         }
@@ -361,8 +357,8 @@ fn frame_bound_denoisers_see_the_augmented_frame_and_agree_with_data_frame_calls
     for pair in frames.windows(2).take(6) {
         let (before, after) = (&pair[0], &pair[1]);
         let x_hat = after
-            .frame_from_data
-            .apply_all(&before.frame_from_data.inverse().apply_all(&before.x_t));
+            .pose
+            .apply_all(&before.pose.inverse().apply_all(&before.x_t));
         let want = kabsch(&x_hat, after.x0_hat.as_ref().unwrap());
         let got = after.alignment.unwrap();
         let rotation_error = (0..9)
@@ -824,9 +820,6 @@ fn a_run_measured_while_it_runs_gives_the_finished_runs_metrics() {
     for (b, f) in bare.iter().zip(&frames) {
         assert!(b.x_t.is_empty() && b.x0_hat.is_none() && b.x_churned.is_none());
         assert_eq!((b.index, b.sigma, b.t_hat), (f.index, f.sigma, f.t_hat));
-        assert_eq!(
-            (b.frame_from_data, b.alignment),
-            (f.frame_from_data, f.alignment)
-        );
+        assert_eq!((b.pose, b.alignment), (f.pose, f.alignment));
     }
 }

@@ -92,10 +92,10 @@ fn steps_arrive_as_frames_and_scrubbing_shows_each_frame_again() {
     common::settle(&mut s);
     assert_eq!(s.run().frames.len(), 4);
     assert_eq!(s.run().metrics.len(), 4);
-    assert_eq!(s.timeline().frame, 3, "the timeline follows new frames");
+    assert_eq!(s.timeline().current, 3, "the timeline follows new frames");
     let last = s.scene_text();
     s.apply(AppCommand::Timeline(TimelineCommand::First));
-    assert_eq!(s.timeline().frame, 0);
+    assert_eq!(s.timeline().current, 0);
     assert_ne!(s.scene_text(), last, "frame 0 is the noisy start");
     s.apply(AppCommand::Timeline(TimelineCommand::Last));
     assert_eq!(s.scene_text(), last);
@@ -382,7 +382,9 @@ fn the_run_exports_as_mmcif_tracks_and_as_npz_that_open_again() {
 #[test]
 fn a_sweep_runs_on_the_worker_and_a_point_loads_its_run() {
     let mut s = state_with(Settings {
-        sweep_sampler: sigmascope::app::SamplerChoice::FlowOde,
+        sweep_sampler: sigmascope::sampler::SamplerChoice::Family(
+            sigmascope::sampler::FamilyPreset::FmOde,
+        ),
         sweep_steps: vec![5, 10],
         sweep_seeds: 2,
         ..Settings::default()
@@ -421,13 +423,13 @@ fn a_sweep_runs_on_the_worker_and_a_point_loads_its_run() {
 
 #[test]
 fn the_sampler_panel_steps_flow_matching_and_ddpm_frame_by_frame() {
-    use sigmascope::app::SamplerChoice;
     use sigmascope::geometry::superposed_rmsd;
+    use sigmascope::sampler::{FamilyPreset, SamplerChoice};
     for (choice, steps, frames) in [
-        (SamplerChoice::FlowOde, 8, 9),
-        (SamplerChoice::FlowSde, 8, 9),
+        (SamplerChoice::Family(FamilyPreset::FmOde), 8, 9),
+        (SamplerChoice::Family(FamilyPreset::FmSde), 8, 9),
         // DDPM caps the steps at its T = 50.
-        (SamplerChoice::Ddpm, 80, 51),
+        (SamplerChoice::Family(FamilyPreset::ResfoldDdpm), 80, 51),
     ] {
         let mut s = state_with(Settings {
             sampler: choice,

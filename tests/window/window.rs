@@ -98,12 +98,12 @@ fn step_adds_a_frame_and_scrubbing_shows_the_same_scene() {
     let at_last = h.state().state().scene_text();
     h.get_by_label("|<").click();
     h.run_steps(2);
-    assert_eq!(h.state().state().timeline().frame, 0);
+    assert_eq!(h.state().state().timeline().current, 0);
     let at_first = h.state().state().scene_text();
     assert_ne!(at_first, at_last, "frame 0 is the noisy start");
     h.get_by_label(">|").click();
     h.run_steps(2);
-    assert_eq!(h.state().state().timeline().frame, 2);
+    assert_eq!(h.state().state().timeline().current, 2);
     assert_eq!(
         h.state().state().scene_text(),
         at_last,

@@ -76,13 +76,13 @@ impl ExternalDenoiser {
         sigma: f64,
         step: usize,
         level_sigmas: Option<[f64; 3]>,
-        frame_from_data: Option<&crate::geometry::RigidTransform>,
+        pose: Option<&crate::geometry::RigidTransform>,
     ) -> Result<Vec<f32>, ExternalError> {
         let mut link = self
             .link
             .lock()
             .map_err(|_| ExternalError::protocol("the denoiser link is poisoned"))?;
-        let call = Request::denoise(self.atoms, sigma, step, level_sigmas, frame_from_data);
+        let call = Request::denoise(self.atoms, sigma, step, level_sigmas, pose);
         link.send(&call, &[&f32_bytes(x)])?;
         let reply = link.receive(self.timeout, "x0_hat")?;
         let spec = match &reply.reply {
@@ -129,7 +129,7 @@ impl Denoiser for ExternalDenoiser {
             sigma,
             context.step,
             context.level_sigmas,
-            context.frame_from_data.as_ref(),
+            context.pose.as_ref(),
         )?;
         Ok(DenoiserOutput {
             levels: None,

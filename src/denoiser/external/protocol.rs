@@ -59,7 +59,7 @@ impl ArraySpec {
 
 /// The rigid map from the data's frame to x's, rows: y = x R + t.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FrameMap {
+pub struct WirePose {
     /// R.
     pub rotation: [[f64; 3]; 3],
     /// t.
@@ -87,7 +87,8 @@ pub struct Hello<'a> {
 #[derive(Debug, Clone, Serialize)]
 pub struct DenoiseCall {
     arrays: [ArraySpec; 1],
-    frame_from_data: Option<FrameMap>,
+    #[serde(rename = "frame_from_data")]
+    pose: Option<WirePose>,
     level_sigmas: Option<[f64; 3]>,
     sigma: f64,
     step: usize,
@@ -134,11 +135,11 @@ impl<'a> Request<'a> {
         sigma: f64,
         step: usize,
         level_sigmas: Option<[f64; 3]>,
-        frame_from_data: Option<&RigidTransform>,
+        pose: Option<&RigidTransform>,
     ) -> Self {
         Self::Denoise(DenoiseCall {
             arrays: [ArraySpec::new("x", "<f4", &[atoms, 3])],
-            frame_from_data: frame_from_data.map(|f| FrameMap {
+            pose: pose.map(|f| WirePose {
                 rotation: f.rotation,
                 translation: f.translation,
             }),

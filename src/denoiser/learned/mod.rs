@@ -388,7 +388,7 @@ impl Denoiser for LearnedDenoiser {
         let back = |t: Tensor<3>| {
             let [_, m, _] = t.dims();
             let t = t.reshape([m, 3]) + offset.clone();
-            if augmented { t } else { context.to_frame(t) }
+            if augmented { t } else { context.to_pose(t) }
         };
         let x0 = back(p.atoms);
         let levels = LevelX0 {

@@ -10,12 +10,12 @@
 //! 5. second order (not on the step to 0): x_E the Euler result, d' = (x_E - D(x_E; sigma_next)) / sigma_next;
 //!    Heun: x_next = x_hat + dt (d + d') / 2; Chai-1: x_next = x_E + dt (d + d') / 2.
 //!
-//! The state is kept in the data frame, with the augmented frame as a separate map F (data → frame).
-//! Augmentation moves x and the frame together, so in data coordinates it only changes F; churn
+//! The state is kept in the data frame, with the augmented pose as a separate map F (data → pose).
+//! Augmentation moves x and the pose together, so in data coordinates it only changes F; churn
 //! noise is isotropic, so drawing it in either frame gives the same distribution; the Euler and Heun
 //! updates are affine combinations (weights summing to 1) and commute with rigid motions. Only the
 //! denoiser can tell frames apart: equivariant ones (exact, ensemble) are called in the data frame,
-//! others get x mapped through F and their x̂0 mapped back. x_t and x̂0 are recorded in the frame.
+//! others get x mapped through F and their x̂0 mapped back. x_t and x̂0 are recorded in the pose.
 //! On the CPU backend this saves the two N × 3 rotations per step that dominated it.
 //!
 //! The state's layout is coordinate rows [3, N]: the centroid is three contiguous sums and the
@@ -36,7 +36,7 @@ use super::run::SteppedRun;
 use super::settings::{ChurnNoise, SamplerSettings, StartNoise};
 use crate::compute::{CoordinateLayout, mean_last_axis};
 use crate::denoiser::{DenoiseContext, Denoiser};
-use crate::geometry::{FrameMap, RigidTransform, centroid, kabsch_from_moments, random_rotation};
+use crate::geometry::{DevicePose, RigidTransform, centroid, kabsch_from_moments, random_rotation};
 use crate::noise::{
     GroupSizes, HierarchyTensors, MeanSquaresBasis, NoiseModel, add_noise_rows, draw_noise, normal,
 };
@@ -58,9 +58,9 @@ pub struct Sampler {
     /// The state in the data frame, coordinate rows [3, N].
     x: Tensor<2>,
     /// F on the device.
-    frame: FrameMap,
+    device_pose: DevicePose,
     /// F on the host, updated from the state's mean read back after each step.
-    frame_from_data: RigidTransform,
+    pose: RigidTransform,
     frames: Vec<Frame>,
     recording: bool,
     /// Augmentation centres still on the device (steps taken with recording off and no alignment,
@@ -75,7 +75,7 @@ pub struct Sampler {
 const PENDING_MEANS: usize = 256;
 
 impl Sampler {
-    /// Sets up a run: centers the ground truth (the data → frame map starts as that shift) and draws
+    /// Sets up a run: centers the ground truth (the data → pose map starts as that shift) and draws
     /// the start at sigma_0 around the frame's origin. Frame 0 is recorded.
     pub fn new(
         structure: &Structure,
@@ -91,8 +91,8 @@ impl Sampler {
             return Err(SamplerError::InvalidSigma(*bad));
         }
         let center = centroid(&structure.positions);
-        let frame_from_data = RigidTransform::translation(center.map(|c| -c));
-        let frame = FrameMap::upload(&frame_from_data, device);
+        let pose = RigidTransform::translation(center.map(|c| -c));
+        let device_pose = DevicePose::upload(&pose, device);
         let hierarchy = HierarchyTensors::new(structure, device);
         let start_model = match settings.start {
             StartNoise::Multiscale => settings.noise.model.clone(),
@@ -113,9 +113,9 @@ impl Sampler {
             hierarchy,
             device: device.clone(),
             denoiser,
-            x: frame.rows_to_data(x_in_frame.transpose()),
-            frame,
-            frame_from_data,
+            x: device_pose.rows_to_data(x_in_frame.transpose()),
+            device_pose,
+            pose,
             frames: Vec::new(),
             recording: true,
             pending_means: Vec::new(),
@@ -129,7 +129,7 @@ impl Sampler {
             sigma_prev: sampler.sigmas[0],
             t_hat: sampler.sigmas[0],
             x_t,
-            frame_from_data,
+            pose,
             ..Frame::from_positions(0, Vec::new())
         });
         Ok(sampler)
@@ -198,7 +198,7 @@ impl Sampler {
             ));
         }
         let pending = std::mem::take(&mut self.pending_means);
-        let mut map = self.frames[first - 1].frame_from_data;
+        let mut map = self.frames[first - 1].pose;
         let mut steps = pending.into_iter().zip(means).peekable();
         for frame in &mut self.frames[first..] {
             if let Some(((_, _, transform), mean)) =
@@ -211,9 +211,9 @@ impl Sampler {
                 map = augmentation.after(&map);
                 frame.augmentation = Some(augmentation);
             }
-            frame.frame_from_data = map;
+            frame.pose = map;
         }
-        self.frame_from_data = map;
+        self.pose = map;
         Ok(())
     }
 
@@ -253,16 +253,19 @@ impl Sampler {
             let x0 = self.with_level_outputs(output.x0, output.levels);
             Ok((x0.transpose(), output.weights))
         } else {
-            let mut context = DenoiseContext::in_frame(self.frame.clone(), step);
+            let mut context = DenoiseContext::in_pose(self.device_pose.clone(), step);
             context.level_sigmas = Some([levels.atom, levels.residue, levels.chain]);
-            context.frame_from_data = Some(self.frame_on_host()?);
-            let x_in_frame = self.frame.rows_to_frame(x_rows).transpose();
+            context.pose = Some(self.frame_on_host()?);
+            let x_in_frame = self.device_pose.rows_to_pose(x_rows).transpose();
             let output = self
                 .denoiser
                 .denoise(x_in_frame, sigma, &context)
                 .map_err(failed)?;
             let x0 = self.with_level_outputs(output.x0, output.levels);
-            Ok((self.frame.rows_to_data(x0.transpose()), output.weights))
+            Ok((
+                self.device_pose.rows_to_data(x0.transpose()),
+                output.weights,
+            ))
         }
     }
 
@@ -293,7 +296,7 @@ impl Sampler {
         (x0 + shift).reshape([n, 3])
     }
 
-    /// The frame map in force on the device, read back (12 numbers): `frame_from_data` learns this
+    /// The frame map in force on the device, read back (12 numbers): `pose` learns this
     /// step's augmentation centre only after the step's readback, and a denoiser given x in the frame
     /// may need the map now. Only non-equivariant denoisers, which read x back anyway, ask for it.
     fn frame_on_host(&self) -> Result<RigidTransform, SamplerError> {
@@ -302,8 +305,8 @@ impl Sampler {
                 .try_into_vec::<f32>()
                 .map_err(|e| SamplerError::Device(format!("{e:?}")))
         };
-        let r = read(self.frame.rotation.clone())?;
-        let t = read(self.frame.translation.clone())?;
+        let r = read(self.device_pose.rotation.clone())?;
+        let t = read(self.device_pose.translation.clone())?;
         Ok(RigidTransform {
             rotation: std::array::from_fn(|i| std::array::from_fn(|j| f64::from(r[3 * i + j]))),
             translation: std::array::from_fn(|k| f64::from(t[k])),
@@ -376,7 +379,7 @@ impl Sampler {
         let churned = x_hat.clone();
         let (x_hat, alignment_in_data) = if self.settings.preset.align_to_prediction {
             let transform = self.alignment_onto(x_hat.clone(), x0.clone())?;
-            let aligned = FrameMap::upload(&transform, &self.device).rows_to_frame(x_hat);
+            let aligned = DevicePose::upload(&transform, &self.device).rows_to_pose(x_hat);
             (aligned, Some(transform))
         } else {
             (x_hat, None)
@@ -407,14 +410,14 @@ impl Sampler {
         };
         let mean = mean_last_axis(self.x.clone());
         if !self.denoiser.equivariant() {
-            let FrameMap {
+            let DevicePose {
                 rotation,
                 translation,
-            } = FrameMap::upload(&transform, &self.device);
-            let center = self.frame.rows_to_frame(mean.clone()).transpose();
-            self.frame = FrameMap {
-                rotation: self.frame.rotation.clone().matmul(rotation.clone()),
-                translation: (self.frame.translation.clone() - center).matmul(rotation)
+            } = DevicePose::upload(&transform, &self.device);
+            let center = self.device_pose.rows_to_pose(mean.clone()).transpose();
+            self.device_pose = DevicePose {
+                rotation: self.device_pose.rotation.clone().matmul(rotation.clone()),
+                translation: (self.device_pose.translation.clone() - center).matmul(rotation)
                     + translation,
             };
         }

@@ -31,7 +31,7 @@ pub(super) fn read_points(data: TensorData) -> Result<Vec<[f32; 3]>, SamplerErro
 }
 
 /// The augmentation centre of a step whose state's mean [3, 1] in the data frame was read back as
-/// `mean`: its image under `map`, the data → frame map before the step (a rigid map moves the mean
+/// `mean`: its image under `map`, the data → pose map before the step (a rigid map moves the mean
 /// with the points).
 pub(super) fn augmentation_center(
     mean: TensorData,
@@ -109,7 +109,7 @@ impl Sampler {
         let defer = alignment_in_data.is_none();
         let read = self.read_back(outputs, defer)?;
         // The alignment as a motion of the state in the frame: F⁻¹, then the data-frame alignment, then F.
-        let frame = self.frame_from_data;
+        let frame = self.pose;
         let alignment = alignment_in_data.map(|a| frame.inverse().then(&a).then(&frame));
         let level_weights = self.settings.noise.model.weights_at(t_hat);
         let preset = &self.settings.preset;
@@ -123,7 +123,7 @@ impl Sampler {
             x_t: read.x_t,
             x0_hat: read.x0,
             x_churned: read.churned,
-            frame_from_data: self.frame_from_data,
+            pose: self.pose,
             augmentation: read.augmentation,
             alignment,
             precondition: Some(level_preconditioning(
@@ -226,10 +226,10 @@ impl Sampler {
         let pending = data.split_off(recorded.min(data.len()));
         self.settle_means(pending)?;
         let augmentation = Augmentation {
-            center: augmentation_center(mean, &self.frame_from_data)?,
+            center: augmentation_center(mean, &self.pose)?,
             transform,
         };
-        self.frame_from_data = augmentation.after(&self.frame_from_data);
+        self.pose = augmentation.after(&self.pose);
         Ok((data, Some(augmentation)))
     }
 
@@ -241,7 +241,7 @@ impl Sampler {
         in_place_rows: Option<&(Tensor<2>, Tensor<2>)>,
         weights_present: bool,
     ) -> Result<ReadBack, SamplerError> {
-        let into_frame = Some(&self.frame_from_data);
+        let into_frame = Some(&self.pose);
         let mut data = data.into_iter();
         let (x_t, x0, churned) = match in_place_rows {
             Some((x0, churned)) => (

@@ -1,20 +1,20 @@
-//! A rigid transform uploaded to the burn device, mapping coordinate tensors between the data frame and
-//! a sampler frame.
+//! A rigid transform uploaded to the burn device, mapping coordinate tensors between the data's frame and
+//! the sampler's pose (its centring and augmentation).
 
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::RigidTransform;
 
-/// A rigid map data frame → sampler frame on the device (row vectors: y = x R + t).
+/// A rigid map data → sampler pose on the device (row vectors: y = x R + t).
 #[derive(Debug, Clone)]
-pub struct FrameMap {
+pub struct DevicePose {
     /// Rotation R, [3, 3].
     pub rotation: Tensor<2>,
     /// Translation t, [1, 3].
     pub translation: Tensor<2>,
 }
 
-impl FrameMap {
+impl DevicePose {
     /// Uploads a host transform.
     pub fn upload(transform: &RigidTransform, device: &Device) -> Self {
         let translation = transform.translation.map(|v| v as f32).to_vec();
@@ -31,7 +31,7 @@ impl FrameMap {
     ///
     /// A broadcast product summed over i rather than a matmul: burn's matmul of a [3, 3] by a
     /// [3, N] operand, with N outside, is the slower of the two on the CPU backend.
-    pub fn rows_to_frame(&self, rows: Tensor<2>) -> Tensor<2> {
+    pub fn rows_to_pose(&self, rows: Tensor<2>) -> Tensor<2> {
         let n = rows.dims()[1];
         let rotation_t = self.rotation.clone().transpose().reshape([3, 3, 1]);
         (rotation_t * rows.reshape([1, 3, n]))
@@ -50,8 +50,8 @@ impl FrameMap {
     }
 
     /// Maps data-frame points [N, 3] into the frame.
-    pub fn to_frame(&self, points: Tensor<2>) -> Tensor<2> {
-        self.rows_to_frame(points.transpose()).transpose()
+    pub fn to_pose(&self, points: Tensor<2>) -> Tensor<2> {
+        self.rows_to_pose(points.transpose()).transpose()
     }
 
     /// Maps frame points [N, 3] back to the data frame: x = (y - t) Rᵀ.
@@ -67,7 +67,7 @@ mod tests {
     use crate::rng::SplitMix64;
 
     #[test]
-    fn frame_maps_agree_with_the_host_transform_and_invert() {
+    fn device_poses_agree_with_the_host_transform_and_invert() {
         let device = Device::flex();
         let mut rng = SplitMix64::new(9, 0);
         let transform = RigidTransform {
@@ -79,14 +79,14 @@ mod tests {
             .collect();
         let flat: Vec<f32> = points.iter().flatten().copied().collect();
         let tensor: Tensor<2> = Tensor::from_data(TensorData::new(flat.clone(), [5, 3]), &device);
-        let map = FrameMap::upload(&transform, &device);
+        let map = DevicePose::upload(&transform, &device);
         let read = |t: Tensor<2>| -> Vec<f32> { t.into_data().try_into_vec().unwrap() };
-        let in_frame = read(map.to_frame(tensor.clone()));
+        let in_frame = read(map.to_pose(tensor.clone()));
         let want: Vec<f32> = transform.apply_all(&points).into_iter().flatten().collect();
         for (a, b) in in_frame.iter().zip(&want) {
             assert!((a - b).abs() < 1e-4, "{in_frame:?} vs {want:?}");
         }
-        let back = read(map.to_data(map.to_frame(tensor)));
+        let back = read(map.to_data(map.to_pose(tensor)));
         for (a, b) in back.iter().zip(&flat) {
             assert!((a - b).abs() < 1e-4, "{back:?} vs {flat:?}");
         }
