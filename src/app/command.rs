@@ -14,7 +14,7 @@ use super::timeline::TimelineCommand;
 use crate::denoiser::DenoiserChoice;
 use crate::noise::{NoiseTableSpec, SigmaPoint};
 use crate::render::OrbitCamera;
-use crate::structure::{BUNDLED, Structure};
+use crate::structure::{BUNDLED, LoadOptions, Structure};
 use crate::trajectory::RunSource;
 
 /// Draws the noise panel measures over: enough that the measured figures sit near the closed form
@@ -26,6 +26,16 @@ pub const NOISE_PANEL_DRAWS: usize = 32;
 pub enum AppCommand {
     /// Open a structure file (the current one stays when it cannot be read).
     Open(PathBuf),
+    /// Open a structure file (or a bundled structure by name) with these loader options, then a run of
+    /// another tool against it: the window's start-up on `sigmascope FILE [--trajectory RUN]`.
+    OpenAtStart {
+        /// The structure file.
+        path: PathBuf,
+        /// How to read it.
+        options: LoadOptions,
+        /// The run to open once it is read.
+        run: Option<PathBuf>,
+    },
     /// Open a bundled structure by its index in `BUNDLED`.
     OpenBundled(usize),
     /// Open a run written by another tool (multi-MODEL PDB/mmCIF, NPZ, NPY) against the structure.
@@ -69,6 +79,8 @@ pub enum AppCommand {
     HighlightControl(Control),
     /// Write an export.
     Export(ExportKind, PathBuf),
+    /// Stop the export being written (its file is not written).
+    CancelExport,
     /// The camera after an orbit, pan or zoom.
     SetCamera(OrbitCamera),
     /// Fit the camera to the scene.
@@ -81,13 +93,42 @@ pub enum AppCommand {
     ShowLoadError(String),
     /// Clear the status line's message.
     DismissStatus,
+    /// Ask the user for a file (the window's dialog answers with `Open`, `OpenRun` or `Export`; the
+    /// state has no window and ignores it).
+    ChooseFile(DialogPurpose),
+}
+
+/// What a chosen file is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DialogPurpose {
+    /// Open a structure.
+    Open,
+    /// Open a run written by another tool.
+    OpenRun,
+    /// Write an export.
+    Export(ExportKind),
+}
+
+impl DialogPurpose {
+    /// The command that carries out the purpose on the chosen file.
+    pub(super) fn command(self, path: PathBuf) -> AppCommand {
+        match self {
+            Self::Open => AppCommand::Open(path),
+            Self::OpenRun => AppCommand::OpenRun(path),
+            Self::Export(kind) => AppCommand::Export(kind, path),
+        }
+    }
 }
 
 impl AppState {
     /// Applies one command.
     pub fn apply(&mut self, command: AppCommand) {
         match command {
-            AppCommand::Open(path) => self.open(path),
+            AppCommand::Open(path) => {
+                let options = load_options(&self.settings);
+                self.open(path, options, None);
+            }
+            AppCommand::OpenAtStart { path, options, run } => self.open(path, options, run),
             AppCommand::OpenBundled(index) => self.open_bundled(index),
             AppCommand::OpenRun(path) => self.open_run(path),
             AppCommand::Reload => self.reload(),
@@ -106,14 +147,8 @@ impl AppState {
             AppCommand::ClearOutline => self.highlighted_residue = None,
             AppCommand::Timeline(command) => self.timeline.apply(command),
             AppCommand::HighlightControl(control) => self.focus = Some(control),
-            AppCommand::Export(kind, path) => match self.export_job(kind, path) {
-                Ok(job) => {
-                    self.status = Some(format!("writing {}…", job.path().display()));
-                    self.worker.export(job);
-                    self.pending_commands += 1;
-                }
-                Err(e) => self.status = Some(format!("export failed: {e:#}")),
-            },
+            AppCommand::Export(kind, path) => self.start_export(kind, path),
+            AppCommand::CancelExport => self.cancel_export(),
             AppCommand::SetCamera(camera) => self.camera = camera,
             AppCommand::FitCamera => {
                 let scene = &self.shown.scene;
@@ -129,6 +164,7 @@ impl AppState {
             }
             AppCommand::ShowLoadError(message) => self.load_error = Some(message),
             AppCommand::DismissStatus => self.status = None,
+            AppCommand::ChooseFile(_) => {}
         }
         self.rebuild_scene();
     }
@@ -140,16 +176,14 @@ impl AppState {
         }
     }
 
-    /// Reads a structure file on the worker; the current structure stays until it arrives (and stays
-    /// when the file cannot be read). What the worker was doing stops: its run is of the old structure.
-    fn open(&mut self, path: PathBuf) {
+    /// Reads a structure file on the worker, then opens `run` against it; the current structure stays
+    /// until it arrives (and stays when the file cannot be read). What the worker was doing stops: its
+    /// run is of the old structure.
+    fn open(&mut self, path: PathBuf, options: LoadOptions, run: Option<PathBuf>) {
         self.worker.cancel();
         let tag = self.jobs.open.begin();
-        self.send(WorkerCommand::LoadStructure {
-            path,
-            options: load_options(&self.settings),
-            tag,
-        });
+        self.jobs.run_after_open = run;
+        self.send(WorkerCommand::LoadStructure { path, options, tag });
         self.progress = Some((0, 1));
     }
 
@@ -185,7 +219,7 @@ impl AppState {
     /// the file cannot be read).
     fn open_run(&mut self, path: PathBuf) {
         self.worker.cancel();
-        let run = self.jobs.run.begin();
+        let run = self.jobs.run.begin_whole();
         self.send(WorkerCommand::ImportRun {
             structure: Arc::clone(&self.structure),
             path,
@@ -280,7 +314,7 @@ impl AppState {
                 return;
             }
         };
-        let run = self.jobs.run.begin();
+        let run = self.jobs.run.begin_whole();
         self.send(WorkerCommand::SweepRun {
             structure: Arc::clone(&self.structure),
             spec: Box::new(spec),
@@ -298,8 +332,7 @@ impl AppState {
 
     pub(super) fn reset_run(&mut self) {
         self.worker.cancel();
-        self.expected_run += 1;
-        self.jobs.run.forget();
+        let run = self.jobs.run.begin_stepped();
         let settings = self.settings.sampler_settings().and_then(|edm| {
             let family = self.settings.family_settings(self.settings.sampler, &edm)?;
             Ok((edm, family))
@@ -311,7 +344,7 @@ impl AppState {
                     settings: Box::new(settings),
                     family: family.map(Box::new),
                     denoiser: self.settings.denoiser.clone(),
-                    run: self.expected_run,
+                    run,
                     device_frames_budget: self.device_frames_budget,
                 });
                 self.progress = Some((0, self.settings.steps));

@@ -6,13 +6,28 @@ use eframe::egui;
 use egui_plot::{Legend, Line, LineStyle, Plot, PlotPoints};
 
 use super::command::AppCommand;
+use super::panel::Panel;
 use super::plots::level_color;
+use super::settings::Settings;
+use super::state::AppState;
 use crate::choice::Choice as _;
 use crate::denoiser::DenoiserErrorRow;
 use crate::structure::Level;
 
-/// The panel; returns what was asked for.
-pub fn denoiser_error_ui(
+/// The denoiser-error panel (no state of its own).
+pub struct DenoiserErrorPanel;
+
+impl Panel for DenoiserErrorPanel {
+    fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, _: &mut Settings) -> Vec<AppCommand> {
+        denoiser_error_ui(
+            ui,
+            state.denoiser_error_rows(),
+            state.denoiser_error_pending(),
+        )
+    }
+}
+
+fn denoiser_error_ui(
     ui: &mut egui::Ui,
     rows: Option<&[DenoiserErrorRow]>,
     running: bool,

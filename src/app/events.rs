@@ -1,7 +1,7 @@
 //! What the worker reports, applied to the state: a run's frames, each awaited job's result (taken
 //! only when its tag is still awaited), progress, the end of a command and failures.
 
-use super::protocol::WorkerEvent;
+use super::protocol::{WorkerError, WorkerEvent};
 use super::state::AppState;
 use super::timeline::TimelineCommand;
 use crate::trajectory::Run;
@@ -34,8 +34,20 @@ impl AppState {
                     self.jobs.forget_all();
                 }
             }
-            WorkerEvent::Failed(e) => self.status = Some(e.to_string()),
-            WorkerEvent::Exported(path) => self.status = Some(format!("wrote {}", path.display())),
+            WorkerEvent::Failed(e) => {
+                if matches!(e, WorkerError::Export(_)) {
+                    self.jobs.export = None;
+                }
+                self.status = Some(e.to_string());
+            }
+            WorkerEvent::Exported(path) => {
+                self.jobs.export = None;
+                self.status = Some(format!("wrote {}", path.display()));
+            }
+            WorkerEvent::ExportCancelled(path) => {
+                self.jobs.export = None;
+                self.status = Some(format!("export to {} cancelled", path.display()));
+            }
             WorkerEvent::SweepDone(..)
             | WorkerEvent::DenoiserErrorDone(..)
             | WorkerEvent::TrainStep(..)
@@ -51,12 +63,9 @@ impl AppState {
         match event {
             // Frames of a run started before the structure changed are dropped.
             WorkerEvent::Started { run, .. } | WorkerEvent::Frame(run, _)
-                if run != self.expected_run => {}
-            WorkerEvent::Loaded { tag, .. } if !self.jobs.run.awaits(tag) => {}
+                if !self.jobs.run.takes_step(run) => {}
+            WorkerEvent::Loaded { tag, .. } if !self.jobs.run.take_whole(tag) => {}
             WorkerEvent::Loaded { run, .. } => {
-                // Frames of the run before it are dropped from now on.
-                self.jobs.run.forget();
-                self.expected_run += 1;
                 self.run_id += 1;
                 self.run = *run;
                 self.applied_noise = None;
@@ -116,9 +125,19 @@ impl AppState {
                 structure,
             } if self.jobs.open.take(tag) => {
                 self.settings.remember(path);
+                let run = self.jobs.run_after_open.take();
                 self.replace_structure(*structure);
+                if let Some(run) = run {
+                    self.apply(crate::app::AppCommand::OpenRun(run));
+                }
             }
             WorkerEvent::LoadFailed(tag, e) if self.jobs.open.take(tag) => {
+                if let Some(run) = self.jobs.run_after_open.take() {
+                    self.status = Some(format!(
+                        "{} was not opened: its structure could not be read",
+                        run.display()
+                    ));
+                }
                 self.load_error = Some(e.to_string());
             }
             _ => {}

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context as _;
 
@@ -106,6 +107,8 @@ pub struct ExportJob {
     path: PathBuf,
     structure: Arc<Structure>,
     content: ExportContent,
+    /// Set by Cancel export: nothing is written from then on.
+    cancel: Arc<AtomicBool>,
 }
 
 /// What each kind of export carries.
@@ -132,8 +135,11 @@ enum ExportContent {
 }
 
 impl AppState {
-    /// True when `kind` has something to write now.
+    /// True when `kind` has something to write now (and no other export is being written).
     pub fn can_export(&self, kind: ExportKind) -> bool {
+        if self.export_pending() {
+            return false;
+        }
         match kind {
             ExportKind::NoisedStructure => self.applied_noise.is_some(),
             ExportKind::ViewportPng => self.render_device.is_some(),
@@ -183,7 +189,37 @@ impl AppState {
             path,
             structure: Arc::clone(&self.structure),
             content,
+            cancel: Arc::new(AtomicBool::new(false)),
         })
+    }
+
+    /// True while an export is being written.
+    pub fn export_pending(&self) -> bool {
+        self.jobs.export.is_some()
+    }
+
+    /// Writes an export off the UI thread.
+    pub(super) fn start_export(&mut self, kind: ExportKind, path: PathBuf) {
+        if self.export_pending() {
+            self.status = Some("an export is being written: wait for it or cancel it".to_owned());
+            return;
+        }
+        match self.export_job(kind, path) {
+            Ok(job) => {
+                self.status = Some(format!("writing {}…", job.path().display()));
+                self.jobs.export = Some(Arc::clone(&job.cancel));
+                self.worker.export(job);
+                self.pending_commands += 1;
+            }
+            Err(e) => self.status = Some(format!("export failed: {e:#}")),
+        }
+    }
+
+    /// Stops the export being written: its file is not written (an export already written stays).
+    pub(super) fn cancel_export(&mut self) {
+        if let Some(cancel) = &self.jobs.export {
+            cancel.store(true, Ordering::SeqCst);
+        }
     }
 }
 
@@ -193,9 +229,15 @@ impl ExportJob {
         &self.path
     }
 
-    /// Writes the export (atomically, never over the structure's own file).
-    pub fn write(&self) -> anyhow::Result<()> {
+    /// Writes the export (atomically, never over the structure's own file): true when written, false
+    /// when cancelled first. A cancel is seen before the frames are gathered and before the file is
+    /// written; the text in between is built whole, so no file is ever half written.
+    pub fn write(&self) -> anyhow::Result<bool> {
         let (s, path) = (self.structure.as_ref(), &self.path);
+        let cancelled = || self.cancel.load(Ordering::SeqCst);
+        if cancelled() {
+            return Ok(false);
+        }
         match &self.content {
             ExportContent::Track(track, frames) => write_track(path, s, frames, *track)?,
             ExportContent::ResidueLevel(frames) => write_residue_level(path, s, frames)?,
@@ -228,10 +270,13 @@ impl ExportJob {
                 let aspect = size[0] as f32 / size[1] as f32;
                 let camera = camera.fitted_to(scene.center, scene.radius, aspect);
                 let rgba = render_headless(&device.device, &device.queue, scene, &camera, size)?;
+                if cancelled() {
+                    return Ok(false);
+                }
                 write_png(path, size[0], size[1], &rgba)?;
             }
         }
-        Ok(())
+        Ok(true)
     }
 }
 

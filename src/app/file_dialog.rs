@@ -6,32 +6,11 @@ use std::path::{Path, PathBuf};
 
 use eframe::egui;
 
-use super::command::AppCommand;
+use super::command::{AppCommand, DialogPurpose};
 use super::export::ExportKind;
 
 /// Overrides the choice: `in-window` or `system`.
 pub const FILE_DIALOG_ENV: &str = "SIGMASCOPE_FILE_DIALOG";
-
-/// What a chosen file is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DialogPurpose {
-    /// Open a structure.
-    Open,
-    /// Open a run written by another tool.
-    OpenRun,
-    /// Write an export.
-    Export(ExportKind),
-}
-
-impl DialogPurpose {
-    fn command(self, path: PathBuf) -> AppCommand {
-        match self {
-            Self::Open => AppCommand::Open(path),
-            Self::OpenRun => AppCommand::OpenRun(path),
-            Self::Export(kind) => AppCommand::Export(kind, path),
-        }
-    }
-}
 
 /// Which dialog is used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

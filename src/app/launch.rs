@@ -1,5 +1,5 @@
 //! Opening the window: its options (the wgpu renderer on a device burn can share) and the start-up on a
-//! file, the bundled structure or a run of another tool.
+//! file (read on the worker once the window is up), the bundled structure or a run of another tool.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -9,7 +9,7 @@ use eframe::egui_wgpu;
 
 use super::{AppCommand, SigmascopeApp};
 use crate::compute::{DevicePreference, shared_device_descriptor};
-use crate::structure::{LoadOptions, default_structure, load_file_or_bundled};
+use crate::structure::{LoadOptions, default_structure};
 
 /// Window options: wgpu renderer on a device that burn can share.
 pub fn native_options() -> eframe::NativeOptions {
@@ -39,25 +39,20 @@ pub fn run(
     device: DevicePreference,
 ) -> anyhow::Result<()> {
     let trajectory = trajectory.map(Path::to_path_buf);
-    // A file that cannot be opened still opens the window, on the bundled structure, with the reason.
-    let (structure, startup_error) = match file.map(|path| load_file_or_bundled(path, options)) {
-        Some(Ok(s)) => (s, None),
-        Some(Err(e)) => {
-            let message = e.to_string();
-            eprintln!("error: {message}; opening the bundled structure instead");
-            (default_structure().load(options)?, Some(message))
-        }
-        None => (default_structure().load(options)?, None),
-    };
+    let file = file.map(Path::to_path_buf);
+    let options = *options;
+    // The window opens on the bundled structure at once; FILE is read on the worker and replaces it
+    // (a file that cannot be read leaves the bundled structure, with the reason).
+    let structure = default_structure().load(&options)?;
     eframe::run_native(
         "sigmascope",
         native_options(),
         Box::new(move |cc| {
             let mut app = SigmascopeApp::with_preference(cc, structure, device);
-            if let Some(message) = startup_error {
-                app.apply(AppCommand::ShowLoadError(message));
-            } else if let Some(path) = trajectory {
-                app.apply(AppCommand::OpenRun(path));
+            match (file, trajectory) {
+                (Some(path), run) => app.apply(AppCommand::OpenAtStart { path, options, run }),
+                (None, Some(run)) => app.apply(AppCommand::OpenRun(run)),
+                (None, None) => {}
             }
             Ok(Box::new(app))
         }),

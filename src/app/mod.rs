@@ -11,23 +11,29 @@ mod export;
 mod file_dialog;
 mod jobs;
 mod launch;
+mod noise_panel;
+mod panel;
 mod panels;
 mod plots;
+mod plots_panel;
 mod protocol;
 mod run_view;
+mod sampler_panel;
 mod settings;
 mod state;
+mod structure_panel;
 mod sweep_panel;
 mod timeline;
 mod timeline_panel;
 mod train_panel;
+mod view_panel;
 mod viewport;
 mod worker;
 
-pub use command::{AppCommand, NOISE_PANEL_DRAWS};
+pub use command::{AppCommand, DialogPurpose, NOISE_PANEL_DRAWS};
 pub use diagnosis::{Control, DiagnosisInput, Finding, diagnose};
 pub use export::{ExportKind, metrics_csv};
-pub use file_dialog::{DialogBackend, DialogPurpose, FILE_DIALOG_ENV, FileDialogs, detect_backend};
+pub use file_dialog::{DialogBackend, FILE_DIALOG_ENV, FileDialogs, detect_backend};
 pub use launch::{native_options, run};
 pub use plots::plot_id;
 pub use protocol::{AppliedNoise, WorkerCommand, WorkerEvent};
@@ -43,39 +49,59 @@ use eframe::egui;
 use eframe::egui_wgpu;
 
 use crate::compute::{ComputeDevice, DevicePreference, Fallback, select_device};
-use crate::denoiser::learned::PreconditionMode;
-use crate::render::ColorMode;
 use crate::structure::Structure;
-use file_dialog::DialogPurpose as Purpose;
-use plots::{HeatmapTexture, PlotData, plots_ui};
-use viewport::{ViewportResources, viewport_ui};
+use panel::Panel;
+use plots_panel::PlotsPanel;
+use view_panel::ViewPanel;
+use viewport::ViewportResources;
 
 const SETTINGS_KEY: &str = "sigmascope-settings";
 /// The timeline's speed and loop mode, persisted apart from the settings (the timeline owns them).
 const PLAYBACK_KEY: &str = "sigmascope-playback";
 
-/// The app: the state, and what only a window has (the file dialogs, plot textures, the renderer's
-/// name).
+/// The app: the state, the panels (each with its own widget state), and what only a window has (the
+/// file dialogs, the renderer's name).
 pub struct SigmascopeApp {
     state: AppState,
     dialogs: FileDialogs,
     renderer_name: String,
-    /// Why the viewport cannot draw, if it cannot.
-    viewport_error: Option<String>,
-    heatmap: HeatmapTexture,
-    /// The sweep panel's own state (its step counts as typed).
-    sweep_panel: sweep_panel::SweepPanel,
-    /// The run the plots were last fitted to: (run id, frames).
-    plots_fitted_to: Option<(u64, usize)>,
+    panels: Panels,
 }
 
-/// What the panels asked for in one frame: commands in order, and a file to choose.
-#[derive(Default)]
+/// The window's panels: the controls on the left, top to bottom, then the plots, the timeline and the
+/// central view.
+struct Panels {
+    /// Each with whether a separator comes before it.
+    controls: Vec<(bool, Box<dyn Panel>)>,
+    plots: PlotsPanel,
+    timeline: timeline_panel::TimelinePanel,
+    view: ViewPanel,
+}
+
+impl Panels {
+    fn new(settings: &Settings, viewport_error: Option<String>) -> Self {
+        Self {
+            controls: vec![
+                (false, Box::new(structure_panel::StructurePanel)),
+                (true, Box::new(noise_panel::NoisePanel::default())),
+                (true, Box::new(sampler_panel::SamplerPanel)),
+                (false, Box::new(sweep_panel::SweepPanel::new(settings))),
+                (false, Box::new(train_panel::TrainPanel)),
+                (false, Box::new(denoiser_error_panel::DenoiserErrorPanel)),
+                (true, Box::new(panels::ExportPanel)),
+            ],
+            plots: PlotsPanel::default(),
+            timeline: timeline_panel::TimelinePanel,
+            view: ViewPanel { viewport_error },
+        }
+    }
+}
+
+/// The settings as this frame's widgets edit them (one copy a frame, every panel's edits in it) and
+/// the commands the panels returned, in order.
 struct Requests {
-    /// The settings as this frame's widgets edit them: one copy a frame, every panel's edits in it.
     draft: Settings,
     commands: Vec<AppCommand>,
-    dialog: Option<Purpose>,
 }
 
 impl Requests {
@@ -83,7 +109,6 @@ impl Requests {
         Self {
             draft: settings.clone(),
             commands: Vec::new(),
-            dialog: None,
         }
     }
 
@@ -180,15 +205,12 @@ impl SigmascopeApp {
         if let Some(playback) = cc.storage.and_then(|s| eframe::get_value(s, PLAYBACK_KEY)) {
             state.timeline.set_playback(playback);
         }
-        let sweep_panel = sweep_panel::SweepPanel::new(state.settings());
+        let panels = Panels::new(state.settings(), viewport_error);
         Self {
             state,
             dialogs: FileDialogs::detect(),
             renderer_name,
-            viewport_error,
-            heatmap: HeatmapTexture::default(),
-            sweep_panel,
-            plots_fitted_to: None,
+            panels,
         }
     }
 
@@ -221,7 +243,7 @@ impl SigmascopeApp {
 
     /// Rows of the residue × frame heat map last drawn (one per residue).
     pub fn heatmap_rows(&self) -> Option<usize> {
-        self.heatmap.rows()
+        self.panels.plots.heatmap_rows()
     }
 
     /// The status line's text.
@@ -239,6 +261,22 @@ impl SigmascopeApp {
         )
     }
 
+    /// Carries out the panels' commands in order: a file to choose goes to the dialogs (whose answer,
+    /// when it comes at once, is carried out in its place), everything else to the state.
+    fn route(&mut self, commands: Vec<AppCommand>) {
+        for command in commands {
+            match command {
+                AppCommand::ChooseFile(purpose) => {
+                    let name = self.state.structure().name.clone();
+                    let directory = self.dialog_directory().map(Path::to_path_buf);
+                    let chosen = self.dialogs.request(purpose, &name, directory.as_deref());
+                    self.state.apply_all(chosen);
+                }
+                other => self.state.apply(other),
+            }
+        }
+    }
+
     /// A start directory for dialogs: the structure's own, else the working directory.
     fn dialog_directory(&self) -> Option<&Path> {
         self.state
@@ -246,234 +284,6 @@ impl SigmascopeApp {
             .source_path
             .as_deref()
             .and_then(Path::parent)
-    }
-
-    fn view_options_ui(&self, ui: &mut egui::Ui, out: &mut Requests) {
-        let state = &self.state;
-        let draft = &mut out.draft;
-        ui.horizontal_wrapped(|ui| {
-            egui::ComboBox::new("color by", "color")
-                .selected_text(format!("{:?}", draft.color_by))
-                .show_ui(ui, |ui| {
-                    for mode in [
-                        ColorMode::Element,
-                        ColorMode::Chain,
-                        ColorMode::Residue,
-                        ColorMode::DisplacementAtom,
-                        ColorMode::DisplacementResidue,
-                        ColorMode::DisplacementChain,
-                        ColorMode::Independent,
-                    ] {
-                        ui.selectable_value(&mut draft.color_by, mode, format!("{mode:?}"));
-                    }
-                });
-            let l = &mut draft.layers;
-            ui.checkbox(&mut l.atoms, "atoms");
-            ui.checkbox(&mut l.residues, "residues");
-            ui.checkbox(&mut l.chains, "chains");
-            ui.checkbox(&mut l.trace, "trace");
-            ui.checkbox(&mut l.ghost, "ghost");
-            ui.checkbox(&mut l.arrows, "arrows");
-            ui.radio_value(&mut draft.track, TrackView::State, "x_t");
-            ui.radio_value(&mut draft.track, TrackView::Prediction, "x0_hat");
-            ui.checkbox(&mut draft.undo_augmentation, "undo augmentation");
-            if ui.button("fit").clicked() {
-                out.commands.push(AppCommand::FitCamera);
-            }
-        });
-        let (scene, _) = state.scene();
-        if let Some(legend) = &scene.legend {
-            ui.label(format!(
-                "{}: {:.2} … {:.2} (viridis)",
-                legend.label, legend.min, legend.max
-            ));
-        }
-        let s = state.structure();
-        if let Some(r) = state.highlighted_residue().and_then(|r| s.residues.get(r)) {
-            let chain = &s.chains[r.chain as usize].id;
-            ui.horizontal(|ui| {
-                ui.label(format!(
-                    "heat-map residue {} {} (chain {chain}), outlined",
-                    r.name,
-                    r.label()
-                ));
-                if ui
-                    .small_button("×")
-                    .on_hover_text("clear the outline")
-                    .clicked()
-                {
-                    out.commands.push(AppCommand::ClearOutline);
-                }
-            });
-        }
-    }
-
-    fn left_panel_ui(&mut self, ui: &mut egui::Ui, out: &mut Requests) {
-        let state = &self.state;
-        let s = state.structure();
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            let action = panels::structure_ui(ui, s, &mut out.draft, state.load_error());
-            if action.pick_file {
-                out.dialog = Some(Purpose::Open);
-            }
-            if action.pick_run {
-                out.dialog = Some(Purpose::OpenRun);
-            }
-            out.commands.extend(action.open.map(AppCommand::Open));
-            out.commands
-                .extend(action.bundled.map(AppCommand::OpenBundled));
-            if action.reload {
-                out.commands.push(AppCommand::Reload);
-            }
-            ui.separator();
-            let highlight = state.focus() == Some(Control::NoiseWeights);
-            let measured = state.applied_noise().map(|a| &a.cell);
-            let apply = panels::noise_ui(
-                ui,
-                s,
-                &mut out.draft,
-                measured,
-                state.noise_pending(),
-                highlight,
-            );
-            if apply {
-                out.commands.push(AppCommand::ApplyNoise);
-            }
-            ui.separator();
-            let highlight = state.focus().filter(|c| *c != Control::NoiseWeights);
-            let has_ensemble = s.model_positions.len() >= 2;
-            let action = panels::sampler_ui(
-                ui,
-                &mut out.draft,
-                has_ensemble,
-                state.progress(),
-                highlight,
-            );
-            if action.reset {
-                out.commands.push(AppCommand::Reset);
-            }
-            if action.step {
-                out.commands.push(AppCommand::Step(1));
-            }
-            if action.run_to_end {
-                out.commands.push(AppCommand::Step(usize::MAX));
-            }
-            if action.cancel {
-                out.commands.push(AppCommand::Cancel);
-            }
-            ui.horizontal(|ui| {
-                if ui
-                    .button("Pin run")
-                    .on_hover_text("keep this run's curves to compare")
-                    .clicked()
-                {
-                    out.commands.push(AppCommand::Pin);
-                }
-                if state.pinned().is_some() && ui.button("Unpin").clicked() {
-                    out.commands.push(AppCommand::Unpin);
-                }
-            });
-            let commands = self.sweep_panel.ui(
-                ui,
-                &mut out.draft,
-                state.sweep_points(),
-                state.sweep_pending(),
-            );
-            out.commands.extend(commands);
-            let commands = train_panel::train_ui(
-                ui,
-                &mut out.draft,
-                state.training(),
-                state.training_pending(),
-                state.structure().atom_count(),
-                state.structure().residue_count(),
-            );
-            out.commands.extend(commands);
-            out.commands.extend(denoiser_error_panel::denoiser_error_ui(
-                ui,
-                state.denoiser_error_rows(),
-                state.denoiser_error_pending(),
-            ));
-            ui.separator();
-            ui.strong("Export");
-            ui.horizontal_wrapped(|ui| {
-                for kind in ExportKind::ALL {
-                    if ui
-                        .add_enabled(state.can_export(kind), egui::Button::new(kind.label()))
-                        .clicked()
-                    {
-                        out.dialog = Some(Purpose::Export(kind));
-                    }
-                }
-            });
-        });
-    }
-
-    fn plots_ui(&mut self, ui: &mut egui::Ui, out: &mut Requests) {
-        let state = &self.state;
-        let findings = state.findings();
-        if let Some(control) = panels::diagnosis_ui(ui, &findings) {
-            out.commands.push(AppCommand::HighlightControl(control));
-        }
-        ui.separator();
-        let preset = state.settings().preset();
-        let run = state.run();
-        let sigmas = if run.sigmas.is_empty() {
-            preset.schedule.sigmas()
-        } else {
-            run.sigmas.clone()
-        };
-        // Every plot fits its data when a run starts and when a frame arrives.
-        let fitted_to = (state.run_id(), run.metrics.len());
-        let refit = self.plots_fitted_to != Some(fitted_to);
-        self.plots_fitted_to = Some(fitted_to);
-        let data = PlotData {
-            frames: &run.frames,
-            metrics: &run.metrics,
-            pinned: state.pinned(),
-            sigmas: &sigmas,
-            preset: &preset,
-            frame: state.timeline().current,
-            per_level: state.settings().precondition_shown == PreconditionMode::PerLevel,
-            residues: state.structure().residue_count(),
-            run_id: state.run_id(),
-            source: &run.source,
-            refit,
-        };
-        let click = plots_ui(ui, &data, &mut self.heatmap);
-        if let Some(frame) = click.frame {
-            out.commands
-                .push(AppCommand::Timeline(TimelineCommand::SetFrameClamped(
-                    frame,
-                )));
-        }
-        if let Some(residue) = click.residue {
-            out.commands.push(AppCommand::FocusResidue(residue));
-        }
-    }
-
-    fn central_ui(&self, ui: &mut egui::Ui, out: &mut Requests) {
-        self.view_options_ui(ui, out);
-        if let Some(e) = &self.viewport_error {
-            ui.colored_label(ui.visuals().error_fg_color, e);
-            return;
-        }
-        let mut camera = *self.state.camera();
-        let input = viewport_ui(
-            ui,
-            self.state.scene(),
-            self.state.shown_atoms(),
-            &mut camera,
-        );
-        if camera != *self.state.camera() {
-            out.commands.push(AppCommand::SetCamera(camera));
-        }
-        if input.hovered_atom != self.state.hovered_atom() {
-            out.commands.push(AppCommand::Hover(input.hovered_atom));
-        }
-        if let Some(atom) = input.centered_atom {
-            out.commands.push(AppCommand::CenterOnAtom(atom));
-        }
     }
 }
 
@@ -505,23 +315,34 @@ impl eframe::App for SigmascopeApp {
                 }
             });
         });
+        let state = &self.state;
+        let panels = &mut self.panels;
+        let draft = &mut out.draft;
         egui::Panel::bottom("timeline").show(ui, |ui| {
-            let sigmas: Vec<f64> = self.state.run().frames.iter().map(|f| f.sigma).collect();
-            out.commands.extend(
-                timeline_panel::timeline_ui(ui, self.state.timeline(), &sigmas)
-                    .into_iter()
-                    .map(AppCommand::Timeline),
-            );
+            out.commands.extend(panels.timeline.ui(ui, state, draft));
         });
         egui::Panel::left("controls")
             .resizable(true)
             .default_size(360.0)
-            .show(ui, |ui| self.left_panel_ui(ui, &mut out));
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    for (separated, panel) in &mut panels.controls {
+                        if *separated {
+                            ui.separator();
+                        }
+                        out.commands.extend(panel.ui(ui, state, draft));
+                    }
+                });
+            });
         egui::Panel::right("plots")
             .resizable(true)
             .default_size(420.0)
-            .show(ui, |ui| self.plots_ui(ui, &mut out));
-        egui::CentralPanel::default().show(ui, |ui| self.central_ui(ui, &mut out));
+            .show(ui, |ui| {
+                out.commands.extend(panels.plots.ui(ui, state, draft))
+            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            out.commands.extend(panels.view.ui(ui, state, draft))
+        });
         if let Some(text) = self
             .state
             .hovered_atom()
@@ -535,16 +356,10 @@ impl eframe::App for SigmascopeApp {
             )
             .show(|ui| ui.label(text));
         }
-        if let Some(purpose) = out.dialog.take() {
-            let name = self.state.structure().name.clone();
-            let directory = self.dialog_directory().map(Path::to_path_buf);
-            out.commands
-                .extend(self.dialogs.request(purpose, &name, directory.as_deref()));
-        }
         out.commands.extend(self.dialogs.show(ui.ctx()));
         let commands = out.into_commands(self.state.settings());
         let changed = !commands.is_empty();
-        self.state.apply_all(commands);
+        self.route(commands);
         if repaint
             || changed
             || self.state.timeline().playing

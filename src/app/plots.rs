@@ -11,8 +11,8 @@ use crate::render::viridis;
 use crate::sampler::Frame;
 use crate::sampler::{SamplerPreset, Z_999};
 use crate::structure::Level;
-use crate::trajectory::FrameMetrics;
 use crate::trajectory::RunSource;
+use crate::trajectory::{COLUMNS, Column, FrameMetrics, frame_rows};
 
 /// Data the plots read.
 pub struct PlotData<'a> {
@@ -449,10 +449,53 @@ pub struct PlotClick {
     pub residue: Option<usize>,
 }
 
-/// All plots, stacked.
-pub fn plots_ui(ui: &mut egui::Ui, data: &PlotData<'_>, heatmap: &mut HeatmapTexture) -> PlotClick {
+/// Any column of the per-frame table (`trajectory::COLUMNS`) against the frame: a figure added there
+/// is plotted here without a plot of its own.
+fn column_plot(ui: &mut egui::Ui, data: &PlotData<'_>, column: &mut usize) -> Option<usize> {
+    let Some(chosen) = COLUMNS.get(*column) else {
+        *column = 0;
+        return None;
+    };
+    let label = |c: &Column| {
+        if c.unit.is_empty() {
+            c.name.to_owned()
+        } else {
+            format!("{} ({})", c.name, c.unit)
+        }
+    };
+    let before = *column;
+    egui::ComboBox::new("plotted column", "figure")
+        .selected_text(label(chosen))
+        .show_ui(ui, |ui| {
+            for (k, c) in COLUMNS.iter().enumerate() {
+                ui.selectable_value(column, k, label(c));
+            }
+        });
+    let value = COLUMNS[*column].value;
+    let points: Vec<[f64; 2]> = frame_rows(data.frames, data.metrics)
+        .iter()
+        .filter_map(|row| value(row).map(|v| [row.metrics.index as f64, v]))
+        .collect();
+    let refit = data.refit || *column != before;
+    let response = fitted(Plot::new("column"), "column", refit)
+        .height(120.0)
+        .show(ui, |plot| {
+            plot.line(Line::new(COLUMNS[*column].name, PlotPoints::from(points)));
+            cursor_and_click(plot, data.frame)
+        });
+    response.inner.map(frame_at)
+}
+
+/// All plots, stacked; `column` is the column the figure plot shows (an index into `COLUMNS`).
+pub fn plots_ui(
+    ui: &mut egui::Ui,
+    data: &PlotData<'_>,
+    heatmap: &mut HeatmapTexture,
+    column: &mut usize,
+) -> PlotClick {
     let mut click = PlotClick::default();
     egui::ScrollArea::vertical().show(ui, |ui| {
+
         ui.label("3-D RMSD from ground truth after superposition (log10 Å), and the TM-score of the Cα (0–1)");
         click.frame = click
             .frame
@@ -487,6 +530,8 @@ pub fn plots_ui(ui: &mut egui::Ui, data: &PlotData<'_>, heatmap: &mut HeatmapTex
             click.frame = Some(frame);
             click.residue = Some(residue);
         }
+        ui.label("Any per-frame figure (the CSV's columns)");
+        click.frame = click.frame.or(column_plot(ui, data, column));
     });
     click
 }

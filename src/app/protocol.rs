@@ -180,6 +180,8 @@ pub enum WorkerEvent {
     Idle,
     /// An export was written.
     Exported(std::path::PathBuf),
+    /// An export was cancelled before it wrote anything.
+    ExportCancelled(std::path::PathBuf),
     /// Something failed; the run stays as it was.
     Failed(WorkerError),
 }

@@ -99,7 +99,6 @@ pub struct AppState {
     pub(super) hovered_atom: Option<usize>,
     pub(super) highlighted_residue: Option<usize>,
     pub(super) pending_commands: usize,
-    pub(super) expected_run: u64,
     /// Device bytes a run's frames may keep their rows in (0 unless burn computes on the render device).
     pub(super) device_frames_budget: u64,
 }
@@ -160,7 +159,6 @@ impl AppState {
             hovered_atom: None,
             highlighted_residue: None,
             pending_commands: 0,
-            expected_run: 0,
             device_frames_budget: 0,
         };
         state.structure_changed();
@@ -370,7 +368,7 @@ impl AppState {
     /// Forgets everything of the previous structure.
     pub(super) fn structure_changed(&mut self) {
         self.worker.cancel();
-        self.expected_run += 1;
+        self.jobs.run.forget_all();
         self.run = Run::default();
         self.run_id += 1;
         self.applied_noise = None;

@@ -5,7 +5,9 @@ use eframe::egui;
 use egui_plot::{Legend, Plot, PlotPoints, Points};
 
 use super::command::AppCommand;
+use super::panel::Panel;
 use super::settings::Settings;
+use super::state::AppState;
 use crate::sampler::SamplerChoice;
 use crate::trajectory::SweepPoint;
 
@@ -30,16 +32,11 @@ impl SweepPanel {
             steps_error: None,
         }
     }
+}
 
-    /// The panel; edits `draft` and returns what was asked for.
-    pub fn ui(
-        &mut self,
-        ui: &mut egui::Ui,
-        draft: &mut Settings,
-        points: Option<&[SweepPoint]>,
-        running: bool,
-    ) -> Vec<AppCommand> {
-        sweep_ui(ui, self, draft, points, running)
+impl Panel for SweepPanel {
+    fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, draft: &mut Settings) -> Vec<AppCommand> {
+        sweep_ui(ui, self, draft, state.sweep_points(), state.sweep_pending())
     }
 }
 

@@ -1,9 +1,13 @@
 //! The timeline panel: the scrubber with σ ticks at each power of ten, play and pause, steps, first and
 //! last, loop mode and fps, and the keys (which leave a focused text field alone). It only returns
-//! `TimelineCommand`s; `TimeControl` applies them.
+//! timeline commands; `TimeControl` applies them.
 
 use eframe::egui;
 
+use super::command::AppCommand;
+use super::panel::Panel;
+use super::settings::Settings;
+use super::state::AppState;
 use super::timeline::{LoopMode, TimeControl, TimelineCommand};
 
 /// The frames where sigma drops below a power of ten, with that power (Å); none for a final 0.
@@ -69,12 +73,21 @@ fn format_power(power: f64) -> String {
     }
 }
 
+/// The timeline panel (no state of its own: `TimeControl` is the state's).
+pub struct TimelinePanel;
+
+impl Panel for TimelinePanel {
+    fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, _: &mut Settings) -> Vec<AppCommand> {
+        let sigmas: Vec<f64> = state.run().frames.iter().map(|f| f.sigma).collect();
+        timeline_ui(ui, state.timeline(), &sigmas)
+            .into_iter()
+            .map(AppCommand::Timeline)
+            .collect()
+    }
+}
+
 /// Timeline: scrubber with sigma ticks, play/pause, step, first/last, loop mode, fps.
-pub fn timeline_ui(
-    ui: &mut egui::Ui,
-    t: &TimeControl,
-    frame_sigmas: &[f64],
-) -> Vec<TimelineCommand> {
+fn timeline_ui(ui: &mut egui::Ui, t: &TimeControl, frame_sigmas: &[f64]) -> Vec<TimelineCommand> {
     let mut commands = Vec::new();
     let sigma = frame_sigmas.get(t.current).copied();
     ui.horizontal(|ui| {

@@ -5,9 +5,11 @@ use eframe::egui;
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
 use super::command::AppCommand;
+use super::panel::Panel;
 use super::plots::level_color;
 use super::run_view::TrainingView;
 use super::settings::Settings;
+use super::state::AppState;
 use crate::choice::Choice as _;
 use crate::denoiser::learned::{
     ConditioningMode, LevelInputs, LossMode, ModelConfig, OutputForm, PreconditionMode,
@@ -50,14 +52,28 @@ fn memory_budget() -> u64 {
     *BUDGET.get_or_init(training_memory_budget)
 }
 
-/// The panel; edits `draft` and returns what was asked for.
-pub fn train_ui(
+/// The Train panel (no state of its own).
+pub struct TrainPanel;
+
+impl Panel for TrainPanel {
+    fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, draft: &mut Settings) -> Vec<AppCommand> {
+        let s = state.structure();
+        train_ui(
+            ui,
+            draft,
+            state.training(),
+            state.training_pending(),
+            (s.atom_count(), s.residue_count()),
+        )
+    }
+}
+
+fn train_ui(
     ui: &mut egui::Ui,
     draft: &mut Settings,
     training: Option<&TrainingView>,
     running: bool,
-    atoms: usize,
-    residues: usize,
+    (atoms, residues): (usize, usize),
 ) -> Vec<AppCommand> {
     let mut commands = Vec::new();
     ui.collapsing("Train a denoiser", |ui| {

@@ -14,7 +14,7 @@ use crate::denoiser::learned::{ModelConfig, TrainConfig, train_model};
 use crate::denoiser::{DenoiserChoice, DenoiserInputs, denoiser_error};
 use crate::noise::{NamedNoise, NoiseTableSpec, noise_table};
 use crate::sampler::{FamilySampler, FamilySettings, Sampler, SamplerSettings, SteppedRun};
-use crate::structure::{LoadOptions, Structure, load_path};
+use crate::structure::{LoadOptions, Structure, load_file_or_bundled};
 use crate::trajectory::{
     MetricsTracker, Run, RunSource, SweepSpec, import_against, sweep, sweep_run,
 };
@@ -359,7 +359,7 @@ impl Worker {
     /// A structure file read off the UI thread.
     fn load_structure(&self, path: PathBuf, options: &LoadOptions, tag: u64) {
         self.send(WorkerEvent::Progress(0, 1));
-        match load_path(&path, options) {
+        match load_file_or_bundled(&path, options) {
             Ok(structure) => self.send(WorkerEvent::StructureLoaded {
                 tag,
                 path,

@@ -94,7 +94,8 @@ impl SamplerWorker {
             .name("export".to_owned())
             .spawn(move || {
                 let event = match job.write() {
-                    Ok(()) => WorkerEvent::Exported(job.path().to_path_buf()),
+                    Ok(true) => WorkerEvent::Exported(job.path().to_path_buf()),
+                    Ok(false) => WorkerEvent::ExportCancelled(job.path().to_path_buf()),
                     Err(e) => WorkerEvent::Failed(WorkerError::Export(e)),
                 };
                 sink.send(event).ok();

@@ -1,0 +1,89 @@
+//! The structure panel: the structure's counts, Open…, Open run…, the bundled examples, the selection
+//! and the recent files.
+
+use eframe::egui;
+
+use super::command::{AppCommand, DialogPurpose};
+use super::panel::Panel;
+use super::settings::Settings;
+use super::state::AppState;
+use crate::structure::BUNDLED;
+
+/// The structure panel (no state of its own).
+pub struct StructurePanel;
+
+impl Panel for StructurePanel {
+    fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, draft: &mut Settings) -> Vec<AppCommand> {
+        let mut commands = Vec::new();
+        let s = state.structure();
+        ui.heading(&s.name);
+        ui.label(format!(
+            "{} atoms, {} residues, {} chain{}",
+            s.atom_count(),
+            s.residue_count(),
+            s.chain_count(),
+            if s.chain_count() == 1 { "" } else { "s" }
+        ));
+        ui.label(format!(
+            "chains {} · {:.2} atoms per residue · model {} of {}",
+            s.chain_ids().join(" "),
+            s.mean_atoms_per_residue(),
+            s.model_number,
+            s.model_count
+        ));
+        if let Some(e) = state.load_error() {
+            ui.colored_label(ui.visuals().error_fg_color, e);
+        }
+        ui.horizontal_wrapped(|ui| {
+            if ui.button("Open…").clicked() {
+                commands.push(AppCommand::ChooseFile(DialogPurpose::Open));
+            }
+            if ui
+                .button("Open run…")
+                .on_hover_text("a trajectory of another tool: NPZ/NPY arrays or a multi-MODEL PDB/mmCIF of these atoms")
+                .clicked()
+            {
+                commands.push(AppCommand::ChooseFile(DialogPurpose::OpenRun));
+            }
+            for (i, b) in BUNDLED.iter().enumerate() {
+                if ui.button(b.name).on_hover_text(b.description).clicked() {
+                    commands.push(AppCommand::OpenBundled(i));
+                }
+            }
+        });
+        let mut reload = false;
+        ui.horizontal_wrapped(|ui| {
+            reload |= ui
+                .checkbox(&mut draft.keep_hydrogens, "hydrogens")
+                .changed();
+            reload |= ui.checkbox(&mut draft.keep_water, "water").changed();
+            reload |= ui.checkbox(&mut draft.drop_hetero, "drop hetero").changed();
+        });
+        if reload {
+            commands.push(AppCommand::Reload);
+        }
+        recent_files_ui(ui, draft, &mut commands);
+        commands
+    }
+}
+
+fn recent_files_ui(ui: &mut egui::Ui, draft: &Settings, commands: &mut Vec<AppCommand>) {
+    if draft.recent_files.is_empty() {
+        return;
+    }
+    ui.collapsing("Recent files", |ui| {
+        for path in &draft.recent_files {
+            let name = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            if ui
+                .button(name)
+                .on_hover_text(path.display().to_string())
+                .clicked()
+            {
+                commands.push(AppCommand::Open(path.clone()));
+            }
+        }
+    });
+}

@@ -1,0 +1,104 @@
+//! The central panel: the view options (colour, layers, track, augmentation, fit), the legend and the
+//! outlined residue above the 3D view, which reports the camera, the hovered atom and double clicks.
+
+use eframe::egui;
+
+use super::command::AppCommand;
+use super::panel::Panel;
+use super::settings::{Settings, TrackView};
+use super::state::AppState;
+use super::viewport::viewport_ui;
+use crate::render::ColorMode;
+
+/// The central panel; holds why the 3D view cannot draw, if it cannot.
+#[derive(Default)]
+pub struct ViewPanel {
+    /// Shown instead of the view.
+    pub(super) viewport_error: Option<String>,
+}
+
+impl Panel for ViewPanel {
+    fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, draft: &mut Settings) -> Vec<AppCommand> {
+        let mut commands = Vec::new();
+        view_options_ui(ui, draft, &mut commands);
+        legend_and_outline_ui(ui, state, &mut commands);
+        if let Some(e) = &self.viewport_error {
+            ui.colored_label(ui.visuals().error_fg_color, e);
+            return commands;
+        }
+        let mut camera = *state.camera();
+        let input = viewport_ui(ui, state.scene(), state.shown_atoms(), &mut camera);
+        if camera != *state.camera() {
+            commands.push(AppCommand::SetCamera(camera));
+        }
+        if input.hovered_atom != state.hovered_atom() {
+            commands.push(AppCommand::Hover(input.hovered_atom));
+        }
+        if let Some(atom) = input.centered_atom {
+            commands.push(AppCommand::CenterOnAtom(atom));
+        }
+        commands
+    }
+}
+
+fn view_options_ui(ui: &mut egui::Ui, draft: &mut Settings, commands: &mut Vec<AppCommand>) {
+    ui.horizontal_wrapped(|ui| {
+        egui::ComboBox::new("color by", "color")
+            .selected_text(format!("{:?}", draft.color_by))
+            .show_ui(ui, |ui| {
+                for mode in [
+                    ColorMode::Element,
+                    ColorMode::Chain,
+                    ColorMode::Residue,
+                    ColorMode::DisplacementAtom,
+                    ColorMode::DisplacementResidue,
+                    ColorMode::DisplacementChain,
+                    ColorMode::Independent,
+                ] {
+                    ui.selectable_value(&mut draft.color_by, mode, format!("{mode:?}"));
+                }
+            });
+        let l = &mut draft.layers;
+        ui.checkbox(&mut l.atoms, "atoms");
+        ui.checkbox(&mut l.residues, "residues");
+        ui.checkbox(&mut l.chains, "chains");
+        ui.checkbox(&mut l.trace, "trace");
+        ui.checkbox(&mut l.ghost, "ghost");
+        ui.checkbox(&mut l.arrows, "arrows");
+        ui.radio_value(&mut draft.track, TrackView::State, "x_t");
+        ui.radio_value(&mut draft.track, TrackView::Prediction, "x0_hat");
+        ui.checkbox(&mut draft.undo_augmentation, "undo augmentation");
+        if ui.button("fit").clicked() {
+            commands.push(AppCommand::FitCamera);
+        }
+    });
+}
+
+fn legend_and_outline_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<AppCommand>) {
+    let (scene, _) = state.scene();
+    if let Some(legend) = &scene.legend {
+        ui.label(format!(
+            "{}: {:.2} … {:.2} (viridis)",
+            legend.label, legend.min, legend.max
+        ));
+    }
+    let s = state.structure();
+    let Some(r) = state.highlighted_residue().and_then(|r| s.residues.get(r)) else {
+        return;
+    };
+    let chain = &s.chains[r.chain as usize].id;
+    ui.horizontal(|ui| {
+        ui.label(format!(
+            "heat-map residue {} {} (chain {chain}), outlined",
+            r.name,
+            r.label()
+        ));
+        if ui
+            .small_button("×")
+            .on_hover_text("clear the outline")
+            .clicked()
+        {
+            commands.push(AppCommand::ClearOutline);
+        }
+    });
+}
