@@ -144,9 +144,9 @@ impl AppState {
             AppCommand::Pin => self.pin(),
             AppCommand::Unpin => self.pinned = None,
             AppCommand::FocusResidue(residue) => self.focus_residue(residue),
-            AppCommand::ClearOutline => self.highlighted_residue = None,
+            AppCommand::ClearOutline => self.highlights.outlined_residue = None,
             AppCommand::Timeline(command) => self.timeline.apply(command),
-            AppCommand::HighlightControl(control) => self.focus = Some(control),
+            AppCommand::HighlightControl(control) => self.highlights.focus = Some(control),
             AppCommand::Export(kind, path) => self.start_export(kind, path),
             AppCommand::CancelExport => self.cancel_export(),
             AppCommand::SetCamera(camera) => self.camera = camera,
@@ -160,7 +160,7 @@ impl AppState {
                 }
             }
             AppCommand::Hover(atom) => {
-                self.hovered_atom = atom.filter(|&a| a < self.structure.atom_count());
+                self.highlights.hovered_atom = atom.filter(|&a| a < self.structure.atom_count());
             }
             AppCommand::ShowLoadError(message) => self.load_error = Some(message),
             AppCommand::DismissStatus => self.status = None,
@@ -270,7 +270,7 @@ impl AppState {
                 .with_extension(format!("{code}.mpk"))
         });
         let tag = self.jobs.train.begin();
-        self.training = Some(super::run_view::TrainingView::default());
+        self.results.training = Some(super::run_view::TrainingView::default());
         self.progress = Some((0, train.steps));
         self.send(WorkerCommand::Train {
             structure: Arc::clone(&self.structure),
@@ -419,7 +419,7 @@ impl AppState {
         if residue >= self.structure.residue_count() {
             return;
         }
-        self.highlighted_residue = Some(residue);
+        self.highlights.outlined_residue = Some(residue);
         self.rebuild_scene();
         let centroids = self.structure.residue_centroids(&self.shown.positions);
         if let Some(c) = centroids.get(residue) {

@@ -68,7 +68,7 @@ impl AppState {
             WorkerEvent::Loaded { run, .. } => {
                 self.run_id += 1;
                 self.run = *run;
-                self.applied_noise = None;
+                self.results.applied_noise = None;
                 self.timeline.set_frame_count(self.run.frames.len(), false);
                 self.timeline.apply(TimelineCommand::First);
             }
@@ -76,7 +76,7 @@ impl AppState {
                 let (frame, metrics) = *frame;
                 self.run_id += 1;
                 self.run = Run::started(sigmas, frame, metrics);
-                self.applied_noise = None;
+                self.results.applied_noise = None;
                 self.timeline.set_frame_count(1, true);
             }
             WorkerEvent::Frame(_, boxed) => {
@@ -93,17 +93,17 @@ impl AppState {
     fn job_result(&mut self, event: WorkerEvent) {
         match event {
             WorkerEvent::SweepDone(tag, points) if self.jobs.sweep.take(tag) => {
-                self.sweep = Some(points);
+                self.results.sweep = Some(points);
             }
             WorkerEvent::TrainStep(tag, record) => {
                 if self.jobs.train.awaits(tag)
-                    && let Some(view) = self.training.as_mut()
+                    && let Some(view) = self.results.training.as_mut()
                 {
                     view.losses.push(record);
                 }
             }
             WorkerEvent::TrainDone(tag, header, path) if self.jobs.train.take(tag) => {
-                if let Some(view) = self.training.as_mut() {
+                if let Some(view) = self.results.training.as_mut() {
                     view.header = Some(*header);
                     view.path = Some(path.clone());
                 }
@@ -114,10 +114,10 @@ impl AppState {
                 self.settings.trained_model = Some(path);
             }
             WorkerEvent::DenoiserErrorDone(tag, rows) if self.jobs.denoiser_error.take(tag) => {
-                self.denoiser_error = Some(rows);
+                self.results.denoiser_error = Some(rows);
             }
             WorkerEvent::NoiseApplied(tag, applied) if self.jobs.noise.take(tag) => {
-                self.applied_noise = Some((tag, *applied));
+                self.results.applied_noise = Some((tag, *applied));
             }
             WorkerEvent::StructureLoaded {
                 tag,

@@ -8,6 +8,7 @@ mod denoiser_error_panel;
 mod diagnosis;
 mod events;
 mod export;
+mod export_job;
 mod file_dialog;
 mod jobs;
 mod launch;
@@ -32,14 +33,15 @@ mod worker;
 
 pub use command::{AppCommand, DialogPurpose, NOISE_PANEL_DRAWS};
 pub use diagnosis::{Control, DiagnosisInput, Finding, diagnose};
-pub use export::{ExportKind, metrics_csv};
+pub use export::ExportKind;
+pub use export_job::{RenderDevice, metrics_csv};
 pub use file_dialog::{DialogBackend, FILE_DIALOG_ENV, FileDialogs, detect_backend};
 pub use launch::{native_options, run};
 pub use plots::plot_id;
 pub use protocol::{AppliedNoise, WorkerCommand, WorkerEvent};
 pub use run_view::{PinnedRun, TrainingView};
 pub use settings::{Settings, SettingsError, SigmaInput, TrackView};
-pub use state::{AppState, DEVICE_FRAMES_BUDGET, RenderDevice};
+pub use state::{AppState, DEVICE_FRAMES_BUDGET};
 pub use timeline::{LoopMode, TimeControl, TimelineCommand};
 pub use worker::SamplerWorker;
 

@@ -11,7 +11,7 @@ use crate::noise::{LevelWeights, NamedNoise, NoiseModel, WEIGHT_PRESETS};
 use crate::render::{ColorMode, Layers};
 use crate::sampler::{
     ChurnRule, FamilyPreset, FamilySettings, PresetName, SamplerChoice, SamplerPreset,
-    SamplerSettings, SamplerSpec, Solver, StartNoise,
+    SamplerSettings, SamplerSpec, Solver, StartNoise, UpdateRule,
 };
 use crate::trajectory::SweepSpec;
 
@@ -197,31 +197,27 @@ impl Settings {
         })
     }
 
-    /// Chooses an EDM preset: the overrides the panel shows (step scale, augmentation, solver) start
-    /// from the preset's values; the churn switch and the step count stay the user's.
+    /// Chooses an EDM preset: the update rule the panel shows starts from the preset's
+    /// (`SamplerPreset::update_rule`); the churn switch and the step count stay the user's.
     pub fn choose_preset(&mut self, name: PresetName) {
-        let preset = name.preset();
+        let rule = name.preset().update_rule();
         self.preset = name;
-        self.step_scale = preset.step_scale;
-        self.augment = preset.augment;
-        self.solver = preset.solver;
+        self.step_scale = rule.step_scale;
+        self.augment = rule.augment;
+        self.solver = rule.solver;
     }
 
     /// The preset with the panel's overrides.
     pub fn preset(&self) -> SamplerPreset {
-        let mut p = self.preset.preset();
+        let mut p = self.preset.preset().with_update_rule(UpdateRule {
+            step_scale: self.step_scale,
+            solver: self.solver,
+            augment: self.augment,
+        });
         p.schedule.steps = self.steps.clamp(1, 1000);
         if !self.churn {
             p.churn = ChurnRule::NONE;
         }
-        p.step_scale = self.step_scale;
-        p.solver = self.solver;
-        p.augment = self.augment;
-        p.translation_std = if self.augment {
-            p.translation_std.max(1.0)
-        } else {
-            0.0
-        };
         p
     }
 

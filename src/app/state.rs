@@ -6,6 +6,7 @@ use std::cell::OnceCell;
 use std::sync::Arc;
 
 use super::diagnosis::{Control, DiagnosisInput, Finding, diagnose};
+use super::export_job::RenderDevice;
 use super::jobs::AwaitedJobs;
 use super::protocol::AppliedNoise;
 use super::run_view::{PinnedRun, TrainingView};
@@ -22,15 +23,6 @@ use crate::render::{
 use crate::sampler::{Frame, StartNoise};
 use crate::structure::{LoadOptions, Selection, Structure};
 use crate::trajectory::{Displacements, Run, RunSource};
-
-/// The device and queue that render the viewport (for the PNG export); none in tests without a window.
-#[derive(Clone)]
-pub struct RenderDevice {
-    /// wgpu device.
-    pub device: burn::tensor::wgpu::wgpu::Device,
-    /// Its queue.
-    pub queue: burn::tensor::wgpu::wgpu::Queue,
-}
 
 /// What the scene on screen was built from: the same key means the same scene.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,6 +55,28 @@ pub(super) struct ShownScene {
     atom_style_key: Option<(ColorMode, bool)>,
 }
 
+/// What the panels' worker jobs gave back, each kept until the structure changes.
+#[derive(Default)]
+pub(super) struct JobResults {
+    /// The noise panel's draw, with its tag.
+    pub applied_noise: Option<(u64, AppliedNoise)>,
+    /// The sweep panel's last sweep.
+    pub sweep: Option<Vec<crate::trajectory::SweepPoint>>,
+    /// The denoiser-error panel's last measurement.
+    pub denoiser_error: Option<Vec<crate::denoiser::DenoiserErrorRow>>,
+    /// The Train panel's training: its loss curve so far and, once saved, its checkpoint's header.
+    pub training: Option<TrainingView>,
+}
+
+/// What the user pointed at: the control a clicked finding names, the atom under the pointer, the
+/// residue outlined after a heat-map click.
+#[derive(Default)]
+pub(super) struct Highlights {
+    pub focus: Option<Control>,
+    pub hovered_atom: Option<usize>,
+    pub outlined_residue: Option<usize>,
+}
+
 /// Device bytes a run's frames may keep their rows in when the window computes on its own GPU: a frame
 /// keeps 24 B an atom (state and prediction, f32 xyz), so at 1M atoms the first 85 frames fit.
 pub const DEVICE_FRAMES_BUDGET: u64 = 2 << 30;
@@ -85,19 +99,13 @@ pub struct AppState {
     pub(super) pinned: Option<PinnedRun>,
     pub(super) timeline: TimeControl,
     pub(super) camera: OrbitCamera,
-    pub(super) applied_noise: Option<(u64, AppliedNoise)>,
-    /// The sweep panel's last sweep, and the one in progress.
-    pub(super) sweep: Option<Vec<crate::trajectory::SweepPoint>>,
-    /// The denoiser-error panel's last measurement, and the one in progress.
-    pub(super) denoiser_error: Option<Vec<crate::denoiser::DenoiserErrorRow>>,
-    /// The Train panel's training: its loss curve so far and, once saved, its checkpoint's header.
-    pub(super) training: Option<TrainingView>,
+    /// What the panels' worker jobs gave back.
+    pub(super) results: JobResults,
     /// The worker jobs whose results are awaited.
     pub(super) jobs: AwaitedJobs,
     pub(super) shown: ShownScene,
-    pub(super) focus: Option<Control>,
-    pub(super) hovered_atom: Option<usize>,
-    pub(super) highlighted_residue: Option<usize>,
+    /// What the user pointed at.
+    pub(super) highlights: Highlights,
     pub(super) pending_commands: usize,
     /// Device bytes a run's frames may keep their rows in (0 unless burn computes on the render device).
     pub(super) device_frames_budget: u64,
@@ -140,11 +148,8 @@ impl AppState {
             pinned: None,
             timeline,
             camera: OrbitCamera::fitted(ViewPreset::Fit, glam::Vec3::ZERO, 10.0, 1.5),
-            applied_noise: None,
+            results: JobResults::default(),
             jobs: AwaitedJobs::default(),
-            sweep: None,
-            denoiser_error: None,
-            training: None,
             shown: ShownScene {
                 key: None,
                 scene: Arc::new(Scene::default()),
@@ -155,9 +160,7 @@ impl AppState {
                 atom_style: 0,
                 atom_style_key: None,
             },
-            focus: None,
-            hovered_atom: None,
-            highlighted_residue: None,
+            highlights: Highlights::default(),
             pending_commands: 0,
             device_frames_budget: 0,
         };
@@ -237,7 +240,7 @@ impl AppState {
 
     /// The noise panel's applied draw, if any.
     pub fn applied_noise(&self) -> Option<&AppliedNoise> {
-        self.applied_noise.as_ref().map(|(_, a)| a)
+        self.results.applied_noise.as_ref().map(|(_, a)| a)
     }
 
     /// True while the worker draws the noise panel's samples.
@@ -247,7 +250,7 @@ impl AppState {
 
     /// The sweep panel's last sweep (one point per steps and seed).
     pub fn sweep_points(&self) -> Option<&[crate::trajectory::SweepPoint]> {
-        self.sweep.as_deref()
+        self.results.sweep.as_deref()
     }
 
     /// True while a sweep runs.
@@ -257,7 +260,7 @@ impl AppState {
 
     /// The Train panel's current or last training.
     pub fn training(&self) -> Option<&TrainingView> {
-        self.training.as_ref()
+        self.results.training.as_ref()
     }
 
     /// True while a training runs.
@@ -267,7 +270,7 @@ impl AppState {
 
     /// The denoiser-error panel's last rows (one per σ).
     pub fn denoiser_error_rows(&self) -> Option<&[crate::denoiser::DenoiserErrorRow]> {
-        self.denoiser_error.as_deref()
+        self.results.denoiser_error.as_deref()
     }
 
     /// True while the denoiser error is measured.
@@ -277,17 +280,17 @@ impl AppState {
 
     /// The residue outlined after a heat-map click.
     pub fn highlighted_residue(&self) -> Option<usize> {
-        self.highlighted_residue
+        self.highlights.outlined_residue
     }
 
     /// The control a clicked finding points to.
     pub fn focus(&self) -> Option<Control> {
-        self.focus
+        self.highlights.focus
     }
 
     /// The atom under the pointer.
     pub fn hovered_atom(&self) -> Option<usize> {
-        self.hovered_atom
+        self.highlights.hovered_atom
     }
 
     /// The scene on screen and its version.
@@ -371,14 +374,11 @@ impl AppState {
         self.jobs.run.forget_all();
         self.run = Run::default();
         self.run_id += 1;
-        self.applied_noise = None;
         self.jobs.forget_all();
-        self.sweep = None;
-        self.denoiser_error = None;
-        self.training = None;
+        self.results = JobResults::default();
         self.pinned = None;
-        self.highlighted_residue = None;
-        self.hovered_atom = None;
+        self.highlights.outlined_residue = None;
+        self.highlights.hovered_atom = None;
         if !self.settings.denoiser.available_for(&self.structure) {
             // A persisted choice this structure cannot feed (the ensemble) falls back to exact.
             self.settings.denoiser = DenoiserChoice::Exact;
@@ -413,7 +413,7 @@ impl AppState {
                 .map(frame_positions);
             return (frame_positions(frame), previous);
         }
-        match &self.applied_noise {
+        match &self.results.applied_noise {
             Some((_, applied)) => (applied.noised.clone(), None),
             None => (self.structure.positions.clone(), None),
         }
@@ -444,8 +444,8 @@ impl AppState {
             layers: self.settings.layers,
             track: self.settings.track,
             undo_augmentation: self.settings.undo_augmentation,
-            noise: self.applied_noise.as_ref().map(|(tag, _)| *tag),
-            outline: self.highlighted_residue,
+            noise: self.results.applied_noise.as_ref().map(|(tag, _)| *tag),
+            outline: self.highlights.outlined_residue,
         }
     }
 
@@ -459,7 +459,7 @@ impl AppState {
         let options = SceneOptions {
             layers: self.settings.layers,
             color_by: self.settings.color_by,
-            outline_residue: self.highlighted_residue,
+            outline_residue: self.highlights.outlined_residue,
             ..SceneOptions::default()
         };
         // The scene last shown lends its buffers when the view no longer holds it.

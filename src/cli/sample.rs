@@ -168,12 +168,7 @@ pub enum RunMode {
 fn edm_preset(args: &SampleArgs) -> anyhow::Result<SamplerPreset> {
     let mut preset = args.preset.preset()?;
     if let Some(a) = args.augment {
-        preset.augment = a.is_on();
-        preset.translation_std = if a.is_on() {
-            preset.translation_std.max(1.0)
-        } else {
-            0.0
-        };
+        preset = preset.with_augmentation(a.is_on());
     }
     if let Some(a) = args.align {
         preset.align_to_prediction = a.is_on();

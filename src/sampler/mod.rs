@@ -29,7 +29,7 @@ pub use precondition::{
     CNoiseMode, LevelPreconditioning, LevelSigmas, Preconditioning, level_preconditioning,
     level_sigmas,
 };
-pub use preset::{ChurnRule, PRESETS, SamplerPreset, Solver, StepLevels, find_preset};
+pub use preset::{ChurnRule, PRESETS, SamplerPreset, Solver, StepLevels, UpdateRule, find_preset};
 pub use run::SteppedRun;
 pub use schedule::{ScheduleSpec, ScheduleTimes};
 pub use settings::{ChurnNoise, SamplerSettings, StartNoise};

@@ -265,7 +265,53 @@ pub struct StepLevels {
     pub t_hat: f64,
 }
 
+/// The update rule a user tunes on top of a preset (the window's sampler panel, `sample`'s flags). On
+/// choosing a preset it starts from the preset's own (`SamplerPreset::update_rule`); the step count and
+/// the churn switch stay the user's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UpdateRule {
+    /// step_scale (eta) of the Euler update.
+    pub step_scale: f64,
+    /// Euler, Heun or Chai-1's second-order step.
+    pub solver: Solver,
+    /// Centre, random rotation and random translation before every step.
+    pub augment: bool,
+}
+
 impl SamplerPreset {
+    /// The preset's own update rule.
+    pub fn update_rule(&self) -> UpdateRule {
+        UpdateRule {
+            step_scale: self.step_scale,
+            solver: self.solver,
+            augment: self.augment,
+        }
+    }
+
+    /// This preset stepping by `rule`.
+    pub fn with_update_rule(self, rule: UpdateRule) -> Self {
+        Self {
+            step_scale: rule.step_scale,
+            solver: rule.solver,
+            ..self
+        }
+        .with_augmentation(rule.augment)
+    }
+
+    /// This preset with augmentation on or off: off drops the random translation too, on draws it with
+    /// at least Boltz's 1 Å (`s_trans`).
+    pub fn with_augmentation(self, on: bool) -> Self {
+        Self {
+            augment: on,
+            translation_std: if on {
+                self.translation_std.max(1.0)
+            } else {
+                0.0
+            },
+            ..self
+        }
+    }
+
     /// Every step's sigma, gamma and t_hat, as the engine takes them.
     pub fn step_levels(&self) -> Vec<StepLevels> {
         self.schedule
@@ -301,6 +347,43 @@ pub fn find_preset(name: &str) -> Option<SamplerPreset> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_update_rule_round_trips_and_augmentation_carries_its_translation() {
+        for preset in PRESETS {
+            assert_eq!(
+                preset.with_update_rule(preset.update_rule()).update_rule(),
+                preset.update_rule()
+            );
+        }
+        let af3 = find_preset("af3").unwrap();
+        let off = af3.with_augmentation(false);
+        assert!(!off.augment);
+        assert_eq!(
+            off.translation_std, 0.0,
+            "no augmentation, no random translation"
+        );
+        let on = off.with_augmentation(true);
+        assert!(
+            on.augment && on.translation_std >= 1.0,
+            "{}",
+            on.translation_std
+        );
+        let rule = UpdateRule {
+            step_scale: 0.7,
+            solver: Solver::Heun,
+            augment: false,
+        };
+        let tuned = af3.with_update_rule(rule);
+        assert_eq!(
+            (tuned.step_scale, tuned.solver, tuned.augment),
+            (0.7, Solver::Heun, false)
+        );
+        assert_eq!(
+            tuned.schedule, af3.schedule,
+            "the schedule stays the preset's"
+        );
+    }
 
     #[test]
     fn churn_gates() {

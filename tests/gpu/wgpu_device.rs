@@ -27,8 +27,18 @@ fn wgpu_device_computes_draws_noise_and_samples() {
     }
     println!("device: {line}");
     smoke_test(&device.device).unwrap();
-
     let s = bundled("4hhb");
+    noise_draws_match_their_closed_forms(&s, &device.device);
+    centroids_match_the_host(&s, &device.device);
+    the_sampler_lands_on_the_truth(&device.device);
+}
+
+/// The noise table on the device: the same numbers twice, each figure within 3 standard errors, and
+/// churn noise in contiguous rows with each level's variance.
+fn noise_draws_match_their_closed_forms(
+    s: &sigmascope::structure::Structure,
+    device: &burn::tensor::Device,
+) {
     let spec = NoiseTableSpec {
         noises: vec![parse_noise("seed-old").unwrap()],
         points: vec![SigmaPoint {
@@ -38,8 +48,8 @@ fn wgpu_device_computes_draws_noise_and_samples() {
         repeats: 32,
         seed: 1,
     };
-    let a = noise_table(&s, &spec, &device.device, false).unwrap();
-    let b = noise_table(&s, &spec, &device.device, false).unwrap();
+    let a = noise_table(s, &spec, device, false).unwrap();
+    let b = noise_table(s, &spec, device, false).unwrap();
     assert_eq!(a.rows, b.rows, "same seed, same device, same numbers");
     let cell = &a.rows[0].noises.0[0].1;
     for f in [
@@ -56,24 +66,27 @@ fn wgpu_device_computes_draws_noise_and_samples() {
 
     // Churn noise comes as contiguous rows on the device too, with each level's variance: a
     // transposed view made the churned state strided, and reductions over it slow.
-    let h = HierarchyTensors::new(&s, &device.device);
+    let h = HierarchyTensors::new(s, device);
     let stds = LevelStds {
         chain: 3.0,
         residue: 2.0,
         atom: 1.0,
     };
-    let rows = draw_noise_rows(&h, stds, 1, 9, &device.device);
+    let rows = draw_noise_rows(&h, stds, 1, 9, device);
     assert_eq!(sigmascope::compute::is_contiguous(&rows), Some(true));
     let values: Vec<f32> = rows.into_data().try_to_vec().unwrap();
     let variance = values.iter().map(|v| f64::from(*v).powi(2)).sum::<f64>() / values.len() as f64;
     // 1 + 4 + 9 per coordinate; four chains leave the chain level a wide spread.
     assert!(variance > 4.0 && variance < 30.0, "{variance}");
+}
 
-    // Residue and chain centroids on the device (block sums over contiguous segments) are the host's.
+/// Residue and chain centroids on the device (block sums over contiguous segments) are the host's.
+fn centroids_match_the_host(s: &sigmascope::structure::Structure, device: &burn::tensor::Device) {
+    let h = HierarchyTensors::new(s, device);
     let positions: Vec<f32> = s.positions.iter().flatten().copied().collect();
     let points = burn::tensor::Tensor::<3>::from_data(
         burn::tensor::TensorData::new(positions, [1, s.atom_count(), 3]),
-        &device.device,
+        device,
     );
     let residues = h.residue_centroids(points);
     let chains: Vec<f32> = h
@@ -93,9 +106,11 @@ fn wgpu_device_computes_draws_noise_and_samples() {
             .fold(0.0f32, f32::max);
         assert!(worst < 1e-3, "worst {worst} Å");
     }
+}
 
-    // The sampler on the device: augmentation, alignment onto the prediction (Boltz-2) and Heun
-    // (AF3 with Heun), churn off, land on the ground truth once augmentation is undone.
+/// The sampler on the device: augmentation, alignment onto the prediction (Boltz-2) and Heun (AF3 with
+/// Heun), churn off, land on the ground truth once augmentation is undone.
+fn the_sampler_lands_on_the_truth(device: &burn::tensor::Device) {
     let crambin = bundled("1crn");
     for (name, heun) in [("boltz2", false), ("af3", true)] {
         let mut preset = find_preset(name).unwrap();
@@ -114,14 +129,12 @@ fn wgpu_device_computes_draws_noise_and_samples() {
             churn_noise: sigmascope::sampler::ChurnNoise::following(StartNoise::Multiscale),
             seed: 2,
         };
-        let denoiser = || Box::new(ExactDenoiser::new(&crambin.positions, &device.device));
-        let mut sampler =
-            Sampler::new(&crambin, settings.clone(), denoiser(), &device.device).unwrap();
+        let denoiser = || Box::new(ExactDenoiser::new(&crambin.positions, device));
+        let mut sampler = Sampler::new(&crambin, settings.clone(), denoiser(), device).unwrap();
         sampler.run(|_, _| true).unwrap();
         let last = sampler.frames().last().unwrap();
         // The same run with nothing read back until its last step: the maps settle to the same.
-        let mut quiet =
-            Sampler::new(&crambin, settings.clone(), denoiser(), &device.device).unwrap();
+        let mut quiet = Sampler::new(&crambin, settings.clone(), denoiser(), device).unwrap();
         quiet.set_recording(false);
         for _ in 1..24 {
             quiet.step().unwrap();
@@ -140,8 +153,8 @@ fn wgpu_device_computes_draws_noise_and_samples() {
             .fold(0.0f32, f32::max);
         assert!(worst < 1e-3, "{name}: worst {worst} Å");
         if !heun {
-            frames_keep_their_rows_while_the_budget_lasts(&crambin, settings, &device.device);
-            family_frames_keep_their_points(&crambin, &device.device);
+            frames_keep_their_rows_while_the_budget_lasts(&crambin, settings, device);
+            family_frames_keep_their_points(&crambin, device);
         }
     }
 }

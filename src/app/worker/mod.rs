@@ -11,7 +11,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 
 use burn::tensor::Device;
 
-use super::export::ExportJob;
+use super::export_job::ExportJob;
 use super::protocol::{WorkerCommand, WorkerError, WorkerEvent};
 use jobs::Worker;
 

@@ -99,7 +99,7 @@ impl Sampler {
             StartNoise::Isotropic => NoiseModel::Flat,
         };
         let n = structure.atom_count();
-        let x_in_frame = draw_noise(
+        let x_in_pose = draw_noise(
             &hierarchy,
             start_model.stds(sigmas[0]),
             1,
@@ -107,13 +107,13 @@ impl Sampler {
             device,
         )
         .reshape([n, 3]);
-        let x_t = read_points(read_data(x_in_frame.clone())?)?;
+        let x_t = read_points(read_data(x_in_pose.clone())?)?;
         let mut sampler = Self {
             mean_squares: MeanSquaresBasis::new(&GroupSizes::of(structure)),
             hierarchy,
             device: device.clone(),
             denoiser,
-            x: device_pose.rows_to_data(x_in_frame.transpose()),
+            x: device_pose.rows_to_data(x_in_pose.transpose()),
             device_pose,
             pose,
             frames: Vec::new(),
@@ -255,11 +255,11 @@ impl Sampler {
         } else {
             let mut context = DenoiseContext::in_pose(self.device_pose.clone(), step);
             context.level_sigmas = Some([levels.atom, levels.residue, levels.chain]);
-            context.pose = Some(self.frame_on_host()?);
-            let x_in_frame = self.device_pose.rows_to_pose(x_rows).transpose();
+            context.pose = Some(self.pose_on_host()?);
+            let x_in_pose = self.device_pose.rows_to_pose(x_rows).transpose();
             let output = self
                 .denoiser
-                .denoise(x_in_frame, sigma, &context)
+                .denoise(x_in_pose, sigma, &context)
                 .map_err(failed)?;
             let x0 = self.with_level_outputs(output.x0, output.levels);
             Ok((
@@ -299,7 +299,7 @@ impl Sampler {
     /// The frame map in force on the device, read back (12 numbers): `pose` learns this
     /// step's augmentation centre only after the step's readback, and a denoiser given x in the frame
     /// may need the map now. Only non-equivariant denoisers, which read x back anyway, ask for it.
-    fn frame_on_host(&self) -> Result<RigidTransform, SamplerError> {
+    fn pose_on_host(&self) -> Result<RigidTransform, SamplerError> {
         let read = |t: Tensor<2>| {
             read_data(t)?
                 .try_into_vec::<f32>()

@@ -241,17 +241,17 @@ impl Sampler {
         in_place_rows: Option<&(Tensor<2>, Tensor<2>)>,
         weights_present: bool,
     ) -> Result<ReadBack, SamplerError> {
-        let into_frame = Some(&self.pose);
+        let into_pose = Some(&self.pose);
         let mut data = data.into_iter();
         let (x_t, x0, churned) = match in_place_rows {
             Some((x0, churned)) => (
-                host_rows(&self.x, into_frame)?,
-                host_rows(x0, into_frame)?,
+                host_rows(&self.x, into_pose)?,
+                host_rows(x0, into_pose)?,
                 host_rows(churned, None)?,
             ),
             None => (
-                read_rows(data.next().ok_or_else(missing)?, into_frame)?,
-                read_rows(data.next().ok_or_else(missing)?, into_frame)?,
+                read_rows(data.next().ok_or_else(missing)?, into_pose)?,
+                read_rows(data.next().ok_or_else(missing)?, into_pose)?,
                 read_rows(data.next().ok_or_else(missing)?, None)?,
             ),
         };
