@@ -300,7 +300,7 @@ impl AppState {
             denoiser: self.settings.denoiser.clone(),
             noise: settings.noise,
             sigmas,
-            prior_sigma: training.sigma_data,
+            prior_sigma: settings.preset.schedule.sigma_data,
             seed: self.settings.seed,
             tag,
         });

@@ -255,7 +255,7 @@ fn schedule_plot(ui: &mut egui::Ui, data: &PlotData<'_>) {
         .map(|(i, s)| [s.t_hat.log10(), i as f64])
         .collect();
     let ln10 = std::f64::consts::LN_10;
-    let mean = (training.sigma_data.ln() + training.p_mean) / ln10;
+    let mean = (training.scale.ln() + training.p_mean) / ln10;
     let std = training.p_std / ln10;
     let n = data.sigmas.len().max(2) as f64;
     // The density of log10 sigma, scaled to the steps' axis so both fit one plot.

@@ -63,7 +63,7 @@ pub struct NoiseTableArgs {
 impl NoiseTableArgs {
     fn training(&self) -> TrainingSigma {
         TrainingSigma {
-            sigma_data: self.sigma_data,
+            scale: self.sigma_data,
             p_mean: self.p_mean,
             p_std: self.p_std,
         }

@@ -15,12 +15,14 @@ use super::weights::{LevelStds, LevelWeights, NamedNoise, NoiseError};
 use crate::rng::SplitMix64;
 use crate::structure::Structure;
 
-/// The training noise distribution sigma = sigma_data * exp(P_mean + P_std * z) (EDM, Karras et al. 2022;
-/// AF3 uses sigma_data 16, P_mean -1.2, P_std 1.5, the seed's values).
+/// The training noise distribution σ = scale · exp(P_mean + P_std z): EDM's own loss draws it with no
+/// scale (Karras et al. 2022, Table 1), AF3, Boltz and Chai-1 multiply by σ_data (AF3: σ_data 16,
+/// P_mean −1.2, P_std 1.5, the default here).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct TrainingSigma {
-    /// sigma_data, Å.
-    pub sigma_data: f64,
+    /// What exp(P_mean + P_std z) is multiplied by, Å: σ_data for AF3, Boltz and Chai-1; 1 for EDM's
+    /// own loss.
+    pub scale: f64,
     /// P_mean.
     pub p_mean: f64,
     /// P_std.
@@ -30,7 +32,7 @@ pub struct TrainingSigma {
 impl Default for TrainingSigma {
     fn default() -> Self {
         Self {
-            sigma_data: 16.0,
+            scale: 16.0,
             p_mean: -1.2,
             p_std: 1.5,
         }
@@ -43,7 +45,7 @@ pub const TABLE_Z: [f64; 7] = [-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0];
 impl TrainingSigma {
     /// sigma at standard-normal quantile `z`.
     pub fn sigma_at(&self, z: f64) -> f64 {
-        self.sigma_data * (self.p_mean + self.p_std * z).exp()
+        self.scale * (self.p_mean + self.p_std * z).exp()
     }
 
     /// The sigmas of the `TABLE_Z` grid, Å.

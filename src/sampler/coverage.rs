@@ -38,7 +38,7 @@ fn normal_cdf(z: f64) -> f64 {
 
 /// The percentile (0..100) of `sigma` under the training distribution.
 pub fn training_percentile(sigma: f64, training: &TrainingSigma) -> f64 {
-    100.0 * normal_cdf(((sigma / training.sigma_data).ln() - training.p_mean) / training.p_std)
+    100.0 * normal_cdf(((sigma / training.scale).ln() - training.p_mean) / training.p_std)
 }
 
 /// Coverage of a schedule's steps, judged by t_hat (a final step to 0 is still a step: its t_hat is
@@ -142,5 +142,18 @@ mod tests {
             "{w}"
         );
         assert!(w.contains("4608.0 Å"), "{w}");
+    }
+
+    #[test]
+    fn edm_draws_its_training_sigma_without_sigma_data() {
+        // EDMLoss: σ = exp(P_mean + P_std n), P_mean −1.2, P_std 1.2 (Karras et al. 2022, Table 1), so the
+        // 99.9th percentile is exp(−1.2 + 1.2 · 3.0902) = 12.28 Å, not σ_data 0.5 times it. The
+        // 18-step schedule (80, 57.6, 40.8, 28.4, 19.4, 12.9, 8.4, …) has 6 steps above it.
+        let edm = crate::sampler::find_preset("edm").unwrap();
+        let c = training_coverage(&edm.step_levels(), &edm.training());
+        assert!((c.sigma_p999 - 12.2838).abs() < 1e-3, "{}", c.sigma_p999);
+        assert_eq!(c.steps_above.len(), 6);
+        let af3 = crate::sampler::find_preset("af3").unwrap().training();
+        assert_eq!(af3.scale, 16.0, "AF3 multiplies by σ_data");
     }
 }

@@ -107,6 +107,9 @@ pub struct SamplerPreset {
     pub p_mean: f64,
     /// Training noise distribution: P_std.
     pub p_std: f64,
+    /// Whether the training draws σ = σ_data exp(P_mean + P_std n) (Boltz, AF3/Protenix, Chai-1) or
+    /// σ = exp(P_mean + P_std n) with no σ_data (EDM's own `EDMLoss`, Karras et al. 2022 Table 1).
+    pub training_scaled_by_sigma_data: bool,
 }
 
 const fn endpoints(
@@ -149,6 +152,7 @@ pub const PRESETS: [SamplerPreset; 6] = [
         c_noise: CNoiseMode::Edm,
         p_mean: -1.2,
         p_std: 1.2,
+        training_scaled_by_sigma_data: false,
     },
     SamplerPreset {
         name: "boltz1",
@@ -167,6 +171,7 @@ pub const PRESETS: [SamplerPreset; 6] = [
         c_noise: CNoiseMode::LogRatio,
         p_mean: -1.2,
         p_std: 1.5,
+        training_scaled_by_sigma_data: true,
     },
     SamplerPreset {
         name: "boltz2",
@@ -185,6 +190,7 @@ pub const PRESETS: [SamplerPreset; 6] = [
         c_noise: CNoiseMode::LogRatio,
         p_mean: -1.2,
         p_std: 1.5,
+        training_scaled_by_sigma_data: true,
     },
     SamplerPreset {
         name: "af3",
@@ -206,6 +212,7 @@ pub const PRESETS: [SamplerPreset; 6] = [
         c_noise: CNoiseMode::LogRatio,
         p_mean: -1.2,
         p_std: 1.5,
+        training_scaled_by_sigma_data: true,
     },
     SamplerPreset {
         name: "chai1",
@@ -234,6 +241,7 @@ pub const PRESETS: [SamplerPreset; 6] = [
         c_noise: CNoiseMode::LogRatio,
         p_mean: -1.2,
         p_std: 1.5,
+        training_scaled_by_sigma_data: true,
     },
     SamplerPreset {
         name: "seed-002",
@@ -249,6 +257,7 @@ pub const PRESETS: [SamplerPreset; 6] = [
         c_noise: CNoiseMode::LogRatio,
         p_mean: -1.2,
         p_std: 1.5,
+        training_scaled_by_sigma_data: true,
     },
 ];
 
@@ -329,10 +338,15 @@ impl SamplerPreset {
             .collect()
     }
 
-    /// The training noise distribution sigma = sigma_data exp(P_mean + P_std n) this preset assumes.
+    /// The training noise distribution this preset assumes: σ = scale · exp(P_mean + P_std n), the
+    /// scale σ_data where the model's loss multiplies by it and 1 for EDM's own.
     pub fn training(&self) -> crate::noise::TrainingSigma {
         crate::noise::TrainingSigma {
-            sigma_data: self.schedule.sigma_data,
+            scale: if self.training_scaled_by_sigma_data {
+                self.schedule.sigma_data
+            } else {
+                1.0
+            },
             p_mean: self.p_mean,
             p_std: self.p_std,
         }

@@ -398,7 +398,7 @@ pub fn train_network(
     let mut optimizer = AdamConfig::new().init();
     let mut seeds = SplitMix64::new(train.seed, 0x7a1);
     let distribution = TrainingSigma {
-        sigma_data: model.sigma_data,
+        scale: model.sigma_data,
         p_mean: train.p_mean,
         p_std: train.p_std,
     };
@@ -458,7 +458,7 @@ pub fn sigma_report(
     let network = network.clone().fork(&device);
     let data = TrainingData::new(structure, &device);
     let distribution = TrainingSigma {
-        sigma_data: model.sigma_data,
+        scale: model.sigma_data,
         p_mean: train.p_mean,
         p_std: train.p_std,
     };
