@@ -181,6 +181,33 @@ fn mean_of(values: impl Iterator<Item = f64>) -> Option<f64> {
     (n > 0).then(|| sum / n as f64)
 }
 
+/// Each cause's share of the residue centroids' net motion over the run: the steps' shares weighted by
+/// their net motion squared, Σ⟨d_k, D⟩ / Σ|D|² (so the many small late steps weigh what they moved).
+fn residue_motion_shares(metrics: &[FrameMetrics]) -> Option<crate::trajectory::Shares> {
+    let (mut sum, mut weight) = ([0.0; 3], 0.0);
+    for m in metrics {
+        let (Some(shares), Some(net)) = (
+            m.motion_by_cause.and_then(|c| c.shares.residue),
+            m.levels.residue.motion,
+        ) else {
+            continue;
+        };
+        let w = net * net;
+        for (total, share) in sum
+            .iter_mut()
+            .zip([shares.churn, shares.rigid, shares.denoiser])
+        {
+            *total += w * share;
+        }
+        weight += w;
+    }
+    (weight > 0.0).then(|| crate::trajectory::Shares {
+        churn: sum[0] / weight,
+        rigid: sum[1] / weight,
+        denoiser: sum[2] / weight,
+    })
+}
+
 /// What the run did, split by cause: the residue motion's own share, the churn's and the denoiser
 /// update's, and how much of the residues' offset error the predictions keep.
 fn run_findings(metrics: &[FrameMetrics]) -> Vec<Finding> {
@@ -207,6 +234,15 @@ fn run_findings(metrics: &[FrameMetrics]) -> Vec<Finding> {
             d * 100.0
         ),
         _ => String::new(),
+    };
+    let by_cause = match residue_motion_shares(metrics) {
+        Some(shares) => format!(
+            "{by_cause}; of the residues' net motion the churn noise gave {:.0}%, the alignment {:.0}% and the denoiser {:.0}%",
+            shares.churn * 100.0,
+            shares.rigid * 100.0,
+            shares.denoiser * 100.0
+        ),
+        None => by_cause,
     };
     findings.push(Finding {
         text: format!(

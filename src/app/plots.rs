@@ -204,28 +204,28 @@ fn share_plot(ui: &mut egui::Ui, data: &PlotData<'_>) -> Option<usize> {
     response.inner.map(frame_at)
 }
 
-/// Residue-centroid motion per step split by cause (sampler runs).
+/// Each cause's additive share of the residue centroids' net motion per step (sampler runs).
 fn cause_plot(ui: &mut egui::Ui, data: &PlotData<'_>) -> Option<usize> {
-    type Pick = fn(crate::trajectory::MotionByCause) -> f64;
+    type Pick = fn(crate::trajectory::Shares) -> f64;
     let causes: [(&str, egui::Color32, Pick); 3] = [
-        ("churn", egui::Color32::from_rgb(120, 200, 255), |c| {
-            c.churn.residue
-        }),
-        ("alignment", egui::Color32::GRAY, |c| c.rigid.residue),
+        ("churn", egui::Color32::from_rgb(120, 200, 255), |c| c.churn),
+        ("alignment", egui::Color32::GRAY, |c| c.rigid),
         (
             "denoiser update",
             egui::Color32::from_rgb(255, 170, 60),
-            |c| c.denoiser.residue,
+            |c| c.denoiser,
         ),
     ];
     let response = fitted(Plot::new("motion by cause"), "motion by cause", data.refit)
         .height(120.0)
         .legend(Legend::default())
         .x_axis_label("frame")
-        .y_axis_label("log10 residue motion")
+        .y_axis_label("share of net motion")
         .show(ui, |plot| {
             for (name, color, pick) in causes {
-                let points = log_series(data.metrics, |m| m.motion_by_cause.map(pick));
+                let points = series(data.metrics, |m| {
+                    m.motion_by_cause.and_then(|c| c.shares.residue).map(pick)
+                });
                 if !points.is_empty() {
                     plot.line(Line::new(name, PlotPoints::from(points)).color(color));
                 }
@@ -513,7 +513,7 @@ pub fn plots_ui(
             .or(level_plot(ui, "motion", data, level_motion, "log10 motion", false));
         ui.label("Share of residue motion independent of the chain");
         click.frame = click.frame.or(share_plot(ui, data));
-        ui.label("Residue motion per step by cause: churn noise, alignment, denoiser update (log10 Å)");
+        ui.label("Each cause's share of the residue centroids' net motion per step: churn noise, alignment, denoiser update (they sum to 1; below 0 a cause works against the others)");
         if let Some(note) = data.source.missing_note("x0_hat", "The split by cause") {
             ui.weak(note);
         }

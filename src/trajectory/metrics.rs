@@ -3,9 +3,9 @@
 //! own (not their parent's rigid motion), per-residue motion for
 //! the residue × frame heat map, and the share of abnormal backbone bonds.
 
-use super::displacement::point_distances;
-use super::level_points::{LevelPoints, atom_rms_distance};
-use crate::geometry::{RigidTransform, rigid_fit, rms_distance, superposed_rmsd, tm_score};
+use super::level_points::LevelPoints;
+use super::motion::{Motion, MotionByCause, imported_causes, motion, sampled_causes};
+use crate::geometry::{RigidTransform, superposed_rmsd, tm_score};
 use crate::sampler::Frame;
 use crate::structure::Structure;
 
@@ -186,96 +186,6 @@ pub struct FrameMetrics {
     pub residue_offset_kept: Option<f64>,
 }
 
-/// One cause's share of a step's motion, per level (3-D RMS, Å).
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
-pub struct CauseMotion {
-    /// Atoms.
-    pub atom: f64,
-    /// Residue centroids.
-    pub residue: f64,
-    /// Chain centroids (none with one chain).
-    pub chain: Option<f64>,
-    /// The share of the residue centroids' motion that is their own (as `independent_share`).
-    pub residue_own_share: Option<f64>,
-}
-
-/// A sampler step's motion in the ground truth's frame, split into its three causes: the churn noise
-/// (x → x_hat), the rigid alignment of x_hat onto x̂0 (the augmentation itself is a change of frame and
-/// moves nothing here), and the denoiser's update (x_hat → x_next). Their sum is the step's motion.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
-pub struct MotionByCause {
-    /// What the churn noise moved.
-    pub churn: CauseMotion,
-    /// What the alignment onto x̂0 moved (zero without alignment).
-    pub rigid: CauseMotion,
-    /// What the denoiser's update moved.
-    pub denoiser: CauseMotion,
-}
-
-/// Share of the motion of `now` points (from `before`) that the best rigid motion of their group does not
-/// explain: sqrt(Σ |q - T_g(p)|² / Σ |q - p|²), T_g the least-squares rigid fit of the group between the
-/// frames. A rigid motion of a whole group reads 0, whatever its rotation.
-fn own_motion_share<'a>(
-    fits: impl Iterator<Item = (RigidTransform, &'a [[f32; 3]], &'a [[f32; 3]])>,
-) -> Option<f64> {
-    let (mut own, mut total) = (0.0, 0.0);
-    for (fit, before, now) in fits {
-        for (p, q) in before.iter().zip(now) {
-            let carried = fit.apply(*p);
-            for k in 0..3 {
-                own += (f64::from(q[k]) - f64::from(carried[k])).powi(2);
-                total += (f64::from(q[k]) - f64::from(p[k])).powi(2);
-            }
-        }
-    }
-    (total > 0.0).then(|| (own / total).sqrt())
-}
-
-/// Motion between two frames at every level.
-struct Motion {
-    atom: f64,
-    residue: f64,
-    chain: f64,
-    residue_share: Option<f64>,
-    chain_share: Option<f64>,
-    per_residue: Vec<f32>,
-}
-
-/// Residues' own motion is what remains after the best rigid motion of their chain's residue centroids
-/// between the frames, chains' own motion what remains after the best rigid motion of all chain centroids.
-/// Fitting the measured points themselves keeps the share within [0, 1] (no motion at all is a candidate).
-fn motion(structure: &Structure, now: &LevelPoints, before: &LevelPoints) -> Motion {
-    let residue_share = own_motion_share(structure.chains.iter().map(|chain| {
-        let residues = chain.residues.start as usize..chain.residues.end as usize;
-        let (p, q) = (&before.residues[residues.clone()], &now.residues[residues]);
-        (rigid_fit(p, q), p, q)
-    }));
-    let chain_share = (structure.chain_count() >= 2)
-        .then(|| {
-            let (p, q) = (&before.chains[..], &now.chains[..]);
-            own_motion_share(std::iter::once((rigid_fit(p, q), p, q)))
-        })
-        .flatten();
-    Motion {
-        atom: atom_rms_distance(now, before),
-        residue: rms_distance(&now.residues, &before.residues),
-        chain: rms_distance(&now.chains, &before.chains),
-        residue_share,
-        chain_share,
-        per_residue: point_distances(&now.residues, &before.residues),
-    }
-}
-
-fn cause(structure: &Structure, now: &LevelPoints, before: &LevelPoints) -> CauseMotion {
-    let m = motion(structure, now, before);
-    CauseMotion {
-        atom: m.atom,
-        residue: m.residue,
-        chain: (structure.chain_count() >= 2).then_some(m.chain),
-        residue_own_share: m.residue_share,
-    }
-}
-
 /// Each residue centroid's offset from its chain's centroid.
 fn residue_offsets(structure: &Structure, p: &LevelPoints) -> Vec<[f64; 3]> {
     (0..p.residues.len())
@@ -322,45 +232,6 @@ pub struct MetricsTracker {
     previous_prediction: Option<Vec<[f32; 3]>>,
 }
 
-/// The split of an imported step (no churned state recorded): the motion along the previous
-/// prediction's pull, before + c (x̂0 − before) with c fitted by least squares over the atoms, is the
-/// denoiser's update; the rest is noise (churn and anything else the file's sampler added).
-fn imported_causes(
-    s: &Structure,
-    before: &LevelPoints,
-    prediction: &[[f32; 3]],
-    now: &LevelPoints,
-) -> MotionByCause {
-    let (before_atoms, now_atoms) = (before.atoms_in_truth(), now.atoms_in_truth());
-    let (mut along, mut norm) = (0.0, 0.0);
-    for ((b, p), n) in before_atoms.iter().zip(prediction).zip(&now_atoms) {
-        for k in 0..3 {
-            let pull = f64::from(p[k]) - f64::from(b[k]);
-            along += (f64::from(n[k]) - f64::from(b[k])) * pull;
-            norm += pull * pull;
-        }
-    }
-    let c = if norm > 0.0 { along / norm } else { 0.0 };
-    let pulled: Vec<[f32; 3]> = before_atoms
-        .iter()
-        .zip(prediction)
-        .map(|(b, p)| std::array::from_fn(|k| b[k] + (c * f64::from(p[k] - b[k])) as f32))
-        .collect();
-    // Noise first, then the pull, as the sampler orders them; the noise is what the pull leaves.
-    let noised: Vec<[f32; 3]> = before_atoms
-        .iter()
-        .zip(&pulled)
-        .zip(&now_atoms)
-        .map(|((b, p), n)| std::array::from_fn(|k| b[k] + n[k] - p[k]))
-        .collect();
-    let noised = LevelPoints::owned(s, noised);
-    MotionByCause {
-        churn: cause(s, &noised, before),
-        rigid: cause(s, before, before),
-        denoiser: cause(s, now, &noised),
-    }
-}
-
 impl MetricsTracker {
     /// A tracker against `reference` (data frame).
     pub fn new(structure: &Structure, reference: &[[f32; 3]]) -> Self {
@@ -377,8 +248,9 @@ impl MetricsTracker {
         }
     }
 
-    /// Measures the next frame (motion is relative to the frame pushed before it, carried through the
-    /// step's alignment onto x̂0 when it had one, so that the alignment is not counted as motion).
+    /// Measures the next frame (motion is relative to the frame pushed before it, in the truth's frame:
+    /// the augmentation is a change of frame and moves nothing, the alignment onto x̂0 is one of the
+    /// step's causes).
     /// Every point set is a view of the frame's own coordinates with its transform to the truth's
     /// frame (`LevelPoints`): nothing the size of the atoms is copied but the previous frame's.
     pub fn push(&mut self, s: &Structure, frame: &Frame) -> FrameMetrics {
@@ -386,10 +258,8 @@ impl MetricsTracker {
         let now = LevelPoints::of(s, &frame.x_t, to_truth);
         let alignment = frame.alignment_in_data();
         let before = self.previous.as_ref().map(LevelPoints::view);
-        let moved = before.as_ref().map(|before| match &alignment {
-            Some(a) => motion(s, &now, &before.moved(a)),
-            None => motion(s, &now, before),
-        });
+        // The step's net motion, the alignment onto x̂0 included: the sum of its causes.
+        let moved = before.as_ref().map(|before| motion(s, &now, before));
         let truth = &self.truth;
         let x0 = frame
             .x0_hat
@@ -404,33 +274,14 @@ impl MetricsTracker {
                 .previous_prediction
                 .as_ref()
                 .map(|p| imported_causes(s, before, p, &now)),
-            (Some(before), Some(churned)) => {
-                let aligned = match &alignment {
-                    Some(a) => churned.moved(a),
-                    None => churned.view(),
-                };
-                // A step without churn (γ = 0) or without alignment moves nothing by that cause: its
-                // figures are zero by construction, not the rounding of two copies of one state.
-                let none = || CauseMotion {
-                    atom: 0.0,
-                    residue: 0.0,
-                    chain: (s.chain_count() >= 2).then_some(0.0),
-                    residue_own_share: None,
-                };
-                Some(MotionByCause {
-                    churn: if frame.churn_std > 0.0 {
-                        cause(s, churned, before)
-                    } else {
-                        none()
-                    },
-                    rigid: if alignment.is_some() {
-                        cause(s, &aligned, churned)
-                    } else {
-                        none()
-                    },
-                    denoiser: cause(s, &now, &aligned),
-                })
-            }
+            (Some(before), Some(churned)) => Some(sampled_causes(
+                s,
+                before,
+                churned,
+                alignment.as_ref(),
+                frame.churn_std > 0.0,
+                &now,
+            )),
             _ => None,
         };
         let residue_offset_kept = x0

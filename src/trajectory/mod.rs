@@ -17,6 +17,8 @@ mod measured_run;
 #[cfg(feature = "app")]
 mod metrics;
 #[cfg(feature = "app")]
+mod motion;
+#[cfg(feature = "app")]
 mod run;
 #[cfg(feature = "app")]
 mod sweep;
@@ -37,9 +39,11 @@ pub use import::{ImportError, ImportedTrajectory, import_against, import_traject
 pub use measured_run::{KeptCoordinates, run_measuring};
 #[cfg(feature = "app")]
 pub use metrics::{
-    BackboneIndex, BondReport, CA_CA_RANGE, CauseMotion, FrameMetrics, LevelMetrics, Levels,
-    METRIC_UNITS, MetricsTracker, MotionByCause, PEPTIDE_CN_RANGE, bond_report, trajectory_metrics,
+    BackboneIndex, BondReport, CA_CA_RANGE, FrameMetrics, LevelMetrics, Levels, METRIC_UNITS,
+    MetricsTracker, PEPTIDE_CN_RANGE, bond_report, trajectory_metrics,
 };
+#[cfg(feature = "app")]
+pub use motion::{CauseMotion, CauseShares, MotionByCause, Shares};
 #[cfg(feature = "app")]
 pub use run::{Run, RunSource};
 #[cfg(feature = "app")]

@@ -529,22 +529,25 @@ fn one_residue_moving_alone_is_its_own_motion() {
 }
 
 #[test]
-fn the_steps_alignment_onto_the_prediction_is_not_counted_as_motion() {
+fn the_steps_alignment_onto_the_prediction_counts_as_motion_like_any_other_cause() {
+    // One definition of a step's motion: its net displacement in the truth's frame. The alignment onto
+    // x̂0 moves the state there (it is one of the three causes whose shares sum to 1), so a step that
+    // only aligns moves as much as the same motion recorded without it.
     let s = bundled("1crn");
     let moved = rigidly_moved(&s.positions, 25.0, [1.0, 2.0, 3.0]);
     let alignment = kabsch(&s.positions, &moved);
     let mut aligned = Frame::from_positions(1, moved.clone());
     aligned.alignment = Some(alignment);
-    let plain = Frame::from_positions(1, moved);
+    let plain = Frame::from_positions(1, moved.clone());
     let start = Frame::from_positions(0, s.positions.clone());
     let with = trajectory_metrics(&s, &s.positions, &[start.clone(), aligned]);
     let without = trajectory_metrics(&s, &s.positions, &[start, plain]);
-    assert!(
-        with[1].levels.atom.motion.unwrap() < 1e-3,
-        "{:?}",
-        with[1].levels.atom
-    );
-    assert!(without[1].levels.atom.motion.unwrap() > 1.0);
+    let expected = rms_between(&moved, &s.positions);
+    for m in [&with[1], &without[1]] {
+        let motion = m.levels.atom.motion.unwrap();
+        assert!((motion - expected).abs() < 1e-3, "{motion} vs {expected}");
+    }
+    assert!(expected > 1.0);
 }
 
 #[test]
@@ -728,6 +731,45 @@ fn a_steps_motion_splits_into_churn_alignment_and_the_denoiser_update() {
             close(causes.denoiser.atom, rms_between(&now, &aligned)),
             "step {k}"
         );
+        // The additive split, worked out here: each cause's displacement projected on the net one.
+        let net = |a: &[[f32; 3]], b: &[[f32; 3]]| -> f64 {
+            a.iter()
+                .zip(b)
+                .zip(prev.iter().zip(&now))
+                .map(|((p, q), (x, y))| {
+                    (0..3)
+                        .map(|i| f64::from(p[i] - q[i]) * f64::from(y[i] - x[i]))
+                        .sum::<f64>()
+                })
+                .sum()
+        };
+        let net_norm = net(&now, &prev);
+        let shares = causes.shares.atom.unwrap();
+        let expected = [
+            net(&churned, &prev) / net_norm,
+            net(&aligned, &churned) / net_norm,
+            net(&now, &aligned) / net_norm,
+        ];
+        for (got, want) in [shares.churn, shares.rigid, shares.denoiser]
+            .iter()
+            .zip(expected)
+        {
+            assert!((got - want).abs() < 1e-3, "step {k}: {got} vs {want}");
+        }
+        let sum = shares.churn + shares.rigid + shares.denoiser;
+        assert!((sum - 1.0).abs() < 1e-9, "step {k}: shares sum to {sum}");
+        let residue = causes.shares.residue.unwrap();
+        let sum = residue.churn + residue.rigid + residue.denoiser;
+        assert!(
+            (sum - 1.0).abs() < 1e-9,
+            "step {k}: residue shares sum to {sum}"
+        );
+        // The step's motion is the net displacement, the alignment included: one definition.
+        let motion = metrics[k].levels.atom.motion.unwrap();
+        assert!(
+            close(motion, rms_between(&now, &prev)),
+            "step {k}: {motion}"
+        );
         // The exact denoiser restores every residue's offset from its chain.
         let kept = metrics[k].residue_offset_kept.unwrap();
         assert!(kept < 1e-3, "step {k}: kept {kept}");
@@ -774,12 +816,9 @@ fn sliced_metrics_equal_one_trackers_and_the_copied_atoms_figures() {
             without_churn += 1;
             assert_eq!((churn.atom, churn.residue_own_share), (0.0, None));
         }
+        // The step's motion is its net displacement, the alignment onto x̂0 included.
         let now = frames[k].x_t_in_data();
         let before = frames[k - 1].x_t_in_data();
-        let before = match frames[k].alignment_in_data() {
-            Some(a) => a.apply_all(&before),
-            None => before,
-        };
         // The copies are rounded to f32 once more than the tracker's figures.
         let motion = rms_distance(&now, &before);
         let got = whole[k].levels.atom.motion.unwrap();
