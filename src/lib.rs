@@ -18,6 +18,8 @@ pub mod compute;
 #[cfg(feature = "app")]
 pub mod denoiser;
 #[cfg(feature = "app")]
+pub mod diagnosis;
+#[cfg(feature = "app")]
 pub mod geometry;
 #[cfg(feature = "app")]
 pub mod noise;

@@ -32,7 +32,7 @@ mod viewport;
 mod worker;
 
 pub use command::{AppCommand, DialogPurpose, NOISE_PANEL_DRAWS};
-pub use diagnosis::{Control, DiagnosisInput, Finding, diagnose};
+pub use diagnosis::{Control, Finding};
 pub use export::ExportKind;
 pub use export_job::{RenderDevice, metrics_csv};
 pub use file_dialog::{DialogBackend, FILE_DIALOG_ENV, FileDialogs, detect_backend};

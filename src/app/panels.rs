@@ -18,14 +18,14 @@ impl Panel for DiagnosisPanel {
         ui.strong("Diagnosis");
         for f in state.findings() {
             ui.horizontal_wrapped(|ui| {
-                let color = if f.warning {
+                let color = if f.is_warning() {
                     egui::Color32::from_rgb(255, 190, 80)
                 } else {
                     ui.visuals().text_color()
                 };
-                ui.colored_label(color, if f.warning { "!" } else { "•" });
+                ui.colored_label(color, if f.is_warning() { "!" } else { "•" });
                 if ui
-                    .link(egui::RichText::new(&f.text).color(color))
+                    .link(egui::RichText::new(f.text()).color(color))
                     .on_hover_text("show the control that changes this")
                     .clicked()
                 {

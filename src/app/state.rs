@@ -5,7 +5,7 @@
 use std::cell::OnceCell;
 use std::sync::Arc;
 
-use super::diagnosis::{Control, DiagnosisInput, Finding, diagnose};
+use super::diagnosis::{Control, Finding};
 use super::export_job::RenderDevice;
 use super::jobs::AwaitedJobs;
 use super::protocol::AppliedNoise;
@@ -16,11 +16,12 @@ use super::worker::SamplerWorker;
 use crate::compute::{ComputeDevice, DeviceRows};
 use crate::denoiser::DenoiserChoice;
 use crate::denoiser::learned::PreconditionMode;
+use crate::diagnosis::{DiagnosisInput, FindingCode, diagnose};
 use crate::geometry::RigidTransform;
 use crate::render::{
     ColorMode, Layers, OrbitCamera, Scene, SceneOptions, ViewPreset, rebuild_scene, scene_text,
 };
-use crate::sampler::{Frame, StartNoise};
+use crate::sampler::Frame;
 use crate::structure::{LoadOptions, Selection, Structure};
 use crate::trajectory::{Displacements, Run, RunSource};
 
@@ -314,27 +315,26 @@ impl AppState {
         self.pending_commands > 0
     }
 
-    /// The current findings.
+    /// The current findings: the core's diagnosis of the settings and the run on screen.
     pub fn findings(&self) -> Vec<Finding> {
-        match self.settings.noise() {
+        let findings = match self.settings.noise() {
             Ok(noise) => diagnose(&DiagnosisInput {
                 structure: &self.structure,
-                noise: &noise,
-                preset: &self.settings.preset(),
-                start: self
-                    .settings
-                    .sampler_settings()
-                    .map_or(StartNoise::Multiscale, |s| s.start),
+                noise: Some(&noise),
+                preset: Some(&self.settings.preset()),
+                start: Some(self.settings.start),
                 per_level_precondition: self.settings.precondition_shown
                     == PreconditionMode::PerLevel,
                 metrics: &self.run.metrics,
             }),
-            Err(e) => vec![Finding {
-                text: e.to_string(),
-                control: Control::NoiseWeights,
-                warning: true,
-            }],
-        }
+            Err(e) => vec![crate::diagnosis::Finding::new(
+                FindingCode::InvalidWeights,
+                true,
+                e.to_string(),
+                [],
+            )],
+        };
+        findings.into_iter().map(Finding::of).collect()
     }
 
     /// The hover text of `atom`: where it is and how far it, its residue and its chain moved from the

@@ -43,6 +43,14 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
             "structure": super::inspect::InspectReport::of(s),
             "frames": frame_rows(&imported.frames, &metrics),
             "final_rmsd": final_rmsd,
+            "findings": crate::diagnosis::diagnose(&crate::diagnosis::DiagnosisInput {
+                structure: s,
+                noise: None,
+                preset: None,
+                start: None,
+                per_level_precondition: false,
+                metrics: &metrics,
+            }),
             "units": super::units_json(&crate::trajectory::METRIC_UNITS),
         });
         println!("{}", serde_json::to_string(&json)?);

@@ -109,11 +109,42 @@ struct NoiseTableJson<'a> {
     device: String,
     device_choice: Option<String>,
     training: TrainingSigma,
+    findings: Vec<NoiseFinding<'a>>,
     repeats: u32,
     seed: u64,
     rows: &'a [TableRow],
     summary: Vec<String>,
     units: std::collections::BTreeMap<&'static str, &'static str>,
+}
+
+/// A finding about one of the table's noises.
+#[derive(serde::Serialize)]
+struct NoiseFinding<'a> {
+    noise: &'a str,
+    #[serde(flatten)]
+    finding: crate::diagnosis::Finding,
+}
+
+/// The diagnosis of each noise's weights (no sampler, no run).
+fn noise_findings<'a>(structure: &Structure, noises: &'a [NamedNoise]) -> Vec<NoiseFinding<'a>> {
+    noises
+        .iter()
+        .flat_map(|noise| {
+            crate::diagnosis::diagnose(&crate::diagnosis::DiagnosisInput {
+                structure,
+                noise: Some(noise),
+                preset: None,
+                start: None,
+                per_level_precondition: false,
+                metrics: &[],
+            })
+            .into_iter()
+            .map(|finding| NoiseFinding {
+                noise: &noise.name,
+                finding,
+            })
+        })
+        .collect()
 }
 
 /// Runs `noise-table`.
@@ -142,6 +173,7 @@ pub fn run(args: &NoiseTableArgs) -> anyhow::Result<()> {
             device: compute.describe(),
             device_choice: super::device_choice(&compute),
             training: args.training(),
+            findings: noise_findings(&structure, &spec.noises),
             repeats: args.repeats,
             seed: args.seed,
             rows: &table.rows,

@@ -139,6 +139,7 @@ pub struct SampleReport<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     family: Option<&'a FamilySpec>,
     final_rmsd: f64,
+    findings: Vec<crate::diagnosis::Finding>,
     frames: Vec<crate::trajectory::FrameRow<'a>>,
     level_outputs: bool,
     noise: &'a str,
@@ -307,6 +308,14 @@ impl SampleRun {
             device_choice: super::device_choice(&self.compute),
             family,
             final_rmsd: metrics.last().map_or(f64::NAN, |m| m.rmsd),
+            findings: crate::diagnosis::diagnose(&crate::diagnosis::DiagnosisInput {
+                structure,
+                noise: Some(&self.noise),
+                preset,
+                start: Some(args.start),
+                per_level_precondition: false,
+                metrics,
+            }),
             frames: frame_rows(&self.run.frames, metrics),
             level_outputs: args.level_outputs.is_on(),
             noise: &self.noise.name,

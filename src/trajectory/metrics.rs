@@ -5,7 +5,7 @@
 
 use super::level_points::LevelPoints;
 use super::motion::{Motion, MotionByCause, imported_causes, motion, sampled_causes};
-use crate::geometry::{RigidTransform, superposed_rmsd, tm_score};
+use crate::geometry::{RigidTransform, rigid_fit, superposed_rmsd, tm_score};
 use crate::sampler::Frame;
 use crate::structure::Structure;
 
@@ -180,9 +180,11 @@ pub struct FrameMetrics {
     pub motion_by_cause: Option<MotionByCause>,
     /// How much of the error in each residue's offset from its chain the prediction keeps:
     /// |own(x̂0) − own(truth)| / |own(input) − own(truth)| over all residues, own(p) = residue centroid −
-    /// its chain's centroid, input = what the denoiser saw (the churned state; for imported frames the
-    /// frame's x_t). 0 for the exact denoiser; near 1 for one that carries residues with their chain.
-    /// None without x̂0 or with a single residue per chain.
+    /// its chain's centroid once p's chain is superposed onto the truth's (so the figure does not
+    /// depend on orientation), input = what the denoiser saw (the churned state; for imported frames the
+    /// frame's x_t). 0 for the exact denoiser and for one that predicts a rotated copy of the truth; near
+    /// 1 for one that carries residues with their chain. None without x̂0 or with a single residue per
+    /// chain.
     pub residue_offset_kept: Option<f64>,
 }
 
@@ -196,7 +198,32 @@ fn residue_offsets(structure: &Structure, p: &LevelPoints) -> Vec<[f64; 3]> {
         .collect()
 }
 
-/// `FrameMetrics::residue_offset_kept` of a prediction made from `input`.
+/// Each residue centroid's offset from its chain's centroid after the chain is superposed onto the
+/// truth's (the rigid motion that best fits its residue centroids): a chain's rigid motion, such as the
+/// rotated copy of the truth an orientation-blind denoiser predicts, changes none of them.
+fn superposed_residue_offsets(
+    structure: &Structure,
+    p: &LevelPoints,
+    truth: &LevelPoints,
+) -> Vec<[f64; 3]> {
+    let mut offsets = vec![[0.0; 3]; p.residues.len()];
+    for (c, chain) in structure.chains.iter().enumerate() {
+        let residues = chain.residues.start as usize..chain.residues.end as usize;
+        let fit = rigid_fit(
+            &p.residues[residues.clone()],
+            &truth.residues[residues.clone()],
+        );
+        for r in residues {
+            let moved = fit.apply(p.residues[r]);
+            offsets[r] =
+                std::array::from_fn(|k| f64::from(moved[k]) - f64::from(truth.chains[c][k]));
+        }
+    }
+    offsets
+}
+
+/// `FrameMetrics::residue_offset_kept` of a prediction made from `input`, each chain of both
+/// superposed onto the truth's first.
 fn residue_offset_kept(
     structure: &Structure,
     input: &LevelPoints,
@@ -207,8 +234,8 @@ fn residue_offset_kept(
         return None;
     }
     let (i, p, t) = (
-        residue_offsets(structure, input),
-        residue_offsets(structure, prediction),
+        superposed_residue_offsets(structure, input, truth),
+        superposed_residue_offsets(structure, prediction, truth),
         residue_offsets(structure, truth),
     );
     let square = |a: &[f64; 3], b: &[f64; 3]| (0..3).map(|k| (a[k] - b[k]).powi(2)).sum::<f64>();

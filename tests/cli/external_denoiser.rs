@@ -205,14 +205,14 @@ fn the_flawed_example_leaves_residues_where_their_chain_carries_them() {
         .findings()
         .into_iter()
         .find(|f| {
-            f.text
+            f.text()
                 .starts_with("The denoiser carries residues with their chain")
         })
         .unwrap_or_else(|| panic!("{:?}", s.findings()));
     assert!(
-        finding.warning && finding.text.contains("keeps 90%"),
+        finding.is_warning() && finding.text().contains("keeps 90%"),
         "{}",
-        finding.text
+        finding.text()
     );
     // The exact example's run has no such finding.
     let mut s = window_with(example("exact.py"), 20);
@@ -221,7 +221,7 @@ fn the_flawed_example_leaves_residues_where_their_chain_carries_them() {
     assert!(
         s.findings()
             .iter()
-            .all(|f| !f.text.contains("carries residues")),
+            .all(|f| !f.text().contains("carries residues")),
         "{:?}",
         s.findings()
     );

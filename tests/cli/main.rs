@@ -7,3 +7,4 @@ mod common;
 mod bench;
 mod commands;
 mod external_denoiser;
+mod findings;

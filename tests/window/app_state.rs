@@ -202,7 +202,7 @@ fn new_weights_change_the_diagnosis() {
     let finding = |s: &AppState| {
         s.findings()
             .into_iter()
-            .map(|f| f.text)
+            .map(|f| f.finding.text)
             .find(|t| t.starts_with("Independent residue noise"))
             .unwrap()
     };

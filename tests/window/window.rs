@@ -115,7 +115,7 @@ fn finding_with(app: &SigmascopeApp, start: &str) -> String {
     app.state()
         .findings()
         .into_iter()
-        .map(|f| f.text)
+        .map(|f| f.finding.text)
         .find(|t| t.starts_with(start))
         .unwrap()
 }
