@@ -23,7 +23,8 @@ pub use learned::{
     SigmaReportRow, TrainConfig, TrainError,
 };
 pub use rotation_marginal::{
-    DEFAULT_ROTATIONS, MAX_ROTATION_ATOMS, RotationMarginalDenoiser, RotationMarginalError,
+    DEFAULT_ROTATIONS, MAX_ROTATION_DRAWS, RotationMarginalDenoiser, RotationMarginalError,
+    RotationPosterior,
 };
 
 use burn::tensor::Tensor;

@@ -1,99 +1,353 @@
 //! The ideal denoiser of a model trained with random rotations: the posterior mean E[x₀ | x] when x₀ is
 //! the ground truth g under a uniformly random rotation about its centroid ḡ, x = x₀ + ε with the
-//! multiscale noise covariance. The rotation integral is a weighted average over K seeded uniform
-//! rotations R_k (the identity first): the ensemble posterior with point masses μ_k = (g − ḡ) R_k + ḡ.
-//! x is centred on ḡ before weighing (the model sees centred input, as Boltz and AF3 centre), so x̂0
-//! does not depend on where x sits. At low sigma the weight concentrates on the rotation closest to x;
-//! at high sigma the weights spread over SO(3) and x̂0 collapses toward ḡ: every residue is pulled to
-//! the centroid with the rest, and none moves on its own.
+//! multiscale noise covariance C = σ² Σ. x is centred (the model sees centred input, as Boltz and AF3
+//! centre), so x̂0 does not depend on where x sits.
+//!
+//! The posterior over rotations is a matrix Fisher distribution (Khatri & Mardia 1977): with g̃ = g − ḡ and
+//! v = x − x̄, |v − g̃R|²_Σ⁻¹ = |v|² − 2 tr(Mᵀ R) + |g̃|² (R orthogonal leaves the last term alone), so
+//! p(R | x) ∝ exp(tr(Fᵀ R)), F = M / σ², M = g̃ᵀ Σ⁻¹ v (3 × 3). Then x̂0 = g̃ E[R | x] + ḡ. E[R] is taken by
+//! importance sampling around the mode (Kabsch's rotation U Vᵀ of the proper SVD F = U S Vᵀ): half the
+//! draws from the Laplace approximation R = U exp([ω]×) Vᵀ, ωᵢ ~ N(0, 1 / (s_j + s_k)), half uniform on
+//! SO(3) (a defensive mixture, so a posterior spread over SO(3) at high σ is covered too). The draws are
+//! fixed per denoiser, so x̂0 is a smooth, deterministic function of x; its Monte Carlo error is about
+//! |g̃| / √ESS (`RotationPosterior::effective_draws`). At low σ x̂0 is the truth turned onto x; at high σ
+//! E[R] shrinks and x̂0 collapses toward ḡ: every residue is pulled to the centroid with the rest, and
+//! none moves on its own.
 
 use burn::tensor::{Device, Tensor};
+use nalgebra::Matrix3;
 
-use super::{
-    DenoiseContext, DenoiseError, Denoiser, DenoiserOutput, EnsembleDenoiser, EnsembleError,
-};
-use crate::geometry::{RigidTransform, centroid, random_rotation};
+use super::{DenoiseContext, DenoiseError, Denoiser, DenoiserOutput, EnsembleError};
+use crate::geometry::{centroid, random_rotation, tensor_points};
 use crate::noise::NoiseModel;
 use crate::rng::SplitMix64;
 use crate::structure::Structure;
 
-/// Rotations of the grid unless asked otherwise.
-pub const DEFAULT_ROTATIONS: usize = 1024;
+/// Importance draws unless asked otherwise.
+pub const DEFAULT_ROTATIONS: usize = 16_384;
 
-/// The most rotations × atoms held (the models live on the device, 12 bytes per atom per rotation).
-pub const MAX_ROTATION_ATOMS: usize = 40_000_000;
+/// The most importance draws.
+pub const MAX_ROTATION_DRAWS: usize = 1 << 20;
 
 /// Why a rotation-marginal denoiser could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RotationMarginalError {
-    /// Rotations × atoms over [`MAX_ROTATION_ATOMS`].
+    /// More draws than [`MAX_ROTATION_DRAWS`].
     #[error(
-        "the rotation-marginal denoiser holds {rotations} rotations × {atoms} atoms, over its {MAX_ROTATION_ATOMS} limit: use fewer rotations (at most {})",
-        MAX_ROTATION_ATOMS / atoms.max(&1)
+        "the rotation-marginal denoiser takes at most {MAX_ROTATION_DRAWS} importance draws, not {0}"
     )]
-    TooLarge {
-        /// Rotations asked for.
-        rotations: usize,
-        /// Atoms of the structure.
-        atoms: usize,
-    },
+    TooManyDraws(usize),
     /// The covariance cannot be built.
     #[error(transparent)]
     Covariance(#[from] EnsembleError),
 }
 
+/// One fixed draw: a unit normal triple for the Laplace half, a uniform rotation for the other.
+#[derive(Debug, Clone, Copy)]
+enum Draw {
+    Laplace([f64; 3]),
+    Uniform([[f64; 3]; 3]),
+}
+
+/// Σ⁻¹ of the multiscale covariance (per coordinate, unit σ) applied to points, by the Woodbury form of
+/// the nested residue and chain terms (the ensemble denoiser's factors, on the host).
+#[derive(Debug, Clone)]
+struct InverseCovariance {
+    atom_residue: Vec<u32>,
+    residue_chain: Vec<u32>,
+    atoms_per_residue: Vec<usize>,
+    chains: usize,
+}
+
+impl InverseCovariance {
+    /// Σ⁻¹ v for Σ = a I + r Z_r Z_rᵀ + c Z_c Z_cᵀ (a, r, c the weights' shares).
+    fn apply(&self, noise: &NoiseModel, sigma: f64, v: &[[f64; 3]]) -> Vec<[f64; 3]> {
+        let w = noise.weights_at(sigma);
+        let total = w.sum();
+        let (a, r, c) = (
+            (w.atom / total).max(1e-12),
+            w.residue / total,
+            w.chain / total,
+        );
+        let residues = self.atoms_per_residue.len();
+        let mut sums = vec![[0.0; 3]; residues];
+        for (p, &res) in v.iter().zip(&self.atom_residue) {
+            for k in 0..3 {
+                sums[res as usize][k] += p[k];
+            }
+        }
+        let gain: Vec<f64> = self
+            .atoms_per_residue
+            .iter()
+            .map(|&n| 1.0 / (a + r * n as f64))
+            .collect();
+        let mut chain_sums = vec![[0.0; 3]; self.chains];
+        let mut q = vec![0.0; self.chains];
+        for (res, &chain) in self.residue_chain.iter().enumerate() {
+            for k in 0..3 {
+                chain_sums[chain as usize][k] += sums[res][k] * gain[res];
+            }
+            q[chain as usize] += self.atoms_per_residue[res] as f64 * gain[res];
+        }
+        let shrink: Vec<f64> = q.iter().map(|q| c / (1.0 + c * q)).collect();
+        v.iter()
+            .zip(&self.atom_residue)
+            .map(|(p, &res)| {
+                let res = res as usize;
+                let chain = self.residue_chain[res] as usize;
+                std::array::from_fn(|k| {
+                    (p[k] - r * gain[res] * sums[res][k]) / a
+                        - gain[res] * shrink[chain] * chain_sums[chain][k]
+                })
+            })
+            .collect()
+    }
+}
+
 /// Posterior mean over uniformly rotated copies of the ground truth.
 #[derive(Debug, Clone)]
 pub struct RotationMarginalDenoiser {
-    posterior: EnsembleDenoiser,
-    /// The truth's centroid ḡ, [1, 3].
-    center: Tensor<2>,
-    rotations: Vec<[[f64; 3]; 3]>,
+    /// g − ḡ.
+    truth: Vec<[f64; 3]>,
+    /// ḡ.
+    center: [f64; 3],
+    noise: NoiseModel,
+    inverse: InverseCovariance,
+    draws: Vec<Draw>,
+    device: Device,
+}
+
+/// E[R | x] and how many draws it effectively rests on.
+#[derive(Debug, Clone, Copy)]
+pub struct RotationPosterior {
+    /// The posterior mean rotation matrix (row-vector convention, y = x R).
+    pub mean: [[f64; 3]; 3],
+    /// The effective sample size of the importance weights, (Σw)² / Σw².
+    pub effective_draws: f64,
 }
 
 impl RotationMarginalDenoiser {
-    /// `rotations` seeded uniform rotations (the identity first) of `structure`'s positions.
+    /// The denoiser of `structure`'s positions under `noise`, with `draws` fixed importance draws seeded
+    /// by `seed`.
     pub fn new(
         structure: &Structure,
         noise: &NoiseModel,
-        rotations: usize,
+        draws: usize,
         seed: u64,
         device: &Device,
     ) -> Result<Self, RotationMarginalError> {
-        let atoms = structure.atom_count();
-        let rotations = rotations.max(1);
-        if rotations.saturating_mul(atoms) > MAX_ROTATION_ATOMS {
-            return Err(RotationMarginalError::TooLarge { rotations, atoms });
+        if draws > MAX_ROTATION_DRAWS {
+            return Err(RotationMarginalError::TooManyDraws(draws));
+        }
+        if noise.weights_at(1.0).atom <= 0.0 {
+            return Err(EnsembleError::NoAtomNoise.into());
         }
         let mut rng = SplitMix64::new(seed, 0x5e3);
-        let grid: Vec<[[f64; 3]; 3]> = std::iter::once(RigidTransform::IDENTITY.rotation)
-            .chain((1..rotations).map(|_| random_rotation(&mut rng)))
-            .collect();
-        let c = centroid(&structure.positions);
-        let models: Vec<Vec<[f32; 3]>> = grid
-            .iter()
-            .map(|&rotation| {
-                // (g − ḡ) R + ḡ: a rotation about the centroid.
-                let about_center = RigidTransform::translation(c.map(|v| -v))
-                    .then(&RigidTransform {
-                        rotation,
-                        translation: [0.0; 3],
-                    })
-                    .then(&RigidTransform::translation(c));
-                about_center.apply_all(&structure.positions)
+        let draws = (0..draws.max(2))
+            .map(|k| {
+                if k % 2 == 0 {
+                    Draw::Laplace([rng.normal(), rng.normal(), rng.normal()])
+                } else {
+                    Draw::Uniform(random_rotation(&mut rng))
+                }
             })
             .collect();
-        let center: Vec<f32> = c.iter().map(|&v| v as f32).collect();
+        let center = centroid(&structure.positions);
         Ok(Self {
-            posterior: EnsembleDenoiser::from_models(structure, &models, noise, device)?,
-            center: Tensor::from_data(burn::tensor::TensorData::new(center, [1, 3]), device),
-            rotations: grid,
+            truth: structure
+                .positions
+                .iter()
+                .map(|p| std::array::from_fn(|k| f64::from(p[k]) - center[k]))
+                .collect(),
+            center,
+            noise: noise.clone(),
+            inverse: InverseCovariance {
+                atom_residue: structure.atom_residue.clone(),
+                residue_chain: structure.residue_chain.clone(),
+                atoms_per_residue: structure.atoms_per_residue(),
+                chains: structure.chain_count(),
+            },
+            draws,
+            device: device.clone(),
         })
     }
 
-    /// The rotation grid (row-vector convention, applied about the truth's centroid).
-    pub fn rotations(&self) -> &[[[f64; 3]; 3]] {
-        &self.rotations
+    /// The matrix Fisher parameter F = g̃ᵀ Σ⁻¹ (x − x̄) / σ² of points `x` (data frame).
+    pub fn fisher_parameter(&self, x: &[[f32; 3]], sigma: f64) -> [[f64; 3]; 3] {
+        let mean = centroid(x);
+        let v: Vec<[f64; 3]> = x
+            .iter()
+            .map(|p| std::array::from_fn(|k| f64::from(p[k]) - mean[k]))
+            .collect();
+        let y = self.inverse.apply(&self.noise, sigma, &v);
+        let mut f = [[0.0; 3]; 3];
+        for (g, y) in self.truth.iter().zip(&y) {
+            for (row, gk) in f.iter_mut().zip(g) {
+                for (entry, yj) in row.iter_mut().zip(y) {
+                    *entry += gk * yj / (sigma * sigma);
+                }
+            }
+        }
+        f
+    }
+
+    /// E[R | x] for the matrix Fisher distribution p(R) ∝ exp(tr(Fᵀ R)).
+    pub fn posterior_rotation(&self, f: &[[f64; 3]; 3]) -> RotationPosterior {
+        posterior_rotation(f, &self.draws)
+    }
+
+    /// x̂0 = g̃ E[R | x] + ḡ for points `x` (data frame).
+    pub fn predict(&self, x: &[[f32; 3]], sigma: f64) -> (Vec<[f32; 3]>, RotationPosterior) {
+        let posterior = self.posterior_rotation(&self.fisher_parameter(x, sigma));
+        let r = posterior.mean;
+        let x0 = self
+            .truth
+            .iter()
+            .map(|g| {
+                std::array::from_fn(|j| {
+                    ((0..3).map(|k| g[k] * r[k][j]).sum::<f64>() + self.center[j]) as f32
+                })
+            })
+            .collect();
+        (x0, posterior)
+    }
+}
+
+fn to_matrix(m: &[[f64; 3]; 3]) -> Matrix3<f64> {
+    Matrix3::from_fn(|i, j| m[i][j])
+}
+
+fn from_matrix(m: &Matrix3<f64>) -> [[f64; 3]; 3] {
+    std::array::from_fn(|i| std::array::from_fn(|j| m[(i, j)]))
+}
+
+/// exp([ω]×) by Rodrigues' formula.
+fn exp_so3(w: [f64; 3]) -> Matrix3<f64> {
+    let theta = (w[0] * w[0] + w[1] * w[1] + w[2] * w[2]).sqrt();
+    let k = Matrix3::new(0.0, -w[2], w[1], w[2], 0.0, -w[0], -w[1], w[0], 0.0);
+    let (a, b) = if theta < 1e-8 {
+        (1.0, 0.5)
+    } else {
+        (theta.sin() / theta, (1.0 - theta.cos()) / (theta * theta))
+    };
+    Matrix3::identity() + k * a + k * k * b
+}
+
+/// The principal rotation vector of `e` (|ω| ≤ π).
+fn log_so3(e: &Matrix3<f64>) -> [f64; 3] {
+    let cos = ((e.trace() - 1.0) / 2.0).clamp(-1.0, 1.0);
+    let theta = cos.acos();
+    let anti = [
+        e[(2, 1)] - e[(1, 2)],
+        e[(0, 2)] - e[(2, 0)],
+        e[(1, 0)] - e[(0, 1)],
+    ];
+    if theta < 1e-8 {
+        return anti.map(|v| v / 2.0);
+    }
+    if std::f64::consts::PI - theta > 1e-4 {
+        return anti.map(|v| v * theta / (2.0 * theta.sin()));
+    }
+    // Near a half turn the axis is the column of (E + I) / 2 with the largest diagonal.
+    let b = (e + Matrix3::identity()) / 2.0;
+    let i = (0..3)
+        .max_by(|&p, &q| b[(p, p)].total_cmp(&b[(q, q)]))
+        .unwrap_or(0);
+    let norm = b[(i, i)].max(1e-12).sqrt();
+    let mut axis: [f64; 3] = std::array::from_fn(|j| b[(j, i)] / norm);
+    // The sign that agrees with the antisymmetric part.
+    if axis.iter().zip(&anti).map(|(a, s)| a * s).sum::<f64>() < 0.0 {
+        axis = axis.map(|v| -v);
+    }
+    axis.map(|v| v * theta)
+}
+
+/// The Haar density (normalised to 1 over SO(3)) in exponential coordinates at |ω| = θ.
+fn haar_density(theta: f64) -> f64 {
+    let pi2 = std::f64::consts::PI * std::f64::consts::PI;
+    if theta < 1e-6 {
+        1.0 / (8.0 * pi2)
+    } else {
+        (1.0 - theta.cos()) / (4.0 * pi2 * theta * theta)
+    }
+}
+
+/// The Laplace proposal's density at the middle rotation with principal vector `w`, with respect to
+/// the Haar measure: the Gaussian summed over the rotation's nearest preimages.
+fn laplace_density(w: [f64; 3], precision: [f64; 3]) -> f64 {
+    let theta = (w[0] * w[0] + w[1] * w[1] + w[2] * w[2]).sqrt();
+    let axis = if theta > 1e-12 {
+        w.map(|v| v / theta)
+    } else {
+        [1.0, 0.0, 0.0]
+    };
+    let tau = 2.0 * std::f64::consts::PI;
+    let norm: f64 = precision.iter().map(|l| (l / tau).sqrt()).product();
+    [theta, theta - tau, theta + tau]
+        .iter()
+        .map(|&angle| {
+            let omega = axis.map(|a| a * angle);
+            let quad: f64 = omega.iter().zip(&precision).map(|(o, l)| l * o * o).sum();
+            norm * (-0.5 * quad).exp() / haar_density(angle.abs())
+        })
+        .sum()
+}
+
+/// E[R] of p(R) ∝ exp(tr(Fᵀ R)) by the defensive importance sampling of the module's doc.
+fn posterior_rotation(f: &[[f64; 3]; 3], draws: &[Draw]) -> RotationPosterior {
+    let f = to_matrix(f);
+    let svd = f.svd(true, true);
+    let (Some(mut u), Some(mut v_t)) = (svd.u, svd.v_t) else {
+        return RotationPosterior {
+            mean: from_matrix(&Matrix3::zeros()),
+            effective_draws: 0.0,
+        };
+    };
+    let mut s = svd.singular_values;
+    // The proper SVD: det U det V = 1, the smallest singular value taking the sign.
+    if u.determinant() * v_t.determinant() < 0.0 {
+        let last = (0..3).min_by(|&p, &q| s[p].total_cmp(&s[q])).unwrap_or(2);
+        s[last] = -s[last];
+        for row in 0..3 {
+            v_t[(last, row)] = -v_t[(last, row)];
+        }
+    }
+    if u.determinant() < 0.0 {
+        u = -u;
+        v_t = -v_t;
+    }
+    let precision: [f64; 3] = std::array::from_fn(|i| {
+        let (j, k) = ((i + 1) % 3, (i + 2) % 3);
+        (s[j] + s[k]).max(0.1)
+    });
+    let top = s.sum();
+    let mut log_weights = Vec::with_capacity(draws.len());
+    let mut rotations = Vec::with_capacity(draws.len());
+    for draw in draws {
+        let middle = match draw {
+            Draw::Laplace(z) => exp_so3(std::array::from_fn(|i| z[i] / precision[i].sqrt())),
+            Draw::Uniform(r) => u.transpose() * to_matrix(r) * v_t.transpose(),
+        };
+        let log_target = (0..3).map(|i| s[i] * middle[(i, i)]).sum::<f64>() - top;
+        let proposal = 0.5 * laplace_density(log_so3(&middle), precision) + 0.5;
+        log_weights.push(log_target - proposal.ln());
+        rotations.push(u * middle * v_t);
+    }
+    let max = log_weights
+        .iter()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
+    let weights: Vec<f64> = log_weights.iter().map(|l| (l - max).exp()).collect();
+    let (sum, squares) = weights
+        .iter()
+        .fold((0.0, 0.0), |(s, q), w| (s + w, q + w * w));
+    let mean = rotations
+        .iter()
+        .zip(&weights)
+        .fold(Matrix3::zeros(), |acc, (r, w)| acc + r * (w / sum));
+    RotationPosterior {
+        mean: from_matrix(&mean),
+        effective_draws: sum * sum / squares.max(f64::MIN_POSITIVE),
     }
 }
 
@@ -108,20 +362,19 @@ impl Denoiser for RotationMarginalDenoiser {
         sigma: f64,
         context: &DenoiseContext,
     ) -> Result<DenoiserOutput, DenoiseError> {
-        let x = context.to_data(x);
-        // The mean over atoms, taken along the rows' last axis (`compute::mean_last_axis`).
-        let mean = crate::compute::mean_last_axis(x.clone().transpose()).transpose();
-        let centred = x - mean + self.center.clone();
-        let (weights, mean) = self.posterior.posterior(centred, sigma);
+        let x = tensor_points(context.to_data(x)).map_err(DenoiseError::Readback)?;
+        let (x0, _) = self.predict(&x, sigma);
+        let x0 = crate::geometry::points_tensor(&x0, &self.device);
         Ok(DenoiserOutput {
             levels: None,
-            x0: context.to_pose(mean),
-            weights: Some(weights),
+            x0: context.to_pose(x0),
+            weights: None,
         })
     }
 
     /// The prior is invariant under rotations about the centroid and x is centred, so x̂0 follows a rigid
-    /// motion of x up to the grid's resolution; the sampler calls it in the data frame.
+    /// motion of x (the draws sit relative to the posterior's mode); the sampler calls it in the data
+    /// frame.
     fn equivariant(&self) -> bool {
         true
     }
