@@ -77,27 +77,29 @@ pub fn run(args: &DenoiserErrorArgs) -> anyhow::Result<()> {
             "noise": noise.name,
             "repeats": args.repeats,
             "rows": rows,
-            "units": { "atom, residue, chain, velocity_norm_*": "rmsd_3d: 3-D RMS per point, Å (velocities Å per unit t)", "sigma": "Å" },
+            "units": { "atom, atom_superposed, residue, chain, velocity_norm_*": "rmsd_3d: 3-D RMS per point, Å (velocities Å per unit t)", "sigma": "Å" },
+            "states": "x = truth + noise, handed to the denoiser in a uniformly random pose (rotation about the truth's centroid, in the context) per draw; errors measured once x0_hat is mapped back; atom_superposed after superposition onto the truth",
         });
         println!("{}", serde_json::to_string(&json)?);
         return Ok(());
     }
     println!(
-        "{}: denoiser {} under {} noise",
+        "{}: denoiser {} under {} noise; states handed over in random poses (superposed: the shape's error alone)",
         structure.name,
         args.denoiser.name(),
         noise.name
     );
     println!(
-        "{:>10} {:>6} {:>9} {:>9} {:>9} {:>10} {:>10}",
-        "sigma", "t", "atom", "residue", "chain", "|v_pred|", "|v_true|"
+        "{:>10} {:>6} {:>9} {:>10} {:>9} {:>9} {:>10} {:>10}",
+        "sigma", "t", "atom", "superposed", "residue", "chain", "|v_pred|", "|v_true|"
     );
     for r in &rows {
         println!(
-            "{:>10.3} {:>6.3} {:>9.3} {:>9.3} {:>9} {:>10.2} {:>10.2}",
+            "{:>10.3} {:>6.3} {:>9.3} {:>10.3} {:>9.3} {:>9} {:>10.2} {:>10.2}",
             r.sigma,
             r.t,
             r.atom,
+            r.atom_superposed,
             r.residue,
             r.chain
                 .map_or_else(|| "-".to_owned(), |c| format!("{c:.3}")),

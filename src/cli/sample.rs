@@ -56,7 +56,7 @@ pub struct SampleArgs {
     /// Churn noise: isotropic, or drawn from the noise model (the default after a multiscale start).
     #[arg(long, value_enum)]
     pub churn_noise: Option<crate::sampler::ChurnNoise>,
-    /// Rotations of the rotation-marginal denoiser's SO(3) grid.
+    /// Importance draws of the rotation-marginal denoiser's posterior over rotations.
     #[arg(long, default_value_t = crate::denoiser::DEFAULT_ROTATIONS)]
     pub rotations: usize,
     /// Random rotation + translation before every step (default: the preset's).

@@ -1,12 +1,17 @@
 //! The error of a denoiser at each noise level (note 001's diagnostic, note 000's second experiment):
-//! draw x = truth + noise at σ, predict x̂0 = D(x; σ), and measure the RMSE of x̂0 from the truth at
-//! atoms, residue centroids and chain centroids; with the flow-matching reading of the same x
+//! draw x = truth + noise at σ, hand it to the denoiser in a uniformly random pose (a rotation about the
+//! truth's centroid, with the pose in its context, as the sampler's augmentation does), map x̂0 = D(x; σ)
+//! back, and measure its RMSE from the truth at atoms, residue centroids and chain centroids, and its
+//! superposed RMSD (a denoiser that does not know the orientation is judged by that one); with the flow-matching reading of the same x
 //! (t = σ / (σ + σ_prior)), the predicted velocity's norm against the target's.
 
 use burn::tensor::{Device, Tensor};
 
 use super::{DenoiseContext, DenoiseError, Denoiser};
-use crate::geometry::{centroid, points_tensor, rms_distance, tensor_points};
+use crate::geometry::{
+    DevicePose, RigidTransform, centroid, points_tensor, random_rotation, rms_distance,
+    superposed_rmsd, tensor_points,
+};
 use crate::noise::{HierarchyTensors, NoiseModel, draw_noise};
 use crate::rng::SplitMix64;
 use crate::structure::Structure;
@@ -20,6 +25,8 @@ pub struct DenoiserErrorRow {
     pub t: f64,
     /// RMSE of x̂0 at atoms.
     pub atom: f64,
+    /// RMSD of x̂0 at atoms after superposition onto the truth: the error of its shape alone.
+    pub atom_superposed: f64,
     /// RMSE of x̂0's residue centroids.
     pub residue: f64,
     /// RMSE of x̂0's chain centroids (none with one chain).
@@ -55,22 +62,32 @@ pub fn denoiser_error(
         let c = structure.chain_centroids(&r);
         (r, c)
     };
-    let center = centroid(truth).map(|v| v as f32);
+    let center64 = centroid(truth);
+    let center = center64.map(|v| v as f32);
     let mut seeds = SplitMix64::new(seed, 0xe7);
+    let mut poses = SplitMix64::new(seed, 0x0e1);
     let mut rows = Vec::new();
     for (step, &sigma) in sigmas.iter().enumerate() {
         let t = sigma / (sigma + prior_sigma);
-        let mut sums = [0.0f64; 5];
+        let mut sums = [0.0f64; 6];
         for _ in 0..repeats.max(1) {
             let displacement =
                 draw_noise(&hierarchy, noise.stds(sigma), 1, seeds.next_u64(), device)
                     .reshape([n, 3]);
             let x = truth_tensor.clone() + displacement.clone();
-            let x0 = read(
-                denoiser
-                    .denoise(x.clone(), sigma, &DenoiseContext::in_data_frame(step))?
-                    .x0,
-            )?;
+            let pose = RigidTransform::translation(center64.map(|v| -v))
+                .then(&RigidTransform {
+                    rotation: random_rotation(&mut poses),
+                    translation: [0.0; 3],
+                })
+                .then(&RigidTransform::translation(center64));
+            let device_pose = DevicePose::upload(&pose, device);
+            let mut context = DenoiseContext::in_pose(device_pose.clone(), step);
+            context.pose = Some(pose);
+            let predicted = denoiser
+                .denoise(device_pose.to_pose(x.clone()), sigma, &context)?
+                .x0;
+            let x0 = read(device_pose.to_data(predicted))?;
             let r = structure.residue_centroids(&x0);
             let c = structure.chain_centroids(&r);
             // The same state as flow matching's x_t = (1 − t) x0 + t σ_prior ε, about the truth's
@@ -97,12 +114,14 @@ pub fn denoiser_error(
             sums[2] += rms_distance(&c, &chn_truth);
             sums[3] += rms_distance(&predicted, &zero);
             sums[4] += rms_distance(&target, &zero);
+            sums[5] += superposed_rmsd(&x0, truth);
         }
         let k = repeats.max(1) as f64;
         rows.push(DenoiserErrorRow {
             sigma,
             t,
             atom: sums[0] / k,
+            atom_superposed: sums[5] / k,
             residue: sums[1] / k,
             chain: (structure.chain_count() >= 2).then_some(sums[2] / k),
             velocity_norm_predicted: sums[3] / k,
