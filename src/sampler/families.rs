@@ -163,6 +163,8 @@ pub struct FamilySampler {
     /// EDM-equivalent σ of each grid point, Å.
     sigmas: Vec<f64>,
     seeds: SplitMix64,
+    /// The hierarchy the prior's multiscale noise is drawn over (none after an isotropic start).
+    hierarchy: Option<HierarchyTensors>,
     /// The state, points [N, 3].
     x: Tensor<2>,
     frames: Vec<Frame>,
@@ -188,17 +190,9 @@ impl FamilySampler {
             .iter()
             .map(|m| m.edm_sigma(settings.prior_sigma))
             .collect();
-        let mut seeds = SplitMix64::new(settings.seed, 0xfa);
-        let x = match settings.start {
-            StartNoise::Isotropic => {
-                normal([atoms, 3], settings.prior_sigma, seeds.next_u64(), device)
-            }
-            StartNoise::Multiscale => {
-                let h = HierarchyTensors::new(structure, device);
-                let stds = settings.prior.model.stds(settings.prior_sigma);
-                draw_noise(&h, stds, 1, seeds.next_u64(), device).reshape([atoms, 3])
-            }
-        };
+        let seeds = SplitMix64::new(settings.seed, 0xfa);
+        let hierarchy = (settings.start == StartNoise::Multiscale)
+            .then(|| HierarchyTensors::new(structure, device));
         let mut sampler = Self {
             settings,
             denoiser,
@@ -208,10 +202,12 @@ impl FamilySampler {
             grid,
             sigmas,
             seeds,
-            x,
+            hierarchy,
+            x: Tensor::zeros([atoms, 3], device),
             frames: Vec::new(),
             device_budget: DeviceBudget::default(),
         };
+        sampler.x = sampler.prior_noise(sampler.settings.prior_sigma);
         let start = sampler.record(None, f64::INFINITY, f64::INFINITY)?;
         sampler.frames.push(start);
         Ok(sampler)
@@ -263,8 +259,19 @@ impl FamilySampler {
             .map_err(|reason| SamplerError::Denoiser { step, reason })
     }
 
-    fn normal(&mut self, std: f64) -> Tensor<2> {
-        normal([self.atoms, 3], std, self.seeds.next_u64(), &self.device)
+    /// Noise of the prior's kind at `std` per coordinate: the noise model's multiscale draw after a
+    /// multiscale start, isotropic after an isotropic one. Everything a step injects is of that kind,
+    /// so the state's noise keeps the covariance C the prior has (and the ensemble and rotation-marginal
+    /// posteriors weigh with).
+    fn prior_noise(&mut self, std: f64) -> Tensor<2> {
+        let seed = self.seeds.next_u64();
+        match &self.hierarchy {
+            Some(h) => {
+                let stds = self.settings.prior.model.stds(std);
+                draw_noise(h, stds, 1, seed, &self.device).reshape([self.atoms, 3])
+            }
+            None => normal([self.atoms, 3], std, seed, &self.device),
+        }
     }
 
     /// Takes one step and records its frame; does nothing once the run is done.
@@ -292,10 +299,14 @@ impl FamilySampler {
                         x + (v + v_next) * (0.5 * h)
                     }
                     FlowSolver::Sde if !last => {
+                        // Langevin preconditioned by the prior's covariance C: the drift is
+                        // D C ∇log p = −D (x − a x̂0) / (s σ_prior)², the isotropic form (C cancels
+                        // the C⁻¹ of the score), and the noise √(2 D dt) C^½ ε is drawn from the
+                        // noise model; both keep the marginal N(a x0, (s σ_prior)² C).
                         let dt = h.abs();
                         let d = diffusion * (m.s * prior_sigma).powi(2);
                         let score = m.score_from_x0(x.clone(), x0.clone(), prior_sigma);
-                        let noise = self.normal((2.0 * d * dt).sqrt());
+                        let noise = self.prior_noise((2.0 * d * dt).sqrt());
                         x + v * h + score * (d * dt) + noise
                     }
                     // Euler, and the last step of every solver (it lands on x̂0).
@@ -314,8 +325,9 @@ impl FamilySampler {
                 };
                 let keep = (1.0 - ab_next - sigma_eta * sigma_eta).max(0.0).sqrt();
                 let next = x0.clone() * m_next.a + epsilon * keep;
+                // With noise of covariance C the DDIM posterior's is σ_η² C: its noise is the prior's kind.
                 if sigma_eta > 0.0 {
-                    next + self.normal(sigma_eta * prior_sigma)
+                    next + self.prior_noise(sigma_eta * prior_sigma)
                 } else {
                     next
                 }

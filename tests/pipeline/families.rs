@@ -186,3 +186,57 @@ fn the_error_per_noise_level_is_zero_for_the_exact_denoiser_and_the_noise_for_no
         );
     }
 }
+
+/// RMS of residue-centroid over atom coordinates of `x`, per coordinate: the noise's residue/atom ratio
+/// once the noise dwarfs the structure.
+fn residue_atom_ratio(s: &sigmascope::structure::Structure, x: &[[f32; 3]]) -> f64 {
+    let rms = |p: &[[f32; 3]]| {
+        (p.iter()
+            .flatten()
+            .map(|v| f64::from(*v).powi(2))
+            .sum::<f64>()
+            / p.len() as f64)
+            .sqrt()
+    };
+    rms(&s.residue_centroids(x)) / rms(x)
+}
+
+#[test]
+fn ancestral_noise_keeps_a_multiscale_priors_covariance() {
+    // After a multiscale start the SDE's and DDPM's injected noise is the noise model's too, so the
+    // state's noise keeps the prior's residue/atom ratio (seed-old: 0.95 on 4HHB) instead of fading
+    // toward the isotropic ratio (one residue centroid averages ~7.9 atoms: about 0.36). A prior σ of
+    // 400 Å keeps the structure itself (|x0| ≲ 40 Å here) small beside the noise at mid run.
+    use sigmascope::noise::{GroupSizes, expected_mean_squares};
+    let s = common::bundled("4hhb");
+    let device = &common::cpu().device;
+    let noise = parse_noise("seed-old").unwrap();
+    let e = expected_mean_squares(&GroupSizes::of(&s), noise.model.stds(1.0));
+    let expected = (e.residue_abs / e.atom_abs).sqrt();
+    for (spec, steps) in [
+        (FamilyPreset::ResfoldDdpm.spec(), 50),
+        (FamilyPreset::FmSde.spec(), 60),
+    ] {
+        let settings = FamilySettings {
+            spec,
+            steps,
+            prior: noise.clone(),
+            prior_sigma: 400.0,
+            start: StartNoise::Multiscale,
+            seed: 3,
+        };
+        let denoiser = ExactDenoiser::new(&s.positions, device);
+        let frames = sample_family(&s, &settings, Box::new(denoiser), device).unwrap();
+        let start = residue_atom_ratio(&s, &frames[0].x_t);
+        let middle = residue_atom_ratio(&s, &frames[steps / 2].x_t);
+        assert!(
+            (start / expected - 1.0).abs() < 0.05,
+            "{spec:?}: start {start} vs {expected}"
+        );
+        assert!(
+            (middle / expected - 1.0).abs() < 0.1,
+            "{spec:?}: frame {} ratio {middle} vs {expected}",
+            steps / 2
+        );
+    }
+}
