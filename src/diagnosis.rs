@@ -255,9 +255,10 @@ fn sampler_findings(
             FindingCode::GlobalPreconditioning,
             s.residue < 0.9,
             format!(
-                "A model preconditioned with the global sigma at every level feeds residue centroids at only {:.0}% of their sigma (chain centroids {:.0}%); coefficients shown {shown}.",
+                "A model preconditioned with the global sigma at every level treats residue centroids as noised by σ, while their noise is only {:.0}% of it (chain centroids {:.0}%): it preconditions them for {:.0}% of their own noise; coefficients shown {shown}.",
                 s.residue * 100.0,
-                s.chain * 100.0
+                s.chain * 100.0,
+                100.0 / s.residue.max(1e-12)
             ),
             [("residue_sigma_share", s.residue), ("chain_sigma_share", s.chain)],
         ));
@@ -267,6 +268,21 @@ fn sampler_findings(
 fn mean_of(values: impl Iterator<Item = f64>) -> Option<f64> {
     let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
     (n > 0).then(|| sum / n as f64)
+}
+
+/// The run's RMS share of residue motion independent of the chain: √(Σ own² / Σ total²) over its steps
+/// (own = share · motion per step), so each step weighs what it moved, not one vote each.
+fn pooled_independent_share(metrics: &[FrameMetrics]) -> Option<f64> {
+    let (mut own, mut total) = (0.0, 0.0);
+    for m in metrics {
+        if let (Some(share), Some(motion)) =
+            (m.levels.residue.independent_share, m.levels.residue.motion)
+        {
+            own += (share * motion).powi(2);
+            total += motion * motion;
+        }
+    }
+    (total > 0.0).then(|| (own / total).sqrt())
 }
 
 /// Each cause's share of the residue centroids' net motion over the run: the steps' shares weighted by
@@ -301,11 +317,7 @@ fn residue_motion_shares(metrics: &[FrameMetrics]) -> Option<Shares> {
 /// is the noise finding's verdict: the run never blames the noise that finding calls sufficient.
 fn run_findings(metrics: &[FrameMetrics], noise_gives_own_motion: Option<bool>) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let Some(total) = mean_of(
-        metrics
-            .iter()
-            .filter_map(|m| m.levels.residue.independent_share),
-    ) else {
+    let Some(total) = pooled_independent_share(metrics) else {
         return findings;
     };
     let steps = metrics
@@ -344,7 +356,7 @@ fn run_findings(metrics: &[FrameMetrics], noise_gives_own_motion: Option<bool>) 
         FindingCode::RunResidueMotion,
         total < 0.5,
         format!(
-            "Over this run, {:.0}% of residue motion was independent of the chain (mean over {steps} steps){by_cause}.",
+            "Over this run, the RMS share of residue motion independent of the chain was {:.0}% (pooled over {steps} steps){by_cause}.",
             total * 100.0
         ),
         figures,

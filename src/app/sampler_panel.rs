@@ -51,7 +51,7 @@ fn family_and_preset_ui(ui: &mut egui::Ui, settings: &mut Settings) -> bool {
         });
     let edm = settings.sampler == SamplerChoice::Edm;
     if !edm {
-        ui.weak("Flow matching and DDPM take the steps, start, seed, noise weights and denoiser; their prior σ is the preset's σ_data. DDPM caps the steps at its T = 50.");
+        ui.weak("Flow matching and DDPM take the steps, start, seed, noise weights and denoiser; their prior σ is the preset's σ_data. DDPM starts at its last trained step T − 1 = 49 and caps the steps there.");
     }
     ui.add_enabled_ui(edm, |ui| {
         egui::ComboBox::new("sampler preset", "preset")

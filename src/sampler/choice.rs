@@ -79,7 +79,8 @@ impl FamilyPreset {
     pub fn steps(self) -> usize {
         match self {
             Self::FmOde | Self::FmSde => 100,
-            Self::ResfoldDdpm => 50,
+            // τ = 49 … 0, every step of note 001's T = 50 that training draws.
+            Self::ResfoldDdpm => 49,
         }
     }
 
@@ -88,7 +89,9 @@ impl FamilyPreset {
         match self {
             Self::FmOde => "seed 000: x_t = (1 - t) x0 + t x1, ODE Euler",
             Self::FmSde => "seed 000: drift v + D score, noise sqrt(2 D dt)",
-            Self::ResfoldDdpm => "seed 001: alpha_bar(t) = 1 - t / T, T = 50, ancestral",
+            Self::ResfoldDdpm => {
+                "seed 001: alpha_bar(t) = 1 - t / T, T = 50, from t = 49, ancestral"
+            }
         }
     }
 }

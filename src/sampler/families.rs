@@ -40,7 +40,8 @@ crate::choice::choices! {
         LinearAlphaBar = "linear-alpha-bar",
         /// β linear from 1e-4 to 0.02 (Ho et al. 2020), ᾱ(t) = Π (1 − β).
         LinearBeta = "linear-beta",
-        /// ᾱ(t) = cos²((t/T + 0.008) / 1.008 · π/2) / cos²(0.008 / 1.008 · π/2) (Nichol & Dhariwal 2021).
+        /// ᾱ(t) = cos²((t/T + 0.008) / 1.008 · π/2) / cos²(0.008 / 1.008 · π/2), each step's β clipped at
+        /// 0.999 (Nichol & Dhariwal 2021).
         Cosine = "cosine",
     }
 }
@@ -58,12 +59,19 @@ impl AlphaBarSchedule {
                 })
                 .product(),
             Self::Cosine => {
-                let f = |u: f64| {
-                    ((u + 0.008) / 1.008 * std::f64::consts::FRAC_PI_2)
+                // Nichol & Dhariwal 2021 eq. 17, with their clip β_t = 1 − ᾱ_t / ᾱ_{t−1} ≤ 0.999 so that
+                // the last steps do not reach ᾱ = 0 (which f alone gives at t = T).
+                let f = |k: usize| {
+                    ((k as f64 / total as f64 + 0.008) / 1.008 * std::f64::consts::FRAC_PI_2)
                         .cos()
                         .powi(2)
                 };
-                (f(t as f64 / total as f64) / f(0.0)).clamp(0.0, 1.0)
+                (1..=t.min(total))
+                    .map(|k| {
+                        let beta = (1.0 - f(k) / f(k - 1)).clamp(0.0, 0.999);
+                        1.0 - beta
+                    })
+                    .product()
             }
         }
     }
@@ -127,12 +135,15 @@ impl FamilySpec {
             Self::Ddpm {
                 schedule, total, ..
             } => {
-                let total = total.max(1);
-                let steps = steps.min(total);
-                // A strided grid T = τ_0 > τ_1 > … > τ_N = 0.
+                let total = total.max(2);
+                // Sampling starts at the last step a model trains on, τ = T − 1 (training draws
+                // t = 0 … T − 1; at τ = T the linear ᾱ is 0 and x carries nothing of x0), on a strided
+                // grid T − 1 = τ_0 > τ_1 > … > τ_N = 0.
+                let first = total - 1;
+                let steps = steps.min(first);
                 (0..=steps)
                     .map(|k| {
-                        let tau = total - (k * total).div_ceil(steps).min(total);
+                        let tau = first - (k * first).div_ceil(steps).min(first);
                         let alpha_bar = schedule.alpha_bar(tau, total);
                         let marginal = Marginal {
                             a: alpha_bar.sqrt(),
@@ -392,7 +403,17 @@ mod tests {
         assert!((AlphaBarSchedule::LinearBeta.alpha_bar(2, 1000) - want).abs() < 1e-12);
         let c = AlphaBarSchedule::Cosine;
         assert!((c.alpha_bar(0, 1000) - 1.0).abs() < 1e-12);
-        assert!(c.alpha_bar(1000, 1000) < 1e-6);
+        assert!(c.alpha_bar(1000, 1000) < 1e-3);
+        // The clip: the last step's β would be 1 without it (f(T) = 0); with it ᾱ_T = 0.001 ᾱ_{T−1}.
+        let last = c.alpha_bar(1000, 1000) / c.alpha_bar(999, 1000);
+        assert!((last - 0.001).abs() < 1e-9, "{last}");
+        // Below the clip the product is f(t)/f(0), the closed form.
+        let f = |u: f64| {
+            ((u + 0.008) / 1.008 * std::f64::consts::FRAC_PI_2)
+                .cos()
+                .powi(2)
+        };
+        assert!((c.alpha_bar(500, 1000) - f(0.5) / f(0.0)).abs() < 1e-9);
         assert!(c.alpha_bar(500, 1000) > 0.4 && c.alpha_bar(500, 1000) < 0.6);
     }
 }

@@ -29,7 +29,7 @@ fn final_rmsd(spec: FamilySpec, steps: usize, start: StartNoise) -> f64 {
     assert_eq!(
         frames.len(),
         steps.min(match spec {
-            FamilySpec::Ddpm { total, .. } => total,
+            FamilySpec::Ddpm { total, .. } => total - 1,
             FamilySpec::FlowMatching { .. } => steps,
         }) + 1
     );

@@ -428,8 +428,8 @@ fn the_sampler_panel_steps_flow_matching_and_ddpm_frame_by_frame() {
     for (choice, steps, frames) in [
         (SamplerChoice::Family(FamilyPreset::FmOde), 8, 9),
         (SamplerChoice::Family(FamilyPreset::FmSde), 8, 9),
-        // DDPM caps the steps at its T = 50.
-        (SamplerChoice::Family(FamilyPreset::ResfoldDdpm), 80, 51),
+        // DDPM starts at τ = T − 1 = 49 and caps the steps there.
+        (SamplerChoice::Family(FamilyPreset::ResfoldDdpm), 80, 50),
     ] {
         let mut s = state_with(Settings {
             sampler: choice,

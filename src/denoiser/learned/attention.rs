@@ -1,5 +1,6 @@
-//! Softmax attention in blocks of queries, with its own backward pass: FlashAttention's algorithm
-//! (Dao et al. 2022, algorithms 1 and 2) written with tensor operations rather than one kernel. The
+//! Softmax attention in blocks of queries, with its own backward pass: FlashAttention-2's algorithm
+//! (Dao 2023, algorithms 1 and 2), tiled over queries only (every block sees all keys), written with
+//! tensor operations rather than one kernel. The
 //! forward keeps only the output and each query's log-sum-exp; the backward recomputes each block's
 //! probabilities from them. No tensor of R × R logits ever exists, so memory grows as O(R) plus one
 //! block, where burn's autodiff of `softmax(q kᵀ) v` holds four R × R tensors per head.
@@ -124,7 +125,7 @@ fn forward(q: Tensor<4>, k: Tensor<4>, v: Tensor<4>, step: usize) -> (Tensor<4>,
 }
 
 /// Gradients of q, k, v from the output's gradient, recomputing each block's probabilities
-/// P = exp(q kᵀ − lse) (FlashAttention algorithm 2): dV = Pᵀ dO, dS = P ⊙ (dO vᵀ − rowsum(dO ⊙ O)),
+/// P = exp(q kᵀ − lse) (FlashAttention-2, Dao 2023, algorithm 2): dV = Pᵀ dO, dS = P ⊙ (dO vᵀ − rowsum(dO ⊙ O)),
 /// dQ = dS k, dK = dSᵀ q.
 fn backward(
     q: Tensor<4>,

@@ -63,8 +63,10 @@ crate::choice::choices! {
         Edm = "edm",
         /// x̂0 = σ_data F, plain squared error.
         X0 = "x0",
-        /// x̂0 = x + √(t/T) σ_data F = x + c_out F, plain squared error (ResFold's form, note 001): the
-        /// output's gradient vanishes as σ → 0.
+        /// x̂0 = x + √(t/T) σ_data F = x + c_out F, plain squared error: note 001's residual form, added
+        /// here to the variance-exploding state x = x0 + σ ε, not to ResFold's variance-preserving
+        /// x_t = √ᾱ x0 + √(1 − ᾱ) ε, so its target x0 − x grows without bound with σ (a different failure
+        /// from note 001's); the output's gradient vanishes as σ → 0 in both.
         Residual = "residual",
         /// x̂0 = x − σ F with F the unit noise ε̂, loss on ε.
         Eps = "eps",

@@ -307,6 +307,11 @@ fn loss(
     );
     // EDM's λ = 1 / c_out² makes F's target unit-variance (EDM §5); with per-level preconditioning
     // each level's own c_out gives it, where the global one would let the smallest σ dominate.
+    // These are not each level's whole weight: the atom prediction is assembled from the residue and
+    // chain outputs (atom = chain + residue offset + atom offset), so a residue-output error also
+    // enters the atom term once per atom of the residue with the atoms' λ. Its effective weight is
+    // λ_r / R + n λ_a / N per unit error (R residues, N atoms, n of them in the residue), which grows
+    // with σ wherever λ_a outweighs λ_r; the ε form's global σ weighs the same way.
     let weights: [Tensor<3>; 3] = std::array::from_fn(|level| match model.output {
         OutputForm::Edm | OutputForm::V => coefficients.c_out[level].clone().powi_scalar(2).recip(),
         _ => global.clone(),
