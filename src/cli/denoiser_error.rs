@@ -27,6 +27,10 @@ pub struct DenoiserErrorArgs {
     /// Noise levels, Å (default: the training distribution at z = -3 … 3, as `noise-table`).
     #[arg(long, value_delimiter = ',')]
     pub sigma: Vec<f64>,
+    /// Flow-matching times in note 000's convention (noise at t = 0), e.g. 0.3,0.5,0.7,0.9 as note 000
+    /// tabulates: each is the level σ = σ_prior (1 − t) / t (instead of --sigma).
+    #[arg(long, value_delimiter = ',', conflicts_with = "sigma")]
+    pub flow_times: Vec<f64>,
     /// Draws per level.
     #[arg(long, default_value_t = 4)]
     pub repeats: usize,
@@ -49,7 +53,15 @@ pub fn run(args: &DenoiserErrorArgs) -> anyhow::Result<()> {
     let structure = load_structure(&args.file, &args.load)?;
     let compute = super::compute_device(args.device)?;
     let noise = parse_noise(&args.noise)?;
-    let sigmas: Vec<f64> = if args.sigma.is_empty() {
+    if let Some(bad) = args.flow_times.iter().find(|t| !(**t > 0.0 && **t < 1.0)) {
+        anyhow::bail!("--flow-times {bad}: times must lie strictly between 0 and 1");
+    }
+    let sigmas: Vec<f64> = if !args.flow_times.is_empty() {
+        args.flow_times
+            .iter()
+            .map(|t| args.prior_sigma * (1.0 - t) / t)
+            .collect()
+    } else if args.sigma.is_empty() {
         let training = TrainingSigma::default();
         training.table_sigmas()
     } else {
@@ -77,7 +89,7 @@ pub fn run(args: &DenoiserErrorArgs) -> anyhow::Result<()> {
             "noise": noise.name,
             "repeats": args.repeats,
             "rows": rows,
-            "units": { "atom, atom_superposed, residue, chain, velocity_norm_*": "rmsd_3d: 3-D RMS per point, Å (velocities Å per unit t)", "sigma": "Å" },
+            "units": { "t": "flow-matching time, noise at t = 1", "t_note_000": "flow-matching time in note 000's convention, noise at t = 0", "atom, atom_superposed, residue, chain, velocity_norm_*, velocity_rmse": "rmsd_3d: 3-D RMS per point, Å (velocities Å per unit t)", "sigma": "Å" },
             "states": "x = truth + noise, handed to the denoiser in a uniformly random pose (rotation about the truth's centroid, in the context) per draw; errors measured once x0_hat is mapped back; atom_superposed after superposition onto the truth",
         });
         println!("{}", serde_json::to_string(&json)?);
@@ -90,21 +102,30 @@ pub fn run(args: &DenoiserErrorArgs) -> anyhow::Result<()> {
         noise.name
     );
     println!(
-        "{:>10} {:>6} {:>9} {:>10} {:>9} {:>9} {:>10} {:>10}",
-        "sigma", "t", "atom", "superposed", "residue", "chain", "|v_pred|", "|v_true|"
+        "{:>10} {:>6} {:>9} {:>10} {:>9} {:>9} {:>10} {:>10} {:>9}",
+        "sigma",
+        "t(000)",
+        "atom",
+        "superposed",
+        "residue",
+        "chain",
+        "|v_pred|",
+        "|v_true|",
+        "v_rmse"
     );
     for r in &rows {
         println!(
-            "{:>10.3} {:>6.3} {:>9.3} {:>10.3} {:>9.3} {:>9} {:>10.2} {:>10.2}",
+            "{:>10.3} {:>6.3} {:>9.3} {:>10.3} {:>9.3} {:>9} {:>10.2} {:>10.2} {:>9.3}",
             r.sigma,
-            r.t,
+            r.t_note_000,
             r.atom,
             r.atom_superposed,
             r.residue,
             r.chain
                 .map_or_else(|| "-".to_owned(), |c| format!("{c:.3}")),
             r.velocity_norm_predicted,
-            r.velocity_norm_target
+            r.velocity_norm_target,
+            r.velocity_rmse
         );
     }
     Ok(())

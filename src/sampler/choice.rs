@@ -87,8 +87,12 @@ impl FamilyPreset {
     /// What the preset reproduces.
     pub fn source(self) -> &'static str {
         match self {
-            Self::FmOde => "seed 000: x_t = (1 - t) x0 + t x1, ODE Euler",
-            Self::FmSde => "seed 000: drift v + D score, noise sqrt(2 D dt)",
+            Self::FmOde => {
+                "seed 000: flow matching, ODE Euler, noise at t = 1: x_t = (1 - t) x0 + t eps (note 000 runs the same path with noise at t = 0)"
+            }
+            Self::FmSde => {
+                "seed 000: flow matching SDE, noise at t = 1: drift v + D score, noise sqrt(2 D dt) (note 000 puts noise at t = 0)"
+            }
             Self::ResfoldDdpm => {
                 "seed 001: alpha_bar(t) = 1 - t / T, T = 50, from t = 49, ancestral"
             }

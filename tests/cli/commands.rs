@@ -549,3 +549,48 @@ fn headless_commands_say_nothing_about_a_missing_session() {
         assert_bad_input(&out, "GPU");
     }
 }
+
+#[test]
+fn denoiser_error_reads_note_000s_flow_times() {
+    // t = 0.5 in note 000's convention (noise at t = 0) is σ = σ_prior; t = 0.8 is σ_prior / 4.
+    let out = sigmascope(&[
+        "denoiser-error",
+        "1crn",
+        "--flow-times",
+        "0.5,0.8",
+        "--prior-sigma",
+        "16",
+        "--repeats",
+        "1",
+        "--json",
+        "--device",
+        "cpu",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = crate::common::json(&out);
+    let rows = report["rows"].as_array().unwrap();
+    for (row, (sigma, t)) in rows.iter().zip([(16.0, 0.5), (4.0, 0.8)]) {
+        assert!(
+            (row["sigma"].as_f64().unwrap() - sigma).abs() < 1e-9,
+            "{row}"
+        );
+        assert!(
+            (row["t_note_000"].as_f64().unwrap() - t).abs() < 1e-9,
+            "{row}"
+        );
+        assert!(row["velocity_rmse"].as_f64().unwrap() < 1e-2, "{row}");
+    }
+    let bad = sigmascope(&[
+        "denoiser-error",
+        "1crn",
+        "--flow-times",
+        "1.5",
+        "--device",
+        "cpu",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -173,6 +173,9 @@ fn the_error_per_noise_level_is_zero_for_the_exact_denoiser_and_the_noise_for_no
         let gap = (r.velocity_norm_predicted - r.velocity_norm_target).abs();
         assert!(gap < 1e-3 * r.velocity_norm_target, "{r:?}");
         assert!((r.t - r.sigma / (r.sigma + 16.0)).abs() < 1e-12);
+        // Note 000's convention puts the noise at t = 0.
+        assert!((r.t_note_000 - 16.0 / (r.sigma + 16.0)).abs() < 1e-12);
+        assert!(r.velocity_rmse < 1e-3 * r.velocity_norm_target, "{r:?}");
     }
     let rows = denoiser_error(&s, &Identity, &flat.model, &sigmas, 2, 16.0, 1, device).unwrap();
     for r in &rows {
