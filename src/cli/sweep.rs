@@ -105,7 +105,7 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     println!(
-        "{}: {:?} sweep, denoiser {}, {} seed(s); abnormal bonds: Cα–Cα outside {:?} Å or C–N outside {:?} Å",
+        "{}: {:?} sweep, denoiser {}, {} seed(s); abnormal bonds (backbone): Cα–Cα outside {:?} Å or C–N outside {:?} Å; fd_ca_ok: FrameDiff's Cα–Cα check, d < 3.90 Å",
         structure.name,
         args.family.family,
         args.denoiser.name(),
@@ -114,18 +114,20 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
         PEPTIDE_CN_RANGE
     );
     println!(
-        "{:>6} {:>5} {:>11} {:>9} {:>8} {:>9}",
-        "steps", "seed", "final_rmsd", "tm_score", "bonds", "secs"
+        "{:>6} {:>5} {:>11} {:>9} {:>8} {:>10} {:>9}",
+        "steps", "seed", "final_rmsd", "tm_score", "bonds", "fd_ca_ok", "secs"
     );
     for r in &runs {
         println!(
-            "{:>6} {:>5} {:>11.4} {:>9} {:>7.1}% {:>9.3}",
+            "{:>6} {:>5} {:>11.4} {:>9} {:>7.1}% {:>10} {:>9.3}",
             r.steps,
             r.seed,
             r.final_rmsd,
             r.tm_score
                 .map_or_else(|| "-".to_owned(), |t| format!("{t:.4}")),
             r.abnormal_bond_share * 100.0,
+            r.ca_ca_valid_share
+                .map_or_else(|| "-".to_owned(), |v| format!("{:.1}%", v * 100.0)),
             r.secs
         );
     }

@@ -59,7 +59,7 @@ pub struct Column {
 }
 
 /// The flat table's columns, in their order.
-pub const COLUMNS: [Column; 19] = [
+pub const COLUMNS: [Column; 20] = [
     column("frame", "", |r| Some(r.metrics.index as f64)),
     column("sigma", "Å", |r| Some(r.metrics.sigma)),
     column("t_hat", "Å", |r| Some(r.t_hat)),
@@ -83,6 +83,9 @@ pub const COLUMNS: [Column; 19] = [
     }),
     column("abnormal_bond_share", "", |r| {
         Some(r.metrics.abnormal_bonds.share)
+    }),
+    column("framediff_ca_ca_valid_share", "", |r| {
+        r.metrics.abnormal_bonds.ca_ca_valid_share
     }),
     column("c_skip_global", "", |r| {
         r.precondition.map(|p| p.global.c_skip)

@@ -10,7 +10,7 @@ use crate::sampler::Frame;
 use crate::structure::Structure;
 
 /// How every trajectory figure is measured (the `units` of `sample --json` and `analyze --json`).
-pub const METRIC_UNITS: [(&str, &str); 4] = [
+pub const METRIC_UNITS: [(&str, &str); 5] = [
     (
         "rmsd, x0_rmsd, motion, final_rmsd, residue_motion",
         "rmsd_3d: 3-D RMS distance per point, Å",
@@ -24,6 +24,10 @@ pub const METRIC_UNITS: [(&str, &str); 4] = [
         "unit-free share",
     ),
     (
+        "abnormal_bonds",
+        "share: backbone Cα–Cα outside 3.5–4.1 Å or C–N outside 1.23–1.43 Å; ca_ca_deviation (Å) and ca_ca_valid_share: FrameDiff's Cα–Cα check, mean |d − 3.80| and d < 3.90 Å",
+    ),
+    (
         "tm_score",
         "TM-score of the Cα, 0–1: a lower bound of TM-align's, within about 0.015 on noisy frames",
     ),
@@ -33,6 +37,10 @@ pub const METRIC_UNITS: [(&str, &str); 4] = [
 pub const CA_CA_RANGE: (f64, f64) = (3.5, 4.1);
 /// Peptide C–N distance range counted as normal: 1.33 ± 0.1 Å.
 pub const PEPTIDE_CN_RANGE: (f64, f64) = (1.23, 1.43);
+/// FrameDiff's ideal Cα–Cα distance (openfold's `residue_constants.ca_ca`), Å.
+pub const FRAMEDIFF_CA_CA: f64 = 3.802_097_370_96;
+/// FrameDiff's tolerance: a Cα–Cα pair is valid below `FRAMEDIFF_CA_CA` + this, Å.
+pub const FRAMEDIFF_CA_CA_TOLERANCE: f64 = 0.1;
 
 /// Atom pairs whose distance is checked, taken from the reference where they are bonded.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -93,8 +101,14 @@ pub struct BondReport {
     pub peptide_cn_checked: usize,
     /// Peptide C–N pairs outside 1.33 ± 0.1 Å.
     pub peptide_cn_abnormal: usize,
-    /// Abnormal share over both kinds (0 when nothing was checked).
+    /// Abnormal share over both kinds (0 when nothing was checked): backbone only, both ranges 3× looser
+    /// than FrameDiff's Cα check below.
     pub share: f64,
+    /// FrameDiff's `ca_ca_bond_dev`: the mean |d − 3.80 Å| over the checked Cα–Cα pairs (none without).
+    pub ca_ca_deviation: Option<f64>,
+    /// FrameDiff's `ca_ca_valid_percent` as a share: the checked Cα–Cα pairs shorter than 3.80 + 0.1 Å
+    /// (no lower bound, as FrameDiff's `ca_ca_distance`).
+    pub ca_ca_valid_share: Option<f64>,
 }
 
 /// Counts abnormal bonds of `positions`.
@@ -106,6 +120,28 @@ pub fn bond_report(backbone: &BackboneIndex, positions: &[[f32; 3]]) -> BondRepo
             .count()
     };
     let ca = abnormal(&backbone.ca_ca, CA_CA_RANGE);
+    let ca_ca: Vec<f64> = backbone
+        .ca_ca
+        .iter()
+        .map(|&(a, b)| distance(positions[a], positions[b]))
+        .collect();
+    let pairs = ca_ca.len() as f64;
+    let (deviation, valid) = (!ca_ca.is_empty())
+        .then(|| {
+            (
+                ca_ca
+                    .iter()
+                    .map(|d| (d - FRAMEDIFF_CA_CA).abs())
+                    .sum::<f64>()
+                    / pairs,
+                ca_ca
+                    .iter()
+                    .filter(|&&d| d < FRAMEDIFF_CA_CA + FRAMEDIFF_CA_CA_TOLERANCE)
+                    .count() as f64
+                    / pairs,
+            )
+        })
+        .unzip();
     let cn = abnormal(&backbone.peptide_cn, PEPTIDE_CN_RANGE);
     let checked = backbone.ca_ca.len() + backbone.peptide_cn.len();
     BondReport {
@@ -118,6 +154,8 @@ pub fn bond_report(backbone: &BackboneIndex, positions: &[[f32; 3]]) -> BondRepo
         } else {
             0.0
         },
+        ca_ca_deviation: deviation,
+        ca_ca_valid_share: valid,
     }
 }
 
@@ -424,4 +462,36 @@ pub fn trajectory_metrics(
             .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn framediffs_ca_ca_check_is_the_mean_deviation_and_the_share_below_3_9() {
+        // Cα–Cα of 3.80, 3.95 and 2.90 Å (a cis-proline-like short pair): FrameDiff counts pairs below
+        // 3.80 + 0.1 Å as valid, with no lower bound; the looser backbone range flags only the 2.90.
+        let positions = [
+            [0.0, 0.0, 0.0],
+            [3.8, 0.0, 0.0],
+            [7.75, 0.0, 0.0],
+            [10.65, 0.0, 0.0],
+        ];
+        let backbone = BackboneIndex {
+            ca_ca: vec![(0, 1), (1, 2), (2, 3)],
+            peptide_cn: Vec::new(),
+        };
+        let report = bond_report(&backbone, &positions);
+        let want = [3.8f64, 3.95, 2.9]
+            .iter()
+            .map(|d| (d - FRAMEDIFF_CA_CA).abs())
+            .sum::<f64>()
+            / 3.0;
+        assert!((report.ca_ca_deviation.unwrap() - want).abs() < 1e-5);
+        assert!((report.ca_ca_valid_share.unwrap() - 2.0 / 3.0).abs() < 1e-12);
+        assert_eq!(report.ca_ca_abnormal, 1);
+        let none = bond_report(&BackboneIndex::default(), &positions);
+        assert_eq!((none.ca_ca_deviation, none.ca_ca_valid_share), (None, None));
+    }
 }

@@ -41,8 +41,10 @@ pub struct SweepPoint {
     pub final_rmsd: f64,
     /// TM-score of the last frame's Cα.
     pub tm_score: Option<f64>,
-    /// Share of abnormal backbone bonds in the last frame.
+    /// Share of abnormal backbone bonds in the last frame (`BondReport::share`).
     pub abnormal_bond_share: f64,
+    /// FrameDiff's valid Cα–Cα share in the last frame (`BondReport::ca_ca_valid_share`).
+    pub ca_ca_valid_share: Option<f64>,
     /// Wall time of the run (denoiser start excluded), s.
     pub secs: f64,
 }
@@ -105,6 +107,7 @@ pub fn sweep_run(
         final_rmsd: last.map_or(f64::NAN, |m| m.rmsd),
         tm_score: last.and_then(|m| m.tm_score),
         abnormal_bond_share: last.map_or(f64::NAN, |m| m.abnormal_bonds.share),
+        ca_ca_valid_share: last.and_then(|m| m.abnormal_bonds.ca_ca_valid_share),
         secs,
     };
     Ok((frames, point))
