@@ -58,16 +58,16 @@ pub struct DenoiserInputs<'a> {
     pub structure: &'a Structure,
     /// The noise model the posterior weighs with (ensemble, rotation-marginal).
     pub noise: &'a NoiseModel,
-    /// Rotations of the rotation-marginal grid.
+    /// Importance draws of the rotation-marginal posterior over rotations.
     pub rotations: usize,
-    /// Seed of the rotation grid.
+    /// Seed of those draws.
     pub seed: u64,
     /// How long an external denoiser may take per reply.
     pub timeout: Duration,
 }
 
 impl<'a> DenoiserInputs<'a> {
-    /// Inputs with the default rotation grid.
+    /// Inputs with the default number of rotation draws.
     pub fn new(structure: &'a Structure, noise: &'a NoiseModel, seed: u64) -> Self {
         Self {
             structure,
