@@ -9,6 +9,7 @@ mod export;
 mod families;
 mod fuzz_regressions;
 mod learned;
+mod motion;
 mod noise_lab;
 mod sampler;
 mod structure_contract;
