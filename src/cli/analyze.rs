@@ -6,7 +6,7 @@ use clap::Args;
 
 use super::LoadArgs;
 use super::frames::frames_text;
-use crate::trajectory::{frame_rows, import_trajectory, trajectory_metrics};
+use crate::trajectory::{FrameOrder, frame_rows, import_trajectory, trajectory_metrics};
 
 /// Arguments of `analyze`.
 #[derive(Debug, Args)]
@@ -25,6 +25,11 @@ pub struct AnalyzeArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Order of a multi-model file's models: found from their backbone geometry (auto), or as-written
+    /// (first model the reference), noise-first (last model the clean end), clean-first (flipped stacks:
+    /// RFdiffusion, FrameDiff, RFdiffusion3).
+    #[arg(long, value_enum, default_value_t = FrameOrder::Auto)]
+    pub order: FrameOrder,
 }
 
 /// Runs `analyze`.
@@ -34,6 +39,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
         args.reference.as_deref(),
         args.topology.as_deref(),
         &args.load.options(),
+        args.order,
     )?;
     let s = &imported.structure;
     let metrics = trajectory_metrics(s, &s.positions, &imported.frames);
@@ -41,6 +47,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
     if args.json {
         let json = serde_json::json!({
             "structure": super::inspect::InspectReport::of(s),
+            "source": imported.order,
             "frames": frame_rows(&imported.frames, &metrics),
             "final_rmsd": final_rmsd,
             "findings": crate::diagnosis::diagnose(&crate::diagnosis::DiagnosisInput {
@@ -56,6 +63,15 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string(&json)?);
     } else {
         println!("{}: {} frames against the reference", s.name, metrics.len());
+        if let Some(found) = &imported.order {
+            println!(
+                "order: {}{}; reference: {} ({})",
+                found.order,
+                if found.reversed { ", reversed" } else { "" },
+                found.reference,
+                found.reason
+            );
+        }
         print!("{}", frames_text(&metrics));
         println!("final rmsd {final_rmsd:.4} Å");
     }

@@ -38,6 +38,7 @@ value_enums!(
     crate::sampler::ChurnNoise,
     crate::sampler::Solver,
     crate::sampler::ScheduleTimes,
+    crate::trajectory::FrameOrder,
     crate::sampler::FlowSolver,
     crate::sampler::AlphaBarSchedule,
     crate::denoiser::learned::PreconditionMode,

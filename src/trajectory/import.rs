@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::array_file::{ArrayTrajectory, CoordinateFrames, read_array_trajectory};
+use super::sampling_order::{FrameOrder, OrderFound, find_order};
 use crate::sampler::Frame;
 use crate::structure::{LoadError, LoadOptions, Structure, load_path};
 
@@ -76,8 +77,11 @@ pub enum ImportError {
 pub struct ImportedTrajectory {
     /// Topology; `positions` holds the reference.
     pub structure: Structure,
-    /// Frames in file order (index 1, 2, … ; the reference is frame 0 of nothing).
+    /// Frames noisiest first (index 1, 2, … ; the reference is frame 0 of nothing).
     pub frames: Vec<Frame>,
+    /// The order a multi-model file's models were taken in, and which is the reference (none for
+    /// arrays and for a run read against a structure).
+    pub order: Option<OrderFound>,
     /// Keys the file lacks for some figure (`sigma` for the schedule, `x0_hat` for the denoiser error).
     pub missing: Vec<&'static str>,
 }
@@ -276,6 +280,7 @@ pub fn import_against(
     Ok(ImportedTrajectory {
         structure: topology.clone(),
         frames,
+        order: None,
         missing,
     })
 }
@@ -287,13 +292,16 @@ fn name_of(path: &Path) -> String {
     )
 }
 
-/// Imports `trajectory` for `analyze`; the reference is `reference` if given, else the first model
-/// (MODEL 0 of our exports) or the topology's coordinates for arrays. Frames are numbered from 1.
+/// Imports `trajectory` for `analyze`; the reference is `reference` if given, else the clean end of a
+/// multi-model file as `order` finds it (the first model of sigmascope's exports, the last of a
+/// noise-first file, the first of a flipped stack) or the topology's coordinates for arrays. Frames are
+/// numbered from 1, noisiest first.
 pub fn import_trajectory(
     trajectory: &Path,
     reference: Option<&Path>,
     topology: Option<&Path>,
     options: &LoadOptions,
+    order: FrameOrder,
 ) -> Result<ImportedTrajectory, ImportError> {
     let name = name_of(trajectory);
     let mut imported = if is_array_file(&name) {
@@ -302,15 +310,27 @@ pub fn import_trajectory(
             .ok_or_else(|| ImportError::NeedsTopology(name.clone()))?;
         import_against(trajectory, &load_path(topology, options)?, options)?
     } else {
-        let structure = load_path(trajectory, options)?;
+        let mut structure = load_path(trajectory, options)?;
         let mut models = structure.model_positions.clone();
-        if reference.is_none() {
-            models.remove(0);
+        check_finite(&name, &models)?;
+        let found = find_order(&structure, &models, order);
+        match found.order {
+            FrameOrder::NoiseFirst => {
+                if let Some(end) = models.last() {
+                    structure.positions.clone_from(end);
+                }
+            }
+            // The first model as written is the clean end: the reference, and the run's last frame.
+            FrameOrder::CleanFirst => models.reverse(),
+            FrameOrder::AsWritten | FrameOrder::Auto => {
+                if reference.is_none() {
+                    models.remove(0);
+                }
+            }
         }
         if models.is_empty() {
             return Err(ImportError::NoFrames(name));
         }
-        check_finite(&name, &models)?;
         ImportedTrajectory {
             frames: models
                 .into_iter()
@@ -318,6 +338,7 @@ pub fn import_trajectory(
                 .map(|(i, c)| Frame::from_positions(i, c))
                 .collect(),
             structure,
+            order: Some(found),
             missing: vec!["sigma", "x0_hat"],
         }
     };
@@ -331,6 +352,9 @@ pub fn import_trajectory(
             });
         }
         imported.structure.positions = reference.positions;
+        if let Some(found) = imported.order.as_mut() {
+            found.reference = format!("{} (--reference)", name_of(path));
+        }
     }
     for frame in &mut imported.frames {
         frame.index += 1;

@@ -21,6 +21,8 @@ mod motion;
 #[cfg(feature = "app")]
 mod run;
 #[cfg(feature = "app")]
+mod sampling_order;
+#[cfg(feature = "app")]
 mod sweep;
 
 pub use array_file::{
@@ -39,12 +41,14 @@ pub use import::{ImportError, ImportedTrajectory, import_against, import_traject
 pub use measured_run::{KeptCoordinates, run_measuring};
 #[cfg(feature = "app")]
 pub use metrics::{
-    BackboneIndex, BondReport, CA_CA_RANGE, FrameMetrics, LevelMetrics, Levels, METRIC_UNITS,
-    MetricsTracker, PEPTIDE_CN_RANGE, bond_report, trajectory_metrics,
+    BackboneIndex, BondReport, CA_CA_RANGE, FRAMEDIFF_CA_CA, FrameMetrics, LevelMetrics, Levels,
+    METRIC_UNITS, MetricsTracker, PEPTIDE_CN_RANGE, bond_report, trajectory_metrics,
 };
 #[cfg(feature = "app")]
 pub use motion::{CauseMotion, CauseShares, MotionByCause, Shares};
 #[cfg(feature = "app")]
 pub use run::{Run, RunSource};
+#[cfg(feature = "app")]
+pub use sampling_order::{FrameOrder, OrderFound, ca_spacing_error, find_order};
 #[cfg(feature = "app")]
 pub use sweep::{SweepError, SweepPoint, SweepSpec, sweep, sweep_run};

@@ -8,3 +8,4 @@ mod bench;
 mod commands;
 mod external_denoiser;
 mod findings;
+mod trajectory_order;

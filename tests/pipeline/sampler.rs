@@ -422,6 +422,7 @@ fn exported_trajectory_imports_with_equal_metrics() {
             model: 1,
             selection: Selection::everything(),
         },
+        sigmascope::trajectory::FrameOrder::Auto,
     )
     .unwrap();
     assert_eq!(imported.frames.len(), frames.len());

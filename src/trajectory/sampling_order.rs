@@ -1,0 +1,129 @@
+//! Which end of a multi-model file is clean. Tools write their sampling trajectories in either order:
+//! RFdiffusion, FrameDiff and RFdiffusion3 flip their stacks so the final structure comes first,
+//! Chroma and BoltzGen write the noise first, and sigmascope's own exports put the ground truth first
+//! and then the frames noise first. The clean end is found by backbone geometry: consecutive Cα atoms
+//! of a folded chain sit 3.80 Å apart, noisy frames far from it.
+
+use crate::structure::Structure;
+
+crate::choice::choices! {
+    /// How a multi-model file's models are taken as frames (`analyze --order`).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum FrameOrder {
+        /// Found from the models' backbone geometry.
+        Auto = "auto",
+        /// The first model is the reference, the others frames in file order.
+        AsWritten = "as-written",
+        /// The models are frames noise first; the last is the clean end and the reference.
+        NoiseFirst = "noise-first",
+        /// The models are frames clean first (flipped stacks); they are reversed, and the first as
+        /// written is the clean end and the reference.
+        CleanFirst = "clean-first",
+    }
+}
+
+/// What was decided about a file's order, and why (the JSON's `source`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OrderFound {
+    /// The order the models were taken in (never `auto`).
+    pub order: FrameOrder,
+    /// True when the frames run in the opposite order to the file's.
+    pub reversed: bool,
+    /// Which model is the reference.
+    pub reference: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// A model whose mean |d(Cα, Cα) − 3.80 Å| stays below this is clean.
+const CLEAN_SPACING: f64 = 0.5;
+
+/// Mean |d − 3.80 Å| over consecutive Cα atoms of each chain; none without two Cα in a chain.
+pub fn ca_spacing_error(structure: &Structure, positions: &[[f32; 3]]) -> Option<f64> {
+    let (mut sum, mut count) = (0.0, 0usize);
+    for chain in &structure.chains {
+        let mut previous: Option<[f32; 3]> = None;
+        for r in chain.residues.start as usize..chain.residues.end as usize {
+            let atoms = &structure.residues[r].atoms;
+            let ca = (atoms.start as usize..atoms.end as usize)
+                .find(|&a| structure.atom_names[a] == "CA" && !structure.hetero[a]);
+            let Some(ca) = ca else { continue };
+            let p = positions[ca];
+            if let Some(q) = previous {
+                let d = (0..3)
+                    .map(|k| (f64::from(p[k]) - f64::from(q[k])).powi(2))
+                    .sum::<f64>()
+                    .sqrt();
+                sum += (d - super::FRAMEDIFF_CA_CA).abs();
+                count += 1;
+            }
+            previous = Some(p);
+        }
+    }
+    (count > 0).then(|| sum / count as f64)
+}
+
+/// The order of `models` (each with `structure`'s atoms) as `asked`, found from their backbone
+/// geometry for `auto`.
+pub fn find_order(
+    structure: &Structure,
+    models: &[Vec<[f32; 3]>],
+    asked: FrameOrder,
+) -> OrderFound {
+    let last = models.len().saturating_sub(1);
+    let found = |order: FrameOrder, reason: String| {
+        let reference = match order {
+            FrameOrder::NoiseFirst => {
+                format!("the last model (model {}), the run's clean end", last + 1)
+            }
+            FrameOrder::CleanFirst => "the first model as written, the run's clean end".to_owned(),
+            _ => "the first model".to_owned(),
+        };
+        OrderFound {
+            order,
+            reversed: order == FrameOrder::CleanFirst,
+            reference,
+            reason,
+        }
+    };
+    if asked != FrameOrder::Auto {
+        return found(asked, "as asked (--order)".to_owned());
+    }
+    let error = |k: usize| models.get(k).and_then(|m| ca_spacing_error(structure, m));
+    let (Some(first), Some(second), Some(end)) = (error(0), error(1.min(last)), error(last)) else {
+        return found(
+            FrameOrder::AsWritten,
+            "no Cα backbone to judge by: the first model is the reference".to_owned(),
+        );
+    };
+    let clean = |e: f64| e < CLEAN_SPACING;
+    let figures = format!(
+        "mean |Cα–Cα − 3.80 Å|: {first:.2} Å in model 1, {second:.2} in model 2, {end:.2} in model {}",
+        last + 1
+    );
+    if models.len() < 3 || (clean(first) && clean(end)) || !(clean(first) || clean(end)) {
+        return found(
+            FrameOrder::AsWritten,
+            format!("{figures}: no end stands out"),
+        );
+    }
+    if clean(first) && !clean(second) {
+        return found(
+            FrameOrder::AsWritten,
+            format!("{figures}: a clean reference, then frames noise first (sigmascope's layout)"),
+        );
+    }
+    if clean(first) {
+        return found(
+            FrameOrder::CleanFirst,
+            format!(
+                "{figures}: the file starts at the clean end (a flipped stack), so frames are reversed"
+            ),
+        );
+    }
+    found(
+        FrameOrder::NoiseFirst,
+        format!("{figures}: the file starts with noise and ends clean"),
+    )
+}
