@@ -169,23 +169,43 @@ fn canonical_atom(line: &[u8], index_in_model: usize) -> Result<[u8; RECORD_COLU
         .clamp(-999, 9999);
     out[22..26].copy_from_slice(format!("{residue_number:>4}").as_bytes());
     out[26] = printable(column(line, 26));
-    for (axis, start) in [30usize, 38, 46].into_iter().enumerate() {
-        let text = field(line, start..start + 8);
-        match text.parse::<f64>() {
-            Ok(v) if v.is_finite() => {
-                out[start..start + 8].copy_from_slice(&line[start..start + 8])
-            }
-            _ => {
-                return Err(format!(
-                    "coordinate {} is not a number: {text:?}",
-                    ["x", "y", "z"][axis]
-                ));
-            }
+    let fixed = [30usize, 38, 46].map(|start| {
+        field(line, start..start + 8)
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+    });
+    // Far-flung coordinates (early diffusion frames at σ ≈ 2560 Å) overflow `%8.3f` and run together
+    // ("367.539-3066.7965158.459"); their decimals still tell them apart. Columns after them shift,
+    // so occupancy and B-factor are then the defaults.
+    // An overflow can also leave three fields that parse, wrongly ("-3066.79", "65158.45"): `%8.3f`
+    // pads every shorter number to eight columns, so the numbers run past column 54 exactly when one
+    // overflowed, and the occupancy's first column (a space in every writer) then holds a digit.
+    let runs_on = matches!(line.get(54), Some(c) if c.is_ascii_digit() || *c == b'.');
+    let overflowed = (runs_on || fixed.iter().any(Option::is_none))
+        .then(|| overflowed_coordinates(line.get(30..).unwrap_or_default()))
+        .flatten();
+    let shifted = fixed.iter().any(Option::is_none) || overflowed.is_some();
+    if shifted {
+        let Some(values) = overflowed else {
+            let axis = fixed.iter().position(Option::is_none).unwrap_or(0);
+            let start = 30 + 8 * axis;
+            return Err(format!(
+                "coordinate {} is not a number: {:?}",
+                ["x", "y", "z"][axis],
+                field(line, start..start + 8)
+            ));
+        };
+        for (k, v) in values.iter().enumerate() {
+            out[30 + 8 * k..38 + 8 * k].copy_from_slice(&eight_columns(*v));
         }
+    } else {
+        out[30..54].copy_from_slice(&line[30..54]);
     }
     // pdbtbx requires both to be finite and not negative (it panics sharing out a negative occupancy).
     for (start, default) in [(54usize, b"  1.00"), (60, b"  0.00")] {
-        let ok = line.len() >= start + 6
+        let ok = !shifted
+            && line.len() >= start + 6
             && field(line, start..start + 6)
                 .parse::<f64>()
                 .is_ok_and(|v| v.is_finite() && v >= 0.0);
@@ -204,6 +224,48 @@ fn canonical_atom(line: &[u8], index_in_model: usize) -> Result<[u8; RECORD_COLU
         out[76..78].copy_from_slice(padded.as_bytes());
     }
     Ok(out)
+}
+
+/// Three numbers with exactly three decimals each (`-?\d+\.\d{3}`), read one after the other from the
+/// start of `text` with nothing but spaces between them: the coordinates of an overflowed record.
+fn overflowed_coordinates(text: &[u8]) -> Option<[f64; 3]> {
+    let mut at = 0;
+    let mut values = [0.0; 3];
+    for value in &mut values {
+        while text.get(at) == Some(&b' ') {
+            at += 1;
+        }
+        let start = at;
+        if text.get(at) == Some(&b'-') {
+            at += 1;
+        }
+        let digits = at;
+        while text.get(at).is_some_and(u8::is_ascii_digit) {
+            at += 1;
+        }
+        if at == digits || text.get(at) != Some(&b'.') {
+            return None;
+        }
+        at += 1;
+        if !text.get(at..at + 3)?.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        at += 3;
+        *value = std::str::from_utf8(&text[start..at]).ok()?.parse().ok()?;
+    }
+    Some(values)
+}
+
+/// `v` in eight columns with as many decimals as fit (three where `%8.3f` fits, fewer beyond).
+fn eight_columns(v: f64) -> [u8; 8] {
+    let mut out = [b' '; 8];
+    let text = (0..=3)
+        .rev()
+        .map(|decimals| format!("{v:>8.decimals$}"))
+        .find(|t| t.len() <= 8)
+        .unwrap_or_else(|| format!("{:>8}", if v < 0.0 { "-9999999" } else { "99999999" }));
+    out.copy_from_slice(&text.as_bytes()[..8]);
+    out
 }
 
 fn printable(c: u8) -> u8 {
@@ -271,6 +333,40 @@ mod tests {
         assert!(models(&with("90")).unwrap_err().contains("charge"));
         let m = models(&with("2+")).unwrap();
         assert_eq!(&m[0].text[78..80], b"  ");
+    }
+
+    #[test]
+    fn overflowed_coordinates_are_read_by_their_decimals() {
+        // BoltzGen's early frames: y = -3066.796 takes nine columns and z runs into it.
+        let line =
+            "ATOM      1  N   ASP A 152     367.539-3066.7965158.459  1.00 20.00           N";
+        let m = models(line).unwrap();
+        let text = String::from_utf8(m[0].text.clone()).unwrap();
+        let read: Vec<f64> = [30usize, 38, 46]
+            .iter()
+            .map(|&k| text[k..k + 8].trim().parse().unwrap())
+            .collect();
+        assert!((read[0] - 367.539).abs() < 1e-9, "{read:?}");
+        assert!((read[1] + 3066.796).abs() < 0.01, "{read:?}");
+        assert!((read[2] - 5158.459).abs() < 1e-9, "{read:?}");
+        assert_eq!(
+            overflowed_coordinates(b"1.5 2.000 3.000"),
+            None,
+            "three decimals each"
+        );
+        assert_eq!(
+            overflowed_coordinates(b"  -12345.678 1.000-2.000"),
+            Some([-12345.678, 1.0, -2.0])
+        );
+    }
+
+    #[test]
+    fn our_writers_fewer_decimals_stay_fixed_columns() {
+        // sigmascope's writer fits far-out values with fewer decimals: its fields are not a stream.
+        let ours = "ATOM      1  N   ASP A 152    -1234.567890.123  12.345  1.00 20.00           N";
+        let m = models(ours).unwrap();
+        let text = String::from_utf8(m[0].text.clone()).unwrap();
+        assert_eq!(&text[30..54], "-1234.567890.123  12.345");
     }
 
     #[test]
