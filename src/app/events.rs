@@ -4,7 +4,7 @@
 use super::protocol::{WorkerError, WorkerEvent};
 use super::state::AppState;
 use super::timeline::TimelineCommand;
-use crate::trajectory::Run;
+use crate::trajectory::{Run, RunSource};
 
 impl AppState {
     /// Handles what the worker sent; returns true when something changed.
@@ -68,6 +68,13 @@ impl AppState {
             WorkerEvent::Loaded { run, .. } => {
                 self.run_id += 1;
                 self.run = *run;
+                if let RunSource::Imported {
+                    order_note: Some(note),
+                    ..
+                } = &self.run.source
+                {
+                    self.status = Some(note.clone());
+                }
                 self.results.applied_noise = None;
                 self.timeline.set_frame_count(self.run.frames.len(), false);
                 self.timeline.apply(TimelineCommand::First);

@@ -212,6 +212,7 @@ pub fn import_against(
     options: &LoadOptions,
 ) -> Result<ImportedTrajectory, ImportError> {
     let name = name_of(trajectory);
+    let mut order = None;
     let (x_t, x0_hat, sigma) = if is_array_file(&name) {
         let t = read_array_trajectory(&read_file(trajectory)?).map_err(|reason| {
             ImportError::Array {
@@ -245,9 +246,16 @@ pub fn import_against(
                 .zip(&topology.positions)
                 .all(|(a, b)| (0..3).all(|k| (a[k] - b[k]).abs() < 1e-3))
         };
-        if models.len() > 1 && models.first().is_some_and(is_truth) {
+        // A flipped stack (RFdiffusion, FrameDiff) runs clean first: the run is shown noisiest first,
+        // its clean end a frame even where it equals the structure (the design opened beside its run).
+        let mut found = find_order(topology, &models, FrameOrder::Auto);
+        if found.order == FrameOrder::CleanFirst {
+            models.reverse();
+        } else if models.len() > 1 && models.first().is_some_and(is_truth) {
             models.remove(0);
         }
+        found.reference = "the structure it was opened against".to_owned();
+        order = Some(found);
         (models, None, None)
     };
     if x_t.is_empty() {
@@ -280,7 +288,7 @@ pub fn import_against(
     Ok(ImportedTrajectory {
         structure: topology.clone(),
         frames,
-        order: None,
+        order,
         missing,
     })
 }

@@ -316,3 +316,67 @@ fn an_imported_run_with_predictions_splits_each_step_into_the_pull_and_the_noise
         assert!(metrics[k].residue_offset_kept.unwrap() < 1e-4);
     }
 }
+
+#[test]
+fn a_flipped_stack_opened_in_the_window_runs_noisiest_first_and_says_so() {
+    // Written as RFdiffusion's writepdb_multi writes: its format string, the final structure first,
+    // an ENDMDL after each model, no MODEL records, no END.
+    use std::fmt::Write as _;
+    let truth = crambin();
+    let mut rng = sigmascope::rng::SplitMix64::new(8, 2);
+    let steps = 8;
+    let states: Vec<Vec<[f32; 3]>> = (0..steps)
+        .map(|k| {
+            let sigma = 12.0 * (1.0 - k as f32 / (steps - 1) as f32).powi(2);
+            truth
+                .positions
+                .iter()
+                .map(|p| p.map(|v| v + sigma * rng.normal() as f32))
+                .collect()
+        })
+        .collect();
+    let mut text = String::new();
+    for state in states.iter().rev() {
+        for (a, p) in state.iter().enumerate() {
+            let r = &truth.residues[truth.atom_residue[a] as usize];
+            // "%-6s%5s %4s %3s %s%4d    %8.3f%8.3f%8.3f%6.2f%6.2f\n"
+            writeln!(
+                text,
+                "{:<6}{:>5} {:>4} {:>3} {}{:>4}    {:>8.3}{:>8.3}{:>8.3}{:>6.2}{:>6.2}",
+                "ATOM",
+                a + 1,
+                format!(" {:<3}", truth.atom_names[a]),
+                r.name,
+                truth.chains[r.chain as usize].id,
+                r.number,
+                p[0],
+                p[1],
+                p[2],
+                1.0,
+                0.0
+            )
+            .unwrap();
+        }
+        text.push_str("ENDMDL\n");
+    }
+    let dir = common::scratch("flipped-stack");
+    let path = dir.join("design_0_Xt-1_traj.pdb");
+    std::fs::write(&path, text).unwrap();
+    let mut s = AppState::new(truth, Settings::default(), common::cpu().clone(), || {});
+    s.apply(AppCommand::OpenRun(path));
+    common::settle(&mut s);
+    let metrics = &s.run().metrics;
+    assert_eq!(metrics.len(), steps);
+    assert!(
+        metrics[0].rmsd > 5.0,
+        "the noisiest first: {}",
+        metrics[0].rmsd
+    );
+    assert!(
+        metrics[steps - 1].rmsd < 1e-3,
+        "{}",
+        metrics[steps - 1].rmsd
+    );
+    let status = s.status().unwrap_or_default();
+    assert!(status.contains("frames reversed"), "{status}");
+}

@@ -245,9 +245,14 @@ impl Worker {
     ) {
         match import_against(&path, structure, options) {
             Ok(imported) => {
+                let order_note = imported
+                    .order
+                    .filter(|found| found.reversed)
+                    .map(|found| format!("{}: frames reversed ({})", path.display(), found.reason));
                 let source = RunSource::Imported {
                     path,
                     missing: imported.missing,
+                    order_note,
                 };
                 self.send_whole_run(tag, Run::measured(structure, imported.frames, source));
             }
