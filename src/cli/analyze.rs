@@ -30,6 +30,11 @@ pub struct AnalyzeArgs {
     /// RFdiffusion, FrameDiff, RFdiffusion3).
     #[arg(long, value_enum, default_value_t = FrameOrder::Auto)]
     pub order: FrameOrder,
+    /// The predictions (x̂0) of a multi-model state file, paired frame by frame (default: the file its
+    /// tool writes beside it: `_pX0_traj` for `_Xt-1_traj`, `x0_traj` for `bb_traj`, `_x0_traj` for
+    /// `_traj`, `denoised` for `noisy`).
+    #[arg(long)]
+    pub x0: Option<PathBuf>,
 }
 
 /// Runs `analyze`.
@@ -40,6 +45,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
         args.topology.as_deref(),
         &args.load.options(),
         args.order,
+        args.x0.as_deref(),
     )?;
     let s = &imported.structure;
     let metrics = trajectory_metrics(s, &s.positions, &imported.frames);

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::array_file::{ArrayTrajectory, CoordinateFrames, read_array_trajectory};
+use super::pairing::{pair_predictions, prediction_path};
 use super::sampling_order::{FrameOrder, OrderFound, find_order};
 use crate::sampler::Frame;
 use crate::structure::{LoadError, LoadOptions, Structure, load_path};
@@ -302,14 +303,16 @@ fn name_of(path: &Path) -> String {
 
 /// Imports `trajectory` for `analyze`; the reference is `reference` if given, else the clean end of a
 /// multi-model file as `order` finds it (the first model of sigmascope's exports, the last of a
-/// noise-first file, the first of a flipped stack) or the topology's coordinates for arrays. Frames are
-/// numbered from 1, noisiest first.
+/// noise-first file, the first of a flipped stack) or the topology's coordinates for arrays. A
+/// multi-model file's predictions come from `x0`, else from the file its tool writes beside it. Frames
+/// are numbered from 1, noisiest first.
 pub fn import_trajectory(
     trajectory: &Path,
     reference: Option<&Path>,
     topology: Option<&Path>,
     options: &LoadOptions,
     order: FrameOrder,
+    x0: Option<&Path>,
 ) -> Result<ImportedTrajectory, ImportError> {
     let name = name_of(trajectory);
     let mut imported = if is_array_file(&name) {
@@ -318,37 +321,18 @@ pub fn import_trajectory(
             .ok_or_else(|| ImportError::NeedsTopology(name.clone()))?;
         import_against(trajectory, &load_path(topology, options)?, options)?
     } else {
-        let mut structure = load_path(trajectory, options)?;
-        let mut models = structure.model_positions.clone();
-        check_finite(&name, &models)?;
-        let found = find_order(&structure, &models, order);
-        match found.order {
-            FrameOrder::NoiseFirst => {
-                if let Some(end) = models.last() {
-                    structure.positions.clone_from(end);
-                }
-            }
-            // The first model as written is the clean end: the reference, and the run's last frame.
-            FrameOrder::CleanFirst => models.reverse(),
-            FrameOrder::AsWritten | FrameOrder::Auto => {
-                if reference.is_none() {
-                    models.remove(0);
-                }
+        let mut imported = import_models(trajectory, reference.is_some(), options, order)?;
+        if let Some(path) = x0 {
+            pair_with(&mut imported, path, options)?;
+        } else if let Some(path) = prediction_path(trajectory) {
+            // A file found by its name that does not fit is named, not fatal.
+            if let Err(e) = pair_with(&mut imported, &path, options)
+                && let Some(found) = imported.order.as_mut()
+            {
+                found.paired_with = Some(format!("{} not paired: {e}", name_of(&path)));
             }
         }
-        if models.is_empty() {
-            return Err(ImportError::NoFrames(name));
-        }
-        ImportedTrajectory {
-            frames: models
-                .into_iter()
-                .enumerate()
-                .map(|(i, c)| Frame::from_positions(i, c))
-                .collect(),
-            structure,
-            order: Some(found),
-            missing: vec!["sigma", "x0_hat"],
-        }
+        imported
     };
     if let Some(path) = reference {
         let reference = load_path(path, options)?;
@@ -368,4 +352,75 @@ pub fn import_trajectory(
         frame.index += 1;
     }
     Ok(imported)
+}
+
+/// A multi-model file's models as frames, in the order `order` finds, its clean end the reference
+/// (the first model as written is dropped as the reference only in the as-written order, and only
+/// without a separate reference).
+fn import_models(
+    trajectory: &Path,
+    has_reference: bool,
+    options: &LoadOptions,
+    order: FrameOrder,
+) -> Result<ImportedTrajectory, ImportError> {
+    let name = name_of(trajectory);
+    let mut structure = load_path(trajectory, options)?;
+    let mut models = structure.model_positions.clone();
+    check_finite(&name, &models)?;
+    let found = find_order(&structure, &models, order);
+    match found.order {
+        FrameOrder::NoiseFirst => {
+            if let Some(end) = models.last() {
+                structure.positions.clone_from(end);
+            }
+        }
+        // The first model as written is the clean end: the reference, and the run's last frame.
+        FrameOrder::CleanFirst => models.reverse(),
+        FrameOrder::AsWritten | FrameOrder::Auto => {
+            if !has_reference {
+                models.remove(0);
+            }
+        }
+    }
+    if models.is_empty() {
+        return Err(ImportError::NoFrames(name));
+    }
+    Ok(ImportedTrajectory {
+        frames: models
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| Frame::from_positions(i, c))
+            .collect(),
+        structure,
+        order: Some(found),
+        missing: vec!["sigma", "x0_hat"],
+    })
+}
+
+/// Pairs the frames with the predictions of `path` (the same atoms), in the states' order.
+fn pair_with(
+    imported: &mut ImportedTrajectory,
+    path: &Path,
+    options: &LoadOptions,
+) -> Result<(), ImportError> {
+    let predictions = load_path(path, options)?;
+    if predictions.atom_count() != imported.structure.atom_count() {
+        return Err(ImportError::AtomCount {
+            what: name_of(path),
+            got: predictions.atom_count(),
+            want: imported.structure.atom_count(),
+        });
+    }
+    check_finite(&name_of(path), &predictions.model_positions)?;
+    let reversed = pair_predictions(
+        &mut imported.frames,
+        predictions.model_positions,
+        &imported.structure.positions,
+    );
+    imported.missing.retain(|&key| key != "x0_hat");
+    if let Some(found) = imported.order.as_mut() {
+        found.paired_with = Some(name_of(path));
+        found.predictions_reversed = reversed;
+    }
+    Ok(())
 }

@@ -19,6 +19,8 @@ mod metrics;
 #[cfg(feature = "app")]
 mod motion;
 #[cfg(feature = "app")]
+mod pairing;
+#[cfg(feature = "app")]
 mod run;
 #[cfg(feature = "app")]
 mod sampling_order;
@@ -46,6 +48,8 @@ pub use metrics::{
 };
 #[cfg(feature = "app")]
 pub use motion::{CauseMotion, CauseShares, MotionByCause, Shares};
+#[cfg(feature = "app")]
+pub use pairing::{pair_predictions, prediction_path};
 #[cfg(feature = "app")]
 pub use run::{Run, RunSource};
 #[cfg(feature = "app")]

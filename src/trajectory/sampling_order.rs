@@ -34,6 +34,10 @@ pub struct OrderFound {
     pub reference: String,
     /// Why.
     pub reason: String,
+    /// The prediction file paired with the states, frame by frame, if any.
+    pub paired_with: Option<String>,
+    /// True when the predictions were reversed to run in the states' order.
+    pub predictions_reversed: bool,
 }
 
 /// A model whose mean |d(Cα, Cα) − 3.80 Å| stays below this is clean.
@@ -85,6 +89,8 @@ pub fn find_order(
             reversed: order == FrameOrder::CleanFirst,
             reference,
             reason,
+            paired_with: None,
+            predictions_reversed: false,
         }
     };
     if asked != FrameOrder::Auto {

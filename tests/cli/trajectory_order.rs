@@ -167,3 +167,50 @@ fn a_noise_first_file_takes_its_last_model_as_the_reference() {
     assert_eq!(rmsd.len(), 10);
     assert!(rmsd[0] > 10.0 && rmsd[9] < 1e-3, "{rmsd:?}");
 }
+
+#[test]
+fn the_prediction_file_beside_the_states_is_paired_in_their_order() {
+    // RFdiffusion writes pX0_traj beside Xt-1_traj, both flipped; the predictions near the clean end
+    // come last once paired.
+    let dir = common::scratch("rfdiffusion-pairs");
+    let (atoms, states) = backbone_states(10, 15.0);
+    let (_, predictions) = backbone_states(10, 2.0);
+    let path = dir.join("design_0_Xt-1_traj.pdb");
+    std::fs::write(&path, rfdiffusion_traj(&atoms, &states)).unwrap();
+    std::fs::write(
+        dir.join("design_0_pX0_traj.pdb"),
+        rfdiffusion_traj(&atoms, &predictions),
+    )
+    .unwrap();
+    let report = analyze(&path, &[]);
+    let source = &report["source"];
+    assert_eq!(source["paired_with"], "design_0_pX0_traj.pdb", "{source}");
+    assert_eq!(source["predictions_reversed"], true, "{source}");
+    let x0: Vec<f64> = report["frames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["x0_rmsd"].as_f64().unwrap())
+        .collect();
+    assert!(x0[0] > 1.0 && x0[9] < 1e-3, "{x0:?}");
+    // Given explicitly, a file of other atoms is refused with one line.
+    let other = dir.join("other.pdb");
+    std::fs::write(
+        &other,
+        noise_first_models(&atoms[..8], &[states[0][..8].to_vec()]),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_sigmascope"))
+        .arg("analyze")
+        .arg(&path)
+        .arg("--x0")
+        .arg(&other)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

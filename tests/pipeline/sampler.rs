@@ -423,6 +423,7 @@ fn exported_trajectory_imports_with_equal_metrics() {
             selection: Selection::everything(),
         },
         sigmascope::trajectory::FrameOrder::Auto,
+        None,
     )
     .unwrap();
     assert_eq!(imported.frames.len(), frames.len());

@@ -1,0 +1,49 @@
+//! The prediction file a tool writes beside its state file, and pairing its frames with the states'.
+//! Tools name the pair by a fixed rule (RFdiffusion `_Xt-1_traj`/`_pX0_traj`, FrameDiff and MultiFlow
+//! `bb_traj`/`x0_traj`, BoltzGen `_traj`/`_x0_traj`, RFdiffusion3 `noisy`/`denoised`) and do not always
+//! write both in one order (MultiFlow flips only its predictions), so the predictions' order is found
+//! from the states': the prediction nearest the run's clean end is its last.
+
+use std::path::{Path, PathBuf};
+
+use crate::geometry::superposed_rmsd;
+use crate::sampler::Frame;
+
+/// (state file's name part, prediction file's name part), in the order they are tried.
+const PAIRS: [(&str, &str); 4] = [
+    ("_Xt-1_traj", "_pX0_traj"),
+    ("bb_traj", "x0_traj"),
+    ("noisy", "denoised"),
+    ("_traj", "_x0_traj"),
+];
+
+/// The prediction file beside `state` by its tool's naming, when it exists.
+pub fn prediction_path(state: &Path) -> Option<PathBuf> {
+    let name = state.file_name()?.to_str()?;
+    PAIRS.iter().find_map(|(states, predictions)| {
+        let at = name.rfind(states)?;
+        let paired = format!("{}{predictions}{}", &name[..at], &name[at + states.len()..]);
+        let path = state.with_file_name(paired);
+        (path != state && path.is_file()).then_some(path)
+    })
+}
+
+/// Sets each frame's x̂0 from `predictions` (frames noisiest first), the predictions reversed first
+/// when their first model, not their last, is the one nearest the run's clean end `clean`; true when
+/// they were. Frames beyond the shorter of the two keep no prediction.
+pub fn pair_predictions(
+    frames: &mut [Frame],
+    mut predictions: Vec<Vec<[f32; 3]>>,
+    clean: &[[f32; 3]],
+) -> bool {
+    let distance =
+        |p: Option<&Vec<[f32; 3]>>| p.map_or(f64::INFINITY, |p| superposed_rmsd(p, clean));
+    let reversed = distance(predictions.first()) < distance(predictions.last());
+    if reversed {
+        predictions.reverse();
+    }
+    for (frame, prediction) in frames.iter_mut().zip(predictions) {
+        frame.x0_hat = Some(prediction);
+    }
+    reversed
+}
