@@ -17,6 +17,6 @@ pub fn check_load(file_name: &str, bytes: &[u8]) {
     };
     if let Ok(s) = load_bytes(file_name, bytes, &options) {
         assert_eq!(s.atom_residue.len(), s.atom_count());
-        assert!(s.ensemble.iter().all(|m| m.len() == s.atom_count()));
+        assert!(s.model_positions.iter().all(|m| m.len() == s.atom_count()));
     }
 }
