@@ -85,7 +85,9 @@ fn residue_number_field(number: isize) -> isize {
 
 /// A coordinate in its 8-column field: `%8.3f`, with fewer decimals for far-out noised positions
 /// (|x| ≥ 1000 Å at large sigma) so the columns stay aligned; readers parse the field as a float.
-fn coordinate_field(v: f32) -> String {
+/// Always eight columns (the clamp is exact in f64, where 99 999 999 is representable).
+pub(super) fn coordinate_field(v: impl Into<f64>) -> String {
+    let v: f64 = v.into();
     for decimals in [3, 2, 1, 0] {
         let text = format!("{v:>8.decimals$}");
         if text.len() <= 8 {
@@ -363,7 +365,8 @@ mod tests {
     fn far_coordinates_keep_their_field_width() {
         assert_eq!(coordinate_field(-999.999), "-999.999");
         assert_eq!(coordinate_field(-1234.5678), "-1234.57");
-        assert_eq!(coordinate_field(123_456.7), "123456.7");
+        assert_eq!(coordinate_field(123_456.7f32), "123456.7");
+        assert_eq!(coordinate_field(3.0e8), "99999999");
         assert_eq!(residue_number_field(-1), -1);
         assert_eq!(residue_number_field(12_345), 2345);
     }

@@ -8,6 +8,8 @@
 //! LINK, SEQRES, …) carries nothing we use and is dropped before pdbtbx sees it, so its checks of those
 //! records can never stop a structure from opening.
 
+use super::export::coordinate_field;
+
 /// gemmi reads at most this many columns of a line (`max_line_length`).
 const MAX_COLUMNS: usize = 120;
 /// Columns of a canonical atom record.
@@ -197,7 +199,7 @@ fn canonical_atom(line: &[u8], index_in_model: usize) -> Result<[u8; RECORD_COLU
             ));
         };
         for (k, v) in values.iter().enumerate() {
-            out[30 + 8 * k..38 + 8 * k].copy_from_slice(&eight_columns(*v));
+            out[30 + 8 * k..38 + 8 * k].copy_from_slice(coordinate_field(*v).as_bytes());
         }
     } else {
         out[30..54].copy_from_slice(&line[30..54]);
@@ -254,18 +256,6 @@ fn overflowed_coordinates(text: &[u8]) -> Option<[f64; 3]> {
         *value = std::str::from_utf8(&text[start..at]).ok()?.parse().ok()?;
     }
     Some(values)
-}
-
-/// `v` in eight columns with as many decimals as fit (three where `%8.3f` fits, fewer beyond).
-fn eight_columns(v: f64) -> [u8; 8] {
-    let mut out = [b' '; 8];
-    let text = (0..=3)
-        .rev()
-        .map(|decimals| format!("{v:>8.decimals$}"))
-        .find(|t| t.len() <= 8)
-        .unwrap_or_else(|| format!("{:>8}", if v < 0.0 { "-9999999" } else { "99999999" }));
-    out.copy_from_slice(&text.as_bytes()[..8]);
-    out
 }
 
 fn printable(c: u8) -> u8 {
