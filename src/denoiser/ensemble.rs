@@ -14,8 +14,9 @@
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor, TensorData};
 
+use super::covariance::CovarianceShape;
 use super::{DenoiseContext, DenoiseError, Denoiser, DenoiserOutput};
-use crate::noise::{HierarchyTensors, LevelWeights, NoiseModel};
+use crate::noise::{HierarchyTensors, NoiseModel};
 use crate::structure::Structure;
 
 /// Why an ensemble denoiser could not be built.
@@ -37,10 +38,8 @@ pub struct EnsembleDenoiser {
     hierarchy: HierarchyTensors,
     /// The noise model whose covariance the posterior assumes, weighed at each call's sigma.
     noise: NoiseModel,
-    /// n_res of every residue and the chain of every residue (the covariance factors need both).
-    atoms_per_residue: Vec<usize>,
-    residue_chain: Vec<u32>,
-    chains: usize,
+    /// What the covariance factors are computed from.
+    shape: CovarianceShape,
     device: Device,
 }
 
@@ -89,45 +88,25 @@ impl EnsembleDenoiser {
             ),
             hierarchy: HierarchyTensors::new(structure, device),
             noise: noise.clone(),
-            atoms_per_residue: structure.atoms_per_residue(),
-            residue_chain: structure.residue_chain.clone(),
-            chains: structure.chain_count(),
+            shape: CovarianceShape::of(structure),
             device: device.clone(),
         })
     }
 
-    /// The covariance factors of the weights in force at `sigma` (they may depend on it).
+    /// The covariance factors of the weights in force at `sigma` (they may depend on it), uploaded.
     fn factors(&self, sigma: f64) -> Factors {
-        let weights: LevelWeights = self.noise.weights_at(sigma);
-        let total = weights.sum();
-        // w_a > 0 was checked at σ = 1; a schedule that drops it elsewhere keeps a tiny floor.
-        let (a, r, c) = (
-            (weights.atom / total).max(1e-12),
-            weights.residue / total,
-            weights.chain / total,
-        );
-        let per_residue = |f: &dyn Fn(f64) -> f64| -> Vec<f32> {
-            self.atoms_per_residue
-                .iter()
-                .map(|&n| f(n as f64) as f32)
-                .collect()
-        };
-        let residues = self.atoms_per_residue.len();
-        let mut q = vec![0.0f64; self.chains];
-        for (res, &chain) in self.residue_chain.iter().enumerate() {
-            let size = self.atoms_per_residue[res] as f64;
-            q[chain as usize] += size / (a + r * size);
-        }
-        let chain_shrink: Vec<f32> = q.iter().map(|q| (c / (1.0 + c * q)) as f32).collect();
-        let upload = |v: Vec<f32>, len: usize| {
-            Tensor::from_data(TensorData::new(v, [1, len, 1]), &self.device)
+        let f = self.shape.factors(&self.noise, sigma);
+        let upload = |v: &[f64]| {
+            let values: Vec<f32> = v.iter().map(|&x| x as f32).collect();
+            let len = values.len();
+            Tensor::from_data(TensorData::new(values, [1, len, 1]), &self.device)
         };
         Factors {
-            atom_fraction: a,
-            chain_fraction: c,
-            residue_shrink: upload(per_residue(&|n| r / (a + r * n)), residues),
-            residue_gain: upload(per_residue(&|n| 1.0 / (a + r * n)), residues),
-            chain_shrink: upload(chain_shrink, self.chains),
+            atom_fraction: f.atom_fraction,
+            chain_fraction: f.chain_fraction,
+            residue_shrink: upload(&f.residue_shrink),
+            residue_gain: upload(&f.residue_gain),
+            chain_shrink: upload(&f.chain_shrink),
         }
     }
 

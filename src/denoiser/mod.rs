@@ -4,6 +4,7 @@
 //! truth: the ideal model trained with random rotations). Learned ones will implement the same trait.
 
 mod choice;
+mod covariance;
 mod ensemble;
 mod error;
 mod exact;

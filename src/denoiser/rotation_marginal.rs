@@ -17,6 +17,7 @@
 use burn::tensor::{Device, Tensor};
 use nalgebra::Matrix3;
 
+use super::covariance::CovarianceShape;
 use super::{DenoiseContext, DenoiseError, Denoiser, DenoiserOutput, EnsembleError};
 use crate::geometry::{centroid, random_rotation, tensor_points};
 use crate::noise::NoiseModel;
@@ -50,54 +51,37 @@ enum Draw {
 }
 
 /// Σ⁻¹ of the multiscale covariance (per coordinate, unit σ) applied to points, by the Woodbury form of
-/// the nested residue and chain terms (the ensemble denoiser's factors, on the host).
+/// the nested residue and chain terms (`covariance.rs`).
 #[derive(Debug, Clone)]
 struct InverseCovariance {
     atom_residue: Vec<u32>,
-    residue_chain: Vec<u32>,
-    atoms_per_residue: Vec<usize>,
-    chains: usize,
+    shape: CovarianceShape,
 }
 
 impl InverseCovariance {
-    /// Σ⁻¹ v for Σ = a I + r Z_r Z_rᵀ + c Z_c Z_cᵀ (a, r, c the weights' shares).
+    /// Σ⁻¹ v: (v − r/(a + r n) Σ_res v) / a − Σ_chain terms (the ensemble denoiser's module docs).
     fn apply(&self, noise: &NoiseModel, sigma: f64, v: &[[f64; 3]]) -> Vec<[f64; 3]> {
-        let w = noise.weights_at(sigma);
-        let total = w.sum();
-        let (a, r, c) = (
-            (w.atom / total).max(1e-12),
-            w.residue / total,
-            w.chain / total,
-        );
-        let residues = self.atoms_per_residue.len();
-        let mut sums = vec![[0.0; 3]; residues];
+        let f = self.shape.factors(noise, sigma);
+        let mut sums = vec![[0.0; 3]; self.shape.residues()];
         for (p, &res) in v.iter().zip(&self.atom_residue) {
             for k in 0..3 {
                 sums[res as usize][k] += p[k];
             }
         }
-        let gain: Vec<f64> = self
-            .atoms_per_residue
-            .iter()
-            .map(|&n| 1.0 / (a + r * n as f64))
-            .collect();
-        let mut chain_sums = vec![[0.0; 3]; self.chains];
-        let mut q = vec![0.0; self.chains];
-        for (res, &chain) in self.residue_chain.iter().enumerate() {
+        let mut chain_sums = vec![[0.0; 3]; self.shape.chains()];
+        for (res, sum) in sums.iter().enumerate() {
             for k in 0..3 {
-                chain_sums[chain as usize][k] += sums[res][k] * gain[res];
+                chain_sums[self.shape.chain_of(res)][k] += sum[k] * f.residue_gain[res];
             }
-            q[chain as usize] += self.atoms_per_residue[res] as f64 * gain[res];
         }
-        let shrink: Vec<f64> = q.iter().map(|q| c / (1.0 + c * q)).collect();
         v.iter()
             .zip(&self.atom_residue)
             .map(|(p, &res)| {
                 let res = res as usize;
-                let chain = self.residue_chain[res] as usize;
+                let chain = self.shape.chain_of(res);
                 std::array::from_fn(|k| {
-                    (p[k] - r * gain[res] * sums[res][k]) / a
-                        - gain[res] * shrink[chain] * chain_sums[chain][k]
+                    (p[k] - f.residue_shrink[res] * sums[res][k]) / f.atom_fraction
+                        - f.residue_gain[res] * f.chain_shrink[chain] * chain_sums[chain][k]
                 })
             })
             .collect()
@@ -163,9 +147,7 @@ impl RotationMarginalDenoiser {
             noise: noise.clone(),
             inverse: InverseCovariance {
                 atom_residue: structure.atom_residue.clone(),
-                residue_chain: structure.residue_chain.clone(),
-                atoms_per_residue: structure.atoms_per_residue(),
-                chains: structure.chain_count(),
+                shape: CovarianceShape::of(structure),
             },
             draws,
             device: device.clone(),
