@@ -51,7 +51,7 @@ pub struct BackboneIndex {
     pub peptide_cn: Vec<(usize, usize)>,
 }
 
-fn distance(a: [f32; 3], b: [f32; 3]) -> f64 {
+pub(super) fn distance(a: [f32; 3], b: [f32; 3]) -> f64 {
     (0..3)
         .map(|k| (f64::from(a[k]) - f64::from(b[k])).powi(2))
         .sum::<f64>()
@@ -302,12 +302,17 @@ pub struct MetricsTracker {
     previous_prediction: Option<Vec<[f32; 3]>>,
 }
 
+/// The protein Cα atoms (named CA, not hetero: not calcium), in atom order.
+pub(super) fn alpha_carbons(structure: &Structure) -> Vec<usize> {
+    (0..structure.atom_count())
+        .filter(|&a| structure.atom_names[a] == "CA" && !structure.hetero[a])
+        .collect()
+}
+
 impl MetricsTracker {
     /// A tracker against `reference` (data frame).
     pub fn new(structure: &Structure, reference: &[[f32; 3]]) -> Self {
-        let alpha_carbons: Vec<usize> = (0..structure.atom_count())
-            .filter(|&a| structure.atom_names[a] == "CA" && !structure.hetero[a])
-            .collect();
+        let alpha_carbons = alpha_carbons(structure);
         Self {
             backbone: BackboneIndex::new(structure, reference),
             truth: LevelPoints::owned(structure, reference.to_vec()),

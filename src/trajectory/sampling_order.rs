@@ -4,6 +4,7 @@
 //! and then the frames noise first. The clean end is found by backbone geometry: consecutive Cα atoms
 //! of a folded chain sit 3.80 Å apart, noisy frames far from it.
 
+use super::metrics::{FRAMEDIFF_CA_CA, alpha_carbons, distance};
 use crate::structure::Structure;
 
 crate::choice::choices! {
@@ -45,27 +46,13 @@ const CLEAN_SPACING: f64 = 0.5;
 
 /// Mean |d − 3.80 Å| over consecutive Cα atoms of each chain; none without two Cα in a chain.
 pub fn ca_spacing_error(structure: &Structure, positions: &[[f32; 3]]) -> Option<f64> {
-    let (mut sum, mut count) = (0.0, 0usize);
-    for chain in &structure.chains {
-        let mut previous: Option<[f32; 3]> = None;
-        for r in chain.residues.start as usize..chain.residues.end as usize {
-            let atoms = &structure.residues[r].atoms;
-            let ca = (atoms.start as usize..atoms.end as usize)
-                .find(|&a| structure.atom_names[a] == "CA" && !structure.hetero[a]);
-            let Some(ca) = ca else { continue };
-            let p = positions[ca];
-            if let Some(q) = previous {
-                let d = (0..3)
-                    .map(|k| (f64::from(p[k]) - f64::from(q[k])).powi(2))
-                    .sum::<f64>()
-                    .sqrt();
-                sum += (d - super::FRAMEDIFF_CA_CA).abs();
-                count += 1;
-            }
-            previous = Some(p);
-        }
-    }
-    (count > 0).then(|| sum / count as f64)
+    let chain_of = |a: usize| structure.residue_chain[structure.atom_residue[a] as usize];
+    let deviations: Vec<f64> = alpha_carbons(structure)
+        .windows(2)
+        .filter(|pair| chain_of(pair[0]) == chain_of(pair[1]))
+        .map(|pair| (distance(positions[pair[0]], positions[pair[1]]) - FRAMEDIFF_CA_CA).abs())
+        .collect();
+    (!deviations.is_empty()).then(|| deviations.iter().sum::<f64>() / deviations.len() as f64)
 }
 
 /// The order of `models` (each with `structure`'s atoms) as `asked`, found from their backbone
