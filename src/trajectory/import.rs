@@ -335,14 +335,7 @@ pub fn import_trajectory(
         imported
     };
     if let Some(path) = reference {
-        let reference = load_path(path, options)?;
-        if reference.atom_count() != imported.structure.atom_count() {
-            return Err(ImportError::AtomCount {
-                what: name_of(path),
-                got: reference.atom_count(),
-                want: imported.structure.atom_count(),
-            });
-        }
+        let reference = load_alike(path, options, imported.structure.atom_count())?;
         imported.structure.positions = reference.positions;
         if let Some(found) = imported.order.as_mut() {
             found.reference = format!("{} (--reference)", name_of(path));
@@ -397,20 +390,27 @@ fn import_models(
     })
 }
 
+/// The structure file at `path`, refused unless it has `atoms` atoms (a reference or a prediction file
+/// of the run's atoms).
+fn load_alike(path: &Path, options: &LoadOptions, atoms: usize) -> Result<Structure, ImportError> {
+    let structure = load_path(path, options)?;
+    if structure.atom_count() != atoms {
+        return Err(ImportError::AtomCount {
+            what: name_of(path),
+            got: structure.atom_count(),
+            want: atoms,
+        });
+    }
+    Ok(structure)
+}
+
 /// Pairs the frames with the predictions of `path` (the same atoms), in the states' order.
 fn pair_with(
     imported: &mut ImportedTrajectory,
     path: &Path,
     options: &LoadOptions,
 ) -> Result<(), ImportError> {
-    let predictions = load_path(path, options)?;
-    if predictions.atom_count() != imported.structure.atom_count() {
-        return Err(ImportError::AtomCount {
-            what: name_of(path),
-            got: predictions.atom_count(),
-            want: imported.structure.atom_count(),
-        });
-    }
+    let predictions = load_alike(path, options, imported.structure.atom_count())?;
     check_finite(&name_of(path), &predictions.model_positions)?;
     let reversed = pair_predictions(
         &mut imported.frames,
