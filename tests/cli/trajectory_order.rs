@@ -44,28 +44,18 @@ fn backbone_states(steps: usize, sigma_max: f32) -> (Backbone, Vec<Vec<[f32; 3]>
 /// each model and no END.
 fn rfdiffusion_traj(atoms: &[(String, [f32; 3])], states: &[Vec<[f32; 3]>]) -> String {
     let mut text = String::new();
-    // num2aa of a designed residue, and the one chain id.
-    let (record, residue, chain) = ("ATOM", "GLY", "A");
     for state in states.iter().rev() {
         for (ctr, ((name, _), p)) in atoms.iter().zip(state).enumerate() {
-            let padded = format!(" {name:<3}");
-            // "%-6s%5s %4s %3s %s%4d    %8.3f%8.3f%8.3f%6.2f%6.2f\n"
-            writeln!(
-                text,
-                "{:<6}{:>5} {:>4} {:>3} {}{:>4}    {:>8.3}{:>8.3}{:>8.3}{:>6.2}{:>6.2}",
-                record,
+            // Designed residues are GLY backbones of chain A, numbered i + 1; B-factor 0 = diffused.
+            let residue = ("GLY", "A", (ctr / 4 + 1) as isize);
+            text.push_str(&common::rfdiffusion_atom_line(
                 ctr + 1,
-                padded,
+                name,
                 residue,
-                chain,
-                ctr / 4 + 1,
-                p[0],
-                p[1],
-                p[2],
-                1.0,
-                0.0
-            )
-            .unwrap();
+                *p,
+                0.0,
+            ));
+            text.push('\n');
         }
         text.push_str("ENDMDL\n");
     }

@@ -128,3 +128,24 @@ pub fn kittest_options(width: f32, height: f32) -> egui_kittest::SnapshotOptions
         .threshold(2.0)
         .max_failed_pixels((width as f64 * height as f64 * MAX_FAILED_SHARE) as usize)
 }
+
+/// One ATOM record as RFdiffusion's `writepdb_multi` writes it (`rfdiffusion/util.py`):
+/// `"%-6s%5s %4s %3s %s%4d    %8.3f%8.3f%8.3f%6.2f%6.2f"` of ("ATOM", serial, the atom name padded to
+/// four as in `aa2long`, residue, chain, residue number i + 1, x, y, z, occupancy 1.0, B-factor).
+pub fn rfdiffusion_atom_line(
+    serial: usize,
+    atom: &str,
+    (residue, chain, number): (&str, &str, isize),
+    p: [f32; 3],
+    b_factor: f32,
+) -> String {
+    let record = "ATOM";
+    format!(
+        "{record:<6}{serial:>5} {:>4} {residue:>3} {chain}{number:>4}    {:>8.3}{:>8.3}{:>8.3}{:>6.2}{b_factor:>6.2}",
+        format!(" {atom:<3}"),
+        p[0],
+        p[1],
+        p[2],
+        1.0
+    )
+}

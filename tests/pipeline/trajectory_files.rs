@@ -321,7 +321,6 @@ fn an_imported_run_with_predictions_splits_each_step_into_the_pull_and_the_noise
 fn a_flipped_stack_opened_in_the_window_runs_noisiest_first_and_says_so() {
     // Written as RFdiffusion's writepdb_multi writes: its format string, the final structure first,
     // an ENDMDL after each model, no MODEL records, no END.
-    use std::fmt::Write as _;
     let truth = crambin();
     let mut rng = sigmascope::rng::SplitMix64::new(8, 2);
     let steps = 8;
@@ -339,23 +338,19 @@ fn a_flipped_stack_opened_in_the_window_runs_noisiest_first_and_says_so() {
     for state in states.iter().rev() {
         for (a, p) in state.iter().enumerate() {
             let r = &truth.residues[truth.atom_residue[a] as usize];
-            // "%-6s%5s %4s %3s %s%4d    %8.3f%8.3f%8.3f%6.2f%6.2f\n"
-            writeln!(
-                text,
-                "{:<6}{:>5} {:>4} {:>3} {}{:>4}    {:>8.3}{:>8.3}{:>8.3}{:>6.2}{:>6.2}",
-                "ATOM",
-                a + 1,
-                format!(" {:<3}", truth.atom_names[a]),
-                r.name,
-                truth.chains[r.chain as usize].id,
+            let residue = (
+                r.name.as_str(),
+                truth.chains[r.chain as usize].id.as_str(),
                 r.number,
-                p[0],
-                p[1],
-                p[2],
-                1.0,
-                0.0
-            )
-            .unwrap();
+            );
+            text.push_str(&common::rfdiffusion_atom_line(
+                a + 1,
+                &truth.atom_names[a],
+                residue,
+                *p,
+                0.0,
+            ));
+            text.push('\n');
         }
         text.push_str("ENDMDL\n");
     }
