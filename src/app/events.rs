@@ -65,14 +65,13 @@ impl AppState {
             WorkerEvent::Started { run, .. } | WorkerEvent::Frame(run, _)
                 if !self.jobs.run.takes_step(run) => {}
             WorkerEvent::Loaded { tag, .. } if !self.jobs.run.take_whole(tag) => {}
-            WorkerEvent::Loaded { run, .. } => {
+            WorkerEvent::Loaded { run, structure, .. } => {
+                if let Some(structure) = structure {
+                    self.replace_structure(*structure);
+                }
                 self.run_id += 1;
                 self.run = *run;
-                if let RunSource::Imported {
-                    order_note: Some(note),
-                    ..
-                } = &self.run.source
-                {
+                if let RunSource::Imported { note, .. } = &self.run.source {
                     self.status = Some(note.clone());
                 }
                 self.results.applied_noise = None;

@@ -152,6 +152,9 @@ pub enum WorkerEvent {
         tag: u64,
         /// Its frames with their metrics, and where it came from.
         run: Box<Run>,
+        /// The topology the run carries, when it replaces the structure on screen (a run opened
+        /// without its structure).
+        structure: Option<Box<Structure>>,
     },
     /// The sweep tagged `.0` finished (or was cancelled part way).
     SweepDone(u64, Vec<SweepPoint>),

@@ -94,6 +94,10 @@ pub struct SelectionReport {
     pub alternate_locations: usize,
     /// Model numbers (1-based) left out of the ensemble because their atoms differ from the chosen model.
     pub models_not_in_ensemble: Vec<usize>,
+    /// Model numbers (1-based) in the ensemble whose residue names differ from the chosen model's
+    /// (the atoms are the same; the chosen model's names are kept).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub models_with_other_residue_names: Vec<usize>,
 }
 
 /// A loaded structure: one model's atoms as flat arrays plus the residue/chain hierarchy.

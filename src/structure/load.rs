@@ -174,6 +174,18 @@ fn format_from_name(name: &str) -> Option<FileFormat> {
     }
 }
 
+/// The format of a structure file's bytes (plain or gzip) by their content alone.
+pub fn format_of_content(bytes: &[u8]) -> Option<FileFormat> {
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        // The head is enough to tell: the records that say PDB or mmCIF come first.
+        let mut head = Vec::new();
+        let mut decoder = flate2::read::MultiGzDecoder::new(bytes);
+        (&mut decoder).take(64 * 1024).read_to_end(&mut head).ok()?;
+        return format_from_content(&head);
+    }
+    format_from_content(bytes)
+}
+
 fn format_from_content(bytes: &[u8]) -> Option<FileFormat> {
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)]);
     let first = head
@@ -395,14 +407,22 @@ fn collect_model(model: &pdbtbx::Model, selection: Selection) -> ModelAtoms {
     out
 }
 
-/// Identity of the selected atoms, to decide which models can join the ensemble.
+/// Identity of the selected atoms, to decide which models can join the ensemble. Residue names may
+/// differ (a sequence co-design run, MultiFlow's, renames residues between models).
 fn same_atoms(a: &ModelAtoms, b: &ModelAtoms) -> bool {
     a.atom_names == b.atom_names
         && a.residues.len() == b.residues.len()
         && a.residues
             .iter()
             .zip(&b.residues)
-            .all(|(x, y)| x.name == y.name && x.number == y.number && x.atoms == y.atoms)
+            .all(|(x, y)| x.number == y.number && x.atoms == y.atoms)
+}
+
+fn same_residue_names(a: &ModelAtoms, b: &ModelAtoms) -> bool {
+    a.residues
+        .iter()
+        .zip(&b.residues)
+        .all(|(x, y)| x.name == y.name)
 }
 
 fn build_structure(
@@ -449,6 +469,9 @@ fn build_structure(
         }
         let (atoms, _) = collect(other)?;
         if same_atoms(&chosen, &atoms) {
+            if !same_residue_names(&chosen, &atoms) {
+                dropped.models_with_other_residue_names.push(i + 1);
+            }
             ensemble.push(atoms.positions);
             ensemble_models.push(i + 1);
         } else {

@@ -7,6 +7,7 @@ mod cif_records;
 mod element;
 mod export;
 mod export_cif;
+mod from_records;
 mod hierarchy;
 mod level;
 mod load;
@@ -23,7 +24,8 @@ pub use export::{
     write_residue_level_pdb, write_trajectory_pdb,
 };
 pub use export_cif::{trajectory_cif_text, write_trajectory_cif};
+pub use from_records::AtomRecord;
 pub use hierarchy::{Chain, FileFormat, Residue, Selection, SelectionReport, Structure};
 pub use level::Level;
-pub use load::{LoadError, LoadOptions, load_bytes, load_path};
+pub use load::{LoadError, LoadOptions, format_of_content, load_bytes, load_path};
 pub use synthetic::{SYNTHETIC_ATOMS_PER_RESIDUE, SYNTHETIC_RESIDUES_PER_CHAIN};

@@ -176,6 +176,10 @@ pub struct ArrayTrajectory {
     pub residue_index: Option<Vec<i64>>,
     /// Chain ordinal per atom, 0-based in topology order (`chain_index`).
     pub chain_index: Option<Vec<i64>>,
+    /// Residue name per atom (`residue_names`), when the file names them.
+    pub residue_names: Option<Vec<String>>,
+    /// Chain id per atom (`chain_ids`), when the file names them.
+    pub chain_ids: Option<Vec<String>>,
 }
 
 fn coordinate_frames(name: &str, array: &NpyArray) -> Result<CoordinateFrames, String> {
@@ -208,7 +212,11 @@ pub fn read_array_trajectory(bytes: &[u8]) -> Result<ArrayTrajectory, String> {
             ..ArrayTrajectory::default()
         });
     }
-    let arrays = read_npz(bytes)?;
+    trajectory_of_arrays(&read_npz(bytes)?)
+}
+
+/// The trajectory in an NPZ's arrays (see `read_array_trajectory`).
+pub fn trajectory_of_arrays(arrays: &[(String, NpyArray)]) -> Result<ArrayTrajectory, String> {
     let get = |key: &str| arrays.iter().find(|(n, _)| n == key).map(|(_, a)| a);
     let x_t = match get("x_t") {
         Some(a) => coordinate_frames("x_t", a)?,
@@ -257,19 +265,23 @@ pub fn read_array_trajectory(bytes: &[u8]) -> Result<ArrayTrajectory, String> {
             })
             .transpose()
     };
-    let atom_names = per("atom_names", atoms)?
-        .map(|a| match &a.values {
-            ArrayValues::Text(v) => Ok(v.iter().map(|s| s.trim().to_owned()).collect()),
-            _ => Err("atom_names must be strings".to_owned()),
-        })
-        .transpose()?;
+    let texts = |key: &str| -> Result<Option<Vec<String>>, String> {
+        per(key, atoms)?
+            .map(|a| match &a.values {
+                ArrayValues::Text(v) => Ok(v.iter().map(|s| s.trim().to_owned()).collect()),
+                _ => Err(format!("{key} must be strings")),
+            })
+            .transpose()
+    };
     Ok(ArrayTrajectory {
         x_t,
         x0_hat,
         sigma,
-        atom_names,
+        atom_names: texts("atom_names")?,
         residue_index: integers("residue_index")?,
         chain_index: integers("chain_index")?,
+        residue_names: texts("residue_names")?,
+        chain_ids: texts("chain_ids")?,
     })
 }
 

@@ -115,6 +115,23 @@ pub fn write_run_npz(
                 .map(|&r| i64::from(structure.residues[r as usize].chain))
                 .collect(),
         ),
+        // With these two the file is its own topology (opened without the structure beside it).
+        NpzEntry::Text(
+            "residue_names",
+            structure
+                .atom_residue
+                .iter()
+                .map(|&r| structure.residues[r as usize].name.clone())
+                .collect(),
+        ),
+        NpzEntry::Text(
+            "chain_ids",
+            structure
+                .atom_chain()
+                .iter()
+                .map(|&c| structure.chains[c as usize].id.clone())
+                .collect(),
+        ),
     ];
     if let Some(x0) = x0.filter(|_| frames.len() > 1) {
         entries.push(NpzEntry::F32("x0_hat", shape, flat(&x0)));

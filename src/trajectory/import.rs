@@ -1,13 +1,20 @@
-//! Importing trajectories written by other tools: a multi-MODEL PDB/mmCIF with the same atoms in every
-//! model (RFdiffusion / FrameDiff style), or an NPY/NPZ array [frames, atoms, 3] with a topology file.
-//! Atoms are matched to the topology by chain, residue and atom name when the file names them (a PDB's
-//! atom records; an NPZ's `atom_names`, `residue_index`, `chain_index`), else taken in topology order.
+//! Importing trajectories written by other tools (RFdiffusion, FrameDiff, MultiFlow, RFdiffusion3,
+//! BoltzGen, Chroma, AlphaFold2-lineage arrays, folders of per-step files) as a run sigmascope measures:
+//! the source is read (`import_source`), its units found, its frames put noisiest first with the clean
+//! end found by backbone geometry (`sampling_order`), its predictions paired (`pairing`), its reference
+//! matched (`reference_match`), σ given and rigid motion taken out as asked (`import_adjust`). What was
+//! found and done is the `SourceReport`.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::array_file::{ArrayTrajectory, CoordinateFrames, read_array_trajectory};
-use super::pairing::{pair_predictions, prediction_path};
+use super::array_file::CoordinateFrames;
+use super::import_adjust::{
+    FrameSchedule, ImportAlignment, align_frames, in_nanometres, read_sigma_file, scale_frames,
+    unscale_by_c_in,
+};
+use super::import_source::{Source, SourceFormat, Topology, read_source};
+use super::pairing::{order_predictions, prediction_path};
+use super::reference_match::match_reference;
 use super::sampling_order::{FrameOrder, OrderFound, find_order};
 use crate::sampler::Frame;
 use crate::structure::{LoadError, LoadOptions, Structure, load_path};
@@ -26,6 +33,11 @@ pub enum ImportError {
         /// The reason.
         reason: std::io::Error,
     },
+    /// An array file that names no atoms, without a structure to name them.
+    #[error(
+        "{0}: the arrays name no atoms and are not a Cα trace; give --topology FILE (a PDB/mmCIF with the same atoms)"
+    )]
+    NeedsTopology(String),
     /// The array file is not a supported NPY/NPZ.
     #[error("{name}: {reason}")]
     Array {
@@ -34,6 +46,19 @@ pub enum ImportError {
         /// What is wrong.
         reason: String,
     },
+    /// The folder holds no per-step files.
+    #[error("{name}: {reason}")]
+    Folder {
+        /// The folder.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The file is none of the formats.
+    #[error(
+        "{0}: not a trajectory; tried multi-model PDB, mmCIF (plain or gzip), NPZ/NPY arrays and a folder of per-step files (--format names one)"
+    )]
+    Unrecognised(String),
     /// Atom counts disagree.
     #[error("{what} has {got} atoms but the topology has {want}")]
     AtomCount {
@@ -49,9 +74,6 @@ pub enum ImportError {
         "{0}: no frames besides the reference (a multi-MODEL file needs at least 2 models with the same atoms)"
     )]
     NoFrames(String),
-    /// An array file without a topology.
-    #[error("{0}: an array trajectory needs --topology FILE (a PDB/mmCIF with the same atoms)")]
-    NeedsTopology(String),
     /// NaN or infinite coordinates.
     #[error("{0}: frame {1} has NaN or infinite coordinates")]
     NonFinite(String, usize),
@@ -71,6 +93,95 @@ pub enum ImportError {
         /// Its atom name.
         name: String,
     },
+    /// An option that cannot be honoured for this file.
+    #[error("{0}")]
+    Option(String),
+}
+
+/// How a trajectory is read (`analyze`'s and the window's options).
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// Atom selection and model.
+    pub load: LoadOptions,
+    /// What the source is.
+    pub format: SourceFormat,
+    /// A structure naming an array file's atoms.
+    pub topology: Option<PathBuf>,
+    /// The ground truth.
+    pub reference: Option<PathBuf>,
+    /// The models' order.
+    pub order: FrameOrder,
+    /// The predictions' file.
+    pub x0: Option<PathBuf>,
+    /// Superposition on import.
+    pub align: ImportAlignment,
+    /// σ per frame from a named schedule.
+    pub schedule: Option<FrameSchedule>,
+    /// σ per frame from a sidecar file.
+    pub sigma_file: Option<PathBuf>,
+    /// σ_data to undo RFdiffusion3's input scaling with (`--unscale sigma-data`).
+    pub unscale_sigma_data: Option<f64>,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        Self {
+            load: LoadOptions::default(),
+            format: SourceFormat::Auto,
+            topology: None,
+            reference: None,
+            order: FrameOrder::Auto,
+            x0: None,
+            align: ImportAlignment::None,
+            schedule: None,
+            sigma_file: None,
+            unscale_sigma_data: None,
+        }
+    }
+}
+
+/// What was found in a source and done to it (the JSON's `source`, the window's status line).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SourceReport {
+    /// What was read.
+    pub format: String,
+    /// Where the atoms' names came from.
+    pub topology: String,
+    /// Order, reversal, reference, pairing.
+    #[serde(flatten)]
+    pub order: OrderFound,
+    /// The coordinates' unit and any conversion.
+    pub units: String,
+    /// Atoms of `--reference` matched to the run's, and how.
+    pub atoms_matched: Option<String>,
+    /// Where σ per frame came from.
+    pub sigma: String,
+    /// The superposition applied on import.
+    pub alignment: ImportAlignment,
+    /// Whether the frames were scaled back from the network's input scale.
+    pub unscaled: Option<String>,
+    /// Atom-frames a per-frame mask marked absent (held at their nearest present position).
+    pub held_atoms: usize,
+    /// Whose residue names are shown when they change between frames.
+    pub residue_names: Option<String>,
+}
+
+impl SourceReport {
+    /// One line for a status bar.
+    pub fn summary(&self) -> String {
+        let mut parts = vec![self.format.clone(), format!("order {}", self.order.order)];
+        if self.order.reversed {
+            parts.push("frames reversed (the file starts at the clean end)".to_owned());
+        }
+        parts.push(format!("reference: {}", self.order.reference));
+        if let Some(p) = &self.order.paired_with {
+            parts.push(format!("x̂0 from {p}"));
+        }
+        if self.units != "Å" {
+            parts.push(self.units.clone());
+        }
+        parts.join("; ")
+    }
 }
 
 /// An imported trajectory: the topology (its positions are the reference) and the frames.
@@ -78,108 +189,28 @@ pub enum ImportError {
 pub struct ImportedTrajectory {
     /// Topology; `positions` holds the reference.
     pub structure: Structure,
-    /// Frames noisiest first (index 1, 2, … ; the reference is frame 0 of nothing).
+    /// Frames noisiest first.
     pub frames: Vec<Frame>,
-    /// The order a multi-model file's models were taken in, and which is the reference (none for
-    /// arrays and for a run read against a structure).
-    pub order: Option<OrderFound>,
+    /// What was found and done.
+    pub source: SourceReport,
     /// Keys the file lacks for some figure (`sigma` for the schedule, `x0_hat` for the denoiser error).
     pub missing: Vec<&'static str>,
+    /// True when the topology is the file's own (not the structure it was opened against).
+    pub own_topology: bool,
 }
 
-/// Topology atom index of each file atom, matched by (chain, residue number, atom name); `None` when the
-/// file's order is the topology's.
-fn match_atoms(
-    file: &str,
-    topology: &Structure,
-    keys: &[(String, isize, String)],
-    chain_of_topology: impl Fn(usize) -> String,
-) -> Result<Option<Vec<usize>>, ImportError> {
-    let key_of = |a: usize| {
-        let r = &topology.residues[topology.atom_residue[a] as usize];
-        (
-            chain_of_topology(a),
-            r.number,
-            topology.atom_names[a].clone(),
-        )
-    };
-    if keys.len() == topology.atom_count() && (0..keys.len()).all(|a| keys[a] == key_of(a)) {
-        return Ok(None);
-    }
-    let index: HashMap<(String, isize, String), usize> =
-        (0..topology.atom_count()).map(|a| (key_of(a), a)).collect();
-    let map = keys
-        .iter()
-        .enumerate()
-        .map(|(atom, key)| {
-            index
-                .get(key)
-                .copied()
-                .ok_or_else(|| ImportError::Unmatched {
-                    file: file.to_owned(),
-                    atom,
-                    chain: key.0.clone(),
-                    residue: key.1.to_string(),
-                    name: key.2.clone(),
-                })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    if map.len() != topology.atom_count() {
-        return Err(ImportError::AtomCount {
-            what: file.to_owned(),
-            got: map.len(),
-            want: topology.atom_count(),
-        });
-    }
-    Ok(Some(map))
+pub(super) fn read_file(path: &Path) -> Result<Vec<u8>, ImportError> {
+    std::fs::read(path).map_err(|reason| ImportError::Io {
+        path: path.to_path_buf(),
+        reason,
+    })
 }
 
-/// Frames in topology atom order.
-fn reorder(frames: CoordinateFrames, map: Option<&[usize]>) -> CoordinateFrames {
-    let Some(map) = map else { return frames };
-    frames
-        .into_iter()
-        .map(|f| {
-            let mut out = vec![[0.0f32; 3]; f.len()];
-            for (i, p) in f.into_iter().enumerate() {
-                out[map[i]] = p;
-            }
-            out
-        })
-        .collect()
-}
-
-/// The atom map of an array trajectory (by its naming keys, when it has all three).
-fn array_atom_map(
-    name: &str,
-    topology: &Structure,
-    t: &ArrayTrajectory,
-) -> Result<Option<Vec<usize>>, ImportError> {
-    let atoms = t.x_t.first().map_or(0, Vec::len);
-    match (&t.atom_names, &t.residue_index, &t.chain_index) {
-        (Some(names), Some(residues), Some(chains)) => {
-            let keys: Vec<(String, isize, String)> = (0..atoms)
-                .map(|a| {
-                    (
-                        chains[a].to_string(),
-                        residues[a] as isize,
-                        names[a].clone(),
-                    )
-                })
-                .collect();
-            let chain_ordinal = |a: usize| {
-                let r = &topology.residues[topology.atom_residue[a] as usize];
-                r.chain.to_string()
-            };
-            match_atoms(name, topology, &keys, chain_ordinal)
-        }
-        _ if atoms != topology.atom_count() => Err(ImportError::AtomCount {
-            what: name.to_owned(),
-            got: atoms,
-            want: topology.atom_count(),
-        }),
-        _ => Ok(None),
-    }
+pub(super) fn name_of(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 fn check_finite(name: &str, frames: &CoordinateFrames) -> Result<(), ImportError> {
@@ -192,235 +223,358 @@ fn check_finite(name: &str, frames: &CoordinateFrames) -> Result<(), ImportError
     }
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>, ImportError> {
-    std::fs::read(path).map_err(|reason| ImportError::Io {
-        path: path.to_path_buf(),
-        reason,
-    })
-}
-
-fn is_array_file(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    lower.ends_with(".npy") || lower.ends_with(".npz")
-}
-
-/// Imports `trajectory` against a loaded `topology` (the structure on screen; its positions are the
-/// reference). Frames are numbered from 0 in file order; a first model equal to the topology (MODEL 0
-/// of sigmascope's exports) is the ground truth, not a frame.
-pub fn import_against(
-    trajectory: &Path,
-    topology: &Structure,
-    options: &LoadOptions,
-) -> Result<ImportedTrajectory, ImportError> {
-    let name = name_of(trajectory);
-    let mut order = None;
-    let (x_t, x0_hat, sigma) = if is_array_file(&name) {
-        let t = read_array_trajectory(&read_file(trajectory)?).map_err(|reason| {
-            ImportError::Array {
-                name: name.clone(),
-                reason,
-            }
-        })?;
-        let map = array_atom_map(&name, topology, &t)?;
-        let x0 = t.x0_hat.map(|f| reorder(f, map.as_deref()));
-        (reorder(t.x_t, map.as_deref()), x0, t.sigma)
-    } else {
-        let file = load_path(trajectory, options)?;
-        let keys: Vec<(String, isize, String)> = (0..file.atom_count())
-            .map(|a| {
-                let r = &file.residues[file.atom_residue[a] as usize];
-                (
-                    file.chains[r.chain as usize].id.clone(),
-                    r.number,
-                    file.atom_names[a].clone(),
-                )
-            })
-            .collect();
-        let chain_id = |a: usize| {
-            let r = &topology.residues[topology.atom_residue[a] as usize];
-            topology.chains[r.chain as usize].id.clone()
-        };
-        let map = match_atoms(&name, topology, &keys, chain_id)?;
-        let mut models = reorder(file.model_positions, map.as_deref());
-        let is_truth = |m: &Vec<[f32; 3]>| {
-            m.iter()
-                .zip(&topology.positions)
-                .all(|(a, b)| (0..3).all(|k| (a[k] - b[k]).abs() < 1e-3))
-        };
-        // A flipped stack (RFdiffusion, FrameDiff) runs clean first: the run is shown noisiest first,
-        // its clean end a frame even where it equals the structure (the design opened beside its run).
-        let mut found = find_order(topology, &models, FrameOrder::Auto);
-        if found.order == FrameOrder::CleanFirst {
-            models.reverse();
-        } else if models.len() > 1 && models.first().is_some_and(is_truth) {
-            models.remove(0);
-        }
-        found.reference = "the structure it was opened against".to_owned();
-        order = Some(found);
-        (models, None, None)
-    };
-    if x_t.is_empty() {
-        return Err(ImportError::NoFrames(name));
-    }
-    check_finite(&name, &x_t)?;
-    if let Some(x0) = &x0_hat {
-        check_finite(&name, x0)?;
-    }
-    let mut missing = Vec::new();
-    if sigma.is_none() {
-        missing.push("sigma");
-    }
-    if x0_hat.is_none() {
-        missing.push("x0_hat");
-    }
-    let mut x0_frames = x0_hat.map(Vec::into_iter);
-    let frames = x_t
-        .into_iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let mut frame = Frame::from_positions(i, c);
-            if let Some(s) = sigma.as_ref().and_then(|s| s.get(i)) {
-                frame.sigma = *s;
-            }
-            frame.x0_hat = x0_frames.as_mut().and_then(Iterator::next);
-            frame
-        })
-        .collect();
-    Ok(ImportedTrajectory {
-        structure: topology.clone(),
-        frames,
-        order,
-        missing,
-    })
-}
-
-fn name_of(path: &Path) -> String {
-    path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
-}
-
-/// Imports `trajectory` for `analyze`; the reference is `reference` if given, else the clean end of a
-/// multi-model file as `order` finds it (the first model of sigmascope's exports, the last of a
-/// noise-first file, the first of a flipped stack) or the topology's coordinates for arrays. A
-/// multi-model file's predictions come from `x0`, else from the file its tool writes beside it. Frames
-/// are numbered from 1, noisiest first.
+/// Imports `trajectory` for `analyze`, numbering frames from 1. Its atoms are named by the file
+/// itself, else by `--topology` (or `--reference`) for arrays that name nothing.
 pub fn import_trajectory(
     trajectory: &Path,
-    reference: Option<&Path>,
-    topology: Option<&Path>,
-    options: &LoadOptions,
-    order: FrameOrder,
-    x0: Option<&Path>,
+    options: &ImportOptions,
 ) -> Result<ImportedTrajectory, ImportError> {
-    let name = name_of(trajectory);
-    let mut imported = if is_array_file(&name) {
-        let topology = topology
-            .or(reference)
-            .ok_or_else(|| ImportError::NeedsTopology(name.clone()))?;
-        import_against(trajectory, &load_path(topology, options)?, options)?
-    } else {
-        let mut imported = import_models(trajectory, reference.is_some(), options, order)?;
-        if let Some(path) = x0 {
-            pair_with(&mut imported, path, options)?;
-        } else if let Some(path) = prediction_path(trajectory) {
-            // A file found by its name that does not fit is named, not fatal.
-            if let Err(e) = pair_with(&mut imported, &path, options)
-                && let Some(found) = imported.order.as_mut()
-            {
-                found.paired_with = Some(format!("{} not paired: {e}", name_of(&path)));
-            }
-        }
-        imported
+    let topology = match options.topology.as_deref() {
+        Some(file) => Topology::File(file),
+        None => Topology::Own {
+            unnamed: options.reference.as_deref(),
+        },
     };
-    if let Some(path) = reference {
-        let reference = load_alike(path, options, imported.structure.atom_count())?;
-        imported.structure.positions = reference.positions;
-        if let Some(found) = imported.order.as_mut() {
-            found.reference = format!("{} (--reference)", name_of(path));
-        }
-    }
+    let mut imported = import_with(trajectory, topology, options)?;
     for frame in &mut imported.frames {
         frame.index += 1;
     }
     Ok(imported)
 }
 
-/// A multi-model file's models as frames, in the order `order` finds, its clean end the reference
-/// (the first model as written is dropped as the reference only in the as-written order, and only
-/// without a separate reference).
-fn import_models(
+/// Imports `trajectory` against `structure` (the structure on screen; its positions are the
+/// reference), numbering frames from 0.
+pub fn import_against(
     trajectory: &Path,
-    has_reference: bool,
-    options: &LoadOptions,
-    order: FrameOrder,
+    structure: &Structure,
+    options: &ImportOptions,
+) -> Result<ImportedTrajectory, ImportError> {
+    import_with(trajectory, Topology::Given(structure), options)
+}
+
+/// Imports `trajectory` for the window: against `structure` when its atoms are the run's, else with the
+/// topology the run carries (arrays that name their atoms, structure files, folders).
+pub fn import_for_view(
+    trajectory: &Path,
+    structure: &Structure,
+    options: &ImportOptions,
+) -> Result<ImportedTrajectory, ImportError> {
+    match import_against(trajectory, structure, options) {
+        Err(e @ (ImportError::AtomCount { .. } | ImportError::Unmatched { .. })) => {
+            import_with(trajectory, Topology::Own { unnamed: None }, options)
+                .ok()
+                .filter(|own| own.own_topology)
+                .ok_or(e)
+        }
+        other => other,
+    }
+}
+
+fn import_with(
+    trajectory: &Path,
+    topology: Topology<'_>,
+    options: &ImportOptions,
 ) -> Result<ImportedTrajectory, ImportError> {
     let name = name_of(trajectory);
-    let mut structure = load_path(trajectory, options)?;
-    let mut models = structure.model_positions.clone();
-    check_finite(&name, &models)?;
-    let found = find_order(&structure, &models, order);
-    match found.order {
-        FrameOrder::NoiseFirst => {
-            if let Some(end) = models.last() {
-                structure.positions.clone_from(end);
-            }
+    let mut source = read_source(trajectory, options.format, topology, &options.load)?;
+    check_finite(&name, &source.models)?;
+    if let Some(p) = &source.predictions {
+        check_finite(&name, p)?;
+    }
+    let units = convert_units(&mut source);
+    let found = find_order(&source.structure, &source.models, options.order);
+    let residue_names = clean_end_names(&mut source, &found, trajectory, options);
+    let mut run = RunParts::ordered(source, found, options.reference.is_some(), &name)?;
+    if run.predictions.is_none() {
+        let file = options.x0.clone().or_else(|| prediction_path(trajectory));
+        run.pair_file(file.as_deref(), options.x0.is_some(), &options.load)?;
+    }
+    let atoms_matched = match options.reference.as_deref() {
+        Some(path) => Some(run.match_reference(path, &options.load)?),
+        None => None,
+    };
+    let sigma = run.give_sigma(options)?;
+    let unscaled = run.unscale(options)?;
+    align_frames(
+        &mut run.models,
+        run.predictions.as_mut(),
+        options.align,
+        &run.structure.positions,
+    );
+    let report = SourceReport {
+        format: run.format.clone(),
+        topology: run.topology.clone(),
+        order: run.found.clone(),
+        units,
+        atoms_matched,
+        sigma,
+        alignment: options.align,
+        unscaled,
+        held_atoms: run.held_atoms,
+        residue_names,
+    };
+    Ok(run.into_imported(report, matches!(topology, Topology::Own { .. })))
+}
+
+/// Converts a run written in nanometres to Å; the unit as the report states it.
+fn convert_units(source: &mut Source) -> String {
+    if !in_nanometres(&source.structure, &source.models) {
+        return "Å".to_owned();
+    }
+    scale_frames(&mut source.models, 10.0);
+    if let Some(p) = source.predictions.as_mut() {
+        scale_frames(p, 10.0);
+    }
+    if !source.fixed_reference {
+        for p in &mut source.structure.positions {
+            *p = p.map(|v| v * 10.0);
         }
-        // The first model as written is the clean end: the reference, and the run's last frame.
-        FrameOrder::CleanFirst => models.reverse(),
-        FrameOrder::AsWritten | FrameOrder::Auto => {
-            if !has_reference {
-                models.remove(0);
+    }
+    "nm, converted to Å (×10): consecutive Cα atoms 0.38 apart".to_owned()
+}
+
+/// Gives the topology the residue names of the run's clean end when they change between models
+/// (MultiFlow's sequence co-design); which model's names are shown.
+fn clean_end_names(
+    source: &mut Source,
+    found: &OrderFound,
+    trajectory: &Path,
+    options: &ImportOptions,
+) -> Option<String> {
+    let differ = &source.structure.dropped.models_with_other_residue_names;
+    if differ.is_empty() || source.fixed_reference || !trajectory.is_file() {
+        return None;
+    }
+    let clean = match found.order {
+        FrameOrder::NoiseFirst => *source.structure.model_numbers.last()?,
+        _ => source.structure.model_number,
+    };
+    if clean != source.structure.model_number {
+        let load = LoadOptions {
+            model: clean,
+            ..options.load
+        };
+        let at_clean = load_path(trajectory, &load).ok()?;
+        for (r, named) in source.structure.residues.iter_mut().zip(at_clean.residues) {
+            r.name = named.name;
+        }
+    }
+    Some(format!(
+        "residue names change in {} models; those of model {clean}, the clean end, are shown",
+        differ.len()
+    ))
+}
+
+/// A run being assembled: the source's parts in sampling order.
+struct RunParts {
+    structure: Structure,
+    models: CoordinateFrames,
+    predictions: Option<CoordinateFrames>,
+    sigma: Option<Vec<f64>>,
+    found: OrderFound,
+    format: String,
+    topology: String,
+    held_atoms: usize,
+}
+
+impl RunParts {
+    /// The source's models noisiest first as `found` says, the clean end the reference unless the
+    /// source came with one or a separate reference is given.
+    fn ordered(
+        source: Source,
+        mut found: OrderFound,
+        has_reference: bool,
+        name: &str,
+    ) -> Result<Self, ImportError> {
+        let Source {
+            mut structure,
+            mut models,
+            mut predictions,
+            mut sigma,
+            format,
+            topology,
+            fixed_reference,
+            held_atoms,
+            may_lead_with_truth,
+        } = source;
+        let is_truth = |m: &Vec<[f32; 3]>| {
+            m.iter()
+                .zip(&structure.positions)
+                .all(|(a, b)| (0..3).all(|k| (a[k] - b[k]).abs() < 1e-3))
+        };
+        let drop_first = match found.order {
+            FrameOrder::CleanFirst => {
+                models.reverse();
+                if let Some(p) = predictions.as_mut() {
+                    p.reverse();
+                }
+                if let Some(s) = sigma.as_mut() {
+                    s.reverse();
+                }
+                false
+            }
+            FrameOrder::NoiseFirst => false,
+            // A first model equal to the structure opened beside it is sigmascope's MODEL 0.
+            _ if fixed_reference => {
+                may_lead_with_truth && models.len() > 1 && models.first().is_some_and(is_truth)
+            }
+            _ => !has_reference,
+        };
+        if drop_first && !models.is_empty() {
+            let first = models.remove(0);
+            if let Some(p) = predictions.as_mut().filter(|p| !p.is_empty()) {
+                p.remove(0);
+            }
+            if let Some(s) = sigma.as_mut().filter(|s| !s.is_empty()) {
+                s.remove(0);
+            }
+            if !fixed_reference {
+                structure.positions = first;
+            }
+        } else if !fixed_reference && let Some(end) = models.last() {
+            structure.positions.clone_from(end);
+        }
+        if fixed_reference {
+            found.reference.clone_from(&topology);
+        }
+        if models.is_empty() {
+            return Err(ImportError::NoFrames(name.to_owned()));
+        }
+        Ok(Self {
+            structure,
+            models,
+            predictions,
+            sigma,
+            found,
+            format,
+            topology,
+            held_atoms,
+        })
+    }
+
+    /// Pairs the frames with the predictions of `path` (the same atoms), put in the states' order. A
+    /// file found by its name that does not fit is named in the report, not fatal.
+    fn pair_file(
+        &mut self,
+        path: Option<&Path>,
+        asked: bool,
+        load: &LoadOptions,
+    ) -> Result<(), ImportError> {
+        let Some(path) = path else { return Ok(()) };
+        let read = || -> Result<CoordinateFrames, ImportError> {
+            let file = load_path(path, load)?;
+            if file.atom_count() != self.structure.atom_count() {
+                return Err(ImportError::AtomCount {
+                    what: name_of(path),
+                    got: file.atom_count(),
+                    want: self.structure.atom_count(),
+                });
+            }
+            check_finite(&name_of(path), &file.model_positions)?;
+            Ok(file.model_positions)
+        };
+        match read() {
+            Ok(predictions) => {
+                let (ordered, reversed) = order_predictions(predictions, &self.structure.positions);
+                self.predictions = Some(ordered);
+                self.found.paired_with = Some(name_of(path));
+                self.found.predictions_reversed = reversed;
+                Ok(())
+            }
+            Err(e) if asked => Err(e),
+            Err(e) => {
+                self.found.paired_with = Some(format!("{} not paired: {e}", name_of(path)));
+                Ok(())
             }
         }
     }
-    if models.is_empty() {
-        return Err(ImportError::NoFrames(name));
+
+    /// Takes the reference from `path`, its atoms matched to the run's; how many matched.
+    fn match_reference(&mut self, path: &Path, load: &LoadOptions) -> Result<String, ImportError> {
+        let reference = load_path(path, load)?;
+        let matched = match_reference(&self.structure, &self.structure.positions, &reference)
+            .map_err(|e| ImportError::Option(format!("{}: {e}", name_of(path))))?;
+        self.structure.positions = matched.positions;
+        self.found.reference = format!("{} (--reference)", name_of(path));
+        Ok(format!(
+            "{} of the run's {} atoms matched by {} ({} atoms in the reference)",
+            matched.matched,
+            self.structure.atom_count(),
+            matched.by,
+            reference.atom_count()
+        ))
     }
-    Ok(ImportedTrajectory {
-        frames: models
+
+    /// σ per frame: the file's, a sidecar's or a named schedule's; where it came from.
+    fn give_sigma(&mut self, options: &ImportOptions) -> Result<String, ImportError> {
+        let frames = self.models.len();
+        let (sigma, said) = if let Some(path) = options.sigma_file.as_deref() {
+            let sigma = read_sigma_file(path)
+                .map_err(|e| ImportError::Option(format!("--sigma {}: {e}", name_of(path))))?;
+            (sigma, format!("{} (--sigma)", name_of(path)))
+        } else if let Some(schedule) = options.schedule {
+            let said = format!("the {schedule} schedule for {frames} frames (--schedule)");
+            (schedule.sigmas(frames), said)
+        } else if self.sigma.is_some() {
+            return Ok("the file's sigma".to_owned());
+        } else {
+            return Ok("none (the file has no σ; --schedule or --sigma gives it)".to_owned());
+        };
+        if sigma.len() != frames {
+            return Err(ImportError::Option(format!(
+                "{said} gives {} σ values for {frames} frames",
+                sigma.len()
+            )));
+        }
+        self.sigma = Some(sigma);
+        Ok(said)
+    }
+
+    /// Scales the states back from the network's input scale when asked.
+    fn unscale(&mut self, options: &ImportOptions) -> Result<Option<String>, ImportError> {
+        let Some(sigma_data) = options.unscale_sigma_data else {
+            return Ok(None);
+        };
+        let sigma = self.sigma.as_deref().ok_or_else(|| {
+            ImportError::Option(
+                "--unscale sigma-data needs σ per frame (--schedule NAME or --sigma FILE)"
+                    .to_owned(),
+            )
+        })?;
+        unscale_by_c_in(&mut self.models, sigma, sigma_data);
+        Ok(Some(format!(
+            "states multiplied by √(σ² + σ_data²)/σ_data, σ_data {sigma_data} Å"
+        )))
+    }
+
+    fn into_imported(self, source: SourceReport, own_topology: bool) -> ImportedTrajectory {
+        let mut missing = Vec::new();
+        if self.sigma.is_none() {
+            missing.push("sigma");
+        }
+        if self.predictions.is_none() {
+            missing.push("x0_hat");
+        }
+        let mut predictions = self.predictions.map(Vec::into_iter);
+        let frames = self
+            .models
             .into_iter()
             .enumerate()
-            .map(|(i, c)| Frame::from_positions(i, c))
-            .collect(),
-        structure,
-        order: Some(found),
-        missing: vec!["sigma", "x0_hat"],
-    })
-}
-
-/// The structure file at `path`, refused unless it has `atoms` atoms (a reference or a prediction file
-/// of the run's atoms).
-fn load_alike(path: &Path, options: &LoadOptions, atoms: usize) -> Result<Structure, ImportError> {
-    let structure = load_path(path, options)?;
-    if structure.atom_count() != atoms {
-        return Err(ImportError::AtomCount {
-            what: name_of(path),
-            got: structure.atom_count(),
-            want: atoms,
-        });
+            .map(|(i, c)| {
+                let mut frame = Frame::from_positions(i, c);
+                if let Some(s) = self.sigma.as_ref().and_then(|s| s.get(i)) {
+                    frame.sigma = *s;
+                }
+                frame.x0_hat = predictions.as_mut().and_then(Iterator::next);
+                frame
+            })
+            .collect();
+        ImportedTrajectory {
+            structure: self.structure,
+            frames,
+            source,
+            missing,
+            own_topology,
+        }
     }
-    Ok(structure)
-}
-
-/// Pairs the frames with the predictions of `path` (the same atoms), in the states' order.
-fn pair_with(
-    imported: &mut ImportedTrajectory,
-    path: &Path,
-    options: &LoadOptions,
-) -> Result<(), ImportError> {
-    let predictions = load_alike(path, options, imported.structure.atom_count())?;
-    check_finite(&name_of(path), &predictions.model_positions)?;
-    let reversed = pair_predictions(
-        &mut imported.frames,
-        predictions.model_positions,
-        &imported.structure.positions,
-    );
-    imported.missing.retain(|&key| key != "x0_hat");
-    if let Some(found) = imported.order.as_mut() {
-        found.paired_with = Some(name_of(path));
-        found.predictions_reversed = reversed;
-    }
-    Ok(())
 }

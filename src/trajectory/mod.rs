@@ -1,7 +1,11 @@
 //! Trajectories: a run (`Run`: frames, their metrics, where they came from), per-level metrics of
 //! recorded frames, import from other tools and export.
 
+#[cfg(feature = "app")]
+mod af2_layout;
 mod array_file;
+#[cfg(feature = "app")]
+mod array_topology;
 #[cfg(feature = "app")]
 mod displacement;
 #[cfg(feature = "app")]
@@ -10,6 +14,10 @@ mod export;
 mod frame_table;
 #[cfg(feature = "app")]
 mod import;
+#[cfg(feature = "app")]
+mod import_adjust;
+#[cfg(feature = "app")]
+mod import_source;
 #[cfg(feature = "app")]
 mod level_points;
 #[cfg(feature = "app")]
@@ -21,16 +29,25 @@ mod motion;
 #[cfg(feature = "app")]
 mod pairing;
 #[cfg(feature = "app")]
+mod reference_match;
+#[cfg(feature = "app")]
 mod run;
 #[cfg(feature = "app")]
 mod sampling_order;
 #[cfg(feature = "app")]
+mod step_folder;
+#[cfg(feature = "app")]
 mod sweep;
 
+#[cfg(feature = "app")]
+#[cfg(feature = "app")]
+pub use af2_layout::{AF2_RESTYPES, ATOM37_NAMES, SlotLayout};
 pub use array_file::{
     ArrayTrajectory, ArrayValues, CoordinateFrames, NpyArray, NpzEntry, npz_bytes,
     read_array_frames, read_array_trajectory, read_npy, read_npz,
 };
+#[cfg(feature = "app")]
+pub use array_topology::{ArrayLayout, ArrayRun, read_array_run};
 #[cfg(feature = "app")]
 pub use displacement::{Displacements, point_distances};
 #[cfg(feature = "app")]
@@ -38,7 +55,14 @@ pub use export::{Track, write_run_npz, write_track};
 #[cfg(feature = "app")]
 pub use frame_table::{COLUMNS, Column, FrameRow, frame_rows};
 #[cfg(feature = "app")]
-pub use import::{ImportError, ImportedTrajectory, import_against, import_trajectory};
+pub use import::{
+    ImportError, ImportOptions, ImportedTrajectory, SourceReport, import_against, import_for_view,
+    import_trajectory,
+};
+#[cfg(feature = "app")]
+pub use import_adjust::{FrameSchedule, ImportAlignment};
+#[cfg(feature = "app")]
+pub use import_source::SourceFormat;
 #[cfg(feature = "app")]
 pub use measured_run::{KeptCoordinates, run_measuring};
 #[cfg(feature = "app")]
@@ -49,7 +73,7 @@ pub use metrics::{
 #[cfg(feature = "app")]
 pub use motion::{CauseMotion, CauseShares, MotionByCause, Shares};
 #[cfg(feature = "app")]
-pub use pairing::{pair_predictions, prediction_path};
+pub use pairing::{order_predictions, prediction_path};
 #[cfg(feature = "app")]
 pub use run::{Run, RunSource};
 #[cfg(feature = "app")]

@@ -7,10 +7,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::geometry::superposed_rmsd;
-use crate::sampler::Frame;
 
 /// (state file's name part, prediction file's name part), in the order they are tried.
-const PAIRS: [(&str, &str); 4] = [
+pub(super) const PAIRS: [(&str, &str); 4] = [
     ("_Xt-1_traj", "_pX0_traj"),
     ("bb_traj", "x0_traj"),
     ("noisy", "denoised"),
@@ -28,22 +27,17 @@ pub fn prediction_path(state: &Path) -> Option<PathBuf> {
     })
 }
 
-/// Sets each frame's x̂0 from `predictions` (frames noisiest first), the predictions reversed first
-/// when their first model, not their last, is the one nearest the run's clean end `clean`; true when
-/// they were. Frames beyond the shorter of the two keep no prediction.
-pub fn pair_predictions(
-    frames: &mut [Frame],
+/// `predictions` in the states' order (noisiest first): reversed when their first model, not their
+/// last, is the one nearest the run's clean end `clean`; true when they were.
+pub fn order_predictions(
     mut predictions: Vec<Vec<[f32; 3]>>,
     clean: &[[f32; 3]],
-) -> bool {
+) -> (Vec<Vec<[f32; 3]>>, bool) {
     let distance =
         |p: Option<&Vec<[f32; 3]>>| p.map_or(f64::INFINITY, |p| superposed_rmsd(p, clean));
     let reversed = distance(predictions.first()) < distance(predictions.last());
     if reversed {
         predictions.reverse();
     }
-    for (frame, prediction) in frames.iter_mut().zip(predictions) {
-        frame.x0_hat = Some(prediction);
-    }
-    reversed
+    (predictions, reversed)
 }

@@ -27,8 +27,8 @@ pub enum RunSource {
         path: std::path::PathBuf,
         /// Keys the file lacks for some figure.
         missing: Vec<&'static str>,
-        /// What the import decided about the file's order, when it changed it (for the status line).
-        order_note: Option<String>,
+        /// What the import found and did (for the status line).
+        note: String,
     },
 }
 

@@ -414,18 +414,14 @@ fn exported_trajectory_imports_with_equal_metrics() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("xt.pdb");
     write_track(&path, &s, &frames, Track::State).unwrap();
-    let imported = import_trajectory(
-        &path,
-        None,
-        None,
-        &LoadOptions {
+    let options = sigmascope::trajectory::ImportOptions {
+        load: LoadOptions {
             model: 1,
             selection: Selection::everything(),
         },
-        sigmascope::trajectory::FrameOrder::Auto,
-        None,
-    )
-    .unwrap();
+        ..Default::default()
+    };
+    let imported = import_trajectory(&path, &options).unwrap();
     assert_eq!(imported.frames.len(), frames.len());
     let back = trajectory_metrics(
         &imported.structure,

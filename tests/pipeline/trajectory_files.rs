@@ -14,7 +14,7 @@ use sigmascope::sampler::Frame;
 use sigmascope::structure::{LoadOptions, Structure, load_path};
 use sigmascope::trajectory::RunSource;
 use sigmascope::trajectory::{
-    Track, import_against, read_array_trajectory, write_run_npz, write_track,
+    ImportOptions, Track, import_against, read_array_trajectory, write_run_npz, write_track,
 };
 
 fn data(name: &str) -> PathBuf {
@@ -65,7 +65,7 @@ fn every_numpy_writer_is_read_in_topology_order() {
         "run_big_endian.npy",
         "run_shuffled.npz",
     ] {
-        let run = import_against(&data(file), &truth, &LoadOptions::default())
+        let run = import_against(&data(file), &truth, &ImportOptions::default())
             .unwrap_or_else(|e| panic!("{file}: {e}"));
         assert_eq!(run.frames.len(), 3, "{file}");
         for (k, frame) in run.frames.iter().enumerate() {
@@ -79,13 +79,18 @@ fn every_numpy_writer_is_read_in_topology_order() {
 #[test]
 fn the_keys_a_file_carries_reach_the_frames_and_the_missing_ones_are_named() {
     let truth = crambin();
-    let run = import_against(&data("run_compressed.npz"), &truth, &LoadOptions::default()).unwrap();
+    let run = import_against(
+        &data("run_compressed.npz"),
+        &truth,
+        &ImportOptions::default(),
+    )
+    .unwrap();
     assert!(run.missing.is_empty());
     let sigmas: Vec<f64> = run.frames.iter().map(|f| f.sigma).collect();
     assert_eq!(sigmas, vec![80.0, 8.0, 0.0]);
     let x0 = run.frames[1].x0_hat.as_ref().unwrap();
     assert!((x0[1][1] - (truth.positions[1][1] + 0.002 * 1f32.cos())).abs() < 1e-4);
-    let run = import_against(&data("run_fortran.npy"), &truth, &LoadOptions::default()).unwrap();
+    let run = import_against(&data("run_fortran.npy"), &truth, &ImportOptions::default()).unwrap();
     assert_eq!(run.missing, vec!["sigma", "x0_hat"]);
 }
 
@@ -97,7 +102,7 @@ fn an_npz_that_names_an_atom_the_topology_lacks_is_refused_with_the_atom() {
         &LoadOptions::default(),
     )
     .unwrap();
-    let e = import_against(&data("run_shuffled.npz"), &other, &LoadOptions::default())
+    let e = import_against(&data("run_shuffled.npz"), &other, &ImportOptions::default())
         .err()
         .unwrap()
         .to_string();
@@ -105,7 +110,7 @@ fn an_npz_that_names_an_atom_the_topology_lacks_is_refused_with_the_atom() {
         e.contains("run_shuffled.npz: atom") && e.contains("is not in the topology"),
         "{e}"
     );
-    let e = import_against(&data("run_plain.npz"), &other, &LoadOptions::default())
+    let e = import_against(&data("run_plain.npz"), &other, &ImportOptions::default())
         .err()
         .unwrap()
         .to_string();
@@ -130,7 +135,7 @@ fn exports_read_back_in_sigmascope_as_they_were_written() {
     let dir = common::scratch("run-exports");
     let npz = dir.join("run.npz");
     write_run_npz(&npz, &truth, &frames).unwrap();
-    let back = import_against(&npz, &truth, &LoadOptions::default()).unwrap();
+    let back = import_against(&npz, &truth, &ImportOptions::default()).unwrap();
     assert!(back.missing.is_empty());
     for (a, b) in back.frames.iter().zip(&frames) {
         assert_eq!(a.sigma, b.sigma);
@@ -143,7 +148,7 @@ fn exports_read_back_in_sigmascope_as_they_were_written() {
     let text = std::fs::read_to_string(&cif).unwrap();
     assert!(text.starts_with("data_1crn") && text.contains("_atom_site.pdbx_PDB_model_num"));
     // MODEL 1 is the ground truth; the run follows and opens again as a run.
-    let back = import_against(&cif, &truth, &LoadOptions::default()).unwrap();
+    let back = import_against(&cif, &truth, &ImportOptions::default()).unwrap();
     assert_eq!(back.frames.len(), 3);
     for (a, b) in back.frames.iter().zip(&frames) {
         assert_close(&a.x_t, &b.x_t, 1e-3);

@@ -16,7 +16,7 @@ use crate::noise::{NamedNoise, NoiseTableSpec, noise_table};
 use crate::sampler::{FamilySampler, FamilySettings, Sampler, SamplerSettings, SteppedRun};
 use crate::structure::{LoadOptions, Structure, load_file_or_bundled};
 use crate::trajectory::{
-    MetricsTracker, Run, RunSource, SweepSpec, import_against, sweep, sweep_run,
+    ImportOptions, MetricsTracker, Run, RunSource, SweepSpec, import_for_view, sweep, sweep_run,
 };
 
 /// Draws per noise level of the window's denoiser-error measurement (the CLI's default).
@@ -79,6 +79,7 @@ impl Worker {
         self.send(WorkerEvent::Loaded {
             tag,
             run: Box::new(run),
+            structure: None,
         });
     }
 
@@ -243,18 +244,26 @@ impl Worker {
         options: &LoadOptions,
         tag: u64,
     ) {
-        match import_against(&path, structure, options) {
+        let options = ImportOptions {
+            load: *options,
+            ..ImportOptions::default()
+        };
+        match import_for_view(&path, structure, &options) {
             Ok(imported) => {
-                let order_note = imported
-                    .order
-                    .filter(|found| found.reversed)
-                    .map(|found| format!("{}: frames reversed ({})", path.display(), found.reason));
+                let note = format!("{}: {}", path.display(), imported.source.summary());
                 let source = RunSource::Imported {
                     path,
                     missing: imported.missing,
-                    order_note,
+                    note,
                 };
-                self.send_whole_run(tag, Run::measured(structure, imported.frames, source));
+                let run = Run::measured(&imported.structure, imported.frames, source);
+                let topology = imported.own_topology.then(|| Box::new(imported.structure));
+                self.run = None;
+                self.send(WorkerEvent::Loaded {
+                    tag,
+                    run: Box::new(run),
+                    structure: topology,
+                });
             }
             Err(e) => self.fail(e),
         }
