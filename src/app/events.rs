@@ -130,8 +130,12 @@ impl AppState {
                 path,
                 structure,
             } if self.jobs.open.take(tag) => {
-                self.settings.remember(path);
                 let run = self.jobs.run_after_open.take();
+                // A multi-model file whose models are noisy is a run (RFdiffusion's, Chroma's …).
+                let run = run.or_else(|| {
+                    crate::trajectory::looks_like_run(&structure).then(|| path.clone())
+                });
+                self.settings.remember(path);
                 self.replace_structure(*structure);
                 if let Some(run) = run {
                     self.apply(crate::app::AppCommand::OpenRun(run));

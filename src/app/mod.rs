@@ -297,10 +297,10 @@ impl eframe::App for SigmascopeApp {
         let mut out = Requests::new(self.state.settings());
         let dropped: Option<std::path::PathBuf> =
             ui.input(|i| i.raw.dropped_files.first().map(|f| f.path().to_path_buf()));
-        // Arrays are runs; a structure file is a structure (Open run… takes multi-MODEL runs).
+        // Arrays and folders are runs; a structure file is a structure, opened as a run when its
+        // models are one.
         out.commands.extend(dropped.map(|path| {
-            let name = path.to_string_lossy().to_ascii_lowercase();
-            if name.ends_with(".npz") || name.ends_with(".npy") {
+            if crate::trajectory::opens_as_run(&path) {
                 AppCommand::OpenRun(path)
             } else {
                 AppCommand::Open(path)

@@ -33,9 +33,12 @@ pub struct Cli {
     /// Headless subcommand; without one the desktop window opens.
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Structure to open in the window (PDB/mmCIF, optionally .gz); the bundled 4HHB when absent.
+    /// Structure to open in the window (PDB/mmCIF, optionally .gz), or a run alone (NPZ/NPY, a folder
+    /// of per-step files, a multi-MODEL trajectory), opened with the topology it carries; the bundled
+    /// 4HHB when absent.
     pub file: Option<PathBuf>,
-    /// A run of another tool to open in the window against FILE (NPZ/NPY, or a multi-MODEL PDB/mmCIF).
+    /// A run of another tool to open in the window against FILE (NPZ/NPY, a multi-MODEL PDB/mmCIF, a
+    /// folder of per-step files); a run whose atoms are not FILE's opens with its own.
     #[arg(long, value_name = "RUN")]
     pub trajectory: Option<PathBuf>,
     /// Atom selection and model for the opened file.
@@ -150,6 +153,15 @@ pub fn main() -> ExitCode {
         Some(Command::Train(args)) => train::run(&args),
         Some(Command::DenoiserError(args)) => denoiser_error::run(&args),
         Some(Command::Render(args)) => render::run(&args),
+        // A run alone (arrays, a folder) opens with the topology it carries.
+        None if cli.trajectory.is_none()
+            && cli
+                .file
+                .as_deref()
+                .is_some_and(crate::trajectory::opens_as_run) =>
+        {
+            crate::app::run(None, cli.file.as_deref(), &cli.load.options(), cli.device)
+        }
         None => crate::app::run(
             cli.file.as_deref(),
             cli.trajectory.as_deref(),

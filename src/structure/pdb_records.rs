@@ -74,7 +74,9 @@ pub(super) fn canonical_models(text: &[u8]) -> Result<Vec<ModelText>, String> {
             if open.is_some() && chain.is_some() {
                 return Err(wrong("MODEL without ENDMDL"));
             }
-            let number = leading_int(line.get(6..14).unwrap_or_default()).unwrap_or(0);
+            // The serial sits in columns 11-14; writers that do not pad to 80 end the line earlier.
+            let number =
+                leading_int(line.get(6..line.len().min(14)).unwrap_or_default()).unwrap_or(0);
             let index = match models.iter().position(|m| m.number == number) {
                 Some(i) if models[i].atoms > 0 => {
                     return Err(wrong(&format!("duplicate MODEL number {number}")));
@@ -300,6 +302,16 @@ mod tests {
 
     #[test]
     fn models_follow_gemmi() {
+        // MODEL lines that end right after their number (BoltzGen's, AlphaFold2's unpadded) keep it.
+        let short = format!("MODEL     1\n{ATOM}\nENDMDL\nMODEL     2\n{ATOM}\nENDMDL\n");
+        assert_eq!(
+            models(&short)
+                .unwrap()
+                .iter()
+                .map(|m| m.number)
+                .collect::<Vec<_>>(),
+            [1, 2]
+        );
         // Atoms after ENDMDL without MODEL open a new model; END stops reading.
         let text = format!("MODEL 1\n{ATOM}\nENDMDL\n{ATOM}\nEND\n{ATOM}\n");
         assert_eq!(models(&text).unwrap().len(), 2);

@@ -253,12 +253,16 @@ pub fn import_against(
 }
 
 /// Imports `trajectory` for the window: against `structure` when its atoms are the run's, else with the
-/// topology the run carries (arrays that name their atoms, structure files, folders).
+/// topology the run carries (arrays that name their atoms, structure files, folders). The structure
+/// file itself opened as a run is its own topology, its clean end the reference.
 pub fn import_for_view(
     trajectory: &Path,
     structure: &Structure,
     options: &ImportOptions,
 ) -> Result<ImportedTrajectory, ImportError> {
+    if structure.source_path.as_deref() == Some(trajectory) {
+        return import_with(trajectory, Topology::Own { unnamed: None }, options);
+    }
     match import_against(trajectory, structure, options) {
         Err(e @ (ImportError::AtomCount { .. } | ImportError::Unmatched { .. })) => {
             import_with(trajectory, Topology::Own { unnamed: None }, options)

@@ -73,6 +73,23 @@ pub struct Source {
     pub may_lead_with_truth: bool,
 }
 
+/// True when `path` is a run and nothing else: a folder, or an NPZ/NPY array file (by its first
+/// bytes, else its name). A structure file may be either; `looks_like_run` tells once it is loaded.
+pub fn opens_as_run(path: &Path) -> bool {
+    if path.is_dir() {
+        return true;
+    }
+    let mut head = [0u8; 6];
+    let read = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+        .unwrap_or(0);
+    let lower = path.to_string_lossy().to_ascii_lowercase();
+    head[..read].starts_with(b"PK")
+        || head[..read].starts_with(b"\x93NUMPY")
+        || lower.ends_with(".npz")
+        || lower.ends_with(".npy")
+}
+
 enum Kind {
     Structure(FileFormat),
     Array,
@@ -93,7 +110,14 @@ fn kind_of(path: &Path, bytes: &[u8], asked: SourceFormat) -> Result<Kind, Impor
         SourceFormat::Auto => match format_of_content(bytes) {
             Some(format) => Kind::Structure(format),
             None if lower.ends_with(".npz") || lower.ends_with(".npy") => Kind::Array,
-            None => return Err(ImportError::Unrecognised(name)),
+            None => {
+                let inner = lower.strip_suffix(".gz").unwrap_or(&lower);
+                match inner.rsplit('.').next() {
+                    Some("pdb" | "ent") => Kind::Structure(FileFormat::Pdb),
+                    Some("cif" | "mmcif") => Kind::Structure(FileFormat::Mmcif),
+                    _ => return Err(ImportError::Unrecognised(name)),
+                }
+            }
         },
     })
 }

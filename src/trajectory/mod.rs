@@ -62,7 +62,7 @@ pub use import::{
 #[cfg(feature = "app")]
 pub use import_adjust::{FrameSchedule, ImportAlignment};
 #[cfg(feature = "app")]
-pub use import_source::SourceFormat;
+pub use import_source::{SourceFormat, opens_as_run};
 #[cfg(feature = "app")]
 pub use measured_run::{KeptCoordinates, run_measuring};
 #[cfg(feature = "app")]
@@ -77,6 +77,6 @@ pub use pairing::{order_predictions, prediction_path};
 #[cfg(feature = "app")]
 pub use run::{Run, RunSource};
 #[cfg(feature = "app")]
-pub use sampling_order::{FrameOrder, OrderFound, ca_spacing_error, find_order};
+pub use sampling_order::{FrameOrder, OrderFound, ca_spacing_error, find_order, looks_like_run};
 #[cfg(feature = "app")]
 pub use sweep::{SweepError, SweepPoint, SweepSpec, sweep, sweep_run};

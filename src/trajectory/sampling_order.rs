@@ -55,6 +55,17 @@ pub fn ca_spacing_error(structure: &Structure, positions: &[[f32; 3]]) -> Option
     (!deviations.is_empty()).then(|| deviations.iter().sum::<f64>() / deviations.len() as f64)
 }
 
+/// True when a structure's models are a sampling run rather than an ensemble: at least 3 models and
+/// some of them far from a folded backbone (an NMR ensemble's models are all clean).
+pub fn looks_like_run(structure: &Structure) -> bool {
+    structure.model_positions.len() >= 3
+        && structure
+            .model_positions
+            .iter()
+            .filter_map(|m| ca_spacing_error(structure, m))
+            .any(|e| e >= CLEAN_SPACING)
+}
+
 /// The order of `models` (each with `structure`'s atoms) as `asked`, found from their backbone
 /// geometry for `auto`.
 pub fn find_order(

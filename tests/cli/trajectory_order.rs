@@ -204,3 +204,41 @@ fn the_prediction_file_beside_the_states_is_paired_in_their_order() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_file_that_is_no_run_gets_one_line_naming_what_was_tried() {
+    let dir = common::scratch("not-a-run");
+    let path = dir.join("notes.txt");
+    std::fs::write(&path, "step 1: sigma 80\nstep 2: sigma 40\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_sigmascope"))
+        .arg("analyze")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    for tried in ["multi-model PDB", "mmCIF", "NPZ/NPY", "folder"] {
+        assert!(stderr.contains(tried), "{stderr}");
+    }
+    // σ that does not fit the frames, and --unscale without σ, are refused the same way.
+    let (atoms, states) = backbone_states(6, 10.0);
+    let run = dir.join("sample_traj.pdb");
+    std::fs::write(&run, noise_first_models(&atoms, &states)).unwrap();
+    let sigma = dir.join("sigma.txt");
+    std::fs::write(&sigma, "80 40 20").unwrap();
+    for extra in [
+        &["--sigma", sigma.to_str().unwrap()][..],
+        &["--unscale", "sigma-data"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_sigmascope"))
+            .arg("analyze")
+            .arg(&run)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+}

@@ -15,4 +15,5 @@ mod sampler;
 mod structure_contract;
 mod structure_counts;
 mod tm_score;
+mod tool_runs;
 mod trajectory_files;
