@@ -129,9 +129,20 @@ fn ints<T: Into<i64>>(values: Vec<T>) -> Vec<i64> {
 
 /// Every array of an NPZ archive, by name (the member name without `.npy`), in archive order.
 pub fn read_npz(bytes: &[u8]) -> Result<Vec<(String, NpyArray)>, String> {
+    read_npz_members(bytes)?
+        .into_iter()
+        .map(|(name, data)| {
+            let array = read_npy(&data).map_err(|e| format!("NPZ member {name}: {e}"))?;
+            Ok((name, array))
+        })
+        .collect()
+}
+
+/// The members of an NPZ archive, each an NPY file's bytes, named without `.npy`.
+pub fn read_npz_members(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
     let mut archive =
         zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| format!("not a readable NPZ: {e}"))?;
-    let mut arrays = Vec::new();
+    let mut members = Vec::new();
     for i in 0..archive.len() {
         let mut member = archive
             .by_index(i)
@@ -152,10 +163,9 @@ pub fn read_npz(bytes: &[u8]) -> Result<Vec<(String, NpyArray)>, String> {
             .take(MAX_MEMBER_BYTES)
             .read_to_end(&mut data)
             .map_err(|e| format!("cannot read NPZ member {name}: {e}"))?;
-        let array = read_npy(&data).map_err(|e| format!("NPZ member {name}: {e}"))?;
-        arrays.push((name, array));
+        members.push((name, data));
     }
-    Ok(arrays)
+    Ok(members)
 }
 
 /// Coordinate frames [frames, atoms, 3], f32.

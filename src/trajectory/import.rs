@@ -495,7 +495,7 @@ impl RunParts {
 
     /// Takes the reference from `path`, its atoms matched to the run's; how many matched.
     fn match_reference(&mut self, path: &Path, load: &LoadOptions) -> Result<String, ImportError> {
-        let reference = load_path(path, load)?;
+        let reference = super::import_source::load_topology(path, load)?.structure;
         let matched = match_reference(&self.structure, &self.structure.positions, &reference)
             .map_err(|e| ImportError::Option(format!("{}: {e}", name_of(path))))?;
         self.structure.positions = matched.positions;

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use super::array_file::{ArrayTrajectory, CoordinateFrames};
 use super::array_topology::{ArrayLayout, read_array_run};
+use super::boltz_topology::read_boltz_topology;
 use super::import::ImportError;
 use super::step_folder::step_files;
 use crate::structure::{
@@ -88,6 +89,32 @@ pub fn opens_as_run(path: &Path) -> bool {
         || head[..read].starts_with(b"\x93NUMPY")
         || lower.ends_with(".npz")
         || lower.ends_with(".npy")
+}
+
+/// A topology file: a PDB/mmCIF, or Boltz's structure NPZ with the atoms it marks present.
+pub struct TopologyFile {
+    /// The structure.
+    pub structure: Structure,
+    /// For Boltz's NPZ: the present atoms' indices among all its atoms, and how many there are.
+    pub present: Option<(Vec<usize>, usize)>,
+}
+
+/// Loads a topology or reference file (PDB/mmCIF by the loader, Boltz's NPZ by `boltz_topology`).
+pub fn load_topology(path: &Path, options: &LoadOptions) -> Result<TopologyFile, ImportError> {
+    let bytes = super::import::read_file(path)?;
+    if !bytes.starts_with(b"PK") {
+        return Ok(TopologyFile {
+            structure: load_path(path, options)?,
+            present: None,
+        });
+    }
+    let name = super::import::name_of(path);
+    let boltz =
+        read_boltz_topology(&name, &bytes).map_err(|reason| ImportError::Array { name, reason })?;
+    Ok(TopologyFile {
+        structure: boltz.structure,
+        present: Some((boltz.present, boltz.total_atoms)),
+    })
 }
 
 enum Kind {
@@ -351,10 +378,13 @@ fn read_arrays(
         (other, _) => other,
     };
     let loaded;
+    let mut present = None;
     let (structure, described) = match topology {
         Topology::Given(s) => (s, "the structure on screen".to_owned()),
         Topology::File(file) => {
-            loaded = load_path(file, options)?;
+            let named = load_topology(file, options)?;
+            loaded = named.structure;
+            present = named.present;
             (
                 &loaded,
                 format!("{} (--topology)", super::import::name_of(file)),
@@ -381,7 +411,16 @@ fn read_arrays(
             });
         }
     };
-    let t = run.trajectory;
+    let mut t = run.trajectory;
+    // A Boltz sampler's coordinates cover every atom of its structure, present or not.
+    if let Some((kept, total)) = present
+        && t.x_t.first().is_some_and(|f| f.len() == total)
+        && total != structure.atom_count()
+    {
+        let select = |f: &Vec<[f32; 3]>| kept.iter().map(|&a| f[a]).collect::<Vec<_>>();
+        t.x_t = t.x_t.iter().map(select).collect();
+        t.x0_hat = t.x0_hat.map(|x| x.iter().map(select).collect());
+    }
     let atoms = t.x_t.first().map_or(0, Vec::len);
     let keys = run
         .topology

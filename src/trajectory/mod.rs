@@ -7,6 +7,8 @@ mod array_file;
 #[cfg(feature = "app")]
 mod array_topology;
 #[cfg(feature = "app")]
+mod boltz_topology;
+#[cfg(feature = "app")]
 mod displacement;
 #[cfg(feature = "app")]
 mod export;
@@ -44,10 +46,12 @@ mod sweep;
 pub use af2_layout::{AF2_RESTYPES, ATOM37_NAMES, SlotLayout};
 pub use array_file::{
     ArrayTrajectory, ArrayValues, CoordinateFrames, NpyArray, NpzEntry, npz_bytes,
-    read_array_frames, read_array_trajectory, read_npy, read_npz,
+    read_array_frames, read_array_trajectory, read_npy, read_npz, read_npz_members,
 };
 #[cfg(feature = "app")]
 pub use array_topology::{ArrayLayout, ArrayRun, read_array_run};
+#[cfg(feature = "app")]
+pub use boltz_topology::{BoltzTopology, read_boltz_topology};
 #[cfg(feature = "app")]
 pub use displacement::{Displacements, point_distances};
 #[cfg(feature = "app")]

@@ -371,3 +371,26 @@ fn the_window_opens_a_run_without_its_structure() {
     let native = load_path(&tool("steps/ligand-9.pdb"), &LoadOptions::default()).unwrap();
     assert_eq!(native.atom_count(), 327);
 }
+
+#[test]
+fn boltz_structure_npz_names_a_raw_sampler_dump() {
+    let native = common::bundled("1crn");
+    for structure in ["boltz/1crn_structure_v2.npz", "boltz/1crn_structure_v1.npz"] {
+        let run = open(
+            "boltz/sampler_states.npy",
+            ImportOptions {
+                topology: Some(tool(structure)),
+                align: ImportAlignment::Previous,
+                ..ImportOptions::default()
+            },
+        );
+        // OXT is marked not present: its coordinates are dropped from every frame.
+        let s = &run.structure;
+        assert_eq!(s.atom_count(), native.atom_count() - 1, "{structure}");
+        assert!(!s.atom_names.iter().any(|n| n == "OXT"));
+        assert_eq!(s.atom_names[..4], native.atom_names[..4], "{structure}");
+        assert_eq!(s.residues[45].name, "ASN");
+        assert_eq!(run.frames.len(), 5);
+        noisiest_first(&rmsds(&run));
+    }
+}

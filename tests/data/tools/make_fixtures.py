@@ -370,7 +370,50 @@ def steps_folder():
             f.write("\n".join(boltz_pdb_lines(atoms, coords, 1)[1:-1]) + "\nEND\n")
 
 
+def boltz():
+    """boltz/data/types.py StructureV2 (and Boltz-1's Structure) dumped with np.savez_compressed(**asdict):
+    structured arrays, packed; OXT marked not present. Beside it, raw sampler states [T, all atoms, 3]
+    as a user saves them from AtomDiffusion.sample, a random rotation and translation every step."""
+    res = residues_of("tests/data/1crn.cif")
+    atom_v2 = [("name", "<U4"), ("coords", "3f4"), ("is_present", "?"), ("bfactor", "f4"), ("plddt", "f4")]
+    atom_v1 = [("name", "4i1"), ("element", "i1"), ("charge", "i1"), ("coords", "3f4"), ("conformer", "3f4"),
+               ("is_present", "?"), ("chirality", "i1")]
+    residue = [("name", "<U5"), ("res_type", "i1"), ("res_idx", "i4"), ("atom_idx", "i4"), ("atom_num", "i4"),
+               ("atom_center", "i4"), ("atom_disto", "i4"), ("is_standard", "?"), ("is_present", "?")]
+    chain_v1 = [("name", "<U5"), ("mol_type", "i1"), ("entity_id", "i4"), ("sym_id", "i4"), ("asym_id", "i4"),
+                ("atom_idx", "i4"), ("atom_num", "i4"), ("res_idx", "i4"), ("res_num", "i4")]
+    chain_v2 = chain_v1 + [("cyclic_period", "i4")]
+    atoms2, atoms1, residues = [], [], []
+    for i, (_, _, name, at) in enumerate(res):
+        start = len(atoms2)
+        for a, xyz in at.items():
+            present = a != "OXT"
+            atoms2.append((a, xyz, present, 0.0, 0.0))
+            atoms1.append(([ord(c) - 32 for c in a.ljust(4)], 0, 0, xyz, xyz, present, 0))
+        residues.append((name, 0, i, start, len(atoms2) - start, start + 1, start + 1, True, True))
+    n_atoms = len(atoms2)
+    os.makedirs(OUT + "boltz", exist_ok=True)
+    common = dict(bonds=np.zeros(0, dtype=[("atom_1", "i4"), ("atom_2", "i4"), ("type", "i1")]),
+                  residues=np.array(residues, dtype=residue), mask=np.ones(1, dtype=bool),
+                  interfaces=np.zeros(0, dtype=[("chain_1", "i4"), ("chain_2", "i4")]))
+    np.savez_compressed(OUT + "boltz/1crn_structure_v2.npz", atoms=np.array(atoms2, dtype=atom_v2),
+                        chains=np.array([("A", 0, 0, 0, 0, 0, n_atoms, 0, len(res), 0)], dtype=chain_v2),
+                        coords=np.array([(a[1],) for a in atoms2], dtype=[("coords", "3f4")]), **common)
+    np.savez_compressed(OUT + "boltz/1crn_structure_v1.npz", atoms=np.array(atoms1, dtype=atom_v1),
+                        chains=np.array([("A", 0, 0, 0, 0, 0, n_atoms, 0, len(res))], dtype=chain_v1),
+                        connections=np.zeros(0, dtype=[("chain_1", "i4")]), **common)
+    truth = np.array([a[1] for a in atoms2])
+    rng = np.random.default_rng(13)
+    states = []
+    for s in [160.0, 40.0, 10.0, 2.0, 0.0]:
+        x = truth + s * rng.standard_normal(truth.shape)
+        q, _ = np.linalg.qr(rng.standard_normal((3, 3)))
+        states.append((x - x.mean(0)) @ (q * np.sign(np.linalg.det(q))).T + rng.standard_normal(3))
+    np.save(OUT + "boltz/sampler_states.npy", np.stack(states).astype(np.float32))
+
+
 if __name__ == "__main__":
+    boltz()
     framediff()
     multiflow()
     rfdiffusion()
