@@ -105,6 +105,8 @@ pub enum DialogPurpose {
     Open,
     /// Open a run written by another tool.
     OpenRun,
+    /// Open a folder of per-step files as a run.
+    OpenRunFolder,
     /// Write an export.
     Export(ExportKind),
 }
@@ -114,7 +116,7 @@ impl DialogPurpose {
     pub(super) fn command(self, path: PathBuf) -> AppCommand {
         match self {
             Self::Open => AppCommand::Open(path),
-            Self::OpenRun => AppCommand::OpenRun(path),
+            Self::OpenRun | Self::OpenRunFolder => AppCommand::OpenRun(path),
             Self::Export(kind) => AppCommand::Export(kind, path),
         }
     }

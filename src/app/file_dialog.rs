@@ -119,6 +119,7 @@ impl FileDialogs {
                     DialogPurpose::OpenRun => dialog
                         .add_filter("runs", &["npz", "npy", "pdb", "cif", "mmcif", "gz"])
                         .pick_file(),
+                    DialogPurpose::OpenRunFolder => dialog.pick_folder(),
                     // Tracks are PDB, or mmCIF when the name ends in .cif.
                     DialogPurpose::Export(
                         kind @ (ExportKind::StateTrack | ExportKind::PredictionTrack),
@@ -142,6 +143,9 @@ impl FileDialogs {
                     }
                     DialogPurpose::OpenRun => {
                         egui_file::FileDialog::open_file().title("Open a run")
+                    }
+                    DialogPurpose::OpenRunFolder => {
+                        egui_file::FileDialog::select_folder().title("Open a folder of steps")
                     }
                     DialogPurpose::Export(kind) => egui_file::FileDialog::save_file()
                         .title("Export")

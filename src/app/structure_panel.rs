@@ -40,10 +40,17 @@ impl Panel for StructurePanel {
             }
             if ui
                 .button("Open run…")
-                .on_hover_text("a trajectory of another tool: NPZ/NPY arrays or a multi-MODEL PDB/mmCIF of these atoms")
+                .on_hover_text("a run of another tool: NPZ/NPY arrays (sigmascope's, AlphaFold2 atom37/atom14, Cα) or a multi-model PDB/mmCIF (.gz); opened with its own atoms when they are not these")
                 .clicked()
             {
                 commands.push(AppCommand::ChooseFile(DialogPurpose::OpenRun));
+            }
+            if ui
+                .button("Open steps…")
+                .on_hover_text("a folder of per-step structure files (step_0.pdb, step_1.pdb, …) as one run")
+                .clicked()
+            {
+                commands.push(AppCommand::ChooseFile(DialogPurpose::OpenRunFolder));
             }
             for (i, b) in BUNDLED.iter().enumerate() {
                 if ui.button(b.name).on_hover_text(b.description).clicked() {

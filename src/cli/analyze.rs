@@ -125,13 +125,17 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<()> {
             source.order.reference,
             source.order.reason
         );
-        for line in [
-            &source.atoms_matched,
-            &source.order.paired_with,
-            &source.unscaled,
-        ]
-        .into_iter()
-        .flatten()
+        if let Some(paired) = &source.order.paired_with {
+            let reversed = if source.order.predictions_reversed {
+                " (reversed to the states' order)"
+            } else {
+                ""
+            };
+            println!("x̂0 from {paired}{reversed}");
+        }
+        for line in [&source.atoms_matched, &source.unscaled]
+            .into_iter()
+            .flatten()
         {
             println!("{line}");
         }

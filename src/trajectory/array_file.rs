@@ -295,6 +295,32 @@ pub fn trajectory_of_arrays(arrays: &[(String, NpyArray)]) -> Result<ArrayTrajec
     })
 }
 
+/// σ per frame from a sidecar's bytes: an NPY array, or numbers separated by spaces, commas or new
+/// lines (brackets allowed); each finite and not negative.
+pub fn read_sigmas(bytes: &[u8]) -> Result<Vec<f64>, String> {
+    if bytes.starts_with(b"\x93NUMPY") {
+        let values = match read_npy(bytes)?.values {
+            ArrayValues::Float(v) => v,
+            ArrayValues::Int(v) => v.iter().map(|&i| i as f64).collect(),
+            ArrayValues::Text(_) => return Err("σ must be numbers".to_owned()),
+        };
+        return match values.iter().find(|v| !v.is_finite() || **v < 0.0) {
+            Some(bad) => Err(format!("{bad} is not a σ")),
+            None => Ok(values),
+        };
+    }
+    let text = String::from_utf8_lossy(bytes);
+    text.split(|c: char| c.is_whitespace() || c == ',' || c == '[' || c == ']')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v >= 0.0)
+                .ok_or_else(|| format!("{s:?} is not a σ"))
+        })
+        .collect()
+}
+
 /// The x_t frames of an NPY or NPZ trajectory.
 pub fn read_array_frames(bytes: &[u8]) -> Result<CoordinateFrames, String> {
     read_array_trajectory(bytes).map(|t| t.x_t)

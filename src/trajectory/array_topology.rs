@@ -64,7 +64,12 @@ pub fn read_array_run(name: &str, bytes: &[u8]) -> Result<ArrayRun, String> {
 fn mean_step(points: &[[f32; 3]]) -> f64 {
     let d: f64 = points
         .windows(2)
-        .map(|w| super::metrics::distance(w[0], w[1]))
+        .map(|w| {
+            (0..3)
+                .map(|k| f64::from(w[0][k] - w[1][k]).powi(2))
+                .sum::<f64>()
+                .sqrt()
+        })
         .sum();
     d / points.len().saturating_sub(1).max(1) as f64
 }

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::array_file::{ArrayValues, CoordinateFrames, read_npy};
+use super::array_file::{CoordinateFrames, read_sigmas};
 use super::metrics::{alpha_carbons, distance};
 use crate::geometry::kabsch;
 use crate::sampler::PresetName;
@@ -92,26 +92,10 @@ fn rfdiffusion_sigmas(frames: usize) -> Vec<f64> {
         .collect()
 }
 
-/// σ per frame from a sidecar: an NPY array, or numbers separated by spaces, commas or new lines.
+/// σ per frame from a sidecar file (see `read_sigmas`).
 pub fn read_sigma_file(path: &Path) -> Result<Vec<f64>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    if bytes.starts_with(b"\x93NUMPY") {
-        return match read_npy(&bytes)?.values {
-            ArrayValues::Float(v) => Ok(v),
-            ArrayValues::Int(v) => Ok(v.iter().map(|&i| i as f64).collect()),
-            ArrayValues::Text(_) => Err("σ must be numbers".to_owned()),
-        };
-    }
-    let text = String::from_utf8_lossy(&bytes);
-    text.split(|c: char| c.is_whitespace() || c == ',' || c == '[' || c == ']')
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            s.parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite() && *v >= 0.0)
-                .ok_or_else(|| format!("{s:?} is not a σ"))
-        })
-        .collect()
+    read_sigmas(&bytes)
 }
 
 /// Mean Cα–Cα distance of consecutive Cα atoms within chains, in the file's unit.

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::array_file::{ArrayTrajectory, CoordinateFrames};
-use super::array_topology::{ArrayLayout, read_array_run};
+use super::array_topology::{ArrayLayout, ArrayRun, read_array_run};
 use super::boltz_topology::read_boltz_topology;
-use super::import::ImportError;
+use super::import_error::{ImportError, name_of, read_file};
 use super::step_folder::step_files;
 use crate::structure::{
     FileFormat, LoadOptions, Structure, format_of_content, load_bytes, load_path,
@@ -101,14 +101,14 @@ pub struct TopologyFile {
 
 /// Loads a topology or reference file (PDB/mmCIF by the loader, Boltz's NPZ by `boltz_topology`).
 pub fn load_topology(path: &Path, options: &LoadOptions) -> Result<TopologyFile, ImportError> {
-    let bytes = super::import::read_file(path)?;
+    let bytes = read_file(path)?;
     if !bytes.starts_with(b"PK") {
         return Ok(TopologyFile {
             structure: load_path(path, options)?,
             present: None,
         });
     }
-    let name = super::import::name_of(path);
+    let name = name_of(path);
     let boltz =
         read_boltz_topology(&name, &bytes).map_err(|reason| ImportError::Array { name, reason })?;
     Ok(TopologyFile {
@@ -124,7 +124,7 @@ enum Kind {
 }
 
 fn kind_of(path: &Path, bytes: &[u8], asked: SourceFormat) -> Result<Kind, ImportError> {
-    let name = super::import::name_of(path);
+    let name = name_of(path);
     let lower = name.to_ascii_lowercase();
     Ok(match asked {
         SourceFormat::Pdb => Kind::Structure(FileFormat::Pdb),
@@ -159,7 +159,7 @@ pub fn read_source(
     if path.is_dir() || asked == SourceFormat::Folder {
         return read_folder(path, topology, options);
     }
-    let bytes = super::import::read_file(path)?;
+    let bytes = read_file(path)?;
     match kind_of(path, &bytes, asked)? {
         Kind::Folder => read_folder(path, topology, options),
         Kind::Array => read_arrays(path, &bytes, topology, options),
@@ -178,7 +178,7 @@ fn load_as(
     format: FileFormat,
     options: &LoadOptions,
 ) -> Result<Structure, ImportError> {
-    let name = super::import::name_of(path);
+    let name = name_of(path);
     let inner = name
         .strip_suffix(".gz")
         .unwrap_or(&name)
@@ -227,7 +227,7 @@ fn models_of(
         });
     };
     let keys = chain_id_keys(&file);
-    let map = match_atoms(&super::import::name_of(path), given, &keys)?;
+    let map = match_atoms(&name_of(path), given, &keys)?;
     Ok(Source {
         models: reorder(file.model_positions, map.as_deref()),
         structure: given.clone(),
@@ -350,7 +350,7 @@ fn read_arrays(
     topology: Topology<'_>,
     options: &LoadOptions,
 ) -> Result<Source, ImportError> {
-    let name = super::import::name_of(path);
+    let name = name_of(path);
     let run = read_array_run(&name, bytes).map_err(|reason| ImportError::Array {
         name: name.clone(),
         reason,
@@ -362,57 +362,68 @@ fn read_arrays(
     };
     // A structure given for arrays that name nothing names them; without one they are refused.
     let topology = match (topology, &run.topology) {
-        (
-            Topology::Own {
-                unnamed: Some(file),
-            },
-            _,
-        ) if run.layout == ArrayLayout::AlphaCarbons => Topology::File(file),
-        (
-            Topology::Own {
-                unnamed: Some(file),
-            },
-            None,
-        ) => Topology::File(file),
+        (Topology::Own { unnamed: Some(f) }, _) if run.layout == ArrayLayout::AlphaCarbons => {
+            Topology::File(f)
+        }
+        (Topology::Own { unnamed: Some(f) }, None) => Topology::File(f),
         (Topology::Own { unnamed: None }, None) => return Err(ImportError::NeedsTopology(name)),
         (other, _) => other,
     };
-    let loaded;
-    let mut present = None;
-    let (structure, described) = match topology {
-        Topology::Given(s) => (s, "the structure on screen".to_owned()),
+    let (structure, described, present) = match topology {
+        Topology::Given(s) => (s.clone(), "the structure on screen".to_owned(), None),
         Topology::File(file) => {
             let named = load_topology(file, options)?;
-            loaded = named.structure;
-            present = named.present;
-            (
-                &loaded,
-                format!("{} (--topology)", super::import::name_of(file)),
-            )
+            let described = format!("{} (--topology)", name_of(file));
+            (named.structure, described, named.present)
         }
-        Topology::Own { .. } => {
-            let described = match run.layout {
-                ArrayLayout::AlphaCarbons => {
-                    "one Cα per point (the file names no atoms; --topology FILE names them)"
-                }
-                ArrayLayout::Atoms => "the file's atom_names, residue_index and chain_index",
-                _ => "the file's aatype, atom_mask, residue_index and chain_index",
-            };
-            return Ok(Source {
-                models: run.trajectory.x_t,
-                predictions: run.trajectory.x0_hat,
-                sigma: run.trajectory.sigma,
-                structure: run.topology.ok_or(ImportError::NeedsTopology(name))?,
-                format: format.to_owned(),
-                topology: described.to_owned(),
-                fixed_reference: false,
-                held_atoms: run.held_atoms,
-                may_lead_with_truth: false,
-            });
-        }
+        Topology::Own { .. } => return own_arrays(run, format, name),
     };
+    let held_atoms = run.held_atoms;
+    let (t, map) = arrays_on(run, &structure, present, &name)?;
+    Ok(Source {
+        models: reorder(t.x_t, map.as_deref()),
+        predictions: t.x0_hat.map(|f| reorder(f, map.as_deref())),
+        sigma: t.sigma,
+        structure,
+        format: format.to_owned(),
+        topology: described,
+        fixed_reference: true,
+        held_atoms,
+        may_lead_with_truth: false,
+    })
+}
+
+/// An array file read with the topology it carries.
+fn own_arrays(run: ArrayRun, format: &str, name: String) -> Result<Source, ImportError> {
+    let described = match run.layout {
+        ArrayLayout::AlphaCarbons => {
+            "one Cα per point (the file names no atoms; --topology FILE names them)"
+        }
+        ArrayLayout::Atoms => "the file's atom_names, residue_index and chain_index",
+        _ => "the file's aatype, atom_mask, residue_index and chain_index",
+    };
+    Ok(Source {
+        models: run.trajectory.x_t,
+        predictions: run.trajectory.x0_hat,
+        sigma: run.trajectory.sigma,
+        structure: run.topology.ok_or(ImportError::NeedsTopology(name))?,
+        format: format.to_owned(),
+        topology: described.to_owned(),
+        fixed_reference: false,
+        held_atoms: run.held_atoms,
+        may_lead_with_truth: false,
+    })
+}
+
+/// An array file's frames on `structure`'s atoms, with the map into its order. `present` (Boltz's
+/// NPZ) cuts a sampler's coordinates of every atom down to the present ones.
+fn arrays_on(
+    run: ArrayRun,
+    structure: &Structure,
+    present: Option<(Vec<usize>, usize)>,
+    name: &str,
+) -> Result<(ArrayTrajectory, Option<Vec<usize>>), ImportError> {
     let mut t = run.trajectory;
-    // A Boltz sampler's coordinates cover every atom of its structure, present or not.
     if let Some((kept, total)) = present
         && t.x_t.first().is_some_and(|f| f.len() == total)
         && total != structure.atom_count()
@@ -427,27 +438,17 @@ fn read_arrays(
         .as_ref()
         .and_then(|own| array_keys(&t, own, run.layout, structure));
     let map = match keys {
-        Some(keys) => match_atoms(&name, structure, &keys)?,
+        Some(keys) => match_atoms(name, structure, &keys)?,
         None if atoms != structure.atom_count() => {
             return Err(ImportError::AtomCount {
-                what: name,
+                what: name.to_owned(),
                 got: atoms,
                 want: structure.atom_count(),
             });
         }
         None => None,
     };
-    Ok(Source {
-        models: reorder(t.x_t, map.as_deref()),
-        predictions: t.x0_hat.map(|f| reorder(f, map.as_deref())),
-        sigma: t.sigma,
-        structure: structure.clone(),
-        format: format.to_owned(),
-        topology: described,
-        fixed_reference: true,
-        held_atoms: run.held_atoms,
-        may_lead_with_truth: false,
-    })
+    Ok((t, map))
 }
 
 /// Each file's chosen model, refused unless its atoms are the first file's.
@@ -464,8 +465,8 @@ fn load_steps(
             return Err(ImportError::AtomCount {
                 what: format!(
                     "{} (other atoms than {})",
-                    super::import::name_of(file),
-                    super::import::name_of(&files[0])
+                    name_of(file),
+                    name_of(&files[0])
                 ),
                 got: step.atom_count(),
                 want: first.atom_count(),
@@ -481,7 +482,7 @@ fn read_folder(
     topology: Topology<'_>,
     options: &LoadOptions,
 ) -> Result<Source, ImportError> {
-    let name = super::import::name_of(dir);
+    let name = name_of(dir);
     let files = step_files(dir).map_err(|reason| ImportError::Folder { name, reason })?;
     let (mut first, models) = load_steps(&files.states, options)?;
     let predictions = files
@@ -501,7 +502,7 @@ fn read_folder(
     if let Some((file, p)) = predictions {
         let keys = chain_id_keys(&file);
         let map = match topology {
-            Topology::Given(given) => match_atoms(&super::import::name_of(dir), given, &keys)?,
+            Topology::Given(given) => match_atoms(&name_of(dir), given, &keys)?,
             _ => None,
         };
         source.predictions = Some(reorder(p, map.as_deref()));

@@ -1,12 +1,9 @@
 //! Trajectories: a run (`Run`: frames, their metrics, where they came from), per-level metrics of
 //! recorded frames, import from other tools and export.
 
-#[cfg(feature = "app")]
 mod af2_layout;
 mod array_file;
-#[cfg(feature = "app")]
 mod array_topology;
-#[cfg(feature = "app")]
 mod boltz_topology;
 #[cfg(feature = "app")]
 mod displacement;
@@ -18,6 +15,8 @@ mod frame_table;
 mod import;
 #[cfg(feature = "app")]
 mod import_adjust;
+#[cfg(feature = "app")]
+mod import_error;
 #[cfg(feature = "app")]
 mod import_source;
 #[cfg(feature = "app")]
@@ -42,15 +41,12 @@ mod step_folder;
 mod sweep;
 
 #[cfg(feature = "app")]
-#[cfg(feature = "app")]
 pub use af2_layout::{AF2_RESTYPES, ATOM37_NAMES, SlotLayout};
 pub use array_file::{
     ArrayTrajectory, ArrayValues, CoordinateFrames, NpyArray, NpzEntry, npz_bytes,
-    read_array_frames, read_array_trajectory, read_npy, read_npz, read_npz_members,
+    read_array_frames, read_array_trajectory, read_npy, read_npz, read_npz_members, read_sigmas,
 };
-#[cfg(feature = "app")]
 pub use array_topology::{ArrayLayout, ArrayRun, read_array_run};
-#[cfg(feature = "app")]
 pub use boltz_topology::{BoltzTopology, read_boltz_topology};
 #[cfg(feature = "app")]
 pub use displacement::{Displacements, point_distances};
@@ -60,11 +56,13 @@ pub use export::{Track, write_run_npz, write_track};
 pub use frame_table::{COLUMNS, Column, FrameRow, frame_rows};
 #[cfg(feature = "app")]
 pub use import::{
-    ImportError, ImportOptions, ImportedTrajectory, SourceReport, import_against, import_for_view,
+    ImportOptions, ImportedTrajectory, SourceReport, import_against, import_for_view,
     import_trajectory,
 };
 #[cfg(feature = "app")]
 pub use import_adjust::{FrameSchedule, ImportAlignment};
+#[cfg(feature = "app")]
+pub use import_error::ImportError;
 #[cfg(feature = "app")]
 pub use import_source::{SourceFormat, opens_as_run};
 #[cfg(feature = "app")]
