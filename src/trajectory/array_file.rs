@@ -59,8 +59,49 @@ fn fortran_to_c<T: Clone>(shape: &[usize], values: Vec<T>) -> Vec<T> {
     out
 }
 
+/// Brackets nest at most this deep in the headers NumPy writes (a structured dtype's field with a
+/// sub-array shape: `[('coords', '<f4', (3,))]`).
+const MAX_HEADER_NESTING: usize = 4;
+
+/// Where an NPY file's header text starts and how long it is (version 1 stores the length in two
+/// bytes, versions 2 and 3 in four); its data starts right after.
+pub fn npy_header_span(bytes: &[u8]) -> Option<(usize, usize)> {
+    match bytes.get(6)? {
+        1 => Some((
+            10,
+            usize::from(u16::from_le_bytes([*bytes.get(8)?, *bytes.get(9)?])),
+        )),
+        _ => Some((
+            12,
+            u32::from_le_bytes(bytes.get(8..12)?.try_into().ok()?) as usize,
+        )),
+    }
+}
+
+/// Refuses an NPY header npyz would take long to parse: its parser backtracks on deep nesting, so a
+/// few hundred bytes of brackets take seconds.
+pub fn check_npy_header(bytes: &[u8]) -> Result<(), String> {
+    let (start, length) =
+        npy_header_span(bytes).ok_or("not a readable NPY array: truncated header")?;
+    let end = start.saturating_add(length).min(bytes.len());
+    let header = &bytes[start.min(end)..end];
+    let mut depth = 0usize;
+    for &c in header {
+        match c {
+            b'[' | b'(' | b'{' => depth += 1,
+            b']' | b')' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth > MAX_HEADER_NESTING {
+            return Err("not a readable NPY array: its header nests too deep".to_owned());
+        }
+    }
+    Ok(())
+}
+
 /// Parses one NPY file.
 pub fn read_npy(bytes: &[u8]) -> Result<NpyArray, String> {
+    check_npy_header(bytes)?;
     let file = npyz::NpyFile::new(bytes).map_err(|e| format!("not a readable NPY array: {e}"))?;
     let shape: Vec<usize> = file
         .shape()

@@ -5,7 +5,7 @@
 
 use npyz::{DType, TypeChar};
 
-use super::array_file::read_npz_members;
+use super::array_file::{check_npy_header, npy_header_span, read_npz_members};
 use crate::structure::{AtomRecord, Structure};
 
 /// One structured array: its records' bytes and the fields' layout.
@@ -16,17 +16,9 @@ struct Records<'a> {
     fields: Vec<(String, DType, usize)>,
 }
 
-/// The start of an NPY file's data (after its magic, version, header length and header).
-fn data_offset(bytes: &[u8]) -> Option<usize> {
-    let header = match bytes.get(6)? {
-        1 => usize::from(u16::from_le_bytes([*bytes.get(8)?, *bytes.get(9)?])) + 10,
-        _ => u32::from_le_bytes(bytes.get(8..12)?.try_into().ok()?) as usize + 12,
-    };
-    Some(header)
-}
-
 impl<'a> Records<'a> {
     fn of(name: &str, bytes: &'a [u8]) -> Result<Self, String> {
+        check_npy_header(bytes).map_err(|e| format!("{name}: {e}"))?;
         let file = npyz::NpyFile::new(bytes).map_err(|e| format!("{name}: {e}"))?;
         let DType::Record(fields) = file.dtype() else {
             return Err(format!("{name} is not a structured array"));
@@ -42,7 +34,9 @@ impl<'a> Records<'a> {
             layout.push((field.name, field.dtype, offset));
             offset += size;
         }
-        let start = data_offset(bytes).ok_or(format!("{name}: truncated header"))?;
+        let start = npy_header_span(bytes)
+            .map(|(at, length)| at + length)
+            .ok_or(format!("{name}: truncated header"))?;
         let data = bytes
             .get(start..)
             .filter(|d| d.len() >= len.saturating_mul(offset))

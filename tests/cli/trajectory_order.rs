@@ -242,3 +242,26 @@ fn a_file_that_is_no_run_gets_one_line_naming_what_was_tried() {
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
     }
 }
+
+#[test]
+fn a_run_is_found_by_its_content_whatever_its_name_and_format_overrides_it() {
+    let dir = common::scratch("content");
+    let (atoms, states) = backbone_states(6, 10.0);
+    // A noise-first PDB saved under a name that says nothing.
+    let path = dir.join("run.dat");
+    std::fs::write(&path, noise_first_models(&atoms, &states)).unwrap();
+    let report = analyze(&path, &[]);
+    assert_eq!(report["source"]["format"], "multi-model PDB");
+    assert_eq!(report["frames"].as_array().unwrap().len(), 6);
+    // Asked to read it as NPZ, it is refused in one line that says why.
+    let out = Command::new(env!("CARGO_BIN_EXE_sigmascope"))
+        .arg("analyze")
+        .arg(&path)
+        .args(["--format", "npz"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("run.dat"), "{stderr}");
+}

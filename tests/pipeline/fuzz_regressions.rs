@@ -2,12 +2,13 @@
 //! never pdbtbx panicking behind the pre-passes (the loader reports that as "the parser gave up", which
 //! the fuzz build turns back into a crash). The file name says what read it: `*.pdb`, `*.cif`, or
 //! `*.traj` (the trajectory target: the first byte picks array, PDB or mmCIF, as in
-//! `fuzz/fuzz_targets/import_trajectory.rs`).
+//! `fuzz/fuzz_targets/import_trajectory.rs`), or `*.arrays` (`fuzz/fuzz_targets/array_run.rs`: array
+//! layouts, Boltz's structure NPZ or a σ sidecar).
 
 use std::path::Path;
 
 use sigmascope::structure::{LoadOptions, Selection, load_bytes};
-use sigmascope::trajectory::read_array_frames;
+use sigmascope::trajectory::{read_array_frames, read_array_run, read_boltz_topology, read_sigmas};
 
 fn check_load(file: &str, as_name: &str, bytes: &[u8]) {
     for selection in [Selection::default(), Selection::everything()] {
@@ -51,6 +52,21 @@ fn every_fuzz_finding_loads_or_fails_in_one_line() {
                 1 => check_load(&file, "trajectory.pdb", rest),
                 _ => check_load(&file, "trajectory.cif", rest),
             }
+        } else if file.ends_with(".arrays") {
+            let Some((&which, rest)) = bytes.split_first() else {
+                continue;
+            };
+            let message = match which % 3 {
+                0 => read_array_run("fuzz.npz", rest).err(),
+                1 => read_boltz_topology("fuzz.npz", rest).err(),
+                _ => read_sigmas(rest).err(),
+            };
+            assert!(message.is_none_or(|e| !e.contains('\n')), "{file}");
+            // A generous bound: the finding took seconds; a refused header takes microseconds.
+            assert!(
+                start.elapsed() < std::time::Duration::from_millis(500),
+                "{file}"
+            );
         } else {
             continue;
         }
