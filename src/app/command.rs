@@ -222,10 +222,16 @@ impl AppState {
     fn open_run(&mut self, path: PathBuf) {
         self.worker.cancel();
         let run = self.jobs.run.begin_whole();
+        let options = crate::trajectory::ImportOptions {
+            load: load_options(&self.settings),
+            align: self.settings.run_alignment,
+            schedule: self.settings.run_schedule,
+            ..Default::default()
+        };
         self.send(WorkerCommand::ImportRun {
             structure: Arc::clone(&self.structure),
             path,
-            options: load_options(&self.settings),
+            options: Box::new(options),
             run,
         });
         self.progress = Some((0, 1));

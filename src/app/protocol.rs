@@ -39,8 +39,8 @@ pub enum WorkerCommand {
         structure: Arc<Structure>,
         /// The trajectory file.
         path: std::path::PathBuf,
-        /// Selection the structure was loaded with (for a PDB/mmCIF trajectory).
-        options: crate::structure::LoadOptions,
+        /// How to read it (the selection the structure was loaded with, alignment, σ).
+        options: Box<crate::trajectory::ImportOptions>,
         /// Tag of the run, echoed in its events.
         run: u64,
     },

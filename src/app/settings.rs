@@ -122,6 +122,10 @@ pub struct Settings {
     pub train_out: Option<PathBuf>,
     /// The last model the Train panel saved (a denoiser choice in the sampler panel).
     pub trained_model: Option<PathBuf>,
+    /// How runs of other tools are superposed when opened.
+    pub run_alignment: crate::trajectory::ImportAlignment,
+    /// σ per frame for opened runs that have none.
+    pub run_schedule: Option<crate::trajectory::FrameSchedule>,
 }
 
 impl Default for Settings {
@@ -165,6 +169,8 @@ impl Default for Settings {
             train_steps: TrainConfig::default().steps,
             train_out: None,
             trained_model: None,
+            run_alignment: crate::trajectory::ImportAlignment::None,
+            run_schedule: None,
         }
     }
 }

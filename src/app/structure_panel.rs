@@ -7,7 +7,9 @@ use super::command::{AppCommand, DialogPurpose};
 use super::panel::Panel;
 use super::settings::Settings;
 use super::state::AppState;
+use crate::choice::Choice;
 use crate::structure::BUNDLED;
+use crate::trajectory::{FrameSchedule, ImportAlignment};
 
 /// The structure panel (no state of its own).
 pub struct StructurePanel;
@@ -69,9 +71,36 @@ impl Panel for StructurePanel {
         if reload {
             commands.push(AppCommand::Reload);
         }
+        run_import_ui(ui, draft);
         recent_files_ui(ui, draft, &mut commands);
         commands
     }
+}
+
+/// How runs of other tools are read when opened: their superposition and σ per frame.
+fn run_import_ui(ui: &mut egui::Ui, draft: &mut Settings) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label("runs:");
+        egui::ComboBox::new("run alignment", "align")
+            .selected_text(draft.run_alignment.name())
+            .show_ui(ui, |ui| {
+                for &choice in ImportAlignment::ALL {
+                    ui.selectable_value(&mut draft.run_alignment, choice, choice.name())
+                        .on_hover_text(choice.summary());
+                }
+            });
+        let shown = draft.run_schedule.map_or("the file's", Choice::name);
+        egui::ComboBox::new("run schedule", "σ")
+            .selected_text(shown)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut draft.run_schedule, None, "the file's")
+                    .on_hover_text("σ from the file (an NPZ's sigma), none otherwise");
+                for &choice in FrameSchedule::ALL {
+                    ui.selectable_value(&mut draft.run_schedule, Some(choice), choice.name())
+                        .on_hover_text(choice.summary());
+                }
+            });
+    });
 }
 
 fn recent_files_ui(ui: &mut egui::Ui, draft: &Settings, commands: &mut Vec<AppCommand>) {

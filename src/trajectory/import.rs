@@ -102,6 +102,18 @@ impl SourceReport {
         if self.units != "Å" {
             parts.push(self.units.clone());
         }
+        if self.alignment != ImportAlignment::None {
+            parts.push(format!(
+                "frames superposed onto the {}",
+                match self.alignment {
+                    ImportAlignment::Previous => "previous frame",
+                    _ => "reference",
+                }
+            ));
+        }
+        if self.sigma.ends_with("(--schedule)") || self.sigma.ends_with("(--sigma)") {
+            parts.push(format!("σ from {}", self.sigma));
+        }
         parts.join("; ")
     }
 }

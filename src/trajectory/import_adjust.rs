@@ -12,7 +12,7 @@ use crate::structure::Structure;
 
 crate::choice::choices! {
     /// How imported frames are superposed as they are read (`--align`).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
     #[serde(rename_all = "kebab-case")]
     pub enum ImportAlignment {
         /// As written.
@@ -27,7 +27,7 @@ crate::choice::choices! {
 
 crate::choice::choices! {
     /// A schedule that gives σ per frame to a file that has none (`--schedule`), for its frame count.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
     #[serde(rename_all = "kebab-case")]
     pub enum FrameSchedule {
         /// RFdiffusion's translation noise: σ_t = √(1 − ᾱ_t) / crd_scale, linear β, T = frames.

@@ -61,12 +61,14 @@ fn every_fuzz_finding_loads_or_fails_in_one_line() {
                 1 => read_boltz_topology("fuzz.npz", rest).err(),
                 _ => read_sigmas(rest).err(),
             };
-            assert!(message.is_none_or(|e| !e.contains('\n')), "{file}");
-            // A generous bound: the finding took seconds; a refused header takes microseconds.
-            assert!(
-                start.elapsed() < std::time::Duration::from_millis(500),
-                "{file}"
-            );
+            assert!(message.as_ref().is_none_or(|e| !e.contains('\n')), "{file}");
+            if file.starts_with("npy-nested-header") {
+                // npyz's parser took seconds on this header; it is refused before npyz sees it.
+                assert!(
+                    message.is_some_and(|e| e.contains("nests too deep")),
+                    "{file}"
+                );
+            }
         } else {
             continue;
         }

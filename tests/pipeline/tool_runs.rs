@@ -370,6 +370,20 @@ fn the_window_opens_a_run_without_its_structure() {
     assert!(metrics[8].rmsd < 2e-3, "its clean end is the reference");
     let native = load_path(&tool("steps/ligand-9.pdb"), &LoadOptions::default()).unwrap();
     assert_eq!(native.atom_count(), 327);
+    // The structure panel's run settings: σ from Boltz-2's schedule, frames superposed step to step.
+    let mut settings = s.settings().clone();
+    settings.run_schedule = Some(FrameSchedule::Boltz2);
+    settings.run_alignment = ImportAlignment::Previous;
+    s.apply(AppCommand::UpdateSettings(Box::new(settings)));
+    s.apply(AppCommand::OpenRun(tool("boltzgen/design_traj.pdb")));
+    common::settle(&mut s);
+    assert_eq!(s.run().frames.len(), 8);
+    assert!((s.run().frames[0].sigma - 2560.0).abs() < 1e-9);
+    let status = s.status().unwrap_or_default();
+    assert!(
+        status.contains("previous frame") && status.contains("boltz2"),
+        "{status}"
+    );
 }
 
 #[test]

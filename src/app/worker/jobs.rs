@@ -241,14 +241,10 @@ impl Worker {
         &mut self,
         structure: &Structure,
         path: PathBuf,
-        options: &LoadOptions,
+        options: &ImportOptions,
         tag: u64,
     ) {
-        let options = ImportOptions {
-            load: *options,
-            ..ImportOptions::default()
-        };
-        match import_for_view(&path, structure, &options) {
+        match import_for_view(&path, structure, options) {
             Ok(imported) => {
                 let note = format!("{}: {}", path.display(), imported.source.summary());
                 let source = RunSource::Imported {
