@@ -24,7 +24,7 @@ use crate::compute::{ComputeDevice, DevicePreference, select_device};
 use crate::structure::{LoadOptions, Selection, Structure, load_file_or_bundled};
 
 pub use exit::{EXIT_BAD_INPUT, EXIT_DEVICE_FAILURE, exit_code};
-pub use quiet::quiet_vulkan_layers;
+pub use quiet::{quiet_closed_pipe, quiet_vulkan_layers};
 
 /// sigmascope: see why residues do (not) move in protein diffusion samplers.
 #[derive(Debug, Parser)]
@@ -142,6 +142,7 @@ fn units_json(
 /// Parses the arguments and runs; the binary's whole `main`.
 pub fn main() -> ExitCode {
     quiet_vulkan_layers();
+    quiet_closed_pipe();
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Inspect(args)) => inspect::run(&args),

@@ -15,3 +15,22 @@ pub fn quiet_vulkan_layers() {
         unsafe { std::env::set_var("NODEVICE_SELECT", "1") };
     }
 }
+
+/// Ends the process quietly when its reader has gone (`sigmascope analyze RUN | head`): `println!`
+/// panics on a closed pipe, and a backtrace for output nobody reads is noise. Any other panic goes to
+/// the default hook.
+pub fn quiet_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}

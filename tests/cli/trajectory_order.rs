@@ -265,3 +265,24 @@ fn a_run_is_found_by_its_content_whatever_its_name_and_format_overrides_it() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("run.dat"), "{stderr}");
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_command_quietly() {
+    // `sigmascope analyze RUN | head -1`: the pipe closes before the frames are printed.
+    let dir = common::scratch("closed-pipe");
+    let (atoms, states) = backbone_states(40, 10.0);
+    let path = dir.join("sample_traj.pdb");
+    std::fs::write(&path, noise_first_models(&atoms, &states)).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sigmascope"))
+        .arg("analyze")
+        .arg(&path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
