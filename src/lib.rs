@@ -29,5 +29,7 @@ pub mod render;
 pub mod rng;
 #[cfg(feature = "app")]
 pub mod sampler;
+#[cfg(feature = "stream")]
+pub mod stream;
 pub mod structure;
 pub mod trajectory;

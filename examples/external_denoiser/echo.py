@@ -4,8 +4,9 @@ round trip alone."""
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sigmascope_denoiser import serve  # noqa: E402
+# The package in python/ (pip install ./python puts it on the path; this finds it in a checkout).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+from sigmascope import serve  # noqa: E402
 
 if __name__ == "__main__":
     serve(lambda x, sigma, info: x, name="echo")

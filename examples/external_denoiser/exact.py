@@ -5,8 +5,9 @@ exact denoiser does: a check of the loop, not a model."""
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sigmascope_denoiser import serve  # noqa: E402
+# The package in python/ (pip install ./python puts it on the path; this finds it in a checkout).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+from sigmascope import serve  # noqa: E402
 
 
 def exact(x, sigma, info):

@@ -5,8 +5,9 @@ move relative to their chain: only with it, which sigmascope's diagnosis must na
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sigmascope_denoiser import serve  # noqa: E402
+# The package in python/ (pip install ./python puts it on the path; this finds it in a checkout).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+from sigmascope import serve  # noqa: E402
 
 SHRINK = float(os.environ.get("SHRINK", "0.9"))
 

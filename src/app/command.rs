@@ -96,6 +96,8 @@ pub enum AppCommand {
     /// Ask the user for a file (the window's dialog answers with `Open`, `OpenRun` or `Export`; the
     /// state has no window and ignores it).
     ChooseFile(DialogPurpose),
+    /// Listen for live runs (on the address given, or the default), or stop.
+    Listen(bool, Option<String>),
 }
 
 /// What a chosen file is for.
@@ -167,6 +169,7 @@ impl AppState {
             AppCommand::ShowLoadError(message) => self.load_error = Some(message),
             AppCommand::DismissStatus => self.status = None,
             AppCommand::ChooseFile(_) => {}
+            AppCommand::Listen(on, address) => self.set_listening(on, address.as_deref()),
         }
         self.rebuild_scene();
     }

@@ -10,7 +10,7 @@ impl AppState {
     /// Handles what the worker sent; returns true when something changed.
     pub fn poll_worker(&mut self) -> bool {
         let events = self.worker.poll();
-        let changed = !events.is_empty();
+        let changed = !events.is_empty() | self.poll_live();
         for event in events {
             self.handle_event(event);
         }

@@ -29,17 +29,27 @@ pub fn native_options() -> eframe::NativeOptions {
     }
 }
 
-/// Opens the window on `file` (or the bundled default structure), with the run `trajectory` of another
-/// tool when given, and runs until it is closed.
+/// What the window opens on: a structure file (or the bundled default), a run of another tool, and
+/// whether to listen for live runs (`Some("")` for the default address).
+pub struct Opening<'a> {
+    /// The structure file.
+    pub file: Option<&'a Path>,
+    /// A run to open against it (or alone).
+    pub trajectory: Option<&'a Path>,
+    /// Listen for live runs on this address (empty: the default).
+    pub listen: Option<&'a str>,
+}
+
+/// Opens the window as `open` says and runs until it is closed.
 /// The device choice is `with_preference`'s.
 pub fn run(
-    file: Option<&Path>,
-    trajectory: Option<&Path>,
+    open: &Opening<'_>,
     options: &LoadOptions,
     device: DevicePreference,
 ) -> anyhow::Result<()> {
-    let trajectory = trajectory.map(Path::to_path_buf);
-    let file = file.map(Path::to_path_buf);
+    let trajectory = open.trajectory.map(Path::to_path_buf);
+    let file = open.file.map(Path::to_path_buf);
+    let listen = open.listen.map(str::to_owned);
     let options = *options;
     // The window opens on the bundled structure at once; FILE is read on the worker and replaces it
     // (a file that cannot be read leaves the bundled structure, with the reason).
@@ -53,6 +63,10 @@ pub fn run(
                 (Some(path), run) => app.apply(AppCommand::OpenAtStart { path, options, run }),
                 (None, Some(run)) => app.apply(AppCommand::OpenRun(run)),
                 (None, None) => {}
+            }
+            if let Some(address) = listen {
+                let address = (!address.is_empty()).then_some(address);
+                app.apply(AppCommand::Listen(true, address));
             }
             Ok(Box::new(app))
         }),

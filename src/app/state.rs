@@ -110,6 +110,10 @@ pub struct AppState {
     pub(super) pending_commands: usize,
     /// Device bytes a run's frames may keep their rows in (0 unless burn computes on the render device).
     pub(super) device_frames_budget: u64,
+    /// Called when something arrives off the UI thread (a repaint request).
+    pub(super) wake: Arc<dyn Fn() + Send + Sync>,
+    /// The listener for live runs, while the window listens.
+    pub(super) live: Option<super::live::LiveRuns>,
 }
 
 /// The loader options of the structure panel's selection.
@@ -135,8 +139,12 @@ impl AppState {
     ) -> Self {
         let timeline = TimeControl::default();
         let structure = Arc::new(structure);
+        let wake: Arc<dyn Fn() + Send + Sync> = Arc::new(wake);
+        let worker_wake = Arc::clone(&wake);
         let mut state = Self {
-            worker: SamplerWorker::spawn(compute.device.clone(), wake),
+            worker: SamplerWorker::spawn(compute.device.clone(), move || worker_wake()),
+            wake,
+            live: None,
             compute,
             render_device: None,
             settings,

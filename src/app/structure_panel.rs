@@ -71,15 +71,29 @@ impl Panel for StructurePanel {
         if reload {
             commands.push(AppCommand::Reload);
         }
-        run_import_ui(ui, draft);
+        run_import_ui(ui, state, draft, &mut commands);
         recent_files_ui(ui, draft, &mut commands);
         commands
     }
 }
 
 /// How runs of other tools are read when opened: their superposition and σ per frame.
-fn run_import_ui(ui: &mut egui::Ui, draft: &mut Settings) {
+fn run_import_ui(
+    ui: &mut egui::Ui,
+    state: &AppState,
+    draft: &mut Settings,
+    commands: &mut Vec<AppCommand>,
+) {
     ui.horizontal_wrapped(|ui| {
+        let listening = state.listening_on();
+        let mut listen = listening.is_some();
+        let hover = listening.map_or_else(
+            || "listen for runs streamed from your own loop (python: sigmascope.connect) on 127.0.0.1:9876 or SIGMASCOPE_ADDRESS".to_owned(),
+            |a| format!("listening on {a}"),
+        );
+        if ui.checkbox(&mut listen, "listen").on_hover_text(hover).changed() {
+            commands.push(AppCommand::Listen(listen, None));
+        }
         ui.label("runs:");
         egui::ComboBox::new("run alignment", "align")
             .selected_text(draft.run_alignment.name())

@@ -5,6 +5,7 @@ mod denoiser_error;
 mod exit;
 mod frames;
 mod inspect;
+mod listen;
 mod noise_table;
 mod quiet;
 pub mod render;
@@ -41,6 +42,10 @@ pub struct Cli {
     /// folder of per-step files); a run whose atoms are not FILE's opens with its own.
     #[arg(long, value_name = "RUN")]
     pub trajectory: Option<PathBuf>,
+    /// Listen for runs streamed from your own loop (the Python package's `sigmascope.connect`), on ADDR
+    /// or the default (`SIGMASCOPE_ADDRESS`, else 127.0.0.1:9876).
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "")]
+    pub listen: Option<String>,
     /// Atom selection and model for the opened file.
     #[command(flatten)]
     pub load: LoadArgs,
@@ -70,6 +75,8 @@ pub enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Render a structure or a trajectory frame offscreen to a PNG.
     Render(render::RenderArgs),
+    /// Record runs streamed from your own sampling loop (the Python package) to NPZ, without a window.
+    Listen(listen::ListenArgs),
 }
 
 /// Model choice and atom selection, shared by every command that loads a structure.
@@ -154,6 +161,7 @@ pub fn main() -> ExitCode {
         Some(Command::Train(args)) => train::run(&args),
         Some(Command::DenoiserError(args)) => denoiser_error::run(&args),
         Some(Command::Render(args)) => render::run(&args),
+        Some(Command::Listen(args)) => listen::run(&args),
         // A run alone (arrays, a folder) opens with the topology it carries.
         None if cli.trajectory.is_none()
             && cli
@@ -161,14 +169,21 @@ pub fn main() -> ExitCode {
                 .as_deref()
                 .is_some_and(crate::trajectory::opens_as_run) =>
         {
-            crate::app::run(None, cli.file.as_deref(), &cli.load.options(), cli.device)
+            let open = crate::app::Opening {
+                file: None,
+                trajectory: cli.file.as_deref(),
+                listen: cli.listen.as_deref(),
+            };
+            crate::app::run(&open, &cli.load.options(), cli.device)
         }
-        None => crate::app::run(
-            cli.file.as_deref(),
-            cli.trajectory.as_deref(),
-            &cli.load.options(),
-            cli.device,
-        ),
+        None => {
+            let open = crate::app::Opening {
+                file: cli.file.as_deref(),
+                trajectory: cli.trajectory.as_deref(),
+                listen: cli.listen.as_deref(),
+            };
+            crate::app::run(&open, &cli.load.options(), cli.device)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

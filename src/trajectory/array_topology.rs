@@ -37,6 +37,9 @@ pub struct ArrayRun {
     pub trajectory: ArrayTrajectory,
     /// Atom-frames an atom mask marks absent, held at the atom's nearest present position.
     pub held_atoms: usize,
+    /// True when the topology's coordinates are a ground truth (a structure file carried in the NPZ,
+    /// as the Python package's `record` writes it), not one of the frames.
+    pub topology_is_reference: bool,
 }
 
 /// Reads an NPY or NPZ array file (`name` names the run).
@@ -50,6 +53,15 @@ pub fn read_array_run(name: &str, bytes: &[u8]) -> Result<ArrayRun, String> {
         return run;
     }
     let trajectory = trajectory_of_arrays(&arrays)?;
+    if let Some(structure) = carried_structure(&arrays)? {
+        return Ok(ArrayRun {
+            layout: ArrayLayout::Atoms,
+            topology: Some(structure),
+            trajectory,
+            held_atoms: 0,
+            topology_is_reference: true,
+        });
+    }
     let (layout, topology) =
         atom_topology(name, &trajectory).map_or((ArrayLayout::Atoms, None), |(l, s)| (l, Some(s)));
     Ok(ArrayRun {
@@ -57,7 +69,30 @@ pub fn read_array_run(name: &str, bytes: &[u8]) -> Result<ArrayRun, String> {
         topology,
         trajectory,
         held_atoms: 0,
+        topology_is_reference: false,
     })
+}
+
+/// The structure file an NPZ carries as `topology_file` (its bytes) and `topology_file_name`.
+fn carried_structure(arrays: &[(String, NpyArray)]) -> Result<Option<Structure>, String> {
+    let get = |key: &str| {
+        arrays
+            .iter()
+            .find(|(n, _)| n == key)
+            .map(|(_, a)| &a.values)
+    };
+    let (Some(ArrayValues::Int(bytes)), name) = (get("topology_file"), get("topology_file_name"))
+    else {
+        return Ok(None);
+    };
+    let name = match name {
+        Some(ArrayValues::Text(n)) if !n.is_empty() => n[0].clone(),
+        _ => "topology.pdb".to_owned(),
+    };
+    let bytes: Vec<u8> = bytes.iter().map(|&b| b as u8).collect();
+    crate::structure::load_bytes(&name, &bytes, &crate::structure::LoadOptions::default())
+        .map(Some)
+        .map_err(|e| format!("its topology_file: {e}"))
 }
 
 /// Mean distance of consecutive points.
@@ -264,6 +299,7 @@ fn slot_run_of(
             ..ArrayTrajectory::default()
         },
         held_atoms,
+        topology_is_reference: false,
     })
 }
 

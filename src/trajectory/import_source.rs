@@ -402,14 +402,29 @@ fn own_arrays(run: ArrayRun, format: &str, name: String) -> Result<Source, Impor
         ArrayLayout::Atoms => "the file's atom_names, residue_index and chain_index",
         _ => "the file's aatype, atom_mask, residue_index and chain_index",
     };
+    let structure = run
+        .topology
+        .ok_or_else(|| ImportError::NeedsTopology(name.clone()))?;
+    let atoms = run.trajectory.x_t.first().map_or(0, Vec::len);
+    if atoms != structure.atom_count() {
+        return Err(ImportError::AtomCount {
+            what: name,
+            got: atoms,
+            want: structure.atom_count(),
+        });
+    }
     Ok(Source {
         models: run.trajectory.x_t,
         predictions: run.trajectory.x0_hat,
         sigma: run.trajectory.sigma,
-        structure: run.topology.ok_or(ImportError::NeedsTopology(name))?,
+        structure,
         format: format.to_owned(),
-        topology: described.to_owned(),
-        fixed_reference: false,
+        topology: if run.topology_is_reference {
+            "the structure file the NPZ carries (its coordinates the reference)".to_owned()
+        } else {
+            described.to_owned()
+        },
+        fixed_reference: run.topology_is_reference,
         held_atoms: run.held_atoms,
         may_lead_with_truth: false,
     })

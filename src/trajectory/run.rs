@@ -30,6 +30,13 @@ pub enum RunSource {
         /// What the import found and did (for the status line).
         note: String,
     },
+    /// Streamed live from a user's own loop (the Python package).
+    Streamed {
+        /// The run's name.
+        name: String,
+        /// True while steps still arrive.
+        open: bool,
+    },
 }
 
 impl RunSource {

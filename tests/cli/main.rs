@@ -8,4 +8,5 @@ mod bench;
 mod commands;
 mod external_denoiser;
 mod findings;
+mod live;
 mod trajectory_order;

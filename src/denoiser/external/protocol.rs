@@ -1,6 +1,6 @@
 //! The external-denoiser protocol, version 1 (README "Your denoiser in the loop"): every message is one
 //! JSON header line, then the raw little-endian arrays its `arrays` list names, in order. The messages
-//! are typed here; `examples/external_denoiser/sigmascope_denoiser.py` is the client.
+//! are typed here; `python/sigmascope/denoiser.py` (the Python package's `serve`) is the client.
 
 use std::io::BufRead;
 

@@ -6,9 +6,9 @@ import sys
 import time
 
 here = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(here, "..", "..", "..", "examples", "external_denoiser"))
+sys.path.insert(0, os.path.join(here, "..", "..", "..", "python"))
 import numpy as np  # noqa: E402
-from sigmascope_denoiser import serve  # noqa: E402
+from sigmascope import serve  # noqa: E402
 
 MODE = sys.argv[1]
 AFTER = int(sys.argv[2]) if len(sys.argv) > 2 else 0

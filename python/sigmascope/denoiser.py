@@ -1,8 +1,8 @@
-"""sigmascope's external-denoiser protocol, version 1: one file, standard library + NumPy.
+"""sigmascope's external-denoiser protocol, version 1 (standard library + NumPy).
 
 Put your model in sigmascope's sampling loop:
 
-    from sigmascope_denoiser import serve
+    from sigmascope import serve
 
     def denoise(x, sigma, info):
         # x: float32 [atoms, 3], the noisy coordinates in the sampler's (augmented) frame, Å
@@ -33,10 +33,11 @@ such as exact.py; a model under test should look at neither. Anything printed go
 sigmascope shows the last stderr lines when the child fails.
 """
 
-import json
 import sys
 
 import numpy as np
+
+from ._protocol import read_message as _read, write_message as _write
 
 PROTOCOL = "sigmascope-denoiser"
 VERSION = 1
@@ -79,34 +80,6 @@ class Info:
         np.add.at(sums, self.residue_chain, residue_centroids)
         counts = np.bincount(self.residue_chain, minlength=self.chains)[:, None]
         return sums / np.maximum(counts, 1)
-
-
-def _read(stream):
-    line = stream.readline()
-    if not line:
-        return None
-    header = json.loads(line)
-    arrays = {}
-    for spec in header.get("arrays", []):
-        dtype = np.dtype(spec["dtype"])
-        count = int(np.prod(spec["shape"]))
-        data = stream.read(count * dtype.itemsize)
-        if len(data) < count * dtype.itemsize:
-            raise EOFError("array cut short")
-        arrays[spec["name"]] = np.frombuffer(data, dtype=dtype).reshape(spec["shape"])
-    return header, arrays
-
-
-def _write(stream, header, arrays=()):
-    specs, payloads = [], []
-    for name, values in arrays:
-        values = np.ascontiguousarray(values, dtype="<f4")
-        specs.append({"name": name, "dtype": "<f4", "shape": list(values.shape)})
-        payloads.append(values.tobytes())
-    stream.write(json.dumps(dict(header, arrays=specs)).encode() + b"\n")
-    for payload in payloads:
-        stream.write(payload)
-    stream.flush()
 
 
 def serve(denoise, name=None):
