@@ -171,8 +171,21 @@ fn read_payload(reader: &mut impl BufRead, expected: usize) -> Result<Vec<u8>, S
     Ok(bytes)
 }
 
-/// Reads the hello; the topology file's bytes when it sends one.
+/// `message` on one line: a client's text quoted in it (an unknown `type`, a name) may hold any
+/// character, line breaks included.
+fn one_line(message: String) -> String {
+    message
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// Reads the hello; the topology file's bytes when it sends one. Errors are one line.
 pub fn read_hello(reader: &mut impl BufRead) -> Result<(StreamHello, Option<Vec<u8>>), String> {
+    hello_of(reader).map_err(one_line)
+}
+
+fn hello_of(reader: &mut impl BufRead) -> Result<(StreamHello, Option<Vec<u8>>), String> {
     let line = read_header(reader, MAX_HELLO_BYTES)?.ok_or("the client sent nothing")?;
     let hello: StreamHello =
         serde_json::from_str(&line).map_err(|e| format!("not a sigmascope-stream hello ({e})"))?;
@@ -207,7 +220,12 @@ pub fn read_hello(reader: &mut impl BufRead) -> Result<(StreamHello, Option<Vec<
 }
 
 /// Reads the next message of a run of `atoms` atoms; `Ok(None)` when the stream ends without a close.
+/// Errors are one line.
 pub fn read_message(reader: &mut impl BufRead, atoms: usize) -> Result<Option<Decoded>, String> {
+    message_of(reader, atoms).map_err(one_line)
+}
+
+fn message_of(reader: &mut impl BufRead, atoms: usize) -> Result<Option<Decoded>, String> {
     let Some(line) = read_header(reader, MAX_STEP_HEADER_BYTES)? else {
         return Ok(None);
     };
@@ -314,6 +332,8 @@ mod tests {
         let cut = step_bytes(X_T, &[1.0; 6]);
         assert!(refused(cut[..cut.len() - 5].to_vec()).contains("cut short"));
         assert!(refused(b"{\"type\":\"step\"".to_vec()).contains("ended inside"));
+        // An unknown type with a line break in it (found by fuzz/stream_decoder) is quoted on one line.
+        assert!(refused(b"{\"type\":\"st\\nep\"}\n".to_vec()).contains("unknown variant"));
     }
 
     #[test]

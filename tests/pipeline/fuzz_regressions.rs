@@ -3,10 +3,12 @@
 //! the fuzz build turns back into a crash). The file name says what read it: `*.pdb`, `*.cif`, or
 //! `*.traj` (the trajectory target: the first byte picks array, PDB or mmCIF, as in
 //! `fuzz/fuzz_targets/import_trajectory.rs`), or `*.arrays` (`fuzz/fuzz_targets/array_run.rs`: array
-//! layouts, Boltz's structure NPZ or a σ sidecar).
+//! layouts, Boltz's structure NPZ or a σ sidecar), or `*.stream` (`fuzz/fuzz_targets/stream_decoder.rs`:
+//! a live-run hello and messages).
 
 use std::path::Path;
 
+use sigmascope::stream::{Decoded, read_hello, read_message};
 use sigmascope::structure::{LoadOptions, Selection, load_bytes};
 use sigmascope::trajectory::{read_array_frames, read_array_run, read_boltz_topology, read_sigmas};
 
@@ -22,6 +24,29 @@ fn check_load(file: &str, as_name: &str, bytes: &[u8]) {
                 let message = e.to_string();
                 assert!(!message.contains('\n'), "{file}: {message}");
                 assert!(!message.contains("the parser gave up"), "{file}: {message}");
+            }
+        }
+    }
+}
+
+/// A live-run stream as the fuzz target reads it: the first byte the atom count, then a hello and
+/// messages, each decoded or refused in one line.
+fn check_stream(file: &str, bytes: &[u8]) {
+    let Some((&atoms, rest)) = bytes.split_first() else {
+        return;
+    };
+    let atoms = usize::from(atoms % 8) + 1;
+    let mut reader = std::io::Cursor::new(rest);
+    if let Err(e) = read_hello(&mut reader) {
+        assert!(!e.contains('\n'), "{file}: {e}");
+    }
+    for _ in 0..16 {
+        match read_message(&mut reader, atoms) {
+            Ok(Some(Decoded::Step(step))) => assert_eq!(step.x_t.len(), atoms, "{file}"),
+            Ok(_) => return,
+            Err(e) => {
+                assert!(!e.contains('\n'), "{file}: {e}");
+                return;
             }
         }
     }
@@ -69,6 +94,8 @@ fn every_fuzz_finding_loads_or_fails_in_one_line() {
                     "{file}"
                 );
             }
+        } else if file.ends_with(".stream") {
+            check_stream(&file, &bytes);
         } else {
             continue;
         }
