@@ -239,3 +239,72 @@ fn a_token_is_checked_and_other_addresses_need_one() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+#[test]
+fn a_recorded_loop_opens_with_its_topology_and_ground_truth() {
+    if !python() {
+        return;
+    }
+    let dir = common::scratch("record");
+    let (pdb_run, atom37_run) = (dir.join("pdb.npz"), dir.join("atom37.npz"));
+    // The same loop recorded with a PDB topology and with AlphaFold2 arrays (GLY backbones).
+    let script = format!(
+        r#"
+import sys; sys.path.insert(0, {python:?})
+import numpy as np, sigmascope
+sys.path.insert(0, {examples:?})
+from numpy_loop import heavy_atoms
+truth = heavy_atoms({pdb:?})
+rng = np.random.default_rng(1)
+with sigmascope.record({pdb_run:?}, topology={pdb:?}) as run:
+    for k, s in enumerate([40.0, 10.0, 2.0, 0.0]):
+        run.log(truth + s * rng.standard_normal(truth.shape), sigma=s, step=k)
+mask = np.zeros((5, 37)); mask[:, [0, 1, 2, 4]] = 1
+ca = np.cumsum(np.full((5, 3), 2.2), axis=0)
+x = np.zeros((5, 37, 3)); x[:, [0, 1, 2, 4]] = ca[:, None, :] + np.array([[-1.2, 0, 0], [0, 0, 0], [1.2, 0.5, 0], [1.8, 1.4, 0]])
+with sigmascope.record({atom37_run:?}, topology={{"aatype": [7] * 5, "atom_mask": mask}}) as run:
+    for s in [5.0, 0.0]:
+        run.log(x + s * rng.standard_normal(x.shape), sigma=s)
+"#,
+        python = root().join("python").display().to_string(),
+        examples = root().join("examples/live").display().to_string(),
+        pdb = root().join("assets/1crn.pdb").display().to_string(),
+        pdb_run = pdb_run.display().to_string(),
+        atom37_run = atom37_run.display().to_string(),
+    );
+    let out = Command::new("python3")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let import =
+        |path: &Path| sigmascope::trajectory::import_trajectory(path, &Default::default()).unwrap();
+    let run = import(&pdb_run);
+    assert_eq!(
+        run.frames.len(),
+        4,
+        "the topology's coordinates are the reference, not a frame"
+    );
+    assert_eq!(run.structure.atom_count(), 327);
+    assert!(
+        run.source.topology.contains("carries"),
+        "{}",
+        run.source.topology
+    );
+    assert_eq!(run.frames[3].sigma, 0.0);
+    let s = &run.structure;
+    let rmsd = sigmascope::trajectory::trajectory_metrics(s, &s.positions, &run.frames);
+    assert!(
+        rmsd[0].rmsd > 30.0 && rmsd[3].rmsd < 1e-3,
+        "{}",
+        rmsd[3].rmsd
+    );
+    let run = import(&atom37_run);
+    assert_eq!(run.structure.atom_count(), 20);
+    assert_eq!(run.structure.residues[0].name, "GLY");
+    assert_eq!(run.structure.atom_names[..4], ["N", "CA", "C", "O"]);
+}
