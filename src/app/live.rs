@@ -3,25 +3,12 @@
 //! structure's, can be pinned, compared and exported like any other, and stays when its client goes.
 
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, channel};
+use std::sync::mpsc::channel;
 
+use super::live_runs::LiveRuns;
 use super::state::AppState;
 use crate::stream::{Listener, StreamEvent, listen_address};
 use crate::trajectory::{Run, RunSource};
-
-/// A running listener and the run it is filling.
-pub struct LiveRuns {
-    listener: Listener,
-    events: Receiver<StreamEvent>,
-    current: Option<u64>,
-}
-
-impl LiveRuns {
-    /// The address listened on.
-    pub fn address(&self) -> std::net::SocketAddr {
-        self.listener.address
-    }
-}
 
 impl AppState {
     /// Starts or stops listening for live runs (`address`: as `sigmascope listen --address` takes it).

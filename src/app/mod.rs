@@ -13,6 +13,7 @@ mod file_dialog;
 mod jobs;
 mod launch;
 mod live;
+mod live_runs;
 mod noise_panel;
 mod panel;
 mod panels;

@@ -113,7 +113,7 @@ pub struct AppState {
     /// Called when something arrives off the UI thread (a repaint request).
     pub(super) wake: Arc<dyn Fn() + Send + Sync>,
     /// The listener for live runs, while the window listens.
-    pub(super) live: Option<super::live::LiveRuns>,
+    pub(super) live: Option<super::live_runs::LiveRuns>,
 }
 
 /// The loader options of the structure panel's selection.

@@ -332,7 +332,9 @@ fn the_in_window_file_dialog_opens_a_file_and_writes_an_export() {
     );
     // An export through the same dialog: the suggested name in the structure's folder.
     set_steps(&mut h, 2);
-    h.get_by_label("Run to end").click();
+    h.get_by_label("Run to end").scroll_to_me();
+    h.run_steps(2);
+    h.get_by_label("Run to end").click_accesskit();
     wait_for(&mut h, |a| a.state().run().frames.len() == 3);
     // The export buttons sit below the fold of the left panel.
     h.get_by_label("plots CSV…").scroll_to_me();
