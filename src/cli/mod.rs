@@ -6,6 +6,7 @@ mod exit;
 mod frames;
 mod inspect;
 mod listen;
+mod movie;
 mod noise_table;
 mod quiet;
 pub mod render;
@@ -77,6 +78,8 @@ pub enum Command {
     Render(render::RenderArgs),
     /// Record runs streamed from your own sampling loop (the Python package) to NPZ, without a window.
     Listen(listen::ListenArgs),
+    /// A run as a GIF (or MP4/WebM through ffmpeg), each frame drawn headless with its frame and σ.
+    Movie(movie::MovieArgs),
 }
 
 /// Model choice and atom selection, shared by every command that loads a structure.
@@ -162,6 +165,7 @@ pub fn main() -> ExitCode {
         Some(Command::DenoiserError(args)) => denoiser_error::run(&args),
         Some(Command::Render(args)) => render::run(&args),
         Some(Command::Listen(args)) => listen::run(&args),
+        Some(Command::Movie(args)) => movie::run(&args),
         // A run alone (arrays, a folder) opens with the topology it carries.
         None if cli.trajectory.is_none()
             && cli

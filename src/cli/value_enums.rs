@@ -32,6 +32,8 @@ value_enums!(
     crate::compute::DevicePreference,
     crate::render::ColorMode,
     crate::render::ViewPreset,
+    crate::render::MovieView,
+    crate::render::HoldSteady,
     crate::sampler::FlowDirection,
     crate::sampler::CNoiseMode,
     crate::sampler::StartNoise,

@@ -7,6 +7,8 @@ mod color;
 mod composite;
 mod error;
 mod lines;
+mod movie;
+mod overlay_text;
 mod picking;
 mod pipeline;
 mod readback;
@@ -21,6 +23,11 @@ pub use atom_rows::{AtomRows, column_matrix};
 pub use camera::{OrbitCamera, ViewPreset};
 pub use color::{Rgba, chain_color, element_color, rainbow, viridis};
 pub use error::RenderError;
+pub use movie::{
+    HoldSteady, MovieRenderer, MovieSpec, MovieView, encode_gif, encode_with_ffmpeg, movie_frames,
+    render_movie,
+};
+pub use overlay_text::draw_text;
 pub use picking::pick_atom;
 pub use pipeline::{COLOR_FORMAT, DEPTH_FORMAT};
 pub use readback::write_png;

@@ -9,4 +9,5 @@ mod commands;
 mod external_denoiser;
 mod findings;
 mod live;
+mod movie;
 mod trajectory_order;
