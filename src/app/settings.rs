@@ -98,6 +98,8 @@ pub struct Settings {
     pub track: TrackView,
     /// Undo the augmentation in the view.
     pub undo_augmentation: bool,
+    /// Keep the camera still; unlocked it follows the frames.
+    pub camera_lock: bool,
     /// The sweep panel's sampler.
     pub sweep_sampler: SamplerChoice,
     /// The sweep panel's step counts (the panel keeps the text as typed).
@@ -157,6 +159,7 @@ impl Default for Settings {
             layers: Layers::default(),
             track: TrackView::State,
             undo_augmentation: true,
+            camera_lock: false,
             sweep_sampler: SamplerChoice::Family(FamilyPreset::FmOde),
             sweep_steps: vec![10, 20, 50, 100],
             sweep_seeds: 2,

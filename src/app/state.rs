@@ -114,6 +114,8 @@ pub struct AppState {
     pub(super) wake: Arc<dyn Fn() + Send + Sync>,
     /// The listener for live runs, while the window listens.
     pub(super) live: Option<super::live_runs::LiveRuns>,
+    /// Where the following camera is easing to: the fit of the frame last shown.
+    pub(super) follow_goal: Option<(glam::Vec3, f32)>,
 }
 
 /// The loader options of the structure panel's selection.
@@ -145,6 +147,7 @@ impl AppState {
             worker: SamplerWorker::spawn(compute.device.clone(), move || worker_wake()),
             wake,
             live: None,
+            follow_goal: None,
             compute,
             render_device: None,
             settings,
@@ -373,7 +376,48 @@ impl AppState {
         if changed {
             self.rebuild_scene();
         }
-        changed
+        changed | self.follow_frames(dt)
+    }
+
+    /// Eases the camera toward the fit of the frame shown (a noisy frame is many times the structure's
+    /// size); true while it moves. Locked, or with no run, the camera stays where the user put it.
+    fn follow_frames(&mut self, dt: f32) -> bool {
+        let Some((target, distance)) = self.follow_goal else {
+            return false;
+        };
+        if self.settings.camera_lock {
+            self.follow_goal = None;
+            return false;
+        }
+        // Most of the way in a fifth of a second, whatever the frame rate.
+        let k = 1.0 - (-dt.max(0.0) * 12.0).exp();
+        self.camera.target += (target - self.camera.target) * k;
+        self.camera.distance += (distance - self.camera.distance) * k;
+        let close = (self.camera.distance - distance).abs() < 1e-3 * distance
+            && self.camera.target.distance(target) < 1e-3 * distance;
+        if close {
+            self.camera.target = target;
+            self.camera.distance = distance;
+            self.follow_goal = None;
+        }
+        true
+    }
+
+    /// The colours the view uses: the chosen ones, except chain colours while nothing has moved (no
+    /// run yet), where a displacement palette would paint every atom its zero colour.
+    pub fn shown_color_mode(&self) -> ColorMode {
+        let moves = matches!(
+            self.settings.color_by,
+            ColorMode::DisplacementAtom
+                | ColorMode::DisplacementResidue
+                | ColorMode::DisplacementChain
+                | ColorMode::Independent
+        );
+        if moves && self.run.frames.len() < 2 && self.results.applied_noise.is_none() {
+            ColorMode::Chain
+        } else {
+            self.settings.color_by
+        }
     }
 
     /// Forgets everything of the previous structure.
@@ -448,7 +492,7 @@ impl AppState {
         SceneKey {
             run: self.run_id,
             frame: (self.timeline.current < self.run.frames.len()).then_some(self.timeline.current),
-            color_by: self.settings.color_by,
+            color_by: self.shown_color_mode(),
             layers: self.settings.layers,
             track: self.settings.track,
             undo_augmentation: self.settings.undo_augmentation,
@@ -466,7 +510,7 @@ impl AppState {
         let (positions, previous) = self.shown_positions();
         let options = SceneOptions {
             layers: self.settings.layers,
-            color_by: self.settings.color_by,
+            color_by: self.shown_color_mode(),
             outline_residue: self.highlights.outlined_residue,
             ..SceneOptions::default()
         };
@@ -484,9 +528,9 @@ impl AppState {
         self.shown.positions = positions;
         self.shown.displacements = OnceCell::new();
         // Colors by element, chain or residue stay from frame to frame; displacement colors do not.
-        let style_key = (self.settings.color_by, self.settings.layers.atoms);
+        let style_key = (options.color_by, self.settings.layers.atoms);
         let colors_stay = matches!(
-            self.settings.color_by,
+            options.color_by,
             ColorMode::Element | ColorMode::Chain | ColorMode::Residue
         );
         if !(colors_stay && self.shown.atom_style_key == Some(style_key)) {
@@ -496,5 +540,10 @@ impl AppState {
         self.shown.atom_rows = self.shown_rows();
         self.shown.key = Some(key);
         self.shown.version += 1;
+        if self.run.frames.len() > 1 && !self.settings.camera_lock {
+            let scene = &self.shown.scene;
+            let fitted = self.camera.fitted_to(scene.center, scene.radius, 1.5);
+            self.follow_goal = Some((fitted.target, fitted.distance));
+        }
     }
 }

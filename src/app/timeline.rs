@@ -31,6 +31,10 @@ pub enum TimelineCommand {
     SetFps(f32),
     /// Loop mode.
     SetLoopMode(LoopMode),
+    /// Play from the last frame toward the first.
+    SetReverse(bool),
+    /// Frames advanced per tick while playing (the ends are always shown).
+    SetStride(usize),
 }
 
 /// What of the timeline is persisted between sessions (the timeline itself holds it while running).
@@ -40,21 +44,35 @@ pub struct Playback {
     pub fps: f32,
     /// End behaviour.
     pub loop_mode: LoopMode,
+    /// Playing backwards.
+    #[serde(default)]
+    pub reverse: bool,
+    /// Frames per tick.
+    #[serde(default = "one")]
+    pub stride: usize,
+}
+
+fn one() -> usize {
+    1
 }
 
 impl TimeControl {
-    /// The playback speed and loop mode, to persist.
+    /// The playback speed, loop mode, direction and stride, to persist.
     pub fn playback(&self) -> Playback {
         Playback {
             fps: self.fps,
             loop_mode: self.loop_mode,
+            reverse: self.reverse,
+            stride: self.stride,
         }
     }
 
-    /// Takes a persisted playback speed and loop mode.
+    /// Takes a persisted playback.
     pub fn set_playback(&mut self, playback: Playback) {
         self.apply(TimelineCommand::SetFps(playback.fps));
         self.apply(TimelineCommand::SetLoopMode(playback.loop_mode));
+        self.apply(TimelineCommand::SetReverse(playback.reverse));
+        self.apply(TimelineCommand::SetStride(playback.stride));
     }
 }
 
@@ -71,6 +89,10 @@ pub struct TimeControl {
     pub fps: f32,
     /// End behaviour.
     pub loop_mode: LoopMode,
+    /// Playing from the last frame toward the first.
+    pub reverse: bool,
+    /// Frames advanced per tick.
+    pub stride: usize,
     /// +1 forward, -1 backward (bounce).
     direction: i8,
     /// Time accumulated towards the next frame, seconds.
@@ -85,6 +107,8 @@ impl Default for TimeControl {
             playing: false,
             fps: 10.0,
             loop_mode: LoopMode::Loop,
+            reverse: false,
+            stride: 1,
             direction: 1,
             pending_secs: 0.0,
         }
@@ -102,10 +126,16 @@ impl TimeControl {
             TimelineCommand::TogglePlayPause => {
                 self.playing = !self.playing && self.frame_count > 1;
                 self.pending_secs = 0.0;
-                if self.playing && self.current == self.last() && self.loop_mode != LoopMode::Bounce
-                {
-                    self.current = 0;
+                // Play from an end starts over from the other one.
+                let (end, start) = if self.reverse {
+                    (0, self.last())
+                } else {
+                    (self.last(), 0)
+                };
+                if self.playing && self.current == end && self.loop_mode != LoopMode::Bounce {
+                    self.current = start;
                 }
+                self.direction = if self.reverse { -1 } else { 1 };
             }
             TimelineCommand::StepBack => {
                 self.playing = false;
@@ -120,6 +150,11 @@ impl TimeControl {
             TimelineCommand::SetFrameClamped(k) => self.current = k.min(self.last()),
             TimelineCommand::SetFps(fps) => self.fps = fps.clamp(0.5, 120.0),
             TimelineCommand::SetLoopMode(mode) => self.loop_mode = mode,
+            TimelineCommand::SetReverse(reverse) => {
+                self.reverse = reverse;
+                self.direction = if reverse { -1 } else { 1 };
+            }
+            TimelineCommand::SetStride(stride) => self.stride = stride.clamp(1, 1000),
         }
     }
 
@@ -150,34 +185,35 @@ impl TimeControl {
         self.current != before
     }
 
-    fn advance(&mut self) {
+    /// The frame `steps` frames on in `direction`, clamped to the ends; none past an end.
+    fn moved(&self, direction: i8) -> Option<usize> {
         let last = self.last();
+        match direction {
+            d if d > 0 && self.current >= last => None,
+            d if d > 0 => Some((self.current + self.stride).min(last)),
+            _ if self.current == 0 => None,
+            _ => Some(self.current.saturating_sub(self.stride)),
+        }
+    }
+
+    fn advance(&mut self) {
+        let (first, last) = if self.reverse {
+            (self.last(), 0)
+        } else {
+            (0, self.last())
+        };
+        let forward: i8 = if self.reverse { -1 } else { 1 };
         match self.loop_mode {
-            LoopMode::Loop => {
-                self.current = if self.current >= last {
-                    0
-                } else {
-                    self.current + 1
-                }
-            }
+            LoopMode::Loop => self.current = self.moved(forward).unwrap_or(first),
             LoopMode::Once => {
-                if self.current >= last {
-                    self.playing = false;
-                } else {
-                    self.current += 1;
-                }
+                self.current = self.moved(forward).unwrap_or(last);
+                self.playing = self.current != last;
             }
             LoopMode::Bounce => {
-                if (self.direction > 0 && self.current >= last)
-                    || (self.direction < 0 && self.current == 0)
-                {
+                if self.moved(self.direction).is_none() {
                     self.direction = -self.direction;
                 }
-                self.current = if self.direction > 0 {
-                    self.current + 1
-                } else {
-                    self.current - 1
-                };
+                self.current = self.moved(self.direction).unwrap_or(self.current);
             }
         }
     }
@@ -229,5 +265,32 @@ mod tests {
         assert_eq!(t.current, 0);
         t.update(0.1);
         assert_eq!(t.current, 1);
+    }
+
+    #[test]
+    fn reverse_and_stride_keep_the_ends() {
+        let mut t = control(10);
+        t.apply(TimelineCommand::SetStride(4));
+        t.apply(TimelineCommand::TogglePlayPause);
+        let mut seen = vec![t.current];
+        for _ in 0..3 {
+            t.update(0.1);
+            seen.push(t.current);
+        }
+        assert_eq!(seen, [0, 4, 8, 9], "a stride lands on the last frame");
+        t.update(0.1);
+        assert_eq!(t.current, 0, "then loops");
+        t.apply(TimelineCommand::SetReverse(true));
+        t.apply(TimelineCommand::SetLoopMode(LoopMode::Once));
+        t.apply(TimelineCommand::SetFrameClamped(9));
+        let mut back = vec![t.current];
+        while t.playing {
+            t.update(0.1);
+            back.push(t.current);
+        }
+        assert_eq!(back, [9, 5, 1, 0], "reverse, once: stops at frame 0");
+        // Play again from the end of a reverse run starts at the last frame.
+        t.apply(TimelineCommand::TogglePlayPause);
+        assert_eq!(t.current, 9);
     }
 }

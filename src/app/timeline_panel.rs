@@ -149,6 +149,7 @@ fn timeline_ui(ui: &mut egui::Ui, t: &TimeControl, frame_sigmas: &[f64]) -> Vec<
         {
             commands.push(TimelineCommand::SetFps(fps));
         }
+        playback_direction_ui(ui, t, &mut commands);
     });
     if text_field_has_focus(ui.ctx()) {
         return commands;
@@ -170,10 +171,76 @@ fn timeline_ui(ui: &mut egui::Ui, t: &TimeControl, frame_sigmas: &[f64]) -> Vec<
         if i.key_pressed(egui::Key::End) {
             k.push(TimelineCommand::Last);
         }
+        if i.key_pressed(egui::Key::R) {
+            k.push(TimelineCommand::SetReverse(!t.reverse));
+        }
         k
     });
     commands.extend(keys);
     commands
+}
+
+/// The keys of the window, as the help lists them.
+pub const KEYS: [(&str, &str); 9] = [
+    ("Space", "play / pause"),
+    ("Left / Right", "one frame back / forward"),
+    ("Home / End", "first / last frame"),
+    ("R", "play in reverse / forward"),
+    ("drag", "orbit the camera"),
+    ("right or middle drag", "pan"),
+    ("scroll", "zoom"),
+    ("double-click an atom", "centre on it"),
+    ("F1 or ?", "this help"),
+];
+
+/// Reverse, stride and the keys' help.
+fn playback_direction_ui(ui: &mut egui::Ui, t: &TimeControl, commands: &mut Vec<TimelineCommand>) {
+    let mut reverse = t.reverse;
+    if ui
+        .checkbox(&mut reverse, "reverse")
+        .on_hover_text("play from the last frame toward the first (R)")
+        .changed()
+    {
+        commands.push(TimelineCommand::SetReverse(reverse));
+    }
+    let mut stride = t.stride;
+    if ui
+        .add(
+            egui::DragValue::new(&mut stride)
+                .range(1..=1000)
+                .prefix("stride "),
+        )
+        .on_hover_text("frames advanced per tick while playing; the ends are always shown")
+        .changed()
+    {
+        commands.push(TimelineCommand::SetStride(stride));
+    }
+    let help_id = egui::Id::unique("keys help");
+    let mut open = ui.data(|d| d.get_temp::<bool>(help_id).unwrap_or(false));
+    let pressed = !text_field_has_focus(ui.ctx())
+        && ui.input(|i| {
+            i.key_pressed(egui::Key::F1)
+                || i.events
+                    .iter()
+                    .any(|e| matches!(e, egui::Event::Text(t) if t == "?"))
+        });
+    if ui.button("?").on_hover_text("keys (F1)").clicked() || pressed {
+        open = !open;
+    }
+    egui::Window::new("Keys")
+        .open(&mut open)
+        .collapsible(false)
+        .resizable(false)
+        .show(ui.ctx(), |ui| {
+            egui::Grid::new("keys grid").show(ui, |ui| {
+                for (key, what) in KEYS {
+                    ui.strong(key);
+                    ui.label(what);
+                    ui.end_row();
+                }
+            });
+        });
+    ui.data_mut(|d| d.insert_temp(help_id, open));
 }
 
 /// Whether a text field (or a number being typed into) has the keyboard: the timeline's keys are then

@@ -71,6 +71,9 @@ fn view_options_ui(ui: &mut egui::Ui, draft: &mut Settings, commands: &mut Vec<A
         if ui.button("fit").clicked() {
             commands.push(AppCommand::FitCamera);
         }
+        ui.checkbox(&mut draft.camera_lock, "lock camera").on_hover_text(
+            "keep the camera where it is; unlocked it follows the frames (fitted to each, eased)",
+        );
     });
 }
 
@@ -78,9 +81,11 @@ fn legend_and_outline_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec
     let (scene, _) = state.scene();
     if let Some(legend) = &scene.legend {
         ui.label(format!(
-            "{}: {:.2} … {:.2} (viridis)",
+            "{}: {:.2} … {:.2} (grey at 0, then viridis)",
             legend.label, legend.min, legend.max
         ));
+    } else if state.shown_color_mode() != state.settings().color_by {
+        ui.label("chain colours until a run moves the atoms");
     }
     let s = state.structure();
     let Some(r) = state.highlighted_residue().and_then(|r| s.residues.get(r)) else {

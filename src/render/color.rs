@@ -70,6 +70,20 @@ pub fn viridis(t: f32) -> Rgba {
     std::array::from_fn(|k| a[k] + (b[k] - a[k]) * f)
 }
 
+/// A displacement's colour: neutral grey at zero, blending into viridis over the first tenth of the
+/// scale, so that a structure that has not moved reads as uncoloured rather than as the palette's purple.
+pub fn displacement_color(t: f32) -> Rgba {
+    const NEUTRAL: Rgba = [0.62, 0.62, 0.64, 1.0];
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let w = (t / 0.1).min(1.0);
+    let v = viridis(t);
+    std::array::from_fn(|k| NEUTRAL[k] + (v[k] - NEUTRAL[k]) * w)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +93,14 @@ mod tests {
         assert_eq!(element_color(&crate::structure::Element::O), hex(0xFF0D0D));
         assert_eq!(viridis(0.0), hex(0x440154));
         assert_eq!(viridis(1.0), hex(0xFDE725));
+        assert_eq!(displacement_color(0.0), [0.62, 0.62, 0.64, 1.0]);
+        let (past, v) = (displacement_color(0.5), viridis(0.5));
+        assert!(
+            (0..4).all(|k| (past[k] - v[k]).abs() < 1e-6),
+            "viridis past the first tenth"
+        );
+        let early = displacement_color(0.05);
+        assert!(early[0] > viridis(0.05)[0], "greyer than viridis near zero");
         assert_eq!(rainbow(0.0), [0.0, 0.0, 1.0, 1.0]);
         assert_eq!(rainbow(1.0), [1.0, 0.0, 0.0, 1.0]);
         assert_ne!(chain_color(0), chain_color(1));

@@ -21,7 +21,7 @@ mod targets;
 
 pub use atom_rows::{AtomRows, column_matrix};
 pub use camera::{OrbitCamera, ViewPreset};
-pub use color::{Rgba, chain_color, element_color, rainbow, viridis};
+pub use color::{Rgba, chain_color, displacement_color, element_color, rainbow, viridis};
 pub use error::RenderError;
 pub use movie::{
     HoldSteady, MovieRenderer, MovieSpec, MovieView, encode_gif, encode_with_ffmpeg, movie_frames,

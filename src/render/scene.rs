@@ -3,7 +3,7 @@
 
 use glam::Vec3;
 
-use super::color::{Rgba, chain_color, element_color, rainbow, viridis};
+use super::color::{Rgba, chain_color, displacement_color, element_color, rainbow};
 use crate::structure::{Element, Structure};
 use crate::trajectory::Displacements;
 
@@ -96,13 +96,13 @@ crate::choice::choices! {
         Chain = "chain",
         /// Rainbow along each chain.
         Residue = "residue",
-        /// Atom displacement from the reference (viridis).
+        /// Atom displacement from the reference (viridis from a neutral grey at zero).
         DisplacementAtom = "displacement-atom",
-        /// Residue-centroid displacement (viridis).
+        /// Residue-centroid displacement (viridis from a neutral grey at zero).
         DisplacementResidue = "displacement-residue",
-        /// Chain-centroid displacement (viridis).
+        /// Chain-centroid displacement (viridis from a neutral grey at zero).
         DisplacementChain = "displacement-chain",
-        /// Share of the residue's displacement not inherited from its chain (viridis, 0..1).
+        /// Share of the residue's displacement not inherited from its chain (viridis from a neutral grey at zero, 0..1).
         Independent = "independent",
     }
 }
@@ -418,7 +418,7 @@ fn push_atoms(
     };
     let atom_color = |i: usize| -> Rgba {
         match (scalars, color_by) {
-            (Some(v), _) => viridis(v.atom[i] / v.legend.max),
+            (Some(v), _) => displacement_color(v.atom[i] / v.legend.max),
             (None, ColorMode::Chain) => chain_color(atom_chain[i] as usize),
             (None, ColorMode::Residue) => rainbow(residue_in_chain(s.atom_residue[i] as usize)),
             (None, _) => element_color(&s.elements[i]),
@@ -446,7 +446,7 @@ fn push_centroids(
         for (r, p) in residues.iter().enumerate() {
             let color = scalars.map_or_else(
                 || chain_color(s.residue_chain[r] as usize),
-                |v| viridis(v.residue[r] / v.legend.max),
+                |v| displacement_color(v.residue[r] / v.legend.max),
             );
             scene.translucent_spheres.push(SphereInstance {
                 position: *p,
@@ -458,8 +458,10 @@ fn push_centroids(
     }
     if layers.chains {
         for (c, p) in chains.iter().enumerate() {
-            let color =
-                scalars.map_or_else(|| chain_color(c), |v| viridis(v.chain[c] / v.legend.max));
+            let color = scalars.map_or_else(
+                || chain_color(c),
+                |v| displacement_color(v.chain[c] / v.legend.max),
+            );
             scene.translucent_spheres.push(SphereInstance {
                 position: *p,
                 radius: 4.0,

@@ -222,7 +222,11 @@ fn the_scene_is_rebuilt_only_when_what_it_shows_changes() {
     s.apply(AppCommand::DismissStatus);
     assert_eq!(s.scene().1, version, "hover and status leave the scene");
     let mut settings = s.settings().clone();
+    // Before a run the displacement palette is shown as chain colours: choosing chain changes nothing.
     settings.color_by = ColorMode::Chain;
+    s.apply(AppCommand::UpdateSettings(Box::new(settings.clone())));
+    assert_eq!(s.scene().1, version);
+    settings.color_by = ColorMode::Element;
     s.apply(AppCommand::UpdateSettings(Box::new(settings)));
     assert_eq!(s.scene().1, version + 1);
 }

@@ -4,4 +4,5 @@
 mod common;
 
 mod app_state;
+mod viewer;
 mod window;

@@ -86,6 +86,11 @@ fn boots_on_the_default_structure_with_its_counts() {
 fn step_adds_a_frame_and_scrubbing_shows_the_same_scene() {
     let Some(mut h) = harness() else { return };
     set_steps(&mut h, 6);
+    // The camera stays put (following the frames it would still be easing when the scene is compared).
+    let mut settings = h.state().state().settings().clone();
+    settings.camera_lock = true;
+    h.state_mut()
+        .apply(AppCommand::UpdateSettings(Box::new(settings)));
     h.get_by_label("Step").click();
     wait_for(&mut h, |a| a.state().run().frames.len() == 2);
     assert_eq!(h.state().state().timeline().frame_count, 2);

@@ -1,0 +1,117 @@
+//! The viewer for diffusion frames: colours that read before a run, a camera that follows the frames
+//! (and a lock), playback direction and stride, and the keys' help, as a user drives them.
+
+#![expect(clippy::unwrap_used)]
+
+use crate::common;
+
+use eframe::egui;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+
+use sigmascope::app::{AppCommand, AppState, Settings, SigmascopeApp, TimelineCommand};
+use sigmascope::render::ColorMode;
+use sigmascope::structure::{LoadOptions, default_structure};
+
+fn state(steps: usize) -> AppState {
+    let structure = default_structure().load(&LoadOptions::default()).unwrap();
+    let settings = Settings {
+        steps,
+        ..Settings::default()
+    };
+    AppState::new(structure, settings, common::cpu().clone(), || {})
+}
+
+#[test]
+fn displacement_colours_wait_for_a_run_that_moves() {
+    let mut s = state(4);
+    assert_eq!(s.settings().color_by, ColorMode::DisplacementResidue);
+    assert_eq!(
+        s.shown_color_mode(),
+        ColorMode::Chain,
+        "nothing has moved yet"
+    );
+    s.apply(AppCommand::Step(4));
+    common::settle(&mut s);
+    assert!(s.run().frames.len() > 1);
+    assert_eq!(s.shown_color_mode(), ColorMode::DisplacementResidue);
+    assert!(
+        s.scene().0.legend.is_some(),
+        "the palette's scale is on screen"
+    );
+}
+
+#[test]
+fn the_camera_follows_the_frames_unless_locked() {
+    let mut s = state(6);
+    s.apply(AppCommand::Step(6));
+    common::settle(&mut s);
+    for _ in 0..60 {
+        s.tick(0.05);
+    }
+    let clean = s.camera().distance;
+    // Back to the noisiest frame: the camera eases out to take in its cloud, without a jump.
+    s.apply(AppCommand::Timeline(TimelineCommand::First));
+    s.tick(0.016);
+    let first_tick = s.camera().distance;
+    for _ in 0..60 {
+        s.tick(0.05);
+    }
+    let noisy = s.camera().distance;
+    let fitted = s
+        .camera()
+        .fitted_to(s.scene().0.center, s.scene().0.radius, 1.5);
+    assert!(noisy > 3.0 * clean, "{noisy} vs {clean}");
+    assert!((noisy - fitted.distance).abs() < 1e-3 * fitted.distance);
+    assert!(
+        first_tick > clean && first_tick < noisy,
+        "eased: {clean} < {first_tick} < {noisy}"
+    );
+    // Locked, scrubbing leaves the camera where it is.
+    let mut settings = s.settings().clone();
+    settings.camera_lock = true;
+    s.apply(AppCommand::UpdateSettings(Box::new(settings)));
+    s.apply(AppCommand::Timeline(TimelineCommand::Last));
+    for _ in 0..20 {
+        s.tick(0.05);
+    }
+    assert_eq!(s.camera().distance, noisy);
+}
+
+fn harness() -> Option<Harness<'static, SigmascopeApp>> {
+    let compute = common::wgpu_or_skip()?;
+    let structure = default_structure().load(&LoadOptions::default()).unwrap();
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .wgpu()
+        .build_eframe(move |cc| SigmascopeApp::with_compute(cc, structure, Some(compute)));
+    h.run_steps(3);
+    Some(h)
+}
+
+#[test]
+fn reverse_stride_and_the_keys_help_are_controls() {
+    let Some(mut h) = harness() else { return };
+    h.get_by_label("reverse").click();
+    h.run_steps(2);
+    assert!(h.state().state().timeline().reverse);
+    h.key_press(egui::Key::R);
+    h.run_steps(2);
+    assert!(
+        !h.state().state().timeline().reverse,
+        "R plays forward again"
+    );
+    h.state_mut()
+        .apply(AppCommand::Timeline(TimelineCommand::SetStride(3)));
+    h.run_steps(2);
+    assert_eq!(h.state().state().timeline().stride, 3);
+    h.get_by_label("?").click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("play / pause").is_some(),
+        "the help lists the keys"
+    );
+    h.key_press(egui::Key::F1);
+    h.run_steps(2);
+    assert!(h.query_by_label("play / pause").is_none(), "F1 closes it");
+}
