@@ -100,6 +100,10 @@ pub struct Settings {
     pub undo_augmentation: bool,
     /// Keep the camera still; unlocked it follows the frames.
     pub camera_lock: bool,
+    /// What each frame is superposed onto in the view.
+    pub hold_steady: crate::render::HoldSteady,
+    /// Show what the denoiser is given: x · σ_data/√(σ² + σ_data²).
+    pub network_view: bool,
     /// The sweep panel's sampler.
     pub sweep_sampler: SamplerChoice,
     /// The sweep panel's step counts (the panel keeps the text as typed).
@@ -160,6 +164,8 @@ impl Default for Settings {
             track: TrackView::State,
             undo_augmentation: true,
             camera_lock: false,
+            hold_steady: crate::render::HoldSteady::None,
+            network_view: false,
             sweep_sampler: SamplerChoice::Family(FamilyPreset::FmOde),
             sweep_steps: vec![10, 20, 50, 100],
             sweep_seeds: 2,

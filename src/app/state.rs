@@ -17,9 +17,10 @@ use crate::compute::{ComputeDevice, DeviceRows};
 use crate::denoiser::DenoiserChoice;
 use crate::denoiser::learned::PreconditionMode;
 use crate::diagnosis::{DiagnosisInput, FindingCode, diagnose};
-use crate::geometry::RigidTransform;
+use crate::geometry::{RigidTransform, superposed_onto};
 use crate::render::{
-    ColorMode, Layers, OrbitCamera, Scene, SceneOptions, ViewPreset, rebuild_scene, scene_text,
+    ColorMode, HoldSteady, Layers, OrbitCamera, Scene, SceneOptions, ViewPreset, rebuild_scene,
+    scene_text,
 };
 use crate::sampler::Frame;
 use crate::structure::{LoadOptions, Selection, Structure};
@@ -31,6 +32,8 @@ pub(super) struct SceneKey {
     run: u64,
     frame: Option<usize>,
     color_by: ColorMode,
+    hold_steady: HoldSteady,
+    network_view: bool,
     layers: Layers,
     track: TrackView,
     undo_augmentation: bool,
@@ -457,13 +460,27 @@ impl AppState {
                 (TrackView::State, false) => f.x_t.clone(),
             };
         if let Some(frame) = self.run.frames.get(self.timeline.current) {
-            let previous = self
+            let previous_frame = self
                 .timeline
                 .current
                 .checked_sub(1)
-                .and_then(|k| self.run.frames.get(k))
-                .map(frame_positions);
-            return (frame_positions(frame), previous);
+                .and_then(|k| self.run.frames.get(k));
+            let previous = previous_frame.map(|f| self.network_scaled(f, frame_positions(f)));
+            let shown = self.network_scaled(frame, frame_positions(frame));
+            let target = match self.settings.hold_steady {
+                HoldSteady::None => None,
+                HoldSteady::Previous => previous.clone(),
+                HoldSteady::Reference => Some(self.structure.positions.clone()),
+                HoldSteady::Last => self
+                    .run
+                    .frames
+                    .last()
+                    .map(|f| self.network_scaled(f, frame_positions(f))),
+            };
+            return match target {
+                Some(target) => (superposed_onto(&shown, &target), previous),
+                None => (shown, previous),
+            };
         }
         match &self.results.applied_noise {
             Some((_, applied)) => (applied.noised.clone(), None),
@@ -471,9 +488,23 @@ impl AppState {
         }
     }
 
+    /// `positions` of `frame` as the network view shows them: scaled by σ_data/√(σ² + σ_data²) (EDM's
+    /// c_in times σ_data, Karras et al. 2022 table 1), the preset's σ_data; as they are otherwise.
+    fn network_scaled(&self, frame: &Frame, positions: Vec<[f32; 3]>) -> Vec<[f32; 3]> {
+        if !self.settings.network_view || !frame.sigma.is_finite() {
+            return positions;
+        }
+        let sigma_data = self.settings.preset.preset().schedule.sigma_data;
+        let c = (sigma_data / (frame.sigma.powi(2) + sigma_data.powi(2)).sqrt()) as f32;
+        positions.iter().map(|p| p.map(|v| v * c)).collect()
+    }
+
     /// The device rows of the frame on screen and their map into the shown frame, as
-    /// `shown_positions` maps the host's copy.
+    /// `shown_positions` maps the host's copy (none while the view moves or scales the frames).
     fn shown_rows(&self) -> Option<(DeviceRows, RigidTransform)> {
+        if self.settings.network_view || self.settings.hold_steady != HoldSteady::None {
+            return None;
+        }
         let frame = self.run.frames.get(self.timeline.current)?;
         let rows = frame.on_device.as_ref()?;
         let prediction = match self.settings.track {
@@ -493,6 +524,8 @@ impl AppState {
             run: self.run_id,
             frame: (self.timeline.current < self.run.frames.len()).then_some(self.timeline.current),
             color_by: self.shown_color_mode(),
+            hold_steady: self.settings.hold_steady,
+            network_view: self.settings.network_view,
             layers: self.settings.layers,
             track: self.settings.track,
             undo_augmentation: self.settings.undo_augmentation,

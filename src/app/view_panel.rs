@@ -8,7 +8,8 @@ use super::panel::Panel;
 use super::settings::{Settings, TrackView};
 use super::state::AppState;
 use super::viewport::viewport_ui;
-use crate::render::ColorMode;
+use crate::choice::Choice;
+use crate::render::{ColorMode, HoldSteady};
 
 /// The central panel; holds why the 3D view cannot draw, if it cannot.
 #[derive(Default)]
@@ -71,6 +72,17 @@ fn view_options_ui(ui: &mut egui::Ui, draft: &mut Settings, commands: &mut Vec<A
         if ui.button("fit").clicked() {
             commands.push(AppCommand::FitCamera);
         }
+        egui::ComboBox::new("hold steady", "hold steady")
+            .selected_text(draft.hold_steady.name())
+            .show_ui(ui, |ui| {
+                for &choice in HoldSteady::ALL {
+                    ui.selectable_value(&mut draft.hold_steady, choice, choice.name())
+                        .on_hover_text(choice.summary());
+                }
+            });
+        ui.checkbox(&mut draft.network_view, "network view").on_hover_text(
+            "what the denoiser is given: x · σ_data/√(σ² + σ_data²), in Å of the data (the preset's σ_data)",
+        );
         ui.checkbox(&mut draft.camera_lock, "lock camera").on_hover_text(
             "keep the camera where it is; unlocked it follows the frames (fitted to each, eased)",
         );
@@ -86,6 +98,24 @@ fn legend_and_outline_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec
         ));
     } else if state.shown_color_mode() != state.settings().color_by {
         ui.label("chain colours until a run moves the atoms");
+    }
+    let settings = state.settings();
+    let mut shown = Vec::new();
+    if settings.hold_steady != HoldSteady::None {
+        shown.push(format!(
+            "held steady onto the {} frame",
+            match settings.hold_steady {
+                HoldSteady::Previous => "previous",
+                HoldSteady::Reference => "reference",
+                _ => "last",
+            }
+        ));
+    }
+    if settings.network_view {
+        shown.push("network view: x · σ_data/√(σ² + σ_data²)".to_owned());
+    }
+    if !shown.is_empty() {
+        ui.label(shown.join("; "));
     }
     let s = state.structure();
     let Some(r) = state.highlighted_residue().and_then(|r| s.residues.get(r)) else {

@@ -277,6 +277,12 @@ pub fn rms_distance_after(
     ((lanes.iter().sum::<f64>() + tail) / n).sqrt()
 }
 
+/// `mobile` moved rigidly onto `target` (least squares, Kabsch 1976).
+pub fn superposed_onto(mobile: &[[f32; 3]], target: &[[f32; 3]]) -> Vec<[f32; 3]> {
+    let motion = kabsch(mobile, target);
+    mobile.iter().map(|&p| motion.apply(p)).collect()
+}
+
 /// RMSD after Kabsch superposition of `mobile` onto `target`, from one pass over the points: every
 /// fit maps the mobile centroid onto the target's, so with p̃ = p − p̄, q̃ = q − q̄,
 /// Σ |p̃ R − q̃|² = Σ |p̃|² + Σ |q̃|² − 2 Σᵢⱼ Rᵢⱼ Hᵢⱼ (Kabsch 1976), H = Σ p̃ᵀ q̃. Sets that superpose

@@ -14,7 +14,7 @@ use super::error::RenderError;
 use super::overlay_text::draw_text;
 use super::renderer::SceneRenderer;
 use super::scene::{ColorMode, SceneOptions, build_scene};
-use crate::geometry::kabsch;
+use crate::geometry::superposed_onto;
 use crate::sampler::Frame;
 use crate::structure::Structure;
 
@@ -171,8 +171,7 @@ fn held(
         HoldSteady::Reference => reference,
         HoldSteady::Last => last,
     };
-    let motion = kabsch(&positions, target);
-    positions.iter().map(|&p| motion.apply(p)).collect()
+    superposed_onto(&positions, target)
 }
 
 /// Every picture of the movie of `frames`, labelled; `None` when `progress` cancelled.

@@ -115,3 +115,47 @@ fn reverse_stride_and_the_keys_help_are_controls() {
     h.run_steps(2);
     assert!(h.query_by_label("play / pause").is_none(), "F1 closes it");
 }
+
+/// The atoms' positions the view draws (the atoms layer's spheres, in atom order).
+fn drawn(s: &AppState) -> Vec<[f32; 3]> {
+    s.scene().0.opaque_spheres[..s.structure().atom_count()]
+        .iter()
+        .map(|a| a.position)
+        .collect()
+}
+
+#[test]
+fn hold_steady_and_the_network_view_change_what_is_drawn() {
+    let mut s = state(6);
+    s.apply(AppCommand::Step(6));
+    common::settle(&mut s);
+    s.apply(AppCommand::Timeline(TimelineCommand::SetFrameClamped(2)));
+    let frame = s.run().frames[2].x_t_in_data();
+    let truth = s.structure().positions.clone();
+    let mut settings = s.settings().clone();
+    settings.hold_steady = sigmascope::render::HoldSteady::Reference;
+    s.apply(AppCommand::UpdateSettings(Box::new(settings.clone())));
+    let held = drawn(&s);
+    // Superposed onto the truth: the same RMSD as after superposition, the truth's centroid.
+    let rmsd = |a: &[[f32; 3]], b: &[[f32; 3]]| {
+        let sum: f64 = a
+            .iter()
+            .zip(b)
+            .map(|(p, q)| (0..3).map(|k| f64::from(p[k] - q[k]).powi(2)).sum::<f64>())
+            .sum();
+        (sum / a.len() as f64).sqrt()
+    };
+    let superposed = sigmascope::geometry::superposed_rmsd(&frame, &truth);
+    assert!((rmsd(&held, &truth) - superposed).abs() < 1e-3 * superposed.max(1.0));
+    // The network view scales the frame by σ_data/√(σ² + σ_data²).
+    settings.hold_steady = sigmascope::render::HoldSteady::None;
+    settings.network_view = true;
+    s.apply(AppCommand::UpdateSettings(Box::new(settings)));
+    let sigma = s.run().frames[2].sigma;
+    let sigma_data = s.settings().preset.preset().schedule.sigma_data;
+    let c = (sigma_data / (sigma * sigma + sigma_data * sigma_data).sqrt()) as f32;
+    let scaled = drawn(&s);
+    for (p, q) in scaled.iter().zip(&frame).take(50) {
+        assert!((0..3).all(|k| (p[k] - q[k] * c).abs() < 1e-3 * q[k].abs().max(1.0)));
+    }
+}
