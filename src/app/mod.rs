@@ -23,6 +23,7 @@ mod protocol;
 mod run_view;
 mod sampler_panel;
 mod settings;
+mod split_view;
 mod state;
 mod structure_panel;
 mod sweep_panel;
@@ -30,6 +31,7 @@ mod timeline;
 mod timeline_panel;
 mod train_panel;
 mod view_panel;
+mod view_shown;
 mod viewport;
 mod worker;
 

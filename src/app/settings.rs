@@ -104,6 +104,8 @@ pub struct Settings {
     pub hold_steady: crate::render::HoldSteady,
     /// Show what the denoiser is given: x · σ_data/√(σ² + σ_data²).
     pub network_view: bool,
+    /// x_t and x̂0 side by side, one camera for both.
+    pub split_view: bool,
     /// The sweep panel's sampler.
     pub sweep_sampler: SamplerChoice,
     /// The sweep panel's step counts (the panel keeps the text as typed).
@@ -166,6 +168,7 @@ impl Default for Settings {
             camera_lock: false,
             hold_steady: crate::render::HoldSteady::None,
             network_view: false,
+            split_view: false,
             sweep_sampler: SamplerChoice::Family(FamilyPreset::FmOde),
             sweep_steps: vec![10, 20, 50, 100],
             sweep_seeds: 2,

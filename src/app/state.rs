@@ -19,8 +19,8 @@ use crate::denoiser::learned::PreconditionMode;
 use crate::diagnosis::{DiagnosisInput, FindingCode, diagnose};
 use crate::geometry::{RigidTransform, superposed_onto};
 use crate::render::{
-    ColorMode, HoldSteady, Layers, OrbitCamera, Scene, SceneOptions, ViewPreset, rebuild_scene,
-    scene_text,
+    ColorMode, HoldSteady, Layers, OrbitCamera, Scene, SceneOptions, ViewPreset,
+    grow_atoms_with_cloud, rebuild_scene, scene_text,
 };
 use crate::sampler::Frame;
 use crate::structure::{LoadOptions, Selection, Structure};
@@ -34,6 +34,7 @@ pub(super) struct SceneKey {
     color_by: ColorMode,
     hold_steady: HoldSteady,
     network_view: bool,
+    split_view: bool,
     layers: Layers,
     track: TrackView,
     undo_augmentation: bool,
@@ -119,6 +120,8 @@ pub struct AppState {
     pub(super) live: Option<super::live_runs::LiveRuns>,
     /// Where the following camera is easing to: the fit of the frame last shown.
     pub(super) follow_goal: Option<(glam::Vec3, f32)>,
+    /// The split view's right half: the prediction's scene and its version.
+    pub(super) prediction_scene: Option<(Arc<Scene>, u64)>,
 }
 
 /// The loader options of the structure panel's selection.
@@ -151,6 +154,7 @@ impl AppState {
             wake,
             live: None,
             follow_goal: None,
+            prediction_scene: None,
             compute,
             render_device: None,
             settings,
@@ -382,47 +386,6 @@ impl AppState {
         changed | self.follow_frames(dt)
     }
 
-    /// Eases the camera toward the fit of the frame shown (a noisy frame is many times the structure's
-    /// size); true while it moves. Locked, or with no run, the camera stays where the user put it.
-    fn follow_frames(&mut self, dt: f32) -> bool {
-        let Some((target, distance)) = self.follow_goal else {
-            return false;
-        };
-        if self.settings.camera_lock {
-            self.follow_goal = None;
-            return false;
-        }
-        // Most of the way in a fifth of a second, whatever the frame rate.
-        let k = 1.0 - (-dt.max(0.0) * 12.0).exp();
-        self.camera.target += (target - self.camera.target) * k;
-        self.camera.distance += (distance - self.camera.distance) * k;
-        let close = (self.camera.distance - distance).abs() < 1e-3 * distance
-            && self.camera.target.distance(target) < 1e-3 * distance;
-        if close {
-            self.camera.target = target;
-            self.camera.distance = distance;
-            self.follow_goal = None;
-        }
-        true
-    }
-
-    /// The colours the view uses: the chosen ones, except chain colours while nothing has moved (no
-    /// run yet), where a displacement palette would paint every atom its zero colour.
-    pub fn shown_color_mode(&self) -> ColorMode {
-        let moves = matches!(
-            self.settings.color_by,
-            ColorMode::DisplacementAtom
-                | ColorMode::DisplacementResidue
-                | ColorMode::DisplacementChain
-                | ColorMode::Independent
-        );
-        if moves && self.run.frames.len() < 2 && self.results.applied_noise.is_none() {
-            ColorMode::Chain
-        } else {
-            self.settings.color_by
-        }
-    }
-
     /// Forgets everything of the previous structure.
     pub(super) fn structure_changed(&mut self) {
         self.worker.cancel();
@@ -452,13 +415,26 @@ impl AppState {
     /// Coordinates shown now, in the ground truth's frame unless augmentation is shown, and those of
     /// the frame before (for the motion arrows).
     fn shown_positions(&self) -> (Vec<[f32; 3]>, Option<Vec<[f32; 3]>>) {
-        let frame_positions =
-            |f: &Frame| match (self.settings.track, self.settings.undo_augmentation) {
-                (TrackView::Prediction, true) => f.x0_in_data().unwrap_or_else(|| f.x_t_in_data()),
-                (TrackView::Prediction, false) => f.x0_hat.clone().unwrap_or_else(|| f.x_t.clone()),
-                (TrackView::State, true) => f.x_t_in_data(),
-                (TrackView::State, false) => f.x_t.clone(),
-            };
+        let track = if self.settings.split_view {
+            TrackView::State
+        } else {
+            self.settings.track
+        };
+        self.track_positions(track)
+    }
+
+    /// The positions the view shows of the frame on screen in `track` (x_t or x̂0), and of the frame
+    /// before it: undone augmentation, the network view's scale and hold-steady applied.
+    pub(super) fn track_positions(
+        &self,
+        track: TrackView,
+    ) -> (Vec<[f32; 3]>, Option<Vec<[f32; 3]>>) {
+        let frame_positions = |f: &Frame| match (track, self.settings.undo_augmentation) {
+            (TrackView::Prediction, true) => f.x0_in_data().unwrap_or_else(|| f.x_t_in_data()),
+            (TrackView::Prediction, false) => f.x0_hat.clone().unwrap_or_else(|| f.x_t.clone()),
+            (TrackView::State, true) => f.x_t_in_data(),
+            (TrackView::State, false) => f.x_t.clone(),
+        };
         if let Some(frame) = self.run.frames.get(self.timeline.current) {
             let previous_frame = self
                 .timeline
@@ -488,21 +464,13 @@ impl AppState {
         }
     }
 
-    /// `positions` of `frame` as the network view shows them: scaled by σ_data/√(σ² + σ_data²) (EDM's
-    /// c_in times σ_data, Karras et al. 2022 table 1), the preset's σ_data; as they are otherwise.
-    fn network_scaled(&self, frame: &Frame, positions: Vec<[f32; 3]>) -> Vec<[f32; 3]> {
-        if !self.settings.network_view || !frame.sigma.is_finite() {
-            return positions;
-        }
-        let sigma_data = self.settings.preset.preset().schedule.sigma_data;
-        let c = (sigma_data / (frame.sigma.powi(2) + sigma_data.powi(2)).sqrt()) as f32;
-        positions.iter().map(|p| p.map(|v| v * c)).collect()
-    }
-
     /// The device rows of the frame on screen and their map into the shown frame, as
     /// `shown_positions` maps the host's copy (none while the view moves or scales the frames).
     fn shown_rows(&self) -> Option<(DeviceRows, RigidTransform)> {
-        if self.settings.network_view || self.settings.hold_steady != HoldSteady::None {
+        if self.settings.network_view
+            || self.settings.hold_steady != HoldSteady::None
+            || self.settings.split_view
+        {
             return None;
         }
         let frame = self.run.frames.get(self.timeline.current)?;
@@ -526,6 +494,7 @@ impl AppState {
             color_by: self.shown_color_mode(),
             hold_steady: self.settings.hold_steady,
             network_view: self.settings.network_view,
+            split_view: self.settings.split_view,
             layers: self.settings.layers,
             track: self.settings.track,
             undo_augmentation: self.settings.undo_augmentation,
@@ -550,14 +519,17 @@ impl AppState {
         // The scene last shown lends its buffers when the view no longer holds it.
         let shown = std::mem::take(&mut self.shown.scene);
         let recycled = Arc::try_unwrap(shown).unwrap_or_default();
-        self.shown.scene = Arc::new(rebuild_scene(
+        let mut scene = rebuild_scene(
             recycled,
             &self.structure,
             &positions,
             &self.structure.positions,
             previous.as_deref(),
             &options,
-        ));
+        );
+        let shown_radius = scene.radius;
+        let grown = grow_atoms_with_cloud(&mut scene, shown_radius, self.clean_radius()) > 1.0;
+        self.shown.scene = Arc::new(scene);
         self.shown.positions = positions;
         self.shown.displacements = OnceCell::new();
         // Colors by element, chain or residue stay from frame to frame; displacement colors do not.
@@ -566,13 +538,14 @@ impl AppState {
             options.color_by,
             ColorMode::Element | ColorMode::Chain | ColorMode::Residue
         );
-        if !(colors_stay && self.shown.atom_style_key == Some(style_key)) {
+        if grown || !(colors_stay && self.shown.atom_style_key == Some(style_key)) {
             self.shown.atom_style += 1;
         }
         self.shown.atom_style_key = Some(style_key);
         self.shown.atom_rows = self.shown_rows();
         self.shown.key = Some(key);
         self.shown.version += 1;
+        self.rebuild_prediction_scene(&options);
         if self.run.frames.len() > 1 && !self.settings.camera_lock {
             let scene = &self.shown.scene;
             let fitted = self.camera.fitted_to(scene.center, scene.radius, 1.5);

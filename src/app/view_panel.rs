@@ -7,7 +7,7 @@ use super::command::AppCommand;
 use super::panel::Panel;
 use super::settings::{Settings, TrackView};
 use super::state::AppState;
-use super::viewport::viewport_ui;
+use super::viewport::{ViewSpec, viewport_ui};
 use crate::choice::Choice;
 use crate::render::{ColorMode, HoldSteady};
 
@@ -28,7 +28,8 @@ impl Panel for ViewPanel {
             return commands;
         }
         let mut camera = *state.camera();
-        let input = viewport_ui(ui, state.scene(), state.shown_atoms(), &mut camera);
+        let views = views_of(state);
+        let input = viewport_ui(ui, &views, &mut camera);
         if camera != *state.camera() {
             commands.push(AppCommand::SetCamera(camera));
         }
@@ -68,6 +69,8 @@ fn view_options_ui(ui: &mut egui::Ui, draft: &mut Settings, commands: &mut Vec<A
         ui.checkbox(&mut l.arrows, "arrows");
         ui.radio_value(&mut draft.track, TrackView::State, "x_t");
         ui.radio_value(&mut draft.track, TrackView::Prediction, "x0_hat");
+        ui.checkbox(&mut draft.split_view, "x_t | x0_hat")
+            .on_hover_text("the state and the prediction side by side, one camera for both");
         ui.checkbox(&mut draft.undo_augmentation, "undo augmentation");
         if ui.button("fit").clicked() {
             commands.push(AppCommand::FitCamera);
@@ -87,6 +90,40 @@ fn view_options_ui(ui: &mut egui::Ui, draft: &mut Settings, commands: &mut Vec<A
             "keep the camera where it is; unlocked it follows the frames (fitted to each, eased)",
         );
     });
+}
+
+/// The viewport's views: the frame as chosen, or its state and prediction side by side.
+fn views_of(state: &AppState) -> Vec<ViewSpec<'_>> {
+    let main = ViewSpec {
+        scene: state.scene(),
+        atoms: state.shown_atoms(),
+        label: None,
+    };
+    let Some(prediction) = state.prediction_scene() else {
+        return vec![main];
+    };
+    let t = state.timeline();
+    let sigma = state
+        .run()
+        .frames
+        .get(t.current)
+        .map_or(f64::NAN, |f| f.sigma);
+    let step = format!(
+        "{}/{} · σ {sigma:.1} Å",
+        t.current,
+        t.frame_count.saturating_sub(1)
+    );
+    vec![
+        ViewSpec {
+            label: Some(format!("x_t · {step}")),
+            ..main
+        },
+        ViewSpec {
+            scene: prediction,
+            atoms: (None, prediction.1),
+            label: Some(format!("x0_hat · {step}")),
+        },
+    ]
 }
 
 fn legend_and_outline_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<AppCommand>) {

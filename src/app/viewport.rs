@@ -10,21 +10,38 @@ use crate::compute::DeviceRows;
 use crate::geometry::RigidTransform;
 use crate::render::{AtomRows, OrbitCamera, RenderError, Scene, SceneRenderer, pick_atom};
 
-/// The renderer and what it last uploaded, kept in egui_wgpu's callback resources.
-pub struct ViewportResources {
+/// One view's renderer and what it last uploaded.
+struct Slot {
     renderer: SceneRenderer,
     uploaded: Option<(u64, OrbitCamera)>,
     /// The atom style (radii, colors) of the atom instances last uploaded.
     atom_style: Option<u64>,
 }
 
+impl Slot {
+    fn new(device: &wgpu::Device, format: wgpu::TextureFormat) -> Result<Self, RenderError> {
+        Ok(Self {
+            renderer: SceneRenderer::new(device, Some(format))?,
+            uploaded: None,
+            atom_style: None,
+        })
+    }
+}
+
+/// The views' renderers (the split view's second made when first asked for), kept in egui_wgpu's
+/// callback resources.
+pub struct ViewportResources {
+    slots: Vec<Slot>,
+    format: wgpu::TextureFormat,
+}
+
 impl ViewportResources {
     /// Pipelines for egui's target format.
     pub fn new(render_state: &egui_wgpu::RenderState) -> Result<Self, RenderError> {
+        let format = render_state.target_format;
         Ok(Self {
-            renderer: SceneRenderer::new(&render_state.device, Some(render_state.target_format))?,
-            uploaded: None,
-            atom_style: None,
+            slots: vec![Slot::new(&render_state.device, format)?],
+            format,
         })
     }
 }
@@ -43,6 +60,8 @@ pub struct ViewportCallback {
     pub atom_rows: Option<(DeviceRows, RigidTransform)>,
     /// Version of the atoms' radii and colors.
     pub atom_style: u64,
+    /// Which view: 0 the main one, 1 the split view's right half.
+    pub slot: usize,
 }
 
 impl egui_wgpu::CallbackTrait for ViewportCallback {
@@ -54,9 +73,16 @@ impl egui_wgpu::CallbackTrait for ViewportCallback {
         encoder: &mut wgpu::CommandEncoder,
         resources: &mut egui_wgpu::CallbackResources,
     ) -> Vec<wgpu::CommandBuffer> {
-        let Some(r) = resources.get_mut::<ViewportResources>() else {
+        let Some(all) = resources.get_mut::<ViewportResources>() else {
             return Vec::new();
         };
+        while all.slots.len() <= self.slot {
+            match Slot::new(device, all.format) {
+                Ok(slot) => all.slots.push(slot),
+                Err(_) => return Vec::new(),
+            }
+        }
+        let r = &mut all.slots[self.slot];
         r.renderer.ensure_target(device, self.size_px);
         // A new frame only writes instance data; an unchanged scene and camera write nothing. A frame
         // whose rows lie on this device binds them instead of writing its atoms, unless their radii
@@ -90,7 +116,10 @@ impl egui_wgpu::CallbackTrait for ViewportCallback {
         pass: &mut wgpu::RenderPass<'static>,
         resources: &egui_wgpu::CallbackResources,
     ) {
-        let Some(r) = resources.get::<ViewportResources>() else {
+        let Some(r) = resources
+            .get::<ViewportResources>()
+            .and_then(|all| all.slots.get(self.slot))
+        else {
             return;
         };
         // egui clamps the viewport to the window; set the full rect so a clipped view keeps its aspect.
@@ -116,11 +145,21 @@ pub struct ViewportInput {
     pub centered_atom: Option<usize>,
 }
 
-/// Draws the viewport and applies orbit (left drag), pan (right/middle drag) and zoom (wheel).
+/// One view of the viewport: its scene and version, the frame's device rows and atom style, its label.
+pub struct ViewSpec<'a> {
+    /// The scene and its version.
+    pub scene: (&'a Arc<Scene>, u64),
+    /// The frame's rows on the device and the atoms' style version.
+    pub atoms: (Option<&'a (DeviceRows, RigidTransform)>, u64),
+    /// Written in its top left corner (the split view's halves).
+    pub label: Option<String>,
+}
+
+/// Draws the viewport, one view or two side by side under one camera, and applies orbit (left drag),
+/// pan (right/middle drag) and zoom (wheel) on either.
 pub fn viewport_ui(
     ui: &mut egui::Ui,
-    (scene, version): (&Arc<Scene>, u64),
-    (atom_rows, atom_style): (Option<&(DeviceRows, RigidTransform)>, u64),
+    views: &[ViewSpec<'_>],
     camera: &mut OrbitCamera,
 ) -> ViewportInput {
     let (rect, response) =
@@ -143,30 +182,47 @@ pub fn viewport_ui(
         }
     }
     let ppp = ui.ctx().pixels_per_point();
-    let size_px = [
-        (rect.width() * ppp).round().max(1.0) as u32,
-        (rect.height() * ppp).round().max(1.0) as u32,
-    ];
-    ui.painter().add(egui_wgpu::Callback::new_paint_callback(
-        rect,
-        ViewportCallback {
-            scene: Arc::clone(scene),
-            version,
-            camera: *camera,
-            size_px,
-            atom_rows: atom_rows.cloned(),
-            atom_style,
-        },
-    ));
+    let width = rect.width() / views.len().max(1) as f32;
     let mut input = ViewportInput::default();
-    if let Some(pointer) = response.hover_pos() {
-        let local = pointer - rect.min;
+    for (slot, view) in views.iter().enumerate() {
+        let half = egui::Rect::from_min_size(
+            rect.min + egui::vec2(width * slot as f32, 0.0),
+            egui::vec2(width, rect.height()),
+        );
+        let size_px = [
+            (half.width() * ppp).round().max(1.0) as u32,
+            (half.height() * ppp).round().max(1.0) as u32,
+        ];
+        ui.painter().add(egui_wgpu::Callback::new_paint_callback(
+            half,
+            ViewportCallback {
+                scene: Arc::clone(view.scene.0),
+                version: view.scene.1,
+                camera: *camera,
+                size_px,
+                atom_rows: view.atoms.0.cloned(),
+                atom_style: view.atoms.1,
+                slot,
+            },
+        ));
+        if let Some(label) = &view.label {
+            let at = egui::Rect::from_min_size(
+                half.min + egui::vec2(6.0, 6.0),
+                egui::vec2((half.width() - 12.0).max(1.0), 18.0),
+            );
+            let text = egui::RichText::new(label).color(egui::Color32::WHITE);
+            ui.put(at, egui::Label::new(text).selectable(false));
+        }
+        let Some(pointer) = response.hover_pos().filter(|p| half.contains(*p)) else {
+            continue;
+        };
+        let local = pointer - half.min;
         input.hovered_atom = pick_atom(
-            scene,
+            view.scene.0,
             camera,
             [local.x, local.y],
-            rect.width(),
-            rect.height(),
+            half.width(),
+            half.height(),
         );
         if response.double_clicked() {
             input.centered_atom = input.hovered_atom;

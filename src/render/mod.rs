@@ -34,7 +34,8 @@ pub use readback::write_png;
 pub use renderer::{CLEAR_COLOR, DrawCounts, SceneRenderer, render_headless};
 pub use scene::{
     ArrowsFrom, ColorMode, LayerCounts, Layers, Legend, LineVertex, Scene, SceneOptions,
-    SphereInstance, atom_radius, build_scene, rebuild_scene,
+    SphereInstance, atom_radius, bounding_sphere, build_scene, grow_atoms_with_cloud,
+    rebuild_scene,
 };
 pub use scene_text::scene_text;
 pub use shaders::{SHADER_FILES, shader_source};

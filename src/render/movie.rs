@@ -13,7 +13,7 @@ use super::camera::{OrbitCamera, ViewPreset};
 use super::error::RenderError;
 use super::overlay_text::draw_text;
 use super::renderer::SceneRenderer;
-use super::scene::{ColorMode, SceneOptions, build_scene};
+use super::scene::{ColorMode, SceneOptions, build_scene, grow_atoms_with_cloud};
 use crate::geometry::superposed_onto;
 use crate::sampler::Frame;
 use crate::structure::Structure;
@@ -130,14 +130,7 @@ impl<'a> MovieRenderer<'a> {
         self.camera = Some((center, radius));
         // A cloud at high σ is many times the structure's size: atoms grow with it so that they stay as
         // many pixels wide as in the structure itself.
-        let grow = (radius / self.clean_radius.unwrap_or(radius).max(1.0)).max(1.0);
-        for sphere in scene
-            .opaque_spheres
-            .iter_mut()
-            .chain(&mut scene.translucent_spheres)
-        {
-            sphere.radius *= grow;
-        }
+        grow_atoms_with_cloud(&mut scene, radius, self.clean_radius.unwrap_or(radius));
         let camera = OrbitCamera::fitted(
             ViewPreset::Fit,
             center,

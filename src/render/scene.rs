@@ -391,16 +391,41 @@ pub fn rebuild_scene(
         }
         scene.counts.outline = box_edges.len();
     }
-    let center =
-        atoms.iter().fold(Vec3::ZERO, |acc, p| acc + Vec3::from(*p)) / atoms.len().max(1) as f32;
-    let radius = atoms
+    let (center, radius) = bounding_sphere(atoms);
+    scene.center = center;
+    scene.radius = radius;
+    scene
+}
+
+/// The centroid of `points` and the radius about it that holds them all, plus an atom's margin.
+pub fn bounding_sphere(points: &[[f32; 3]]) -> (Vec3, f32) {
+    let center = points
+        .iter()
+        .fold(Vec3::ZERO, |acc, p| acc + Vec3::from(*p))
+        / points.len().max(1) as f32;
+    let radius = points
         .iter()
         .map(|p| Vec3::from(*p).distance(center))
         .fold(1.0f32, f32::max)
         + 2.0;
-    scene.center = center;
-    scene.radius = radius;
-    scene
+    (center, radius)
+}
+
+/// Grows the atoms of a scene shown `shown_radius` wide (a noisy frame's cloud, as the camera fits it)
+/// by its ratio to `clean_radius`, so that they stay as many pixels wide as in the clean structure;
+/// the factor (1 for a view no wider).
+pub fn grow_atoms_with_cloud(scene: &mut Scene, shown_radius: f32, clean_radius: f32) -> f32 {
+    let grow = (shown_radius / clean_radius.max(1.0)).max(1.0);
+    if grow > 1.0 {
+        for sphere in scene
+            .opaque_spheres
+            .iter_mut()
+            .chain(&mut scene.translucent_spheres)
+        {
+            sphere.radius *= grow;
+        }
+    }
+    grow
 }
 
 /// The atom spheres, coloured by `color_by` (a displacement's scalars where it has them).

@@ -159,3 +159,93 @@ fn hold_steady_and_the_network_view_change_what_is_drawn() {
         assert!((0..3).all(|k| (p[k] - q[k] * c).abs() < 1e-3 * q[k].abs().max(1.0)));
     }
 }
+
+#[test]
+fn the_split_view_draws_the_state_and_the_prediction_with_one_camera() {
+    let Some(mut h) = harness() else { return };
+    let mut settings = h.state().state().settings().clone();
+    settings.steps = 4;
+    settings.camera_lock = true;
+    h.state_mut()
+        .apply(AppCommand::UpdateSettings(Box::new(settings)));
+    h.state_mut().apply(AppCommand::Step(4));
+    let start = std::time::Instant::now();
+    while h.state().state().run().frames.len() < 5 || h.state().state().is_busy() {
+        assert!(start.elapsed() < std::time::Duration::from_secs(60));
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    h.state_mut()
+        .apply(AppCommand::Timeline(TimelineCommand::SetFrameClamped(1)));
+    assert!(
+        h.state().state().prediction_scene().is_none(),
+        "off by default"
+    );
+    h.get_by_label("x_t | x0_hat").click();
+    h.run_steps(3);
+    let s = h.state().state();
+    let (prediction, _) = s.prediction_scene().expect("the right half's scene");
+    let frame = &s.run().frames[1];
+    let x0 = frame.x0_in_data().unwrap();
+    let atoms = s.structure().atom_count();
+    for (sphere, p) in prediction.opaque_spheres[..atoms].iter().zip(&x0).take(50) {
+        assert!((0..3).all(|k| (sphere.position[k] - p[k]).abs() < 1e-4));
+    }
+    assert!(h.query_by_label_contains("x_t · 1/4").is_some());
+    assert!(h.query_by_label_contains("x0_hat · 1/4").is_some());
+}
+
+/// A small window on 1CRN after a short run, at frame 1, with `change` applied to the settings.
+fn small_window_at_frame_one(
+    change: impl FnOnce(&mut Settings),
+) -> Option<Harness<'static, SigmascopeApp>> {
+    let compute = common::wgpu_or_skip()?;
+    let structure = sigmascope::structure::find_bundled("1crn")
+        .unwrap()
+        .load(&LoadOptions::default())
+        .unwrap();
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1100.0, 640.0))
+        .with_options(common::kittest_options(1100.0, 640.0))
+        .wgpu()
+        .build_eframe(move |cc| SigmascopeApp::with_compute(cc, structure, Some(compute)));
+    let mut settings = h.state().state().settings().clone();
+    settings.steps = 4;
+    settings.camera_lock = true;
+    change(&mut settings);
+    h.state_mut()
+        .apply(AppCommand::UpdateSettings(Box::new(settings)));
+    h.state_mut().apply(AppCommand::Step(4));
+    let start = std::time::Instant::now();
+    while h.state().state().run().frames.len() < 5 || h.state().state().is_busy() {
+        assert!(start.elapsed() < std::time::Duration::from_secs(60));
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    h.state_mut()
+        .apply(AppCommand::Timeline(TimelineCommand::SetFrameClamped(1)));
+    h.state_mut().apply(AppCommand::FitCamera);
+    h.run_steps(3);
+    Some(h)
+}
+
+fn snapshot_of(name: &str, change: fn(&mut Settings)) {
+    let Some(mut h) = small_window_at_frame_one(change) else {
+        return;
+    };
+    common::require_golden(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("tests/snapshots/{name}.png")),
+    );
+    h.snapshot(name);
+}
+
+#[test]
+fn split_view_snapshot() {
+    snapshot_of("split_view", |s| s.split_view = true);
+}
+
+#[test]
+fn network_view_snapshot() {
+    snapshot_of("network_view", |s| s.network_view = true);
+}
