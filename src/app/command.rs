@@ -98,6 +98,8 @@ pub enum AppCommand {
     ChooseFile(DialogPurpose),
     /// Listen for live runs (on the address given, or the default), or stop.
     Listen(bool, Option<String>),
+    /// Fit the camera to the selected atoms.
+    FocusSelection,
 }
 
 /// What a chosen file is for.
@@ -170,6 +172,7 @@ impl AppState {
             AppCommand::DismissStatus => self.status = None,
             AppCommand::ChooseFile(_) => {}
             AppCommand::Listen(on, address) => self.set_listening(on, address.as_deref()),
+            AppCommand::FocusSelection => self.focus_selection(),
         }
         self.rebuild_scene();
     }

@@ -106,6 +106,14 @@ pub struct Settings {
     pub network_view: bool,
     /// x_t and x̂0 side by side, one camera for both.
     pub split_view: bool,
+    /// The view's selection string (`chain A and resid 10-50`); empty selects nothing.
+    pub selection: String,
+    /// Grey out the atoms the selection leaves out.
+    pub selection_dims_others: bool,
+    /// Hide the atoms the selection leaves out.
+    pub selection_hides_others: bool,
+    /// Hold steady on the selected atoms alone.
+    pub selection_superposes: bool,
     /// The sweep panel's sampler.
     pub sweep_sampler: SamplerChoice,
     /// The sweep panel's step counts (the panel keeps the text as typed).
@@ -169,6 +177,10 @@ impl Default for Settings {
             hold_steady: crate::render::HoldSteady::None,
             network_view: false,
             split_view: false,
+            selection: String::new(),
+            selection_dims_others: true,
+            selection_hides_others: false,
+            selection_superposes: false,
             sweep_sampler: SamplerChoice::Family(FamilyPreset::FmOde),
             sweep_steps: vec![10, 20, 50, 100],
             sweep_seeds: 2,

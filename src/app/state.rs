@@ -17,7 +17,7 @@ use crate::compute::{ComputeDevice, DeviceRows};
 use crate::denoiser::DenoiserChoice;
 use crate::denoiser::learned::PreconditionMode;
 use crate::diagnosis::{DiagnosisInput, FindingCode, diagnose};
-use crate::geometry::{RigidTransform, superposed_onto};
+use crate::geometry::{RigidTransform, superposed_on, superposed_onto};
 use crate::render::{
     ColorMode, HoldSteady, Layers, OrbitCamera, Scene, SceneOptions, ViewPreset,
     grow_atoms_with_cloud, rebuild_scene, scene_text,
@@ -35,12 +35,17 @@ pub(super) struct SceneKey {
     hold_steady: HoldSteady,
     network_view: bool,
     split_view: bool,
+    selection: (String, bool, bool, bool),
     layers: Layers,
     track: TrackView,
     undo_augmentation: bool,
     noise: Option<u64>,
     outline: Option<usize>,
 }
+
+/// A selection string, the structure it was read on (its address) and its atoms or why it cannot be
+/// read.
+pub(super) type ReadSelection = (String, usize, Result<Arc<Vec<bool>>, String>);
 
 /// The scene on screen and what hovering it needs.
 pub(super) struct ShownScene {
@@ -122,6 +127,8 @@ pub struct AppState {
     pub(super) follow_goal: Option<(glam::Vec3, f32)>,
     /// The split view's right half: the prediction's scene and its version.
     pub(super) prediction_scene: Option<(Arc<Scene>, u64)>,
+    /// The selection string last read, on which structure, and its atoms or why it cannot be read.
+    pub(super) selection_cache: Option<ReadSelection>,
 }
 
 /// The loader options of the structure panel's selection.
@@ -155,6 +162,7 @@ impl AppState {
             live: None,
             follow_goal: None,
             prediction_scene: None,
+            selection_cache: None,
             compute,
             render_device: None,
             settings,
@@ -453,9 +461,13 @@ impl AppState {
                     .last()
                     .map(|f| self.network_scaled(f, frame_positions(f))),
             };
-            return match target {
-                Some(target) => (superposed_onto(&shown, &target), previous),
-                None => (shown, previous),
+            let on = self
+                .selected()
+                .filter(|_| self.settings.selection_superposes);
+            return match (target, on) {
+                (Some(target), Some(on)) => (superposed_on(&shown, &target, &on), previous),
+                (Some(target), None) => (superposed_onto(&shown, &target), previous),
+                (None, _) => (shown, previous),
             };
         }
         match &self.results.applied_noise {
@@ -495,6 +507,12 @@ impl AppState {
             hold_steady: self.settings.hold_steady,
             network_view: self.settings.network_view,
             split_view: self.settings.split_view,
+            selection: (
+                self.settings.selection.clone(),
+                self.settings.selection_dims_others,
+                self.settings.selection_hides_others,
+                self.settings.selection_superposes,
+            ),
             layers: self.settings.layers,
             track: self.settings.track,
             undo_augmentation: self.settings.undo_augmentation,
@@ -505,6 +523,7 @@ impl AppState {
 
     /// Rebuilds the scene when what it shows changed.
     pub(super) fn rebuild_scene(&mut self) {
+        self.refresh_selection();
         let key = self.scene_key();
         if self.shown.key.as_ref() == Some(&key) {
             return;
@@ -527,6 +546,7 @@ impl AppState {
             previous.as_deref(),
             &options,
         );
+        self.mark_selection(&mut scene);
         let shown_radius = scene.radius;
         let grown = grow_atoms_with_cloud(&mut scene, shown_radius, self.clean_radius()) > 1.0;
         self.shown.scene = Arc::new(scene);

@@ -22,6 +22,7 @@ impl Panel for ViewPanel {
     fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, draft: &mut Settings) -> Vec<AppCommand> {
         let mut commands = Vec::new();
         view_options_ui(ui, draft, &mut commands);
+        selection_ui(ui, state, draft, &mut commands);
         legend_and_outline_ui(ui, state, &mut commands);
         if let Some(e) = &self.viewport_error {
             ui.colored_label(ui.visuals().error_fg_color, e);
@@ -90,6 +91,41 @@ fn view_options_ui(ui: &mut egui::Ui, draft: &mut Settings, commands: &mut Vec<A
             "keep the camera where it is; unlocked it follows the frames (fitted to each, eased)",
         );
     });
+}
+
+/// The selection box (`chain A and resid 10-50`), what it does to the view, and why a string cannot
+/// be read (one line under the box).
+fn selection_ui(
+    ui: &mut egui::Ui,
+    state: &AppState,
+    draft: &mut Settings,
+    commands: &mut Vec<AppCommand>,
+) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label("select");
+        ui.add(
+            egui::TextEdit::singleline(&mut draft.selection)
+                .hint_text("chain A and resid 10-50")
+                .desired_width(180.0),
+        )
+        .on_hover_text(
+            "chain, resid (10-50), resname, name, backbone, motif, diffused, all; and, or, not, ( )",
+        );
+        if ui
+            .add_enabled(state.selected().is_some(), egui::Button::new("focus"))
+            .on_hover_text("fit the camera to the selected atoms")
+            .clicked()
+        {
+            commands.push(AppCommand::FocusSelection);
+        }
+        ui.checkbox(&mut draft.selection_dims_others, "dim others");
+        ui.checkbox(&mut draft.selection_hides_others, "hide others");
+        ui.checkbox(&mut draft.selection_superposes, "hold steady on it")
+            .on_hover_text("hold steady superposes on the selected atoms alone");
+    });
+    if let Some(e) = state.selection_error() {
+        ui.colored_label(ui.visuals().error_fg_color, e);
+    }
 }
 
 /// The viewport's views: the frame as chosen, or its state and prediction side by side.

@@ -2,8 +2,9 @@
 //! atoms' size against the clean structure, the network view's scale and the camera that follows.
 
 use super::state::AppState;
-use crate::render::{ColorMode, bounding_sphere};
+use crate::render::{ColorMode, Scene, bounding_sphere};
 use crate::sampler::Frame;
+use crate::structure::select_atoms;
 
 impl AppState {
     /// Eases the camera toward the fit of the frame shown (a noisy frame is many times the structure's
@@ -69,5 +70,83 @@ impl AppState {
         let sigma_data = self.settings.preset.preset().schedule.sigma_data;
         let c = (sigma_data / (frame.sigma.powi(2) + sigma_data.powi(2)).sqrt()) as f32;
         positions.iter().map(|p| p.map(|v| v * c)).collect()
+    }
+}
+
+/// The colour of atoms a selection leaves out while "dim others" is on.
+const DIMMED: [f32; 4] = [0.30, 0.30, 0.33, 1.0];
+
+impl AppState {
+    /// Reads the selection string again when it or the structure changed.
+    pub(super) fn refresh_selection(&mut self) {
+        let text = self.settings.selection.trim().to_owned();
+        let structure = std::sync::Arc::as_ptr(&self.structure) as usize;
+        if self
+            .selection_cache
+            .as_ref()
+            .is_some_and(|(t, s, _)| *t == text && *s == structure)
+        {
+            return;
+        }
+        let read = select_atoms(&self.structure, &text).map(std::sync::Arc::new);
+        self.selection_cache = (!text.is_empty()).then_some((text, structure, read));
+    }
+
+    /// The atoms the selection picks (none when it is empty or cannot be read).
+    pub fn selected(&self) -> Option<std::sync::Arc<Vec<bool>>> {
+        match &self.selection_cache {
+            Some((_, _, Ok(mask))) => Some(std::sync::Arc::clone(mask)),
+            _ => None,
+        }
+    }
+
+    /// Why the selection string cannot be read, in one line (shown under its box).
+    pub fn selection_error(&self) -> Option<&str> {
+        match &self.selection_cache {
+            Some((_, _, Err(e))) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Greys out or hides the atoms the selection leaves out (the atoms layer's spheres, in atom
+    /// order; a hidden atom keeps its place with no size, so picking still finds atoms by index).
+    pub(super) fn mark_selection(&self, scene: &mut Scene) {
+        let Some(mask) = self.selected() else { return };
+        let (dim, hide) = (
+            self.settings.selection_dims_others,
+            self.settings.selection_hides_others,
+        );
+        if !(dim || hide) || !self.settings.layers.atoms {
+            return;
+        }
+        let atoms = self.structure.atom_count().min(scene.opaque_spheres.len());
+        for (sphere, &kept) in scene.opaque_spheres[..atoms].iter_mut().zip(mask.iter()) {
+            if kept {
+                continue;
+            }
+            if hide {
+                sphere.radius = 0.0;
+            } else {
+                sphere.color = DIMMED;
+            }
+        }
+    }
+
+    /// The camera fitted to the selected atoms as shown.
+    pub(super) fn focus_selection(&mut self) {
+        let Some(mask) = self.selected() else { return };
+        let atoms = &self.shown.scene.opaque_spheres;
+        let picked: Vec<[f32; 3]> = atoms
+            .iter()
+            .zip(mask.iter())
+            .filter(|(_, k)| **k)
+            .map(|(a, _)| a.position)
+            .collect();
+        if picked.is_empty() {
+            return;
+        }
+        let (center, radius) = bounding_sphere(&picked);
+        self.camera.fit(center, radius, 1.5);
+        self.follow_goal = None;
     }
 }

@@ -11,6 +11,6 @@ pub use device_pose::DevicePose;
 pub use points::{points_of_rows, points_tensor, rows_tensor, tensor_points};
 pub use rigid::{
     RigidTransform, centroid, kabsch, kabsch_from_moments, random_rotation, rigid_fit,
-    rms_distance, rms_distance_after, superposed_onto, superposed_rmsd,
+    rms_distance, rms_distance_after, superposed_on, superposed_onto, superposed_rmsd,
 };
 pub use tm_score::{tm_d0, tm_score};

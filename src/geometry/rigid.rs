@@ -283,6 +283,25 @@ pub fn superposed_onto(mobile: &[[f32; 3]], target: &[[f32; 3]]) -> Vec<[f32; 3]
     mobile.iter().map(|&p| motion.apply(p)).collect()
 }
 
+/// `mobile` moved by the rigid motion that best superposes its points in `on` onto `target`'s (all of
+/// them when `on` selects fewer than three).
+pub fn superposed_on(mobile: &[[f32; 3]], target: &[[f32; 3]], on: &[bool]) -> Vec<[f32; 3]> {
+    let pick = |points: &[[f32; 3]]| -> Vec<[f32; 3]> {
+        points
+            .iter()
+            .zip(on)
+            .filter(|(_, k)| **k)
+            .map(|(p, _)| *p)
+            .collect()
+    };
+    let (m, t) = (pick(mobile), pick(target));
+    if m.len() < 3 {
+        return superposed_onto(mobile, target);
+    }
+    let motion = kabsch(&m, &t);
+    mobile.iter().map(|&p| motion.apply(p)).collect()
+}
+
 /// RMSD after Kabsch superposition of `mobile` onto `target`, from one pass over the points: every
 /// fit maps the mobile centroid onto the target's, so with p̃ = p − p̄, q̃ = q − q̄,
 /// Σ |p̃ R − q̃|² = Σ |p̃|² + Σ |q̃|² − 2 Σᵢⱼ Rᵢⱼ Hᵢⱼ (Kabsch 1976), H = Σ p̃ᵀ q̃. Sets that superpose

@@ -12,6 +12,7 @@ mod hierarchy;
 mod level;
 mod load;
 mod pdb_records;
+mod select;
 mod synthetic;
 
 pub use atomic_write::{WriteError, write_atomic};
@@ -28,4 +29,5 @@ pub use from_records::AtomRecord;
 pub use hierarchy::{Chain, FileFormat, Residue, Selection, SelectionReport, Structure};
 pub use level::Level;
 pub use load::{LoadError, LoadOptions, format_of_content, load_bytes, load_path};
+pub use select::select_atoms;
 pub use synthetic::{SYNTHETIC_ATOMS_PER_RESIDUE, SYNTHETIC_RESIDUES_PER_CHAIN};

@@ -249,3 +249,80 @@ fn split_view_snapshot() {
 fn network_view_snapshot() {
     snapshot_of("network_view", |s| s.network_view = true);
 }
+
+#[test]
+fn a_selection_dims_hides_focuses_and_holds_steady_on_its_atoms() {
+    let mut s = state(4);
+    let mut settings = s.settings().clone();
+    settings.selection = "chain A and resid 10-20".to_owned();
+    settings.color_by = ColorMode::Element;
+    s.apply(AppCommand::UpdateSettings(Box::new(settings.clone())));
+    let mask = s.selected().unwrap();
+    let st = s.structure();
+    let want = (0..st.atom_count())
+        .filter(|&a| {
+            let r = &st.residues[st.atom_residue[a] as usize];
+            st.chains[r.chain as usize].id == "A" && (10..=20).contains(&r.number)
+        })
+        .count();
+    assert_eq!(mask.iter().filter(|&&k| k).count(), want);
+    let outside = mask.iter().position(|&k| !k).unwrap();
+    let inside = mask.iter().position(|&k| k).unwrap();
+    let spheres = &s.scene().0.opaque_spheres;
+    assert_ne!(
+        spheres[outside].color, spheres[inside].color,
+        "others dimmed"
+    );
+    settings.selection_hides_others = true;
+    s.apply(AppCommand::UpdateSettings(Box::new(settings.clone())));
+    assert_eq!(s.scene().0.opaque_spheres[outside].radius, 0.0);
+    assert!(s.scene().0.opaque_spheres[inside].radius > 0.0);
+    let whole = s.camera().distance;
+    s.apply(AppCommand::FocusSelection);
+    assert!(
+        s.camera().distance < 0.5 * whole,
+        "{} vs {whole}",
+        s.camera().distance
+    );
+    // Held steady on the selection, the selected atoms of a frame sit on the reference's.
+    s.apply(AppCommand::Step(4));
+    common::settle(&mut s);
+    s.apply(AppCommand::Timeline(TimelineCommand::SetFrameClamped(3)));
+    settings.selection_hides_others = false;
+    settings.hold_steady = sigmascope::render::HoldSteady::Reference;
+    settings.selection_superposes = true;
+    s.apply(AppCommand::UpdateSettings(Box::new(settings)));
+    let frame = s.run().frames[3].x_t_in_data();
+    let truth = s.structure().positions.clone();
+    let pick = |p: &[[f32; 3]]| -> Vec<[f32; 3]> {
+        p.iter()
+            .zip(mask.iter())
+            .filter(|(_, k)| **k)
+            .map(|(p, _)| *p)
+            .collect()
+    };
+    let drawn_selected = pick(&drawn(&s));
+    let expected = sigmascope::geometry::superposed_onto(&pick(&frame), &pick(&truth));
+    for (p, q) in drawn_selected.iter().zip(&expected) {
+        assert!((0..3).all(|k| (p[k] - q[k]).abs() < 1e-2), "{p:?} vs {q:?}");
+    }
+}
+
+#[test]
+fn a_selection_that_cannot_be_read_is_one_line_under_the_box() {
+    let Some(mut h) = harness() else { return };
+    let field = |node: &egui_kittest::kittest::AccessKitNode<'_>| {
+        node.role() == egui::Role::TextInput && node.value().as_deref() == Some("")
+    };
+    h.get_by(field).focus();
+    h.run_steps(1);
+    h.get_by(field).type_text("resid 5-x");
+    h.run_steps(3);
+    assert_eq!(h.state().state().settings().selection, "resid 5-x");
+    let error = h.state().state().selection_error().unwrap().to_owned();
+    assert!(
+        error.contains("not a residue number") && !error.contains('\n'),
+        "{error}"
+    );
+    assert!(h.query_by_label(&error).is_some(), "shown under the box");
+}
