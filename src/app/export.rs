@@ -6,7 +6,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::export_job::{ExportContent, ExportJob};
+use super::settings::TrackView;
 use super::state::AppState;
+use crate::render::{MovieSpec, MovieView};
+use crate::sampler::Frame;
 use crate::trajectory::Track;
 
 /// What can be exported.
@@ -26,11 +29,13 @@ pub enum ExportKind {
     PlotsCsv,
     /// The whole run as NPZ (the keys `Open run…` reads).
     RunNpz,
+    /// The run as a looping GIF, drawn as the view shows it.
+    MovieGif,
 }
 
 impl ExportKind {
     /// Every export, in the order of the panel's buttons.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::StateTrack,
         Self::PredictionTrack,
         Self::ResidueLevel,
@@ -38,6 +43,7 @@ impl ExportKind {
         Self::ViewportPng,
         Self::PlotsCsv,
         Self::RunNpz,
+        Self::MovieGif,
     ];
 
     /// The button's label.
@@ -50,6 +56,7 @@ impl ExportKind {
             Self::ViewportPng => "viewport PNG…",
             Self::PlotsCsv => "plots CSV…",
             Self::RunNpz => "run NPZ…",
+            Self::MovieGif => "movie GIF…",
         }
     }
 
@@ -63,6 +70,7 @@ impl ExportKind {
             Self::ViewportPng => ".png",
             Self::PlotsCsv => "_metrics.csv",
             Self::RunNpz => "_run.npz",
+            Self::MovieGif => "_movie.gif",
         };
         format!("{structure_name}{suffix}")
     }
@@ -73,6 +81,7 @@ impl ExportKind {
             Self::ViewportPng => "png",
             Self::PlotsCsv => "csv",
             Self::RunNpz => "npz",
+            Self::MovieGif => "gif",
             _ => "pdb",
         }
     }
@@ -87,6 +96,7 @@ impl AppState {
         match kind {
             ExportKind::NoisedStructure => self.results.applied_noise.is_some(),
             ExportKind::ViewportPng => self.render_device.is_some(),
+            ExportKind::MovieGif => self.render_device.is_some() && !self.run.frames.is_empty(),
             _ => !self.run.frames.is_empty(),
         }
     }
@@ -121,6 +131,14 @@ impl AppState {
                     positions: applied.noised.clone(),
                 }
             }
+            ExportKind::MovieGif => ExportContent::Movie {
+                device: self
+                    .render_device
+                    .clone()
+                    .ok_or_else(|| anyhow::anyhow!("no wgpu renderer"))?,
+                frames: Arc::new(self.movie_frames(&frames()?)),
+                spec: self.movie_spec(),
+            },
             ExportKind::ViewportPng => ExportContent::Picture {
                 device: self
                     .render_device
@@ -157,6 +175,44 @@ impl AppState {
                 self.pending_commands += 1;
             }
             Err(e) => self.status = Some(format!("export failed: {e:#}")),
+        }
+    }
+
+    /// The frames as the view shows them (augmentation undone when it is), for a movie.
+    fn movie_frames(&self, frames: &[Frame]) -> Vec<Frame> {
+        frames
+            .iter()
+            .map(|f| {
+                let mut shown = f.clone();
+                if self.settings.undo_augmentation {
+                    shown.x_t = f.x_t_in_data();
+                    shown.x0_hat = f.x0_in_data();
+                }
+                shown
+            })
+            .collect()
+    }
+
+    /// A movie of the view as it is set: its track or split or network view, colours, hold steady,
+    /// and the timeline's speed and stride.
+    fn movie_spec(&self) -> MovieSpec {
+        let view = if self.settings.split_view {
+            MovieView::Split
+        } else if self.settings.network_view {
+            MovieView::Network
+        } else if self.settings.track == TrackView::Prediction {
+            MovieView::X0
+        } else {
+            MovieView::Xt
+        };
+        MovieSpec {
+            size: [640, 480],
+            fps: self.timeline.fps.round().clamp(1.0, 100.0) as u32,
+            stride: self.timeline.stride,
+            view,
+            color_by: self.shown_color_mode(),
+            hold_steady: self.settings.hold_steady,
+            sigma_data: self.settings.preset.preset().schedule.sigma_data,
         }
     }
 

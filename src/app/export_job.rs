@@ -7,7 +7,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context as _;
 
-use crate::render::{OrbitCamera, Scene, render_headless, write_png};
+use crate::render::{
+    MovieRenderer, MovieSpec, OrbitCamera, Scene, encode_gif, render_headless, render_movie,
+    write_png,
+};
 use crate::sampler::Frame;
 use crate::structure::{
     ExportFrame, ExportOptions, Structure, write_atomic, write_residue_level_pdb,
@@ -65,6 +68,12 @@ pub(super) enum ExportContent {
         label: String,
         positions: Vec<[f32; 3]>,
     },
+    /// A movie of the run, drawn off screen frame by frame.
+    Movie {
+        device: RenderDevice,
+        frames: Arc<Vec<Frame>>,
+        spec: MovieSpec,
+    },
     /// The viewport, drawn again off screen.
     Picture {
         device: RenderDevice,
@@ -82,7 +91,7 @@ impl ExportJob {
     /// Writes the export (atomically, never over the structure's own file): true when written, false
     /// when cancelled first. A cancel is seen before the frames are gathered and before the file is
     /// written; the text in between is built whole, so no file is ever half written.
-    pub fn write(&self) -> anyhow::Result<bool> {
+    pub fn write(&self, progress: &dyn Fn(usize, usize)) -> anyhow::Result<bool> {
         let (s, path) = (self.structure.as_ref(), &self.path);
         let cancelled = || self.cancel.load(Ordering::SeqCst);
         if cancelled() {
@@ -111,6 +120,11 @@ impl ExportJob {
                 };
                 write_trajectory_pdb(path, s, &[frame], ExportOptions::default())?;
             }
+            ExportContent::Movie {
+                device,
+                frames,
+                spec,
+            } => return self.write_movie(device, frames, spec, progress),
             ExportContent::Picture {
                 device,
                 scene,
@@ -126,6 +140,33 @@ impl ExportJob {
                 write_png(path, size[0], size[1], &rgba)?;
             }
         }
+        Ok(true)
+    }
+}
+
+impl ExportJob {
+    /// Renders and writes a GIF; false when cancelled (between any two pictures).
+    fn write_movie(
+        &self,
+        device: &RenderDevice,
+        frames: &[Frame],
+        spec: &MovieSpec,
+        progress: &dyn Fn(usize, usize),
+    ) -> anyhow::Result<bool> {
+        let mut movie = MovieRenderer::new(&device.device, &device.queue)?;
+        let pictures = render_movie(&mut movie, &self.structure, frames, spec, |done, total| {
+            progress(done, total);
+            !self.cancel.load(Ordering::SeqCst)
+        })?;
+        let Some(mut pictures) = pictures else {
+            return Ok(false);
+        };
+        let bytes = encode_gif(&mut pictures, spec.size, spec.fps).map_err(anyhow::Error::msg)?;
+        if self.cancel.load(Ordering::SeqCst) {
+            return Ok(false);
+        }
+        let protected: Vec<&Path> = self.structure.source_path.as_deref().into_iter().collect();
+        write_atomic(&self.path, &bytes, &protected)?;
         Ok(true)
     }
 }

@@ -326,3 +326,45 @@ fn a_selection_that_cannot_be_read_is_one_line_under_the_box() {
     );
     assert!(h.query_by_label(&error).is_some(), "shown under the box");
 }
+
+#[test]
+fn export_movie_writes_a_gif_of_the_view_off_the_ui_thread() {
+    let Some(mut h) = harness() else { return };
+    let mut settings = h.state().state().settings().clone();
+    settings.steps = 3;
+    h.state_mut()
+        .apply(AppCommand::UpdateSettings(Box::new(settings)));
+    h.state_mut().apply(AppCommand::Step(3));
+    let wait = |h: &mut Harness<'static, SigmascopeApp>, done: &dyn Fn(&AppState) -> bool| {
+        let start = std::time::Instant::now();
+        while !done(h.state().state()) || h.state().state().is_busy() {
+            assert!(start.elapsed() < std::time::Duration::from_secs(120));
+            h.step();
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    };
+    wait(&mut h, &|s| s.run().frames.len() == 4);
+    assert!(
+        h.state()
+            .state()
+            .can_export(sigmascope::app::ExportKind::MovieGif)
+    );
+    let dir = common::scratch("movie-export");
+    let gif = dir.join("run.gif");
+    h.state_mut().apply(AppCommand::Export(
+        sigmascope::app::ExportKind::MovieGif,
+        gif.clone(),
+    ));
+    wait(&mut h, &|_| true);
+    let bytes = std::fs::read(&gif).unwrap();
+    assert!(bytes.starts_with(b"GIF89a"));
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::RGBA);
+    let mut decoder = options.read_info(std::io::Cursor::new(bytes)).unwrap();
+    let mut frames = 0;
+    while let Some(f) = decoder.read_next_frame().unwrap() {
+        assert_eq!((f.width, f.height), (640, 480));
+        frames += 1;
+    }
+    assert_eq!(frames, 4, "one picture per frame at stride 1");
+}

@@ -93,7 +93,10 @@ impl SamplerWorker {
         let started = std::thread::Builder::new()
             .name("export".to_owned())
             .spawn(move || {
-                let event = match job.write() {
+                let report = |done, total| {
+                    sink.send(WorkerEvent::Progress(done, total)).ok();
+                };
+                let event = match job.write(&report) {
                     Ok(true) => WorkerEvent::Exported(job.path().to_path_buf()),
                     Ok(false) => WorkerEvent::ExportCancelled(job.path().to_path_buf()),
                     Err(e) => WorkerEvent::Failed(WorkerError::Export(e)),
