@@ -68,6 +68,8 @@ fn view_options_ui(ui: &mut egui::Ui, draft: &mut Settings, commands: &mut Vec<A
         ui.checkbox(&mut l.trace, "trace");
         ui.checkbox(&mut l.ghost, "ghost");
         ui.checkbox(&mut l.arrows, "arrows");
+        ui.checkbox(&mut l.bonds, "bonds")
+            .on_hover_text("covalent bonds from residue templates (ball-and-stick), never from distances");
         ui.radio_value(&mut draft.track, TrackView::State, "x_t");
         ui.radio_value(&mut draft.track, TrackView::Prediction, "x0_hat");
         ui.checkbox(&mut draft.split_view, "x_t | x0_hat")

@@ -29,7 +29,7 @@ pub struct RenderArgs {
     /// Color mode.
     #[arg(long, value_enum, default_value_t = ColorMode::Element)]
     pub color_by: ColorMode,
-    /// Layers: any of atoms,residues,chains,trace,ghost,arrows.
+    /// Layers: any of atoms,residues,chains,trace,ghost,arrows,bonds.
     #[arg(long, default_value = "atoms,trace")]
     pub layers: String,
     /// Image size WIDTHxHEIGHT.

@@ -4,7 +4,7 @@
 use glam::Vec3;
 
 use super::color::{Rgba, chain_color, displacement_color, element_color, rainbow};
-use crate::structure::{Element, Structure};
+use crate::structure::{Element, Structure, template_bonds};
 use crate::trajectory::Displacements;
 
 /// One sphere to draw (atom, residue centroid, chain centroid or ghost atom).
@@ -44,6 +44,9 @@ pub struct Layers {
     pub ghost: bool,
     /// Displacement arrows of residue and chain centroids.
     pub arrows: bool,
+    /// Covalent bonds from residue templates, as lines in the atoms' colours (ball-and-stick).
+    #[serde(default)]
+    pub bonds: bool,
 }
 
 impl Default for Layers {
@@ -55,12 +58,13 @@ impl Default for Layers {
             trace: true,
             ghost: false,
             arrows: false,
+            bonds: false,
         }
     }
 }
 
 impl Layers {
-    /// Parses `atoms,residues,chains,trace,ghost,arrows` (any subset).
+    /// Parses `atoms,residues,chains,trace,ghost,arrows,bonds` (any subset).
     pub fn parse(text: &str) -> Result<Self, String> {
         let mut layers = Self {
             atoms: false,
@@ -75,9 +79,10 @@ impl Layers {
                 "trace" => layers.trace = true,
                 "ghost" => layers.ghost = true,
                 "arrows" => layers.arrows = true,
+                "bonds" => layers.bonds = true,
                 other => {
                     return Err(format!(
-                        "unknown layer '{other}': use atoms, residues, chains, trace, ghost, arrows"
+                        "unknown layer '{other}': use atoms, residues, chains, trace, ghost, arrows, bonds"
                     ));
                 }
             }
@@ -371,6 +376,9 @@ pub fn rebuild_scene(
     if layers.trace {
         push_trace(&mut scene, s, atoms);
     }
+    if layers.bonds {
+        push_bonds(&mut scene, s, atoms, layers.atoms);
+    }
     if layers.arrows {
         let start = match (options.arrows_from, previous) {
             (ArrowsFrom::Previous, Some(p)) => p,
@@ -516,6 +524,24 @@ fn push_trace(scene: &mut Scene, s: &Structure, atoms: &[[f32; 3]]) {
                 }
                 scene.counts.trace += 1;
             }
+        }
+    }
+}
+
+/// Each template bond as a line from atom to atom, each end in its atom's colour (grey without the
+/// atoms layer).
+fn push_bonds(scene: &mut Scene, s: &Structure, atoms: &[[f32; 3]], colored: bool) {
+    for [a, b] in template_bonds(s) {
+        for i in [a as usize, b as usize] {
+            let p = atoms[i];
+            let color = match scene.opaque_spheres.get(i) {
+                Some(sphere) if colored => sphere.color,
+                _ => [0.75, 0.75, 0.75, 1.0],
+            };
+            scene.lines.push(LineVertex {
+                position: [p[0], p[1], p[2], 1.0],
+                color,
+            });
         }
     }
 }

@@ -2,6 +2,7 @@
 //! bundled examples and multi-MODEL PDB export.
 
 mod atomic_write;
+mod bonds;
 mod bundled;
 mod cif_records;
 mod element;
@@ -16,6 +17,7 @@ mod select;
 mod synthetic;
 
 pub use atomic_write::{WriteError, write_atomic};
+pub use bonds::template_bonds;
 pub use bundled::{
     BUNDLED, BundledStructure, default_structure, find_bundled, load_file_or_bundled,
 };

@@ -368,3 +368,24 @@ fn export_movie_writes_a_gif_of_the_view_off_the_ui_thread() {
     }
     assert_eq!(frames, 4, "one picture per frame at stride 1");
 }
+
+#[test]
+fn bonds_come_from_residue_templates_in_every_frame() {
+    let mut s = state(3);
+    s.apply(AppCommand::Step(3));
+    common::settle(&mut s);
+    s.apply(AppCommand::Timeline(TimelineCommand::First));
+    let lines = s.scene().0.lines.len();
+    let mut settings = s.settings().clone();
+    settings.layers.bonds = true;
+    s.apply(AppCommand::UpdateSettings(Box::new(settings)));
+    let bonds = sigmascope::structure::template_bonds(s.structure());
+    let scene = s.scene().0;
+    assert_eq!(scene.lines.len(), lines + 2 * bonds.len());
+    // In the noisiest frame a bond still joins its two atoms wherever the noise put them.
+    let atoms = &scene.opaque_spheres;
+    let first = &scene.lines[lines..lines + 2];
+    let [a, b] = bonds[0];
+    assert_eq!(first[0].position[..3], atoms[a as usize].position);
+    assert_eq!(first[1].position[..3], atoms[b as usize].position);
+}
