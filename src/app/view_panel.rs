@@ -68,6 +68,8 @@ fn view_options_ui(ui: &mut egui::Ui, draft: &mut Settings, commands: &mut Vec<A
         ui.checkbox(&mut l.trace, "trace");
         ui.checkbox(&mut l.ghost, "ghost");
         ui.checkbox(&mut l.arrows, "arrows");
+        ui.checkbox(&mut l.tube, "Cα tube")
+            .on_hover_text("a smooth tube through each chain's Cα atoms");
         ui.checkbox(&mut l.bonds, "bonds")
             .on_hover_text("covalent bonds from residue templates (ball-and-stick), never from distances");
         ui.radio_value(&mut draft.track, TrackView::State, "x_t");

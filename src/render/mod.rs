@@ -18,6 +18,7 @@ mod scene_text;
 mod shaders;
 mod spheres;
 mod targets;
+mod tube;
 
 pub use atom_rows::{AtomRows, column_matrix};
 pub use camera::{OrbitCamera, ViewPreset};

@@ -47,6 +47,9 @@ pub struct Layers {
     /// Covalent bonds from residue templates, as lines in the atoms' colours (ball-and-stick).
     #[serde(default)]
     pub bonds: bool,
+    /// A smooth Cα tube per chain.
+    #[serde(default)]
+    pub tube: bool,
 }
 
 impl Default for Layers {
@@ -59,12 +62,13 @@ impl Default for Layers {
             ghost: false,
             arrows: false,
             bonds: false,
+            tube: false,
         }
     }
 }
 
 impl Layers {
-    /// Parses `atoms,residues,chains,trace,ghost,arrows,bonds` (any subset).
+    /// Parses `atoms,residues,chains,trace,ghost,arrows,bonds,tube` (any subset).
     pub fn parse(text: &str) -> Result<Self, String> {
         let mut layers = Self {
             atoms: false,
@@ -80,9 +84,10 @@ impl Layers {
                 "ghost" => layers.ghost = true,
                 "arrows" => layers.arrows = true,
                 "bonds" => layers.bonds = true,
+                "tube" => layers.tube = true,
                 other => {
                     return Err(format!(
-                        "unknown layer '{other}': use atoms, residues, chains, trace, ghost, arrows, bonds"
+                        "unknown layer '{other}': use atoms, residues, chains, trace, ghost, arrows, bonds, tube"
                     ));
                 }
             }
@@ -351,6 +356,9 @@ pub fn rebuild_scene(
     };
     if layers.atoms {
         push_atoms(&mut scene, s, atoms, scalars.as_ref(), options.color_by);
+    }
+    if layers.tube {
+        super::tube::push_tube(&mut scene, s, atoms, layers.atoms);
     }
     let residues = s.residue_centroids(atoms);
     let chains = s.chain_centroids(&residues);

@@ -389,3 +389,39 @@ fn bonds_come_from_residue_templates_in_every_frame() {
     assert_eq!(first[0].position[..3], atoms[a as usize].position);
     assert_eq!(first[1].position[..3], atoms[b as usize].position);
 }
+
+#[test]
+fn a_calpha_tube_follows_each_chain_after_the_atoms() {
+    let mut s = state(3);
+    let mut settings = s.settings().clone();
+    settings.layers.tube = true;
+    s.apply(AppCommand::UpdateSettings(Box::new(settings)));
+    let st = s.structure();
+    let segments: usize = st
+        .chains
+        .iter()
+        .map(|c| {
+            (c.residues.start..c.residues.end)
+                .filter(|&r| {
+                    let range = st.residues[r as usize].atoms.clone();
+                    // Cα, or P for nucleic acids (4HHB's phosphate ions count as trace points too).
+                    range
+                        .into_iter()
+                        .any(|a| ["CA", "P"].contains(&st.atom_names[a as usize].as_str()))
+                })
+                .count()
+                .saturating_sub(1)
+        })
+        .sum();
+    let spheres = &s.scene().0.opaque_spheres;
+    assert_eq!(
+        spheres.len(),
+        st.atom_count() + 6 * segments,
+        "six pieces a segment, after the atoms"
+    );
+    // The first piece of a chain sits on its first Cα.
+    let ca = (0..st.atom_count())
+        .find(|&a| st.atom_names[a] == "CA")
+        .unwrap();
+    assert_eq!(spheres[st.atom_count()].position, spheres[ca].position);
+}
