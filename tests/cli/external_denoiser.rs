@@ -16,20 +16,8 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// True when python3 with NumPy runs (CI must have it: `.ci/run` installs it).
 fn python() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import numpy"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have python3 with NumPy"
-        );
-        eprintln!("skipped: python3 with NumPy not found");
-    }
-    ok
+    common::python_with_numpy()
 }
 
 fn example(name: &str) -> String {

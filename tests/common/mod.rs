@@ -149,3 +149,20 @@ pub fn rfdiffusion_atom_line(
         1.0
     )
 }
+
+/// True when python3 with NumPy runs; CI must have it (`.ci/run` installs it), elsewhere the caller
+/// skips.
+pub fn python_with_numpy() -> bool {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import numpy"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok || std::env::var_os("CI").is_none(),
+        "CI must have python3 with NumPy"
+    );
+    if !ok {
+        eprintln!("skipped: python3 with NumPy not found");
+    }
+    ok
+}

@@ -163,20 +163,7 @@ fn hold_steady_and_the_network_view_change_what_is_drawn() {
 #[test]
 fn the_split_view_draws_the_state_and_the_prediction_with_one_camera() {
     let Some(mut h) = harness() else { return };
-    let mut settings = h.state().state().settings().clone();
-    settings.steps = 4;
-    settings.camera_lock = true;
-    h.state_mut()
-        .apply(AppCommand::UpdateSettings(Box::new(settings)));
-    h.state_mut().apply(AppCommand::Step(4));
-    let start = std::time::Instant::now();
-    while h.state().state().run().frames.len() < 5 || h.state().state().is_busy() {
-        assert!(start.elapsed() < std::time::Duration::from_secs(60));
-        h.step();
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    h.state_mut()
-        .apply(AppCommand::Timeline(TimelineCommand::SetFrameClamped(1)));
+    four_steps_at_frame_one(&mut h, |_| {});
     assert!(
         h.state().state().prediction_scene().is_none(),
         "off by default"
@@ -195,20 +182,11 @@ fn the_split_view_draws_the_state_and_the_prediction_with_one_camera() {
     assert!(h.query_by_label_contains("x0_hat · 1/4").is_some());
 }
 
-/// A small window on 1CRN after a short run, at frame 1, with `change` applied to the settings.
-fn small_window_at_frame_one(
+/// Four steps with the camera locked and `change` applied to the settings, then frame 1 shown.
+fn four_steps_at_frame_one(
+    h: &mut Harness<'static, SigmascopeApp>,
     change: impl FnOnce(&mut Settings),
-) -> Option<Harness<'static, SigmascopeApp>> {
-    let compute = common::wgpu_or_skip()?;
-    let structure = sigmascope::structure::find_bundled("1crn")
-        .unwrap()
-        .load(&LoadOptions::default())
-        .unwrap();
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1100.0, 640.0))
-        .with_options(common::kittest_options(1100.0, 640.0))
-        .wgpu()
-        .build_eframe(move |cc| SigmascopeApp::with_compute(cc, structure, Some(compute)));
+) {
     let mut settings = h.state().state().settings().clone();
     settings.steps = 4;
     settings.camera_lock = true;
@@ -224,6 +202,23 @@ fn small_window_at_frame_one(
     }
     h.state_mut()
         .apply(AppCommand::Timeline(TimelineCommand::SetFrameClamped(1)));
+}
+
+/// A small window on 1CRN after a short run, at frame 1, with `change` applied to the settings.
+fn small_window_at_frame_one(
+    change: impl FnOnce(&mut Settings),
+) -> Option<Harness<'static, SigmascopeApp>> {
+    let compute = common::wgpu_or_skip()?;
+    let structure = sigmascope::structure::find_bundled("1crn")
+        .unwrap()
+        .load(&LoadOptions::default())
+        .unwrap();
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1100.0, 640.0))
+        .with_options(common::kittest_options(1100.0, 640.0))
+        .wgpu()
+        .build_eframe(move |cc| SigmascopeApp::with_compute(cc, structure, Some(compute)));
+    four_steps_at_frame_one(&mut h, change);
     h.state_mut().apply(AppCommand::FitCamera);
     h.run_steps(3);
     Some(h)
