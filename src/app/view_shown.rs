@@ -2,7 +2,7 @@
 //! atoms' size against the clean structure, the network view's scale and the camera that follows.
 
 use super::state::AppState;
-use crate::render::{ColorMode, Scene, bounding_sphere};
+use crate::render::{ColorMode, Scene, bounding_sphere, network_view};
 use crate::sampler::Frame;
 use crate::structure::select_atoms;
 
@@ -64,12 +64,11 @@ impl AppState {
     /// `positions` of `frame` as the network view shows them: scaled by σ_data/√(σ² + σ_data²) (EDM's
     /// c_in times σ_data, Karras et al. 2022 table 1), the preset's σ_data; as they are otherwise.
     pub(super) fn network_scaled(&self, frame: &Frame, positions: Vec<[f32; 3]>) -> Vec<[f32; 3]> {
-        if !self.settings.network_view || !frame.sigma.is_finite() {
+        if !self.settings.network_view {
             return positions;
         }
         let sigma_data = self.settings.preset.preset().schedule.sigma_data;
-        let c = (sigma_data / (frame.sigma.powi(2) + sigma_data.powi(2)).sqrt()) as f32;
-        positions.iter().map(|p| p.map(|v| v * c)).collect()
+        network_view(positions, frame.sigma, sigma_data)
     }
 }
 

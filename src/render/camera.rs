@@ -120,6 +120,20 @@ impl OrbitCamera {
     }
 }
 
+/// The centroid of `points` and the radius about it that holds them all, plus an atom's margin.
+pub fn bounding_sphere(points: &[[f32; 3]]) -> (Vec3, f32) {
+    let center = points
+        .iter()
+        .fold(Vec3::ZERO, |acc, p| acc + Vec3::from(*p))
+        / points.len().max(1) as f32;
+    let radius = points
+        .iter()
+        .map(|p| Vec3::from(*p).distance(center))
+        .fold(1.0f32, f32::max)
+        + 2.0;
+    (center, radius)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,7 @@ use super::overlay_text::draw_text;
 use super::renderer::SceneRenderer;
 use super::scene::{ColorMode, SceneOptions, build_scene, grow_atoms_with_cloud};
 use crate::geometry::superposed_onto;
-use crate::sampler::Frame;
+use crate::sampler::{CNoiseMode, Frame, Preconditioning};
 use crate::structure::Structure;
 
 crate::choice::choices! {
@@ -84,12 +84,19 @@ fn view_positions(frame: &Frame, x0: bool, network: Option<f64>) -> Option<Vec<[
         frame.x_t.clone()
     };
     Some(match network {
-        Some(sigma_data) if frame.sigma.is_finite() => {
-            let c = (sigma_data / (frame.sigma.powi(2) + sigma_data.powi(2)).sqrt()) as f32;
-            positions.iter().map(|p| p.map(|v| v * c)).collect()
-        }
-        _ => positions,
+        Some(sigma_data) => network_view(positions, frame.sigma, sigma_data),
+        None => positions,
     })
+}
+
+/// What the denoiser is given, in Å of the data: `positions` · c_in(σ) · σ_data (Karras et al. 2022
+/// table 1); as they are when σ is unknown.
+pub fn network_view(positions: Vec<[f32; 3]>, sigma: f64, sigma_data: f64) -> Vec<[f32; 3]> {
+    if !sigma.is_finite() {
+        return positions;
+    }
+    let c = (Preconditioning::at(sigma, sigma_data, CNoiseMode::Edm).c_in * sigma_data) as f32;
+    positions.iter().map(|p| p.map(|v| v * c)).collect()
 }
 
 /// Renders pictures of a run; `progress(done, total)` returning false cancels (`Ok(None)`).

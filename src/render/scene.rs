@@ -3,7 +3,9 @@
 
 use glam::Vec3;
 
+use super::camera::bounding_sphere;
 use super::color::{Rgba, chain_color, displacement_color, element_color, rainbow};
+use super::tube::{TUBE_RADIUS, tube_pieces};
 use crate::structure::{Element, Structure, template_bonds};
 use crate::trajectory::Displacements;
 
@@ -358,7 +360,7 @@ pub fn rebuild_scene(
         push_atoms(&mut scene, s, atoms, scalars.as_ref(), options.color_by);
     }
     if layers.tube {
-        super::tube::push_tube(&mut scene, s, atoms, layers.atoms);
+        push_tube(&mut scene, s, atoms, layers.atoms);
     }
     let residues = s.residue_centroids(atoms);
     let chains = s.chain_centroids(&residues);
@@ -411,20 +413,6 @@ pub fn rebuild_scene(
     scene.center = center;
     scene.radius = radius;
     scene
-}
-
-/// The centroid of `points` and the radius about it that holds them all, plus an atom's margin.
-pub fn bounding_sphere(points: &[[f32; 3]]) -> (Vec3, f32) {
-    let center = points
-        .iter()
-        .fold(Vec3::ZERO, |acc, p| acc + Vec3::from(*p))
-        / points.len().max(1) as f32;
-    let radius = points
-        .iter()
-        .map(|p| Vec3::from(*p).distance(center))
-        .fold(1.0f32, f32::max)
-        + 2.0;
-    (center, radius)
 }
 
 /// Grows the atoms of a scene shown `shown_radius` wide (a noisy frame's cloud, as the camera fits it)
@@ -533,6 +521,22 @@ fn push_trace(scene: &mut Scene, s: &Structure, atoms: &[[f32; 3]]) {
                 scene.counts.trace += 1;
             }
         }
+    }
+}
+
+/// Each chain's Cα tube as spheres after the atoms (so atom i stays sphere i), each in the colour of
+/// its nearer Cα's sphere (chain colours without the atoms layer).
+fn push_tube(scene: &mut Scene, s: &Structure, atoms: &[[f32; 3]], colored: bool) {
+    for piece in tube_pieces(s, atoms) {
+        let color = match scene.opaque_spheres.get(piece.near_atom) {
+            Some(sphere) if colored => sphere.color,
+            _ => chain_color(piece.chain),
+        };
+        scene.opaque_spheres.push(SphereInstance {
+            position: piece.position,
+            radius: TUBE_RADIUS,
+            color,
+        });
     }
 }
 

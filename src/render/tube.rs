@@ -1,16 +1,15 @@
 //! A smooth Cα tube per chain: a Catmull–Rom spline through consecutive Cα (P for nucleic acids)
-//! atoms, drawn as overlapping spheres so that it needs no pipeline of its own; each piece takes the
-//! colour of the nearer Cα's sphere (chain colours without the atoms layer).
+//! atoms, cut into pieces the scene draws as overlapping spheres, so that it needs no pipeline of its
+//! own.
 
 use glam::Vec3;
 
-use super::color::chain_color;
-use super::scene::{Scene, SphereInstance};
 use crate::structure::Structure;
 
-/// Spheres per Cα–Cα segment and their radius, Å (they overlap at 3.8 Å spacing).
+/// Pieces per Cα–Cα segment.
 const PIECES: usize = 6;
-const TUBE_RADIUS: f32 = 0.7;
+/// The radius of a piece's sphere, Å (they overlap at 3.8 Å spacing).
+pub(super) const TUBE_RADIUS: f32 = 0.7;
 
 /// Catmull–Rom point at `t` ∈ [0, 1] between `p1` and `p2` (uniform parametrisation).
 fn catmull_rom(p0: Vec3, p1: Vec3, p2: Vec3, p3: Vec3, t: f32) -> Vec3 {
@@ -21,8 +20,19 @@ fn catmull_rom(p0: Vec3, p1: Vec3, p2: Vec3, p3: Vec3, t: f32) -> Vec3 {
         + (3.0 * p1 - p0 - 3.0 * p2 + p3) * t3)
 }
 
-/// Appends each chain's tube to the scene's opaque spheres (after the atoms, so atom i stays sphere i).
-pub(super) fn push_tube(scene: &mut Scene, s: &Structure, atoms: &[[f32; 3]], colored: bool) {
+/// One piece of a chain's tube: where it sits, the Cα atom it is nearer to and its chain.
+pub(super) struct TubePiece {
+    /// Centre, Å.
+    pub position: [f32; 3],
+    /// The nearer trace atom (its colour is the piece's).
+    pub near_atom: usize,
+    /// The chain's index.
+    pub chain: usize,
+}
+
+/// The pieces of each chain's tube, in chain order.
+pub(super) fn tube_pieces(s: &Structure, atoms: &[[f32; 3]]) -> Vec<TubePiece> {
+    let mut pieces = Vec::new();
     for (c, chain) in s.chains.iter().enumerate() {
         let trace: Vec<usize> = (chain.residues.start as usize..chain.residues.end as usize)
             .filter_map(|r| {
@@ -41,19 +51,15 @@ pub(super) fn push_tube(scene: &mut Scene, s: &Structure, atoms: &[[f32; 3]], co
             );
             for piece in 0..PIECES {
                 let t = piece as f32 / PIECES as f32;
-                let near = trace[if t < 0.5 { k } else { k + 1 }];
-                let color = match scene.opaque_spheres.get(near) {
-                    Some(sphere) if colored => sphere.color,
-                    _ => chain_color(c),
-                };
-                scene.opaque_spheres.push(SphereInstance {
+                pieces.push(TubePiece {
                     position: catmull_rom(p0, p1, p2, p3, t).to_array(),
-                    radius: TUBE_RADIUS,
-                    color,
+                    near_atom: trace[if t < 0.5 { k } else { k + 1 }],
+                    chain: c,
                 });
             }
         }
     }
+    pieces
 }
 
 #[cfg(test)]

@@ -5,9 +5,9 @@
 use std::path::Path;
 
 use super::array_file::{CoordinateFrames, read_sigmas};
-use super::metrics::{alpha_carbons, distance};
+use super::sampling_order::consecutive_ca_distances;
 use crate::geometry::kabsch;
-use crate::sampler::PresetName;
+use crate::sampler::{CNoiseMode, Preconditioning, PresetName};
 use crate::structure::Structure;
 
 crate::choice::choices! {
@@ -100,12 +100,7 @@ pub fn read_sigma_file(path: &Path) -> Result<Vec<f64>, String> {
 
 /// Mean Cα–Cα distance of consecutive Cα atoms within chains, in the file's unit.
 fn mean_ca_ca(structure: &Structure, positions: &[[f32; 3]]) -> Option<f64> {
-    let chain_of = |a: usize| structure.residue_chain[structure.atom_residue[a] as usize];
-    let d: Vec<f64> = alpha_carbons(structure)
-        .windows(2)
-        .filter(|p| chain_of(p[0]) == chain_of(p[1]))
-        .map(|p| distance(positions[p[0]], positions[p[1]]))
-        .collect();
+    let d = consecutive_ca_distances(structure, positions);
     (!d.is_empty()).then(|| d.iter().sum::<f64>() / d.len() as f64)
 }
 
@@ -129,7 +124,8 @@ pub fn scale_frames(frames: &mut CoordinateFrames, factor: f32) {
 /// (EDM's c_in, Karras et al. 2022 table 1); this multiplies each frame by the inverse.
 pub fn unscale_by_c_in(frames: &mut CoordinateFrames, sigmas: &[f64], sigma_data: f64) {
     for (frame, &sigma) in frames.iter_mut().zip(sigmas) {
-        let factor = ((sigma * sigma + sigma_data * sigma_data).sqrt() / sigma_data) as f32;
+        let c_in = Preconditioning::at(sigma, sigma_data, CNoiseMode::Edm).c_in;
+        let factor = (1.0 / (c_in * sigma_data)) as f32;
         for p in frame.iter_mut() {
             *p = p.map(|v| v * factor);
         }

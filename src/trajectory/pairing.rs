@@ -9,19 +9,30 @@ use std::path::{Path, PathBuf};
 use crate::geometry::superposed_rmsd;
 
 /// (state file's name part, prediction file's name part), in the order they are tried.
-pub(super) const PAIRS: [(&str, &str); 4] = [
+const PAIRS: [(&str, &str); 4] = [
     ("_Xt-1_traj", "_pX0_traj"),
     ("bb_traj", "x0_traj"),
     ("noisy", "denoised"),
     ("_traj", "_x0_traj"),
 ];
 
+/// The names a prediction file of the state file (or file family) `name` may have, one per naming
+/// rule that applies, in `PAIRS` order.
+pub(super) fn prediction_names(name: &str) -> impl Iterator<Item = String> + '_ {
+    PAIRS.iter().filter_map(move |(states, predictions)| {
+        let at = name.rfind(states)?;
+        Some(format!(
+            "{}{predictions}{}",
+            &name[..at],
+            &name[at + states.len()..]
+        ))
+    })
+}
+
 /// The prediction file beside `state` by its tool's naming, when it exists.
 pub fn prediction_path(state: &Path) -> Option<PathBuf> {
     let name = state.file_name()?.to_str()?;
-    PAIRS.iter().find_map(|(states, predictions)| {
-        let at = name.rfind(states)?;
-        let paired = format!("{}{predictions}{}", &name[..at], &name[at + states.len()..]);
+    prediction_names(name).find_map(|paired| {
         let path = state.with_file_name(paired);
         (path != state && path.is_file()).then_some(path)
     })

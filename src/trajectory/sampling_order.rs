@@ -44,15 +44,26 @@ pub struct OrderFound {
 /// A model whose mean |d(Cα, Cα) − 3.80 Å| stays below this is clean.
 const CLEAN_SPACING: f64 = 0.5;
 
-/// Mean |d − 3.80 Å| over consecutive Cα atoms of each chain; none without two Cα in a chain.
-pub fn ca_spacing_error(structure: &Structure, positions: &[[f32; 3]]) -> Option<f64> {
+/// The distances of consecutive Cα atoms within each chain.
+pub(super) fn consecutive_ca_distances(structure: &Structure, positions: &[[f32; 3]]) -> Vec<f64> {
     let chain_of = |a: usize| structure.residue_chain[structure.atom_residue[a] as usize];
-    let deviations: Vec<f64> = alpha_carbons(structure)
+    alpha_carbons(structure)
         .windows(2)
         .filter(|pair| chain_of(pair[0]) == chain_of(pair[1]))
-        .map(|pair| (distance(positions[pair[0]], positions[pair[1]]) - FRAMEDIFF_CA_CA).abs())
-        .collect();
-    (!deviations.is_empty()).then(|| deviations.iter().sum::<f64>() / deviations.len() as f64)
+        .map(|pair| distance(positions[pair[0]], positions[pair[1]]))
+        .collect()
+}
+
+/// Mean |d − 3.80 Å| over consecutive Cα atoms of each chain; none without two Cα in a chain.
+pub fn ca_spacing_error(structure: &Structure, positions: &[[f32; 3]]) -> Option<f64> {
+    let distances = consecutive_ca_distances(structure, positions);
+    (!distances.is_empty()).then(|| {
+        distances
+            .iter()
+            .map(|d| (d - FRAMEDIFF_CA_CA).abs())
+            .sum::<f64>()
+            / distances.len() as f64
+    })
 }
 
 /// True when a structure's models are a sampling run rather than an ensemble: at least 3 models and

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::pairing::PAIRS;
+use super::pairing::prediction_names;
 
 /// The structure-file extensions a folder's steps may have.
 const STEP_EXTENSIONS: [&str; 8] = [
@@ -62,13 +62,8 @@ pub fn step_files(dir: &Path) -> Result<StepFiles, String> {
         files.sort();
         files.into_iter().map(|(_, p)| p).collect::<Vec<_>>()
     };
-    let prediction_family = |states: &str| {
-        PAIRS.iter().find_map(|(s, p)| {
-            let at = states.rfind(s)?;
-            let paired = format!("{}{p}{}", &states[..at], &states[at + s.len()..]);
-            families.contains_key(&paired).then_some(paired)
-        })
-    };
+    let prediction_family =
+        |states: &str| prediction_names(states).find(|paired| families.contains_key(paired));
     let is_predictions = |family: &str| {
         families
             .keys()
