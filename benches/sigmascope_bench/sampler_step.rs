@@ -16,6 +16,29 @@ struct StepTiming {
     millis_per_step: f64,
     /// `STEP_BYTES_PER_ATOM` × atoms per step time: the traffic the step must move, over its time.
     achieved_gb_per_sec: f64,
+    /// The step's time over its memory-traffic floor (the traffic at `copy_gb_per_sec`).
+    times_floor: Option<f64>,
+}
+
+/// Bytes of each buffer the copy bandwidth is measured on: far beyond any cache.
+const COPY_BYTES: usize = 256 << 20;
+
+/// This machine's copy bandwidth in GB/s, read and written bytes counted (what the step's accounting
+/// counts): the best of five copies of a buffer far larger than the caches, on one thread.
+fn copy_bandwidth() -> f64 {
+    let source = vec![1.0f32; COPY_BYTES / 4];
+    let mut target = vec![0.0f32; COPY_BYTES / 4];
+    // The first copy touches every page of the target.
+    target.copy_from_slice(&source);
+    let best = (0..5)
+        .map(|_| {
+            let start = Instant::now();
+            target.copy_from_slice(std::hint::black_box(&source));
+            std::hint::black_box(&target);
+            start.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min);
+    2.0 * COPY_BYTES as f64 / best.max(1e-12) / 1e9
 }
 
 /// Bytes one sampler step must move per atom (f32 xyz, 12 B, each): read x for the centroid and for
@@ -65,6 +88,7 @@ fn time_steps(compute: &ComputeDevice, atoms: usize, steps: usize) -> anyhow::Re
             * steps.max(1) as f64
             / secs
             / 1e9,
+        times_floor: None,
     })
 }
 
@@ -84,6 +108,7 @@ pub fn run(
     if !cpu_only && let Err(reason) = &gpu {
         eprintln!("note: wgpu timings skipped: {reason}");
     }
+    let copy_gb_per_sec = copy_bandwidth();
     let mut timings = Vec::new();
     for &n in atoms {
         if !gpu_only {
@@ -92,6 +117,9 @@ pub fn run(
         if let Ok(gpu) = &gpu {
             timings.push(time_steps(gpu, n, steps)?);
         }
+    }
+    for timing in &mut timings {
+        timing.times_floor = Some(copy_gb_per_sec / timing.achieved_gb_per_sec.max(1e-12));
     }
     // The peers run the same step on the same sizes where python3 has numpy / torch.
     let peer_args = vec![
@@ -115,6 +143,8 @@ pub fn run(
         "benchmark": "sampler-step",
         "step": "af3 preset: augmentation (center, rotation, translation), churn, exact denoiser, Euler",
         "bytes_per_atom": STEP_BYTES_PER_ATOM,
+        "copy_gb_per_sec": copy_gb_per_sec,
+        "copy": "one thread copying 256 MiB, read and written bytes counted, best of 5",
         "timings": timings,
         "wgpu_skipped": gpu.err(),
         "peers": peers,

@@ -198,7 +198,7 @@ pub(super) fn device_noise(
 
 /// The residue and chain noise of `device_noise` on the host, [repeats, groups, 3], with the atom →
 /// group map to gather it by: the chain noise added to its residues when both levels are drawn.
-fn host_group_noise(
+pub(super) fn host_group_noise(
     h: &HierarchyTensors,
     stds: LevelStds,
     repeats: usize,

@@ -4,17 +4,19 @@
 //! ops took three draws, two gathers and three additions, each a launch and a pass over memory.
 
 use burn::backend::Cube;
-use burn::tensor::{DType, Device, Int, Tensor};
+use burn::tensor::{DType, Device, Int, Tensor, TensorData};
 
-use super::draw::HierarchyTensors;
-use super::normals::normal;
+use super::draw::{HierarchyTensors, host_group_noise, level_seeds};
+use super::host_churn::churned_rows;
+use super::normals::{normal, normal_threads};
 use super::rows::draw_noise_rows;
 use super::weights::LevelStds;
 use crate::compute::kernels::{CubeFloat, contiguous_f32, output, per_element};
+use crate::compute::with_host_values;
 
 /// x [3, N] plus one multiscale draw with `stds` (the distribution of `draw_noise_rows(h, stds, 1,
-/// seed)`): on burn's CPU backend exactly those values added; on wgpu the fused draw, or burn's ops
-/// where an operand is strided.
+/// seed)`): on burn's CPU backend exactly those values added in one host pass (`host_churn`); on
+/// wgpu the fused draw, or burn's ops where an operand is strided.
 pub fn add_noise_rows(
     h: &HierarchyTensors,
     x: Tensor<2>,
@@ -22,9 +24,22 @@ pub fn add_noise_rows(
     seed: u64,
     device: &Device,
 ) -> Tensor<2> {
-    if *device != Device::flex()
-        && let Some(x_hat) = fused(h, &x, stds, seed, device)
-    {
+    if *device == Device::flex() {
+        let seeds = level_seeds(stds, seed);
+        let groups = host_group_noise(h, stds, 1, seeds);
+        let churned = with_host_values(&x, |values| {
+            churned_rows(
+                h,
+                values,
+                (stds.atom as f32, seeds[0]),
+                &groups,
+                normal_threads(),
+            )
+        });
+        if let Some(rows) = churned.filter(|rows| rows.len() == 3 * h.atoms) {
+            return Tensor::from_data(TensorData::new(rows, [3, h.atoms]), device);
+        }
+    } else if let Some(x_hat) = fused(h, &x, stds, seed, device) {
         return x_hat;
     }
     x + draw_noise_rows(h, stds, 1, seed, device).reshape([3, h.atoms])

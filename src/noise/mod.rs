@@ -4,6 +4,7 @@
 mod draw;
 mod expected;
 mod fused;
+mod host_churn;
 mod normals;
 mod report;
 mod rows;

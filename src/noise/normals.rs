@@ -17,7 +17,7 @@ pub fn standard_normal<const D: usize>(shape: [usize; D], seed: u64, device: &De
 
 /// Values per independently seeded block of host normals: blocks are drawn in parallel, and the values
 /// depend only on the seed and the block index, never on the number of threads.
-const NORMAL_BLOCK: usize = 1 << 16;
+pub(super) const NORMAL_BLOCK: usize = 1 << 16;
 
 /// Normal values with mean 0 and standard deviation `std` of `shape` on `device`, reproducible from
 /// `seed`.
@@ -45,8 +45,7 @@ pub fn normal<const D: usize>(
 /// The `len` values `normal` gives on burn's CPU backend for `std` and `seed`, on the host.
 pub fn host_normal_values(len: usize, std: f64, seed: u64) -> Vec<f32> {
     let mut values = vec![0.0f32; len];
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    host_normals(&mut values, std as f32, seed, threads);
+    host_normals(&mut values, std as f32, seed, normal_threads());
     values
 }
 
@@ -65,34 +64,57 @@ pub fn with_seed<R>(device: &Device, seed: u64, draws: impl FnOnce() -> R) -> R 
 /// Fills `values` with N(0, std²) draws. Block 0 is seeded with `seed` itself, block k > 0 with a
 /// SplitMix64 stream of it. `threads` changes the speed, not the values.
 fn host_normals(values: &mut [f32], std: f32, seed: u64, threads: usize) {
-    let fill = |(block, chunk): (usize, &mut [f32])| {
-        let block_seed = match block {
-            0 => seed,
-            k => SplitMix64::new(seed, k as u64).next_u64(),
-        };
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(block_seed);
-        for v in chunk {
-            let z: f32 = rand_distr::StandardNormal.sample(&mut rng);
-            *v = std * z;
-        }
-    };
-    let blocks = values.len().div_ceil(NORMAL_BLOCK);
-    if threads < 2 || blocks < 2 {
-        values.chunks_mut(NORMAL_BLOCK).enumerate().for_each(fill);
+    let runs = normal_runs(values.len(), threads);
+    if runs.len() < 2 {
+        values
+            .chunks_mut(NORMAL_BLOCK)
+            .enumerate()
+            .for_each(|(block, chunk)| fill_normal_block(chunk, block, std, seed));
         return;
     }
-    // Contiguous runs of whole blocks, one per thread.
-    let per_thread = blocks.div_ceil(threads) * NORMAL_BLOCK;
     std::thread::scope(|scope| {
-        for (run, part) in values.chunks_mut(per_thread).enumerate() {
-            let first_block = run * per_thread / NORMAL_BLOCK;
+        let mut rest = values;
+        for run in runs {
+            let (part, tail) = rest.split_at_mut(run.len());
+            rest = tail;
+            let first_block = run.start / NORMAL_BLOCK;
             scope.spawn(move || {
                 part.chunks_mut(NORMAL_BLOCK)
                     .enumerate()
-                    .for_each(|(k, chunk)| fill((first_block + k, chunk)));
+                    .for_each(|(k, chunk)| fill_normal_block(chunk, first_block + k, std, seed));
             });
         }
     });
+}
+
+/// The value ranges of `len` host normals that `threads` threads draw: contiguous runs of whole
+/// blocks (`NORMAL_BLOCK`), at most one per thread, together covering `0..len`.
+pub(super) fn normal_runs(len: usize, threads: usize) -> Vec<std::ops::Range<usize>> {
+    let blocks = len.div_ceil(NORMAL_BLOCK);
+    let per_thread = blocks.div_ceil(threads.max(1)).max(1) * NORMAL_BLOCK;
+    (0..len)
+        .step_by(per_thread)
+        .map(|start| start..(start + per_thread).min(len))
+        .collect()
+}
+
+/// Fills `chunk` with block `block` of the host normals of `seed` (`host_normals`' values, scaled by
+/// `std`): `chunk` is that block, or its first part in the last block.
+pub(super) fn fill_normal_block(chunk: &mut [f32], block: usize, std: f32, seed: u64) {
+    let block_seed = match block {
+        0 => seed,
+        k => SplitMix64::new(seed, k as u64).next_u64(),
+    };
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(block_seed);
+    for v in chunk {
+        let z: f32 = rand_distr::StandardNormal.sample(&mut rng);
+        *v = std * z;
+    }
+}
+
+/// The number of threads host normals are drawn on.
+pub(super) fn normal_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 #[cfg(test)]

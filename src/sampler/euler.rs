@@ -1,20 +1,62 @@
 //! The Euler update x_next = x̂ + k (x̂ − x̂0) (EDM Alg. 2, step 4, with k = step_scale (σ_next −
-//! t̂) / t̂) in one pass on wgpu: burn runs a subtraction, a scaling and an addition, three launches
-//! and three round trips of the state through memory.
+//! t̂) / t̂) in one pass on wgpu and on the host: burn runs a subtraction, a scaling and an addition,
+//! three launches and three round trips of the state through memory.
 
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::compute::kernels::{contiguous_f32, output, per_element};
+use crate::compute::with_host_values;
 
-/// x̂ + k (x̂ − x̂0): one kernel on wgpu when both are contiguous f32, burn's ops (in the same order)
-/// otherwise and on the CPU backend.
+/// x̂ + k (x̂ − x̂0): one kernel on wgpu and one host pass on the CPU backend when both are
+/// contiguous f32, burn's ops (in the same order) otherwise.
 pub(super) fn euler_update(x_hat: Tensor<2>, x0: Tensor<2>, k: f64, device: &Device) -> Tensor<2> {
-    if *device != Device::flex()
-        && let Some(x_next) = fused(&x_hat, &x0, k, device)
-    {
-        return x_next;
+    let fused = if *device == Device::flex() {
+        host_update(&x_hat, &x0, k as f32)
+    } else {
+        fused(&x_hat, &x0, k, device)
+    };
+    fused.unwrap_or_else(|| x_hat.clone() + (x_hat - x0) * k)
+}
+
+/// Elements below which the host update runs on one thread (a thread's start costs more).
+const PARALLEL_ELEMENTS: usize = 1 << 17;
+
+/// The update on burn's CPU backend, where both operands lie contiguously on the host: one pass
+/// instead of burn's three, split over the cores.
+fn host_update(x_hat: &Tensor<2>, x0: &Tensor<2>, k: f32) -> Option<Tensor<2>> {
+    let shape = x_hat.dims();
+    if x0.dims() != shape {
+        return None;
     }
-    x_hat.clone() + (x_hat - x0) * k
+    let values = with_host_values(x_hat, |x| {
+        with_host_values(x0, |x0| {
+            let mut out = vec![0.0f32; x.len()];
+            let update = |(out, (x, x0)): (&mut [f32], (&[f32], &[f32]))| {
+                for ((o, &v), &v0) in out.iter_mut().zip(x).zip(x0) {
+                    *o = v + (v - v0) * k;
+                }
+            };
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+            if threads < 2 || x.len() < PARALLEL_ELEMENTS {
+                update((&mut out, (x, x0)));
+            } else {
+                let chunk = x.len().div_ceil(threads);
+                std::thread::scope(|scope| {
+                    for part in out
+                        .chunks_mut(chunk)
+                        .zip(x.chunks(chunk).zip(x0.chunks(chunk)))
+                    {
+                        scope.spawn(move || update(part));
+                    }
+                });
+            }
+            out
+        })
+    })??;
+    Some(Tensor::from_data(
+        TensorData::new(values, shape),
+        &Device::flex(),
+    ))
 }
 
 mod kernel {
@@ -62,23 +104,32 @@ mod tests {
     use crate::compute::kernels::testing::{max_abs_difference, wgpu_device};
     use burn::tensor::TensorData;
 
-    /// The kernel's update equals burn's ops on wgpu, and the CPU backend's is burn's ops.
+    /// The kernel's update equals burn's ops on wgpu, and the CPU backend's host pass equals them
+    /// value for value, on one thread and split over the cores; a strided operand takes burn's ops.
     #[test]
     fn the_fused_update_is_the_euler_formula() {
         let values = |t: Tensor<2>| t.into_data().try_to_vec::<f32>().unwrap_or_default();
-        let rows = |device: &Device, offset: f32| {
-            let v: Vec<f32> = (0..3 * 500)
-                .map(|i| (i % 37) as f32 * 0.5 + offset)
-                .collect();
-            Tensor::<2>::from_data(TensorData::new(v, [3, 500]), device)
+        let rows = |device: &Device, offset: f32, n: usize| {
+            let v: Vec<f32> = (0..3 * n).map(|i| (i % 37) as f32 * 0.5 + offset).collect();
+            Tensor::<2>::from_data(TensorData::new(v, [3, n]), device)
         };
         let k = -0.37;
         let cpu = Device::flex();
-        let (x, x0) = (rows(&cpu, 1.0), rows(&cpu, -2.0));
+        for n in [500, PARALLEL_ELEMENTS / 3 + 1000] {
+            let (x, x0) = (rows(&cpu, 1.0, n), rows(&cpu, -2.0, n));
+            let want = values(x.clone() + (x.clone() - x0.clone()) * k);
+            assert!(
+                host_update(&x, &x0, k as f32).is_some(),
+                "the host pass runs"
+            );
+            assert_eq!(values(euler_update(x, x0, k, &cpu)), want);
+        }
+        let strided = rows(&cpu, -2.0, 500).reshape([500, 3]).transpose();
+        assert!(host_update(&rows(&cpu, 1.0, 3).transpose(), &strided, 1.0).is_none());
+        let (x, x0) = (rows(&cpu, 1.0, 500), rows(&cpu, -2.0, 500));
         let want = values(x.clone() + (x.clone() - x0.clone()) * k);
-        assert_eq!(values(euler_update(x, x0, k, &cpu)), want);
         let Some(gpu) = wgpu_device() else { return };
-        let (x, x0) = (rows(&gpu, 1.0), rows(&gpu, -2.0));
+        let (x, x0) = (rows(&gpu, 1.0, 500), rows(&gpu, -2.0, 500));
         assert!(fused(&x, &x0, k, &gpu).is_some(), "the kernel runs on wgpu");
         let got = values(euler_update(x, x0, k, &gpu));
         let worst = max_abs_difference(&got, &want);
