@@ -360,6 +360,7 @@ impl AppState {
                     denoiser: self.settings.denoiser.clone(),
                     run,
                     device_frames_budget: self.device_frames_budget,
+                    substeps: self.timeline.show_substeps,
                 });
                 self.progress = Some((0, self.settings.steps));
             }

@@ -4,6 +4,7 @@
 use super::protocol::{WorkerError, WorkerEvent};
 use super::state::AppState;
 use super::timeline::TimelineCommand;
+use crate::sampler::Frame;
 use crate::trajectory::{Run, RunSource};
 
 impl AppState {
@@ -15,6 +16,8 @@ impl AppState {
             self.handle_event(event);
         }
         if changed {
+            let substeps = self.run.frames.iter().map(Frame::substeps).collect();
+            self.timeline.set_substeps(substeps);
             self.rebuild_scene();
         }
         changed

@@ -26,6 +26,7 @@ mod settings;
 mod split_view;
 mod state;
 mod structure_panel;
+mod substeps_view;
 mod sweep_panel;
 mod timeline;
 mod timeline_panel;

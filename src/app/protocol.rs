@@ -30,6 +30,8 @@ pub enum WorkerCommand {
         run: u64,
         /// Device bytes its frames may keep their rows in, for the view to draw them from (0: none).
         device_frames_budget: u64,
+        /// Keep each second-order step's Euler point and prediction (the timeline's sub-steps).
+        substeps: bool,
     },
     /// Take up to this many steps of the current run.
     Step(usize),

@@ -22,7 +22,7 @@ use crate::render::{
     ColorMode, HoldSteady, Layers, OrbitCamera, Scene, SceneOptions, ViewPreset,
     grow_atoms_with_cloud, rebuild_scene, scene_text,
 };
-use crate::sampler::Frame;
+use crate::sampler::{Frame, SubStep};
 use crate::structure::{LoadOptions, Selection, Structure};
 use crate::trajectory::{Displacements, Run, RunSource};
 
@@ -30,7 +30,7 @@ use crate::trajectory::{Displacements, Run, RunSource};
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct SceneKey {
     run: u64,
-    frame: Option<usize>,
+    frame: Option<(usize, Option<SubStep>)>,
     color_by: ColorMode,
     hold_steady: HoldSteady,
     network_view: bool,
@@ -443,14 +443,11 @@ impl AppState {
             (TrackView::State, true) => f.x_t_in_data(),
             (TrackView::State, false) => f.x_t.clone(),
         };
-        if let Some(frame) = self.run.frames.get(self.timeline.current) {
-            let previous_frame = self
-                .timeline
-                .current
-                .checked_sub(1)
-                .and_then(|k| self.run.frames.get(k));
-            let previous = previous_frame.map(|f| self.network_scaled(f, frame_positions(f)));
-            let shown = self.network_scaled(frame, frame_positions(frame));
+        if let Some(frame) = self.shown_frame() {
+            let previous = self
+                .frame_before_shown()
+                .map(|f| self.network_scaled(&f, frame_positions(&f)));
+            let shown = self.network_scaled(&frame, frame_positions(&frame));
             let target = match self.settings.hold_steady {
                 HoldSteady::None => None,
                 HoldSteady::Previous => previous.clone(),
@@ -482,6 +479,7 @@ impl AppState {
         if self.settings.network_view
             || self.settings.hold_steady != HoldSteady::None
             || self.settings.split_view
+            || self.timeline.sub.is_some()
         {
             return None;
         }
@@ -502,7 +500,8 @@ impl AppState {
     fn scene_key(&self) -> SceneKey {
         SceneKey {
             run: self.run_id,
-            frame: (self.timeline.current < self.run.frames.len()).then_some(self.timeline.current),
+            frame: (self.timeline.current < self.run.frames.len())
+                .then_some((self.timeline.current, self.timeline.sub)),
             color_by: self.shown_color_mode(),
             hold_steady: self.settings.hold_steady,
             network_view: self.settings.network_view,

@@ -1,6 +1,8 @@
 //! The timeline as state + commands (rerun's `TimeControl` pattern): the UI emits commands, the state
 //! applies them, the viewport reads the resolved frame. Scrubbing never recomputes the sampler.
 
+use crate::sampler::SubStep;
+
 /// What happens at the last frame while playing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum LoopMode {
@@ -35,6 +37,8 @@ pub enum TimelineCommand {
     SetReverse(bool),
     /// Frames advanced per tick while playing (the ends are always shown).
     SetStride(usize),
+    /// Show each step's sub-steps (the churned state, the second-order point) between its frames.
+    SetSubsteps(bool),
 }
 
 /// What of the timeline is persisted between sessions (the timeline itself holds it while running).
@@ -50,6 +54,9 @@ pub struct Playback {
     /// Frames per tick.
     #[serde(default = "one")]
     pub stride: usize,
+    /// Sub-steps shown (and second-order points recorded by new runs).
+    #[serde(default)]
+    pub substeps: bool,
 }
 
 fn one() -> usize {
@@ -64,6 +71,7 @@ impl TimeControl {
             loop_mode: self.loop_mode,
             reverse: self.reverse,
             stride: self.stride,
+            substeps: self.show_substeps,
         }
     }
 
@@ -73,6 +81,7 @@ impl TimeControl {
         self.apply(TimelineCommand::SetLoopMode(playback.loop_mode));
         self.apply(TimelineCommand::SetReverse(playback.reverse));
         self.apply(TimelineCommand::SetStride(playback.stride));
+        self.apply(TimelineCommand::SetSubsteps(playback.substeps));
     }
 }
 
@@ -93,6 +102,12 @@ pub struct TimeControl {
     pub reverse: bool,
     /// Frames advanced per tick.
     pub stride: usize,
+    /// The sub-step of the frame's step shown instead of the frame (sub-steps come before their frame).
+    pub sub: Option<SubStep>,
+    /// Whether stepping and playback go through the sub-steps (then one position a tick, no stride).
+    pub show_substeps: bool,
+    /// The sub-steps each frame's step recorded, in order.
+    substeps: Vec<Vec<SubStep>>,
     /// +1 forward, -1 backward (bounce).
     direction: i8,
     /// Time accumulated towards the next frame, seconds.
@@ -109,6 +124,9 @@ impl Default for TimeControl {
             loop_mode: LoopMode::Loop,
             reverse: false,
             stride: 1,
+            sub: None,
+            show_substeps: false,
+            substeps: Vec::new(),
             direction: 1,
             pending_secs: 0.0,
         }
@@ -134,20 +152,25 @@ impl TimeControl {
                 };
                 if self.playing && self.current == end && self.loop_mode != LoopMode::Bounce {
                     self.current = start;
+                    self.sub = None;
                 }
                 self.direction = if self.reverse { -1 } else { 1 };
             }
             TimelineCommand::StepBack => {
                 self.playing = false;
-                self.current = self.current.saturating_sub(1);
+                self.go_to(self.moved_by(-1, 1).unwrap_or((self.current, self.sub)));
             }
             TimelineCommand::StepForward => {
                 self.playing = false;
-                self.current = (self.current + 1).min(self.last());
+                self.go_to(self.moved_by(1, 1).unwrap_or((self.current, self.sub)));
             }
-            TimelineCommand::First => self.current = 0,
-            TimelineCommand::Last => self.current = self.last(),
-            TimelineCommand::SetFrameClamped(k) => self.current = k.min(self.last()),
+            TimelineCommand::First => self.go_to((0, None)),
+            TimelineCommand::Last => self.go_to((self.last(), None)),
+            TimelineCommand::SetFrameClamped(k) => self.go_to((k.min(self.last()), None)),
+            TimelineCommand::SetSubsteps(on) => {
+                self.show_substeps = on;
+                self.sub = None;
+            }
             TimelineCommand::SetFps(fps) => self.fps = fps.clamp(0.5, 120.0),
             TimelineCommand::SetLoopMode(mode) => self.loop_mode = mode,
             TimelineCommand::SetReverse(reverse) => {
@@ -161,9 +184,30 @@ impl TimeControl {
     /// The number of frames changed (a run grew or was reset); `follow` jumps to the newest frame.
     pub fn set_frame_count(&mut self, count: usize, follow: bool) {
         self.frame_count = count;
+        self.substeps.truncate(count);
         if follow || self.current >= count {
-            self.current = count.saturating_sub(1);
+            self.go_to((count.saturating_sub(1), None));
         }
+    }
+
+    /// The sub-steps each frame's step recorded (`Frame::substeps`), in frame order.
+    pub fn set_substeps(&mut self, substeps: Vec<Vec<SubStep>>) {
+        self.substeps = substeps;
+        if self
+            .sub
+            .is_some_and(|s| !self.substeps_of(self.current).contains(&s))
+        {
+            self.sub = None;
+        }
+    }
+
+    fn substeps_of(&self, frame: usize) -> &[SubStep] {
+        self.substeps.get(frame).map_or(&[], Vec::as_slice)
+    }
+
+    fn go_to(&mut self, (frame, sub): Position) {
+        self.current = frame;
+        self.sub = sub;
     }
 
     /// Advances playback by `dt_secs`; returns true when the frame changed.
@@ -173,7 +217,7 @@ impl TimeControl {
         }
         self.pending_secs += dt_secs;
         let period = 1.0 / self.fps;
-        let before = self.current;
+        let before = (self.current, self.sub);
         while self.pending_secs >= period {
             self.pending_secs -= period;
             self.advance();
@@ -182,42 +226,80 @@ impl TimeControl {
                 break;
             }
         }
-        self.current != before
+        (self.current, self.sub) != before
     }
 
-    /// The frame `steps` frames on in `direction`, clamped to the ends; none past an end.
-    fn moved(&self, direction: i8) -> Option<usize> {
+    /// The position `stride` frames on in `direction`, clamped to the ends, or with sub-steps shown
+    /// the next position through them; none past an end.
+    fn moved_by(&self, direction: i8, stride: usize) -> Option<Position> {
+        if self.show_substeps {
+            return self.next_position(direction);
+        }
         let last = self.last();
         match direction {
             d if d > 0 && self.current >= last => None,
-            d if d > 0 => Some((self.current + self.stride).min(last)),
+            d if d > 0 => Some(((self.current + stride).min(last), None)),
             _ if self.current == 0 => None,
-            _ => Some(self.current.saturating_sub(self.stride)),
+            _ => Some((self.current.saturating_sub(stride), None)),
         }
+    }
+
+    /// The next position in `direction` when each frame is preceded by its step's sub-steps.
+    fn next_position(&self, direction: i8) -> Option<Position> {
+        let here = self.substeps_of(self.current);
+        let at = self.sub.and_then(|s| here.iter().position(|&k| k == s));
+        if direction > 0 {
+            match at {
+                Some(i) => Some((self.current, here.get(i + 1).copied())),
+                None if self.current >= self.last() => None,
+                None => {
+                    let next = self.current + 1;
+                    Some((next, self.substeps_of(next).first().copied()))
+                }
+            }
+        } else {
+            match at {
+                Some(0) => self.current.checked_sub(1).map(|k| (k, None)),
+                Some(i) => Some((self.current, Some(here[i - 1]))),
+                None => match here.last() {
+                    Some(&last) => Some((self.current, Some(last))),
+                    None => self.current.checked_sub(1).map(|k| (k, None)),
+                },
+            }
+        }
+    }
+
+    fn moved(&self, direction: i8) -> Option<Position> {
+        self.moved_by(direction, self.stride)
     }
 
     fn advance(&mut self) {
         let (first, last) = if self.reverse {
-            (self.last(), 0)
+            ((self.last(), None), (0, None))
         } else {
-            (0, self.last())
+            ((0, None), (self.last(), None))
         };
         let forward: i8 = if self.reverse { -1 } else { 1 };
         match self.loop_mode {
-            LoopMode::Loop => self.current = self.moved(forward).unwrap_or(first),
+            LoopMode::Loop => self.go_to(self.moved(forward).unwrap_or(first)),
             LoopMode::Once => {
-                self.current = self.moved(forward).unwrap_or(last);
-                self.playing = self.current != last;
+                let next = self.moved(forward).unwrap_or(last);
+                self.go_to(next);
+                self.playing = next != last;
             }
             LoopMode::Bounce => {
                 if self.moved(self.direction).is_none() {
                     self.direction = -self.direction;
                 }
-                self.current = self.moved(self.direction).unwrap_or(self.current);
+                let here = (self.current, self.sub);
+                self.go_to(self.moved(self.direction).unwrap_or(here));
             }
         }
     }
 }
+
+/// A place on the timeline: a frame, or one of its step's sub-steps shown before it.
+type Position = (usize, Option<SubStep>);
 
 #[cfg(test)]
 mod tests {
@@ -292,5 +374,52 @@ mod tests {
         // Play again from the end of a reverse run starts at the last frame.
         t.apply(TimelineCommand::TogglePlayPause);
         assert_eq!(t.current, 9);
+    }
+
+    #[test]
+    fn sub_steps_come_before_their_frame_both_ways() {
+        use SubStep::{Churned, SecondOrder};
+        let mut t = control(3);
+        t.set_substeps(vec![vec![], vec![Churned, SecondOrder], vec![Churned]]);
+        t.apply(TimelineCommand::SetSubsteps(true));
+        let mut forward = vec![(t.current, t.sub)];
+        for _ in 0..6 {
+            t.apply(TimelineCommand::StepForward);
+            forward.push((t.current, t.sub));
+        }
+        let want = [
+            (0, None),
+            (1, Some(Churned)),
+            (1, Some(SecondOrder)),
+            (1, None),
+            (2, Some(Churned)),
+            (2, None),
+            (2, None),
+        ];
+        assert_eq!(
+            forward, want,
+            "forward through the sub-steps, stopping at the end"
+        );
+        let mut back = vec![(t.current, t.sub)];
+        for _ in 0..6 {
+            t.apply(TimelineCommand::StepBack);
+            back.push((t.current, t.sub));
+        }
+        let mut reversed = want[..6].to_vec();
+        reversed.reverse();
+        assert_eq!(back[..6], reversed[..], "and back the same way");
+        // Playback goes through them one tick each; hiding them again shows frames only.
+        t.apply(TimelineCommand::SetStride(5));
+        t.apply(TimelineCommand::TogglePlayPause);
+        t.update(0.1);
+        assert_eq!(
+            (t.current, t.sub),
+            (1, Some(Churned)),
+            "no stride through sub-steps"
+        );
+        t.apply(TimelineCommand::SetSubsteps(false));
+        assert_eq!(t.sub, None);
+        t.update(0.1);
+        assert_eq!((t.current, t.sub), (2, None));
     }
 }

@@ -9,6 +9,7 @@ use super::panel::Panel;
 use super::settings::Settings;
 use super::state::AppState;
 use super::timeline::{LoopMode, TimeControl, TimelineCommand};
+use crate::sampler::SubStep;
 
 /// The frames where sigma drops below a power of ten, with that power (Å); none for a final 0.
 fn sigma_decade_crossings(sigmas: &[f64]) -> Vec<(usize, f64)> {
@@ -79,7 +80,11 @@ pub struct TimelinePanel;
 impl Panel for TimelinePanel {
     fn ui(&mut self, ui: &mut egui::Ui, state: &AppState, _: &mut Settings) -> Vec<AppCommand> {
         let sigmas: Vec<f64> = state.run().frames.iter().map(|f| f.sigma).collect();
-        timeline_ui(ui, state.timeline(), &sigmas)
+        let sub = state.timeline().sub.and_then(|kind| {
+            let frame = state.run().frames.get(state.timeline().current)?;
+            Some((kind, frame.substep_sigma(kind)?))
+        });
+        timeline_ui(ui, state.timeline(), &sigmas, sub)
             .into_iter()
             .map(AppCommand::Timeline)
             .collect()
@@ -87,7 +92,12 @@ impl Panel for TimelinePanel {
 }
 
 /// Timeline: scrubber with sigma ticks, play/pause, step, first/last, loop mode, fps.
-fn timeline_ui(ui: &mut egui::Ui, t: &TimeControl, frame_sigmas: &[f64]) -> Vec<TimelineCommand> {
+fn timeline_ui(
+    ui: &mut egui::Ui,
+    t: &TimeControl,
+    frame_sigmas: &[f64],
+    sub: Option<(SubStep, f64)>,
+) -> Vec<TimelineCommand> {
     let mut commands = Vec::new();
     let sigma = frame_sigmas.get(t.current).copied();
     ui.horizontal(|ui| {
@@ -124,8 +134,14 @@ fn timeline_ui(ui: &mut egui::Ui, t: &TimeControl, frame_sigmas: &[f64]) -> Vec<
             sigma_ticks(ui, response.rect, frame_sigmas);
         });
         ui.label(format!("{} frames", t.frame_count));
-        if let Some(s) = sigma {
-            ui.label(format!("sigma {s:.4} Å"));
+        match (sub, sigma) {
+            (Some((kind, s)), _) => {
+                ui.strong(format!("{} · sigma {s:.4} Å", kind.label()));
+            }
+            (None, Some(s)) => {
+                ui.label(format!("sigma {s:.4} Å"));
+            }
+            (None, None) => {}
         }
         let mut mode = t.loop_mode;
         egui::ComboBox::new("loop mode", "at the end")
@@ -151,10 +167,15 @@ fn timeline_ui(ui: &mut egui::Ui, t: &TimeControl, frame_sigmas: &[f64]) -> Vec<
         }
         playback_direction_ui(ui, t, &mut commands);
     });
-    if text_field_has_focus(ui.ctx()) {
-        return commands;
+    if !text_field_has_focus(ui.ctx()) {
+        commands.extend(timeline_keys(ui, t));
     }
-    let keys = ui.input(|i| {
+    commands
+}
+
+/// The timeline's keys pressed this frame, as commands.
+fn timeline_keys(ui: &egui::Ui, t: &TimeControl) -> Vec<TimelineCommand> {
+    ui.input(|i| {
         let mut k = Vec::new();
         if i.key_pressed(egui::Key::Space) {
             k.push(TimelineCommand::TogglePlayPause);
@@ -175,15 +196,13 @@ fn timeline_ui(ui: &mut egui::Ui, t: &TimeControl, frame_sigmas: &[f64]) -> Vec<
             k.push(TimelineCommand::SetReverse(!t.reverse));
         }
         k
-    });
-    commands.extend(keys);
-    commands
+    })
 }
 
 /// The keys of the window, as the help lists them.
 pub const KEYS: [(&str, &str); 9] = [
     ("Space", "play / pause"),
-    ("Left / Right", "one frame back / forward"),
+    ("Left / Right", "one frame (or sub-step) back / forward"),
     ("Home / End", "first / last frame"),
     ("R", "play in reverse / forward"),
     ("drag", "orbit the camera"),
@@ -214,6 +233,18 @@ fn playback_direction_ui(ui: &mut egui::Ui, t: &TimeControl, commands: &mut Vec<
         .changed()
     {
         commands.push(TimelineCommand::SetStride(stride));
+    }
+    let mut substeps = t.show_substeps;
+    if ui
+        .checkbox(&mut substeps, "sub-steps")
+        .on_hover_text(
+            "step through each step's churned state x̂ (at t̂, what the denoiser saw) and, for Heun \
+             and Chai-1, the second-order point x_E (at σ_next) before its frame; runs started with \
+             this on record the second-order points",
+        )
+        .changed()
+    {
+        commands.push(TimelineCommand::SetSubsteps(substeps));
     }
     let help_id = egui::Id::unique("keys help");
     let mut open = ui.data(|d| d.get_temp::<bool>(help_id).unwrap_or(false));

@@ -142,20 +142,14 @@ fn views_of(state: &AppState) -> Vec<ViewSpec<'_>> {
     let Some(prediction) = state.prediction_scene() else {
         return vec![main];
     };
-    let t = state.timeline();
-    let sigma = state
-        .run()
-        .frames
-        .get(t.current)
-        .map_or(f64::NAN, |f| f.sigma);
-    let step = format!(
-        "{}/{} · σ {sigma:.1} Å",
-        t.current,
-        t.frame_count.saturating_sub(1)
-    );
+    let step = state.position_label().unwrap_or_default();
+    let left = match state.timeline().sub {
+        Some(_) => step.clone(),
+        None => format!("x_t · {step}"),
+    };
     vec![
         ViewSpec {
-            label: Some(format!("x_t · {step}")),
+            label: Some(left),
             ..main
         },
         ViewSpec {

@@ -16,7 +16,7 @@ use crate::sampler::{
 };
 use crate::trajectory::{
     KeptCoordinates, Run, RunSource, Track, frame_rows, run_measuring, trajectory_metrics,
-    write_track,
+    write_track, write_track_with_substeps,
 };
 
 /// Arguments of `sample`.
@@ -78,6 +78,11 @@ pub struct SampleArgs {
     /// Write the x̂0 track as a multi-MODEL PDB.
     #[arg(long)]
     pub x0_out: Option<PathBuf>,
+    /// Record each step's sub-steps (the churned state x̂ at t̂; for Heun and Chai-1 the second-order
+    /// point at σ_next) and write them into --out / --x0-out as models of their own before their
+    /// frame, marked `substep=` in their REMARK 250. The figures and --json keep the main frames.
+    #[arg(long)]
+    pub substeps: bool,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -260,6 +265,7 @@ pub fn sample_structure(
             };
             let mut run = Sampler::new(structure, settings, denoiser, &compute.device)?;
             run.set_recording(mode != RunMode::StepsOnly);
+            run.record_substeps(args.substeps);
             let (outcome, metrics) = run_to_end(&mut run, structure, args, mode);
             let coverage = training_coverage(&preset.step_levels(), &preset.training());
             let sampler = SampledWith::Edm {
@@ -347,11 +353,16 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
     let mut run = sample_structure(&structure, args, RunMode::RecordAndMeasure)?;
     let frames = &run.run.frames;
     // A run that fails part way (an external denoiser that dies) still writes what it recorded.
+    let write = if args.substeps {
+        write_track_with_substeps
+    } else {
+        write_track
+    };
     if let Some(path) = &args.out {
-        write_track(path, &structure, frames, Track::State)?;
+        write(path, &structure, frames, Track::State)?;
     }
     if let Some(path) = &args.x0_out {
-        write_track(path, &structure, frames, Track::Prediction)?;
+        write(path, &structure, frames, Track::Prediction)?;
     }
     if let Err(error) = std::mem::replace(&mut run.outcome, Ok(())) {
         return Err(PartialRun {

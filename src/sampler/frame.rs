@@ -1,6 +1,7 @@
 //! One recorded sampler frame: the state after a step, the prediction, and what the step did.
 
 use super::precondition::LevelPreconditioning;
+use super::substeps::SecondOrderState;
 use burn::tensor::Tensor;
 
 use crate::compute::{CoordinateLayout, DeviceRows};
@@ -48,6 +49,10 @@ pub struct Frame {
     /// data frame (none for the start and for imported frames).
     #[serde(skip)]
     pub x_churned: Option<Vec<[f32; 3]>>,
+    /// The second-order evaluation of a Heun or Chai-1 step, when sub-steps are recorded
+    /// (`Sampler::record_substeps`).
+    #[serde(skip)]
+    pub second_order: Option<SecondOrderState>,
     /// The sampler's pose in force for this frame: the map from the data's coordinates to x_t's
     /// (centring and augmentation; undo it to compare with the truth).
     pub pose: RigidTransform,
@@ -141,6 +146,7 @@ impl Frame {
             x_t: positions,
             x0_hat: None,
             x_churned: None,
+            second_order: None,
             pose: RigidTransform::IDENTITY,
             augmentation: None,
             alignment: None,
@@ -156,11 +162,13 @@ impl Frame {
         let x_t = std::mem::take(&mut self.x_t);
         let x0_hat = self.x0_hat.take();
         let x_churned = self.x_churned.take();
+        let second_order = self.second_order.take();
         let on_device = self.on_device.take();
         Frame {
             x_t,
             x0_hat,
             x_churned,
+            second_order,
             on_device,
             ..self.clone()
         }

@@ -15,6 +15,7 @@ mod preset;
 mod run;
 mod schedule;
 mod settings;
+mod substeps;
 
 pub use choice::{FamilyPreset, PresetName, SamplerChoice, SamplerSpec};
 pub use coverage::{TrainingCoverage, Z_999, training_coverage, training_percentile};
@@ -33,3 +34,4 @@ pub use preset::{ChurnRule, PRESETS, SamplerPreset, Solver, StepLevels, UpdateRu
 pub use run::SteppedRun;
 pub use schedule::{ScheduleSpec, ScheduleTimes};
 pub use settings::{ChurnNoise, SamplerSettings, StartNoise};
+pub use substeps::{SecondOrderState, SubStep};

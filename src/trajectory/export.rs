@@ -28,20 +28,50 @@ pub fn write_track(
     frames: &[Frame],
     track: Track,
 ) -> Result<(), WriteError> {
+    write_track_models(path, structure, frames, track, false)
+}
+
+/// `write_track` with each step's recorded sub-steps (`Frame::substeps`) as models of their own
+/// before their frame, marked `substep=churned` or `substep=second-order` in their REMARK 250 with
+/// their σ (t̂ or σ_next).
+pub fn write_track_with_substeps(
+    path: &Path,
+    structure: &Structure,
+    frames: &[Frame],
+    track: Track,
+) -> Result<(), WriteError> {
+    write_track_models(path, structure, frames, track, true)
+}
+
+fn write_track_models(
+    path: &Path,
+    structure: &Structure,
+    frames: &[Frame],
+    track: Track,
+    substeps: bool,
+) -> Result<(), WriteError> {
     let mut coords = Vec::new();
     let mut labels = Vec::new();
-    for frame in frames {
+    let mut add = |frame: &Frame, substep: &str| {
         let positions = match track {
             Track::State => Some(frame.x_t_in_data()),
             Track::Prediction => frame.x0_in_data(),
         };
         if let Some(p) = positions {
             labels.push(format!(
-                "frame={} sigma={:.6} t_hat={:.6} gamma={:.4} (augmentation undone)",
+                "frame={}{substep} sigma={:.6} t_hat={:.6} gamma={:.4} (augmentation undone)",
                 frame.index, frame.sigma, frame.t_hat, frame.gamma
             ));
             coords.push(p);
         }
+    };
+    for frame in frames {
+        for kind in frame.substeps().into_iter().filter(|_| substeps) {
+            if let Some(sub) = frame.substep_frame(kind) {
+                add(&sub, &format!(" substep={}", kind.key()));
+            }
+        }
+        add(frame, "");
     }
     let displacement: Vec<Vec<f32>> = coords
         .iter()

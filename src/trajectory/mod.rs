@@ -51,7 +51,7 @@ pub use boltz_topology::{BoltzTopology, read_boltz_topology};
 #[cfg(feature = "app")]
 pub use displacement::{Displacements, point_distances};
 #[cfg(feature = "app")]
-pub use export::{Track, write_run_npz, write_track};
+pub use export::{Track, write_run_npz, write_track, write_track_with_substeps};
 #[cfg(feature = "app")]
 pub use frame_table::{COLUMNS, Column, FrameRow, frame_rows};
 #[cfg(feature = "app")]

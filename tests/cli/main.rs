@@ -10,4 +10,5 @@ mod external_denoiser;
 mod findings;
 mod live;
 mod movie;
+mod substeps;
 mod trajectory_order;

@@ -14,6 +14,7 @@ mod noise_lab;
 mod sampler;
 mod structure_contract;
 mod structure_counts;
+mod substeps;
 mod tm_score;
 mod tool_runs;
 mod trajectory_files;

@@ -420,3 +420,59 @@ fn a_calpha_tube_follows_each_chain_after_the_atoms() {
         .unwrap();
     assert_eq!(spheres[st.atom_count()].position, spheres[ca].position);
 }
+
+#[test]
+fn sub_steps_show_the_churned_state_and_the_second_order_point_before_each_frame() {
+    let Some(mut h) = harness() else { return };
+    h.get_by_label("sub-steps").click();
+    h.run_steps(2);
+    assert!(h.state().state().timeline().show_substeps);
+    four_steps_at_frame_one(&mut h, |s| {
+        s.choose_preset(sigmascope::sampler::PresetName::Edm);
+        s.split_view = true;
+    });
+    h.run_steps(2);
+    let frame = h.state().state().run().frames[1].clone();
+    assert!(frame.second_order.is_some(), "recorded with sub-steps on");
+    // From frame 0, → goes to step 1's churned state, then its second-order point, then frame 1.
+    h.state_mut()
+        .apply(AppCommand::Timeline(TimelineCommand::First));
+    let atoms = h.state().state().structure().atom_count();
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        h.key_press(egui::Key::ArrowRight);
+        h.run_steps(2);
+        let s = h.state().state();
+        seen.push((s.timeline().current, s.timeline().sub));
+        let want = match s.timeline().sub {
+            Some(kind) => frame.substep_frame(kind).unwrap().x_t_in_data(),
+            None => frame.x_t_in_data(),
+        };
+        let got = drawn(s);
+        let worst = got
+            .iter()
+            .zip(&want)
+            .flat_map(|(a, b)| (0..3).map(move |k| (a[k] - b[k]).abs()))
+            .fold(0.0f32, f32::max);
+        assert!(worst < 1e-3, "{:?}: drawn is off by {worst}", seen.last());
+        assert_eq!(got.len(), atoms.min(want.len()));
+    }
+    use sigmascope::sampler::SubStep::{Churned, SecondOrder};
+    assert_eq!(
+        seen,
+        [(1, Some(Churned)), (1, Some(SecondOrder)), (1, None)]
+    );
+    h.key_press(egui::Key::ArrowLeft);
+    h.run_steps(2);
+    let label = format!("second-order x_E of step 1/4 · σ {:.1} Å", frame.sigma);
+    assert!(
+        h.query_all_by_label_contains(&label).next().is_some(),
+        "{label}"
+    );
+    assert!(h.query_by_label_contains("x0_hat · second-order").is_some());
+    assert!(
+        h.query_by_label_contains("second-order x_E · sigma")
+            .is_some(),
+        "the timeline says so"
+    );
+}

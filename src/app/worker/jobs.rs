@@ -38,6 +38,7 @@ struct RunSpec {
     family: Option<FamilySettings>,
     choice: DenoiserChoice,
     device_frames_budget: u64,
+    substeps: bool,
 }
 
 /// The worker thread's state: its device, where its events go, and the current run.
@@ -112,6 +113,7 @@ impl Worker {
                 denoiser,
                 run,
                 device_frames_budget,
+                substeps,
             } => self.reset(RunSpec {
                 tag: run,
                 structure,
@@ -119,6 +121,7 @@ impl Worker {
                 family: family.map(|f| *f),
                 choice: denoiser,
                 device_frames_budget,
+                substeps,
             }),
             WorkerCommand::Step(count) => self.step(count, cancel),
             WorkerCommand::ImportRun {
@@ -425,12 +428,17 @@ fn start(device: &Device, spec: RunSpec) -> Result<SteppingRun, WorkerError> {
         family,
         choice,
         device_frames_budget,
+        substeps,
     } = spec;
     let inputs = DenoiserInputs::new(&structure, &settings.noise.model, settings.seed);
     let denoiser = choice.build(&inputs, device)?;
     let mut sampler: Box<dyn SteppedRun> = match family {
         Some(family) => Box::new(FamilySampler::new(&structure, family, denoiser, device)?),
-        None => Box::new(Sampler::new(&structure, settings, denoiser, device)?),
+        None => {
+            let mut sampler = Sampler::new(&structure, settings, denoiser, device)?;
+            sampler.record_substeps(substeps);
+            Box::new(sampler)
+        }
     };
     sampler.keep_frames_on_device(device_frames_budget);
     let tracker = MetricsTracker::new(&structure, &structure.positions);

@@ -156,6 +156,7 @@ mod tests {
             denoiser: DenoiserChoice::Exact,
             run: 1,
             device_frames_budget: 0,
+            substeps: false,
         });
         worker.send(WorkerCommand::Step(200));
         worker.cancel();

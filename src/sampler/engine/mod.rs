@@ -42,7 +42,9 @@ use crate::noise::{
 };
 use crate::rng::SplitMix64;
 use crate::structure::Structure;
-use record::{StepOutputs, augmentation_center, read_data, read_floats, read_points};
+use record::{
+    SecondOrderRows, StepOutputs, augmentation_center, read_data, read_floats, read_points,
+};
 
 /// A sampler run in progress: device state plus the recorded frames.
 pub struct Sampler {
@@ -63,6 +65,8 @@ pub struct Sampler {
     pose: RigidTransform,
     frames: Vec<Frame>,
     recording: bool,
+    /// Whether recorded frames keep the second-order evaluation of Heun and Chai-1 steps.
+    substeps: bool,
     /// Augmentation centres still on the device (steps taken with recording off and no alignment,
     /// which read nothing back): the frame, the state's mean in the data frame [3, 1] (the centre is
     /// its image under the frame map before the step) and the step's transform.
@@ -118,6 +122,7 @@ impl Sampler {
             pose,
             frames: Vec::new(),
             recording: true,
+            substeps: false,
             pending_means: Vec::new(),
             device_budget: DeviceBudget::default(),
             levels: settings.preset.step_levels(),
@@ -221,6 +226,13 @@ impl Sampler {
     /// carry the step's scalars and transforms but no coordinates.
     pub fn set_recording(&mut self, on: bool) {
         self.recording = on;
+    }
+
+    /// Keeps (or not) each recorded Heun or Chai-1 step's second-order evaluation, the Euler point
+    /// and the prediction there, as the frame's sub-step (`Frame::substep_frame`); the churned state
+    /// is recorded with every frame.
+    pub fn record_substeps(&mut self, on: bool) {
+        self.substeps = on;
     }
 
     /// The settings of this run.
@@ -384,8 +396,10 @@ impl Sampler {
         } else {
             (x_hat, None)
         };
-        self.x = self.update(x_hat, x0.clone(), levels, step)?;
+        let (x_next, second_order) = self.update(x_hat, x0.clone(), levels, step)?;
+        self.x = x_next;
         self.record(StepOutputs {
+            second_order: second_order.filter(|_| self.recording && self.substeps),
             step,
             levels,
             churn_std,
@@ -448,14 +462,15 @@ impl Sampler {
 
     /// 4. and 5. The update from x_hat: Euler, delta = step_scale (sigma_next - t_hat) d, or the
     ///    second-order correction, skipped on the step to sigma = 0: Heun averages the slopes from
-    ///    x_hat (EDM Alg. 2); Chai-1 adds the averaged step to the Euler result (chai1.py).
+    ///    x_hat (EDM Alg. 2); Chai-1 adds the averaged step to the Euler result (chai1.py). The
+    ///    second order also gives its Euler point and the prediction there (a sub-step).
     fn update(
         &self,
         x_hat: Tensor<2>,
         x0: Tensor<2>,
         levels: StepLevels,
         step: usize,
-    ) -> Result<Tensor<2>, SamplerError> {
+    ) -> Result<(Tensor<2>, Option<SecondOrderRows>), SamplerError> {
         let preset = &self.settings.preset;
         let StepLevels {
             sigma_next, t_hat, ..
@@ -466,15 +481,21 @@ impl Sampler {
                 let delta = (x_hat.clone() - x0) * (scale / t_hat);
                 let x_euler = x_hat.clone() + delta.clone();
                 let (x0_next, _) = self.denoise_rows(x_euler.clone(), sigma_next, step)?;
-                let delta_next = (x_euler.clone() - x0_next) * (scale / sigma_next);
+                let delta_next = (x_euler.clone() - x0_next.clone()) * (scale / sigma_next);
                 let averaged = (delta + delta_next) * 0.5;
-                if preset.solver == Solver::Chai {
+                let second = SecondOrderRows {
+                    sigma: sigma_next,
+                    x: x_euler.clone(),
+                    x0_hat: x0_next,
+                };
+                let x_next = if preset.solver == Solver::Chai {
                     x_euler + averaged
                 } else {
                     x_hat + averaged
-                }
+                };
+                (x_next, Some(second))
             }
-            _ => euler_update(x_hat, x0, scale / t_hat, &self.device),
+            _ => (euler_update(x_hat, x0, scale / t_hat, &self.device), None),
         })
     }
 

@@ -12,6 +12,7 @@ use crate::sampler::error::SamplerError;
 use crate::sampler::frame::{Augmentation, Frame};
 use crate::sampler::precondition::level_preconditioning;
 use crate::sampler::preset::StepLevels;
+use crate::sampler::substeps::SecondOrderState;
 
 /// A tensor read back; a device that failed is an error, not a panic.
 pub(super) fn read_data<const D: usize>(t: Tensor<D>) -> Result<TensorData, SamplerError> {
@@ -78,6 +79,18 @@ pub(super) struct StepOutputs {
     pub augmented: Option<(RigidTransform, Tensor<2>)>,
     /// The alignment onto x̂0, in the data frame.
     pub alignment_in_data: Option<RigidTransform>,
+    /// The second-order evaluation, when sub-steps are recorded.
+    pub second_order: Option<SecondOrderRows>,
+}
+
+/// A second-order step's Euler point and the prediction there (data frame, rows).
+pub(super) struct SecondOrderRows {
+    /// σ_next, where the denoiser was evaluated.
+    pub sigma: f64,
+    /// x_E.
+    pub x: Tensor<2>,
+    /// D(x_E; σ_next).
+    pub x0_hat: Tensor<2>,
 }
 
 /// What one readback brought back of a step.
@@ -91,7 +104,10 @@ struct ReadBack {
 
 impl Sampler {
     /// Reads back what the step computed and records its frame.
-    pub(super) fn record(&mut self, outputs: StepOutputs) -> Result<Option<&Frame>, SamplerError> {
+    pub(super) fn record(
+        &mut self,
+        mut outputs: StepOutputs,
+    ) -> Result<Option<&Frame>, SamplerError> {
         let on_device = if self.recording {
             self.device_budget
                 .keep(&self.x, Some(&outputs.x0), CoordinateLayout::Rows)
@@ -107,6 +123,14 @@ impl Sampler {
         } = outputs.levels;
         let (churn_std, alignment_in_data) = (outputs.churn_std, outputs.alignment_in_data);
         let defer = alignment_in_data.is_none();
+        let second_order = match outputs.second_order.take() {
+            Some(rows) => Some(SecondOrderState {
+                sigma: rows.sigma,
+                x: host_rows(&rows.x, None)?,
+                x0_hat: host_rows(&rows.x0_hat, None)?,
+            }),
+            None => None,
+        };
         let read = self.read_back(outputs, defer)?;
         // The alignment as a motion of the state in the frame: F⁻¹, then the data-frame alignment, then F.
         let frame = self.pose;
@@ -123,6 +147,7 @@ impl Sampler {
             x_t: read.x_t,
             x0_hat: read.x0,
             x_churned: read.churned,
+            second_order,
             pose: self.pose,
             augmentation: read.augmentation,
             alignment,
