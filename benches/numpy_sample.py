@@ -10,7 +10,9 @@ after superposition of atoms, residue and chain centroids, x0_hat's RMSD, motion
 from the previous frame and each residue's motion) and print it as JSON. sigmascope measures more
 per frame (TM-score, bonds, motion by cause, rigid-motion shares), so the peer's work is a lower bound.
 
-Usage: python3 benches/numpy_sample.py FILE [--steps 200] [--seed 0]
+With --no-figures it stops after the sampling and the recording (the peer of `sample` without --json).
+
+Usage: python3 benches/numpy_sample.py FILE [--steps 200] [--seed 0] [--no-figures]
 """
 import argparse
 import json
@@ -108,6 +110,7 @@ def main():
     parser.add_argument("file")
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-figures", action="store_true")
     args = parser.parse_args()
     clock = time.perf_counter()
     truth, atom_residue, residue_chain = load(args.file)
@@ -138,6 +141,9 @@ def main():
         inverse = frame_r.T
         frames.append((sigma_next, (x - frame_t) @ inverse, (x0 - frame_t) @ inverse))
     sample_secs = time.perf_counter() - clock
+    if args.no_figures:
+        print(json.dumps({"atoms": n, "frames": len(frames)}))
+        return
 
     clock = time.perf_counter()
     truth_levels = h.levels(truth)

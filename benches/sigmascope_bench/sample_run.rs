@@ -52,6 +52,51 @@ fn sibling_sigmascope() -> anyhow::Result<PathBuf> {
     Ok(exe.with_file_name(name))
 }
 
+/// The whole `sigmascope sample` process against the NumPy peer's: with the per-frame figures
+/// (`--json`, the peer measuring every frame) or without (no `--json`, the peer's `--no-figures`).
+fn against_peer(
+    exe: &Path,
+    sample_args: &[String],
+    peers: &Peers,
+    runs: usize,
+    figures: bool,
+) -> serde_json::Value {
+    let args: Vec<String> = sample_args
+        .iter()
+        .filter(|a| figures || *a != "--json")
+        .cloned()
+        .collect();
+    let whole = time_process(exe, &args, runs);
+    let file = &sample_args[1];
+    let steps_at = sample_args
+        .iter()
+        .position(|a| a == "--steps")
+        .map_or(0, |i| i + 1);
+    let mut peer_args = vec![
+        peers.script("numpy_sample.py").display().to_string(),
+        file.clone(),
+        "--steps".to_owned(),
+        sample_args.get(steps_at).cloned().unwrap_or_default(),
+    ];
+    if !figures {
+        peer_args.push("--no-figures".to_owned());
+    }
+    let peer = time_process(Path::new("python3"), &peer_args, runs);
+    let whole_secs = whole.as_ref().ok().copied();
+    serde_json::json!({
+        "command": args.join(" "),
+        "whole_process_secs": whole_secs,
+        "whole_process_failed": whole.err(),
+        "peer": format!("python3 {}", peer_args.join(" ")),
+        "peer_whole_process_secs": peer.as_ref().ok(),
+        "peer_skipped": peer.as_ref().err(),
+        "speedup_over_peer": match (&peer, whole_secs) {
+            (Ok(p), Some(w)) => Some(p / w),
+            _ => None,
+        },
+    })
+}
+
 /// Times the parts, the whole `sigmascope sample` process and the peer's, and prints the JSON.
 pub fn run(
     peers: &Peers,
@@ -113,16 +158,7 @@ pub fn run(
         Some(path) => path,
         None => sibling_sigmascope()?,
     };
-    let whole = time_process(&exe, &sample_args, runs);
-    let peer_args: Vec<String> = vec![
-        peers.script("numpy_sample.py").display().to_string(),
-        file.display().to_string(),
-        "--steps".to_owned(),
-        steps.to_string(),
-    ];
-    let peer = time_process(Path::new("python3"), &peer_args, runs);
     let (steps_secs, run_secs) = (median(stepping), median(recorded));
-    let whole_secs = whole.as_ref().ok().copied();
     let json = serde_json::json!({
         "benchmark": "sample-run",
         "command": sample_args.join(" "),
@@ -136,15 +172,8 @@ pub fn run(
             "json_report": median(report_secs),
         },
         "json_bytes": json_bytes,
-        "whole_process_secs": whole_secs,
-        "whole_process_failed": whole.err(),
-        "peer": "python3 benches/numpy_sample.py (NumPy, same preset, start, churn and alignment; per-frame superposed RMSD and motion at every level)",
-        "peer_whole_process_secs": peer.as_ref().ok(),
-        "peer_skipped": peer.as_ref().err(),
-        "speedup_over_peer": match (&peer, whole_secs) {
-            (Ok(p), Some(w)) => Some(p / w),
-            _ => None,
-        },
+        "with_figures": against_peer(&exe, &sample_args, peers, runs, true),
+        "sampling_only": against_peer(&exe, &sample_args, peers, runs, false),
         "runs": runs,
     });
     println!("{}", serde_json::to_string_pretty(&json)?);

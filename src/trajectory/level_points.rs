@@ -110,6 +110,24 @@ pub fn atom_rms_distance(a: &LevelPoints, b: &LevelPoints) -> f64 {
     crate::geometry::rms_distance_after(&carry, &a.recorded, &b.recorded)
 }
 
+/// The atoms of `sets`, each carried into the frame of the last set's recorded atoms (f64), handed
+/// to `visit` atom by atom. What depends only on the sets' differences and dot products (the step's
+/// additive split by cause) is the same in any common frame, and no copy of the atoms is made.
+pub fn for_each_atom_carried(sets: [&LevelPoints; 4], mut visit: impl FnMut([[f64; 3]; 4])) {
+    let into_last = sets[3].to_truth.inverse();
+    let carry = sets.map(|s| s.to_truth.then(&into_last));
+    let n = sets.iter().map(|s| s.recorded.len()).min().unwrap_or(0);
+    let [s0, s1, s2, s3] = sets.map(|s| &s.recorded[..n]);
+    for (((p0, p1), p2), p3) in s0.iter().zip(s1).zip(s2).zip(s3) {
+        visit([
+            carry[0].apply_f64(*p0),
+            carry[1].apply_f64(*p1),
+            carry[2].apply_f64(*p2),
+            p3.map(f64::from),
+        ]);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -391,6 +391,20 @@ impl MetricsTracker {
     }
 }
 
+impl MetricsTracker {
+    /// Takes `frame` as the previous frame without measuring it: what `push` would keep of it for the
+    /// next frame (its levels, and its prediction where it recorded no churned state).
+    pub fn remember(&mut self, s: &Structure, frame: &Frame) {
+        let to_truth = frame.pose.inverse();
+        let now = LevelPoints::of(s, &frame.x_t, to_truth);
+        self.previous_prediction = match &frame.x_churned {
+            None => frame.x0_hat.as_ref().map(|x0| to_truth.apply_all(x0)),
+            Some(_) => None,
+        };
+        now.store(self.previous.get_or_insert_with(LevelPoints::empty));
+    }
+}
+
 /// Each level's RMSD after superposition, x̂0's, motion since the previous frame and own share of it.
 fn level_metrics(
     s: &Structure,

@@ -3,7 +3,7 @@
 //! and as additive shares of the net displacement.
 
 use super::displacement::point_distances;
-use super::level_points::{LevelPoints, atom_rms_distance};
+use super::level_points::{LevelPoints, atom_rms_distance, for_each_atom_carried};
 use crate::geometry::{RigidTransform, rigid_fit, rms_distance};
 use crate::structure::Structure;
 
@@ -62,6 +62,44 @@ pub struct Shares {
     pub denoiser: f64,
 }
 
+/// The sums of the additive split: each cause's ⟨d_k, D⟩ and |d_k|², and |D|², over the points.
+#[derive(Default)]
+struct ShareSums {
+    dot: [f64; 3],
+    squares: [f64; 3],
+    norm: f64,
+    points: usize,
+}
+
+impl ShareSums {
+    /// One point's `before`, `churned`, `aligned` and `now` positions.
+    fn add(&mut self, [b, c, a, n]: [[f64; 3]; 4]) {
+        for k in 0..3 {
+            let net = n[k] - b[k];
+            let d = [c[k] - b[k], a[k] - c[k], n[k] - a[k]];
+            for ((dot, square), d) in self.dot.iter_mut().zip(&mut self.squares).zip(d) {
+                *dot += d * net;
+                *square += d * d;
+            }
+            self.norm += net * net;
+        }
+        self.points += 1;
+    }
+
+    /// The 3-D RMS of cause `k`'s displacement (churn, alignment, update).
+    fn rms(&self, k: usize) -> f64 {
+        (self.squares[k] / self.points.max(1) as f64).sqrt()
+    }
+
+    fn shares(&self) -> Option<Shares> {
+        (self.norm > 0.0).then(|| Shares {
+            churn: self.dot[0] / self.norm,
+            rigid: self.dot[1] / self.norm,
+            denoiser: self.dot[2] / self.norm,
+        })
+    }
+}
+
 /// The additive split of `before → now` through `churned` and `aligned` at one level's points.
 fn shares(
     before: &[[f32; 3]],
@@ -69,34 +107,30 @@ fn shares(
     aligned: &[[f32; 3]],
     now: &[[f32; 3]],
 ) -> Option<Shares> {
-    let (mut dot, mut norm) = ([0.0f64; 3], 0.0f64);
+    let mut sums = ShareSums::default();
     for (((b, c), a), n) in before.iter().zip(churned).zip(aligned).zip(now) {
-        for k in 0..3 {
-            let (b, c, a, n) = (
-                f64::from(b[k]),
-                f64::from(c[k]),
-                f64::from(a[k]),
-                f64::from(n[k]),
-            );
-            let net = n - b;
-            dot[0] += (c - b) * net;
-            dot[1] += (a - c) * net;
-            dot[2] += (n - a) * net;
-            norm += net * net;
-        }
+        sums.add([b, c, a, n].map(|p| p.map(f64::from)));
     }
-    (norm > 0.0).then(|| Shares {
-        churn: dot[0] / norm,
-        rigid: dot[1] / norm,
-        denoiser: dot[2] / norm,
-    })
+    sums.shares()
 }
 
-/// Every level's additive split of the step `before → churned → aligned → now`.
-fn cause_shares(s: &Structure, [before, churned, aligned, now]: [&LevelPoints; 4]) -> CauseShares {
-    let atoms = [before, churned, aligned, now].map(LevelPoints::atoms_in_truth);
+/// The atoms' sums of the step `before → churned → aligned → now`, in one pass over their recorded
+/// coordinates carried on the fly (shares and RMS need only differences and dot products).
+fn atom_sums(sets: [&LevelPoints; 4]) -> ShareSums {
+    let mut sums = ShareSums::default();
+    for_each_atom_carried(sets, |p| sums.add(p));
+    sums
+}
+
+/// Every level's additive split of the step `before → churned → aligned → now`, the atoms' from
+/// their sums.
+fn cause_shares(
+    s: &Structure,
+    [before, churned, aligned, now]: [&LevelPoints; 4],
+    atom_sums: &ShareSums,
+) -> CauseShares {
     CauseShares {
-        atom: shares(&atoms[0], &atoms[1], &atoms[2], &atoms[3]),
+        atom: atom_sums.shares(),
         residue: shares(
             &before.residues,
             &churned.residues,
@@ -131,6 +165,7 @@ pub(super) fn sampled_causes(
         Some(a) => churned.moved(a),
         None => churned.view(),
     };
+    let atoms = atom_sums([before, churned, &aligned, now]);
     let none = || CauseMotion {
         atom: 0.0,
         residue: 0.0,
@@ -139,17 +174,17 @@ pub(super) fn sampled_causes(
     };
     MotionByCause {
         churn: if churn_on {
-            cause(s, churned, before)
+            cause(s, churned, before, atoms.rms(0))
         } else {
             none()
         },
         rigid: if alignment.is_some() {
-            cause(s, &aligned, churned)
+            cause(s, &aligned, churned, atoms.rms(1))
         } else {
             none()
         },
-        denoiser: cause(s, now, &aligned),
-        shares: cause_shares(s, [before, churned, &aligned, now]),
+        denoiser: cause(s, now, &aligned, atoms.rms(2)),
+        shares: cause_shares(s, [before, churned, &aligned, now], &atoms),
     }
 }
 
@@ -186,6 +221,16 @@ pub(super) struct Motion {
 /// between the frames, chains' own motion what remains after the best rigid motion of all chain centroids.
 /// Fitting the measured points themselves keeps the share within [0, 1] (no motion at all is a candidate).
 pub(super) fn motion(structure: &Structure, now: &LevelPoints, before: &LevelPoints) -> Motion {
+    group_motion(structure, now, before, atom_rms_distance(now, before))
+}
+
+/// `motion` with the atoms' RMS motion already measured.
+fn group_motion(
+    structure: &Structure,
+    now: &LevelPoints,
+    before: &LevelPoints,
+    atom: f64,
+) -> Motion {
     let residue_share = own_motion_share(structure.chains.iter().map(|chain| {
         let residues = chain.residues.start as usize..chain.residues.end as usize;
         let (p, q) = (&before.residues[residues.clone()], &now.residues[residues]);
@@ -198,7 +243,7 @@ pub(super) fn motion(structure: &Structure, now: &LevelPoints, before: &LevelPoi
         })
         .flatten();
     Motion {
-        atom: atom_rms_distance(now, before),
+        atom,
         residue: rms_distance(&now.residues, &before.residues),
         chain: rms_distance(&now.chains, &before.chains),
         residue_share,
@@ -207,8 +252,9 @@ pub(super) fn motion(structure: &Structure, now: &LevelPoints, before: &LevelPoi
     }
 }
 
-fn cause(structure: &Structure, now: &LevelPoints, before: &LevelPoints) -> CauseMotion {
-    let m = motion(structure, now, before);
+/// One cause's magnitudes, its atoms' RMS given (`atom_sums`).
+fn cause(structure: &Structure, now: &LevelPoints, before: &LevelPoints, atom: f64) -> CauseMotion {
+    let m = group_motion(structure, now, before, atom);
     CauseMotion {
         atom: m.atom,
         residue: m.residue,
@@ -249,11 +295,12 @@ pub(super) fn imported_causes(
         .map(|((b, p), n)| std::array::from_fn(|k| b[k] + n[k] - p[k]))
         .collect();
     let noised = LevelPoints::owned(s, noised);
+    let atoms = atom_sums([before, &noised, &noised, now]);
     MotionByCause {
-        churn: cause(s, &noised, before),
-        rigid: cause(s, before, before),
-        denoiser: cause(s, now, &noised),
-        shares: cause_shares(s, [before, &noised, &noised, now]),
+        churn: cause(s, &noised, before, atoms.rms(0)),
+        rigid: cause(s, before, before, 0.0),
+        denoiser: cause(s, now, &noised, atoms.rms(2)),
+        shares: cause_shares(s, [before, &noised, &noised, now], &atoms),
     }
 }
 

@@ -324,8 +324,9 @@ fn sliced_metrics_equal_one_trackers_and_the_copied_atoms_figures() {
     assert!(without_churn > 0 && without_churn < frames.len() - 1);
 }
 
-/// `sample` measures frames while the run goes on, in slices on the cores (41 frames: two slices on
-/// CI's two cores): the same figures as measuring the finished run, and every frame recorded. A run
+/// `sample` measures frames while the run goes on, in chunks of 8 frames the cores take in turn (41
+/// frames: six chunks on CI's two cores, each thread carrying on from the frame before its chunk): the
+/// same figures as measuring the finished run, and every frame recorded. A run
 /// that keeps no coordinates measures the same, and its frames keep their scalars and transforms.
 #[test]
 fn a_run_measured_while_it_runs_gives_the_finished_runs_metrics() {
