@@ -1,7 +1,6 @@
 //! One recorded sampler frame: the state after a step, the prediction, and what the step did.
 
 use super::precondition::LevelPreconditioning;
-use super::substeps::SecondOrderState;
 use burn::tensor::Tensor;
 
 use crate::compute::{CoordinateLayout, DeviceRows};
@@ -68,6 +67,17 @@ pub struct Frame {
     /// backend and once the run's device budget is spent; `Sampler::keep_frames_on_device`).
     #[serde(skip)]
     pub on_device: Option<FrameRows>,
+}
+
+/// The second-order evaluation of a Heun or Chai-1 step, in the data frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecondOrderState {
+    /// σ_next, where the denoiser was evaluated again, Å.
+    pub sigma: f64,
+    /// The Euler point x_E.
+    pub x: Vec<[f32; 3]>,
+    /// The denoiser's prediction at x_E.
+    pub x0_hat: Vec<[f32; 3]>,
 }
 
 /// A frame's coordinates as the device keeps them, in the data frame: rows [3, N] for the EDM sampler,

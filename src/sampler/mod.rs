@@ -24,7 +24,7 @@ pub use error::SamplerError;
 pub use families::{
     AlphaBarSchedule, FamilySampler, FamilySettings, FamilySpec, FlowSolver, sample_family,
 };
-pub use frame::{Augmentation, Frame, FrameRows};
+pub use frame::{Augmentation, Frame, FrameRows, SecondOrderState};
 pub use parameterization::{FlowDirection, MIN_DATA_SCALE, Marginal};
 pub use precondition::{
     CNoiseMode, LevelPreconditioning, LevelSigmas, Preconditioning, level_preconditioning,
@@ -34,4 +34,4 @@ pub use preset::{ChurnRule, PRESETS, SamplerPreset, Solver, StepLevels, UpdateRu
 pub use run::SteppedRun;
 pub use schedule::{ScheduleSpec, ScheduleTimes};
 pub use settings::{ChurnNoise, SamplerSettings, StartNoise};
-pub use substeps::{SecondOrderState, SubStep};
+pub use substeps::SubStep;

@@ -32,17 +32,6 @@ impl SubStep {
     }
 }
 
-/// The second-order evaluation of a Heun or Chai-1 step, in the data frame.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SecondOrderState {
-    /// σ_next, where the denoiser was evaluated again, Å.
-    pub sigma: f64,
-    /// The Euler point x_E.
-    pub x: Vec<[f32; 3]>,
-    /// The denoiser's prediction at x_E.
-    pub x0_hat: Vec<[f32; 3]>,
-}
-
 impl Frame {
     /// The sub-steps recorded for the step that led to this frame, in the order the step went
     /// through them (none for the start and for imported frames).

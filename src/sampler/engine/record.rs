@@ -9,10 +9,9 @@ use super::{PENDING_MEANS, Sampler};
 use crate::compute::CoordinateLayout;
 use crate::geometry::{RigidTransform, points_of_rows};
 use crate::sampler::error::SamplerError;
-use crate::sampler::frame::{Augmentation, Frame};
+use crate::sampler::frame::{Augmentation, Frame, SecondOrderState};
 use crate::sampler::precondition::level_preconditioning;
 use crate::sampler::preset::StepLevels;
-use crate::sampler::substeps::SecondOrderState;
 
 /// A tensor read back; a device that failed is an error, not a panic.
 pub(super) fn read_data<const D: usize>(t: Tensor<D>) -> Result<TensorData, SamplerError> {
