@@ -2,11 +2,13 @@
 //! one, else burn's pure-Rust CPU backend; a wgpu software adapter (Mesa lavapipe) only when asked for
 //! (`--device gpu`), since it computes slower than the CPU backend.
 
+mod cores;
 mod device_rows;
 pub mod kernels;
 mod layout;
 mod reduce;
 
+pub use cores::cores;
 pub use device_rows::{CoordinateLayout, DeviceRows, RowsSlice};
 pub use layout::{contiguous, is_contiguous, with_host_values};
 pub use reduce::{mean_last_axis, sum_last_axis};

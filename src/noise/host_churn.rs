@@ -4,10 +4,11 @@
 //! added, with its atom's group noise, to x as it is drawn; the values are exactly those of
 //! `x + draw_noise_rows(…)` (the same draws, summed in the same order).
 
+use std::mem::MaybeUninit;
 use std::ops::Range;
 
 use super::draw::HierarchyTensors;
-use super::normals::{NORMAL_BLOCK, fill_normal_block, normal_runs};
+use super::normals::{NORMAL_BLOCK, block_normals};
 
 /// The residue and chain noise gathered to the atoms: each group's three values (interleaved) and
 /// the atom → group map.
@@ -15,7 +16,8 @@ pub(super) type GroupNoise<'a> = Option<(Vec<f32>, usize, &'a [u32])>;
 
 /// x (coordinate rows [3, N], `h.atoms` = N) plus the atom draw of `atom_seed` scaled by `atom_std`
 /// and the gathered `groups`, as coordinate rows, drawn on `threads` threads (the speed, not the
-/// values, depends on them).
+/// values, depends on them). The threads take the normal blocks one at a time as they finish one, so
+/// three blocks on two threads cost two blocks' time, not the two-to-one split of contiguous runs.
 pub(super) fn churned_rows(
     h: &HierarchyTensors,
     x: &[f32],
@@ -24,27 +26,44 @@ pub(super) fn churned_rows(
     threads: usize,
 ) -> Vec<f32> {
     let n = h.atoms;
-    let mut out = vec![0.0f32; 3 * n];
-    let runs = normal_runs(3 * n, threads);
-    let parts = split_by_runs(&mut out, n, &runs);
-    let add = |(run, mut rows): (Range<usize>, RunRows)| {
-        let mut block = vec![0.0f32; NORMAL_BLOCK.min(run.len())];
-        for start in run.clone().step_by(NORMAL_BLOCK) {
-            let len = NORMAL_BLOCK.min(run.end - start);
-            let z = &mut block[..len];
-            fill_normal_block(z, start / NORMAL_BLOCK, atom_std, atom_seed);
-            add_block(&mut rows, start, z, x, n, groups);
+    // Every value is written once below (the blocks cover 0..3n), so the rows are not zeroed first.
+    let mut out: Vec<f32> = Vec::with_capacity(3 * n);
+    let blocks: Vec<Range<usize>> = (0..3 * n)
+        .step_by(NORMAL_BLOCK)
+        .map(|start| start..(start + NORMAL_BLOCK).min(3 * n))
+        .collect();
+    let parts = split_by_runs(&mut out.spare_capacity_mut()[..3 * n], n, &blocks);
+    let workers = threads.min(parts.len());
+    let queue = std::sync::Mutex::new(parts.into_iter());
+    let work = || {
+        let mut z = Vec::with_capacity(NORMAL_BLOCK.min(3 * n));
+        loop {
+            let next = queue
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .next();
+            let Some((block, mut rows)) = next else { break };
+            z.clear();
+            z.extend(
+                block_normals(block.start / NORMAL_BLOCK, atom_std, atom_seed).take(block.len()),
+            );
+            add_block(&mut rows, block.start, &z, x, n, groups);
         }
     };
-    if parts.len() < 2 {
-        parts.into_iter().for_each(add);
+    if workers < 2 {
+        work();
     } else {
         std::thread::scope(|scope| {
-            for part in parts {
-                scope.spawn(move || add(part));
+            for _ in 1..workers {
+                scope.spawn(work);
             }
+            work();
         });
     }
+    // SAFETY: the blocks cover the values 0..3n, `split_by_runs` gives each its disjoint parts of
+    // the three rows, and `add_block` writes every value of its block (head, whole atoms, tail), so
+    // all 3n elements are initialised.
+    unsafe { out.set_len(3 * n) };
     out
 }
 
@@ -52,7 +71,7 @@ pub(super) fn churned_rows(
 /// i % 3, so each row is cut where the run's first value of that axis lies): the runs' parts are
 /// disjoint, so each run's thread owns its own.
 struct RunRows<'a> {
-    rows: [&'a mut [f32]; 3],
+    rows: [&'a mut [MaybeUninit<f32>]; 3],
     /// The atom each row part starts at.
     first_atom: [usize; 3],
 }
@@ -60,7 +79,7 @@ struct RunRows<'a> {
 /// Cuts rows [3, n] into the parts each run of value indices (into the interleaved [n, 3] order)
 /// writes.
 fn split_by_runs<'a>(
-    out: &'a mut [f32],
+    out: &'a mut [MaybeUninit<f32>],
     n: usize,
     runs: &[Range<usize>],
 ) -> Vec<(Range<usize>, RunRows<'a>)> {
@@ -116,7 +135,7 @@ fn add_block(
             Some(_) => noise + group(atom, axis),
             None => noise,
         };
-        rows.rows[axis][atom - rows.first_atom[axis]] = x[axis * n + atom] + v;
+        rows.rows[axis][atom - rows.first_atom[axis]].write(x[axis * n + atom] + v);
     };
     let head = (3 - start % 3) % 3;
     let head = head.min(z.len());
@@ -151,16 +170,16 @@ fn add_block(
             let map = &map[atoms];
             for (a, (noise, &g)) in z.chunks_exact(3).zip(map).enumerate() {
                 let g = &values[3 * g as usize..3 * g as usize + 3];
-                o0[a] = x0[a] + (noise[0] + g[0]);
-                o1[a] = x1[a] + (noise[1] + g[1]);
-                o2[a] = x2[a] + (noise[2] + g[2]);
+                o0[a].write(x0[a] + (noise[0] + g[0]));
+                o1[a].write(x1[a] + (noise[1] + g[1]));
+                o2[a].write(x2[a] + (noise[2] + g[2]));
             }
         }
         None => {
             for (a, noise) in z.chunks_exact(3).enumerate() {
-                o0[a] = x0[a] + noise[0];
-                o1[a] = x1[a] + noise[1];
-                o2[a] = x2[a] + noise[2];
+                o0[a].write(x0[a] + noise[0]);
+                o1[a].write(x1[a] + noise[1]);
+                o2[a].write(x2[a] + noise[2]);
             }
         }
     }

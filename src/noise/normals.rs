@@ -89,7 +89,7 @@ fn host_normals(values: &mut [f32], std: f32, seed: u64, threads: usize) {
 
 /// The value ranges of `len` host normals that `threads` threads draw: contiguous runs of whole
 /// blocks (`NORMAL_BLOCK`), at most one per thread, together covering `0..len`.
-pub(super) fn normal_runs(len: usize, threads: usize) -> Vec<std::ops::Range<usize>> {
+fn normal_runs(len: usize, threads: usize) -> Vec<std::ops::Range<usize>> {
     let blocks = len.div_ceil(NORMAL_BLOCK);
     let per_thread = blocks.div_ceil(threads.max(1)).max(1) * NORMAL_BLOCK;
     (0..len)
@@ -100,21 +100,29 @@ pub(super) fn normal_runs(len: usize, threads: usize) -> Vec<std::ops::Range<usi
 
 /// Fills `chunk` with block `block` of the host normals of `seed` (`host_normals`' values, scaled by
 /// `std`): `chunk` is that block, or its first part in the last block.
-pub(super) fn fill_normal_block(chunk: &mut [f32], block: usize, std: f32, seed: u64) {
+fn fill_normal_block(chunk: &mut [f32], block: usize, std: f32, seed: u64) {
+    for (v, z) in chunk.iter_mut().zip(block_normals(block, std, seed)) {
+        *v = z;
+    }
+}
+
+/// Block `block` of the host normals of `seed`, scaled by `std`, as they are drawn (endless: take the
+/// block's length).
+pub(super) fn block_normals(block: usize, std: f32, seed: u64) -> impl Iterator<Item = f32> {
     let block_seed = match block {
         0 => seed,
         k => SplitMix64::new(seed, k as u64).next_u64(),
     };
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(block_seed);
-    for v in chunk {
+    std::iter::repeat_with(move || {
         let z: f32 = rand_distr::StandardNormal.sample(&mut rng);
-        *v = std * z;
-    }
+        std * z
+    })
 }
 
 /// The number of threads host normals are drawn on.
 pub(super) fn normal_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    crate::compute::cores()
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ pub(super) fn euler_update(x_hat: Tensor<2>, x0: Tensor<2>, k: f64, device: &Dev
 }
 
 /// Elements below which the host update runs on one thread (a thread's start costs more).
-const PARALLEL_ELEMENTS: usize = 1 << 17;
+const PARALLEL_ELEMENTS: usize = 1 << 19;
 
 /// The update on burn's CPU backend, where both operands lie contiguously on the host: one pass
 /// instead of burn's three, split over the cores.
@@ -30,26 +30,29 @@ fn host_update(x_hat: &Tensor<2>, x0: &Tensor<2>, k: f32) -> Option<Tensor<2>> {
     }
     let values = with_host_values(x_hat, |x| {
         with_host_values(x0, |x0| {
-            let mut out = vec![0.0f32; x.len()];
-            let update = |(out, (x, x0)): (&mut [f32], (&[f32], &[f32]))| {
-                for ((o, &v), &v0) in out.iter_mut().zip(x).zip(x0) {
-                    *o = v + (v - v0) * k;
-                }
-            };
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let threads = crate::compute::cores();
             if threads < 2 || x.len() < PARALLEL_ELEMENTS {
-                update((&mut out, (x, x0)));
-            } else {
-                let chunk = x.len().div_ceil(threads);
-                std::thread::scope(|scope| {
-                    for part in out
-                        .chunks_mut(chunk)
-                        .zip(x.chunks(chunk).zip(x0.chunks(chunk)))
-                    {
-                        scope.spawn(move || update(part));
-                    }
-                });
+                return x.iter().zip(x0).map(|(&v, &v0)| v + (v - v0) * k).collect();
             }
+            // Each thread writes its whole chunk, so the output is not zeroed first.
+            let mut out: Vec<f32> = Vec::with_capacity(x.len());
+            let chunk = x.len().div_ceil(threads);
+            std::thread::scope(|scope| {
+                let slots = &mut out.spare_capacity_mut()[..x.len()];
+                for (out, (x, x0)) in slots
+                    .chunks_mut(chunk)
+                    .zip(x.chunks(chunk).zip(x0.chunks(chunk)))
+                {
+                    scope.spawn(move || {
+                        for ((o, &v), &v0) in out.iter_mut().zip(x).zip(x0) {
+                            o.write(v + (v - v0) * k);
+                        }
+                    });
+                }
+            });
+            // SAFETY: the chunks of the first `x.len()` slots cover them all, and each element of a
+            // chunk was written above (the chunks of `x` and `x0` are as long as the slots' chunks).
+            unsafe { out.set_len(x.len()) };
             out
         })
     })??;

@@ -441,7 +441,7 @@ fn level_metrics(
 pub(super) fn slice_bounds(frames: usize) -> Vec<usize> {
     // Below this many frames a slice's extra tracker and frame cost more than the thread saves.
     const FRAMES_PER_SLICE: usize = 16;
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let cores = crate::compute::cores();
     let slices = cores.min(frames / FRAMES_PER_SLICE).max(1);
     (0..=slices).map(|k| k * frames / slices).collect()
 }
