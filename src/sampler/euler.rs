@@ -5,21 +5,85 @@
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::compute::kernels::{contiguous_f32, output, per_element};
-use crate::compute::with_host_values;
+use crate::compute::{is_contiguous, with_host_values};
+use crate::sampler::SamplerError;
+use burn::backend::Flex;
 
 /// x̂ + k (x̂ − x̂0): one kernel on wgpu and one host pass on the CPU backend when both are
 /// contiguous f32, burn's ops (in the same order) otherwise.
-pub(super) fn euler_update(x_hat: Tensor<2>, x0: Tensor<2>, k: f64, device: &Device) -> Tensor<2> {
+pub(super) fn euler_update(
+    x_hat: Tensor<2>,
+    x0: Tensor<2>,
+    k: f64,
+    device: &Device,
+) -> Result<Tensor<2>, SamplerError> {
+    let x_hat = if *device == Device::flex() {
+        match update_in_place(x_hat, &x0, k as f32)? {
+            Ok(x_next) => return Ok(x_next),
+            Err(x_hat) => x_hat,
+        }
+    } else {
+        x_hat
+    };
     let fused = if *device == Device::flex() {
         host_update(&x_hat, &x0, k as f32)
     } else {
         fused(&x_hat, &x0, k, device)
     };
-    fused.unwrap_or_else(|| x_hat.clone() + (x_hat - x0) * k)
+    Ok(fused.unwrap_or_else(|| x_hat.clone() + (x_hat - x0) * k))
+}
+
+/// The update written over x̂ where nothing else holds its buffer (a step that records nothing) on
+/// burn's CPU backend: one pass and no new array. x̂ back, untouched, when it is shared or strided.
+fn update_in_place(
+    x_hat: Tensor<2>,
+    x0: &Tensor<2>,
+    k: f32,
+) -> Result<Result<Tensor<2>, Tensor<2>>, SamplerError> {
+    if x0.dims() != x_hat.dims() || is_contiguous(&x_hat) != Some(true) {
+        return Ok(Err(x_hat));
+    }
+    let mut rows = x_hat
+        .try_into_primitive::<Flex>()
+        .map_err(|e| SamplerError::Device(format!("{e:?}")))?;
+    let written = with_host_values(x0, |x0| match rows.try_storage_mut::<f32>() {
+        Some(x) if x.len() == x0.len() => {
+            let update = |(x, x0): (&mut [f32], &[f32])| {
+                for (v, &v0) in x.iter_mut().zip(x0) {
+                    *v += (*v - v0) * k;
+                }
+            };
+            split_over_cores(x, x0, update);
+            true
+        }
+        _ => false,
+    });
+    let tensor = Tensor::from_primitive::<Flex>(rows);
+    Ok(if written == Some(true) {
+        Ok(tensor)
+    } else {
+        Err(tensor)
+    })
 }
 
 /// Elements below which the host update runs on one thread (a thread's start costs more).
 const PARALLEL_ELEMENTS: usize = 1 << 19;
+
+/// Runs `update` on matching chunks of `x` and `x0`, split over the cores from `PARALLEL_ELEMENTS` on.
+fn split_over_cores(x: &mut [f32], x0: &[f32], update: impl Fn((&mut [f32], &[f32])) + Sync) {
+    let threads = crate::compute::cores();
+    if threads < 2 || x.len() < PARALLEL_ELEMENTS {
+        update((x, x0));
+        return;
+    }
+    let chunk = x.len().div_ceil(threads);
+    let update = &update;
+    std::thread::scope(|scope| {
+        for part in x.chunks_mut(chunk).zip(x0.chunks(chunk)) {
+            scope.spawn(move || update(part));
+        }
+    });
+}
 
 /// The update on burn's CPU backend, where both operands lie contiguously on the host: one pass
 /// instead of burn's three, split over the cores.
@@ -125,8 +189,30 @@ mod tests {
                 host_update(&x, &x0, k as f32).is_some(),
                 "the host pass runs"
             );
-            assert_eq!(values(euler_update(x, x0, k, &cpu)), want);
+            assert_eq!(
+                values(euler_update(x, x0, k, &cpu).unwrap_or_else(|e| panic!("{e}"))),
+                want
+            );
         }
+        // A step that records nothing hands over x̂ alone: the update is written over it.
+        for n in [500, PARALLEL_ELEMENTS / 3 + 1000] {
+            let (x, x0) = (rows(&cpu, 1.0, n), rows(&cpu, -2.0, n));
+            let want = values(x.clone() + (x.clone() - x0.clone()) * k);
+            let Ok(written) = update_in_place(x, &x0, k as f32) else {
+                panic!("burn's CPU backend")
+            };
+            assert_eq!(values(written.expect("x̂ was not shared")), want);
+        }
+        let x = rows(&cpu, 1.0, 500);
+        let kept = x.clone();
+        let Ok(shared) = update_in_place(x, &rows(&cpu, -2.0, 500), 1.0) else {
+            panic!("burn's CPU backend")
+        };
+        assert_eq!(
+            values(shared.expect_err("shared")),
+            values(kept),
+            "a shared x̂ is left alone"
+        );
         let strided = rows(&cpu, -2.0, 500).reshape([500, 3]).transpose();
         assert!(host_update(&rows(&cpu, 1.0, 3).transpose(), &strided, 1.0).is_none());
         let (x, x0) = (rows(&cpu, 1.0, 500), rows(&cpu, -2.0, 500));
@@ -134,7 +220,7 @@ mod tests {
         let Some(gpu) = wgpu_device() else { return };
         let (x, x0) = (rows(&gpu, 1.0, 500), rows(&gpu, -2.0, 500));
         assert!(fused(&x, &x0, k, &gpu).is_some(), "the kernel runs on wgpu");
-        let got = values(euler_update(x, x0, k, &gpu));
+        let got = values(euler_update(x, x0, k, &gpu).unwrap_or_else(|e| panic!("{e}")));
         let worst = max_abs_difference(&got, &want);
         assert!(worst < 1e-5, "{worst}");
     }

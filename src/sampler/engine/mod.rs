@@ -388,7 +388,8 @@ impl Sampler {
         let x_hat = self.churn(churn_std, rng.next_u64());
         let (x0, weights) = self.denoise_rows(x_hat.clone(), levels.t_hat, step)?;
         // The state after churn, before the alignment: what the denoiser saw (data frame).
-        let churned = x_hat.clone();
+        // (Not kept when nothing is recorded: then the update may write into x_hat's own buffer.)
+        let churned = self.recording.then(|| x_hat.clone());
         let (x_hat, alignment_in_data) = if self.settings.preset.align_to_prediction {
             let transform = self.alignment_onto(x_hat.clone(), x0.clone())?;
             let aligned = DevicePose::upload(&transform, &self.device).rows_to_pose(x_hat);
@@ -495,7 +496,7 @@ impl Sampler {
                 };
                 (x_next, Some(second))
             }
-            _ => (euler_update(x_hat, x0, scale / t_hat, &self.device), None),
+            _ => (euler_update(x_hat, x0, scale / t_hat, &self.device)?, None),
         })
     }
 

@@ -70,8 +70,8 @@ pub(super) struct StepOutputs {
     pub churn_std: f64,
     /// x̂0 (data frame, rows).
     pub x0: Tensor<2>,
-    /// The churned state the denoiser saw (data frame, rows).
-    pub churned: Tensor<2>,
+    /// The churned state the denoiser saw (data frame, rows), kept when the step is recorded.
+    pub churned: Option<Tensor<2>>,
     /// The ensemble denoiser's weights, where it gives them.
     pub weights: Option<Tensor<1>>,
     /// The augmentation's transform and the state's mean before it [3, 1].
@@ -179,13 +179,14 @@ impl Sampler {
         let weights_present = outputs.weights.is_some();
         let mut in_place_rows = None;
         if self.recording {
+            let churned = outputs.churned.ok_or_else(missing)?;
             if in_place {
-                in_place_rows = Some((outputs.x0, outputs.churned));
+                in_place_rows = Some((outputs.x0, churned));
             } else {
                 transaction = transaction
                     .register(self.x.clone())
                     .register(outputs.x0)
-                    .register(outputs.churned);
+                    .register(churned);
             }
             if let Some(w) = outputs.weights {
                 transaction = transaction.register(w);
