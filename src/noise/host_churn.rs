@@ -165,21 +165,25 @@ fn add_block(
         &x[n + atoms.start..n + atoms.end],
         &x[2 * n + atoms.start..2 * n + atoms.end],
     );
+    let (z, _) = z.as_chunks::<3>();
+    let outs = o0.iter_mut().zip(o1.iter_mut()).zip(o2.iter_mut());
+    let xs = x0.iter().zip(x1).zip(x2);
     match groups {
         Some((values, _, map)) => {
-            let map = &map[atoms];
-            for (a, (noise, &g)) in z.chunks_exact(3).zip(map).enumerate() {
-                let g = &values[3 * g as usize..3 * g as usize + 3];
-                o0[a].write(x0[a] + (noise[0] + g[0]));
-                o1[a].write(x1[a] + (noise[1] + g[1]));
-                o2[a].write(x2[a] + (noise[2] + g[2]));
+            let (group_noise, _) = values.as_chunks::<3>();
+            for (((o, x), noise), &g) in outs.zip(xs).zip(z).zip(&map[atoms]) {
+                let (((o0, o1), o2), ((x0, x1), x2)) = (o, x);
+                let g = &group_noise[g as usize];
+                o0.write(x0 + (noise[0] + g[0]));
+                o1.write(x1 + (noise[1] + g[1]));
+                o2.write(x2 + (noise[2] + g[2]));
             }
         }
         None => {
-            for (a, noise) in z.chunks_exact(3).enumerate() {
-                o0[a].write(x0[a] + noise[0]);
-                o1[a].write(x1[a] + noise[1]);
-                o2[a].write(x2[a] + noise[2]);
+            for ((((o0, o1), o2), ((x0, x1), x2)), noise) in outs.zip(xs).zip(z) {
+                o0.write(x0 + noise[0]);
+                o1.write(x1 + noise[1]);
+                o2.write(x2 + noise[2]);
             }
         }
     }
