@@ -26,13 +26,13 @@ pub fn add_noise_rows(
 ) -> Tensor<2> {
     if *device == Device::flex() {
         let seeds = level_seeds(stds, seed);
-        let groups = host_group_noise(h, stds, 1, seeds);
+        let groups = || host_group_noise(h, stds, 1, seeds);
         let churned = with_host_values(&x, |values| {
             churned_rows(
                 h,
                 values,
                 (stds.atom as f32, seeds[0]),
-                &groups,
+                groups,
                 normal_threads(),
             )
         });

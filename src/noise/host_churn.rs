@@ -15,14 +15,16 @@ use super::normals::{NORMAL_BLOCK, block_normals};
 pub(super) type GroupNoise<'a> = Option<(Vec<f32>, usize, &'a [u32])>;
 
 /// x (coordinate rows [3, N], `h.atoms` = N) plus the atom draw of `atom_seed` scaled by `atom_std`
-/// and the gathered `groups`, as coordinate rows, drawn on `threads` threads (the speed, not the
-/// values, depends on them). The threads take the normal blocks one at a time as they finish one, so
-/// three blocks on two threads cost two blocks' time, not the two-to-one split of contiguous runs.
-pub(super) fn churned_rows(
+/// and the gathered group noise `make_groups` draws, as coordinate rows, on `threads` threads (the
+/// speed, not the values, depends on them). The threads take the normal blocks one at a time as they
+/// finish one, so three blocks on two threads cost two blocks' time, not the two-to-one split of
+/// contiguous runs; the other threads draw their first block while this one draws the group noise,
+/// which they wait for only to add it.
+pub(super) fn churned_rows<'a>(
     h: &HierarchyTensors,
     x: &[f32],
     (atom_std, atom_seed): (f32, u64),
-    groups: &GroupNoise,
+    make_groups: impl FnOnce() -> GroupNoise<'a>,
     threads: usize,
 ) -> Vec<f32> {
     let n = h.atoms;
@@ -35,6 +37,7 @@ pub(super) fn churned_rows(
     let parts = split_by_runs(&mut out.spare_capacity_mut()[..3 * n], n, &blocks);
     let workers = threads.min(parts.len());
     let queue = std::sync::Mutex::new(parts.into_iter());
+    let groups = std::sync::OnceLock::new();
     let work = || {
         let mut z = Vec::with_capacity(NORMAL_BLOCK.min(3 * n));
         loop {
@@ -47,16 +50,18 @@ pub(super) fn churned_rows(
             z.extend(
                 block_normals(block.start / NORMAL_BLOCK, atom_std, atom_seed).take(block.len()),
             );
-            add_block(&mut rows, block.start, &z, x, n, groups);
+            add_block(&mut rows, block.start, &z, x, n, groups.wait());
         }
     };
     if workers < 2 {
+        groups.get_or_init(make_groups);
         work();
     } else {
         std::thread::scope(|scope| {
             for _ in 1..workers {
                 scope.spawn(work);
             }
+            groups.get_or_init(make_groups);
             work();
         });
     }
@@ -217,9 +222,9 @@ mod tests {
                 .try_to_vec::<f32>()
                 .unwrap_or_default();
             let seeds = level_seeds(stds, 9);
-            let groups = host_group_noise(&h, stds, 1, seeds);
             for threads in [1, 2, 3] {
-                let got = churned_rows(&h, &x, (1.5, seeds[0]), &groups, threads);
+                let groups = || host_group_noise(&h, stds, 1, seeds);
+                let got = churned_rows(&h, &x, (1.5, seeds[0]), groups, threads);
                 assert!(got == want, "{chain} {residue} on {threads} threads");
             }
         }
