@@ -54,10 +54,11 @@ fn sibling_sigmascope() -> anyhow::Result<PathBuf> {
 
 /// The whole `sigmascope sample` process against the NumPy peer's: with the per-frame figures
 /// (`--json`, the peer measuring every frame) or without (no `--json`, the peer's `--no-figures`).
+/// `peer_args` are the peer's arguments for the same run with its figures.
 fn against_peer(
     exe: &Path,
     sample_args: &[String],
-    peers: &Peers,
+    peer_args: &[String],
     runs: usize,
     figures: bool,
 ) -> serde_json::Value {
@@ -67,17 +68,7 @@ fn against_peer(
         .cloned()
         .collect();
     let whole = time_process(exe, &args, runs);
-    let file = &sample_args[1];
-    let steps_at = sample_args
-        .iter()
-        .position(|a| a == "--steps")
-        .map_or(0, |i| i + 1);
-    let mut peer_args = vec![
-        peers.script("numpy_sample.py").display().to_string(),
-        file.clone(),
-        "--steps".to_owned(),
-        sample_args.get(steps_at).cloned().unwrap_or_default(),
-    ];
+    let mut peer_args = peer_args.to_vec();
     if !figures {
         peer_args.push("--no-figures".to_owned());
     }
@@ -158,6 +149,12 @@ pub fn run(
         Some(path) => path,
         None => sibling_sigmascope()?,
     };
+    let peer_args = [
+        peers.script("numpy_sample.py").display().to_string(),
+        file.display().to_string(),
+        "--steps".to_owned(),
+        steps.to_string(),
+    ];
     let (steps_secs, run_secs) = (median(stepping), median(recorded));
     let json = serde_json::json!({
         "benchmark": "sample-run",
@@ -172,8 +169,8 @@ pub fn run(
             "json_report": median(report_secs),
         },
         "json_bytes": json_bytes,
-        "with_figures": against_peer(&exe, &sample_args, peers, runs, true),
-        "sampling_only": against_peer(&exe, &sample_args, peers, runs, false),
+        "with_figures": against_peer(&exe, &sample_args, &peer_args, runs, true),
+        "sampling_only": against_peer(&exe, &sample_args, &peer_args, runs, false),
         "runs": runs,
     });
     println!("{}", serde_json::to_string_pretty(&json)?);

@@ -8,7 +8,7 @@ use burn::tensor::{DType, Device, Int, Tensor, TensorData};
 
 use super::draw::{HierarchyTensors, host_group_noise, level_seeds};
 use super::host_churn::churned_rows;
-use super::normals::{normal, normal_threads};
+use super::normals::normal;
 use super::rows::draw_noise_rows;
 use super::weights::LevelStds;
 use crate::compute::kernels::{CubeFloat, contiguous_f32, output, per_element};
@@ -33,7 +33,7 @@ pub fn add_noise_rows(
                 values,
                 (stds.atom as f32, seeds[0]),
                 groups,
-                normal_threads(),
+                crate::compute::cores(),
             )
         });
         if let Some(rows) = churned.filter(|rows| rows.len() == 3 * h.atoms) {

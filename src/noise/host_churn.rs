@@ -130,14 +130,10 @@ fn add_block(
     n: usize,
     groups: &GroupNoise,
 ) {
-    let group = |atom: usize, axis: usize| match groups {
-        Some((values, _, map)) => values[3 * map[atom] as usize + axis],
-        None => 0.0,
-    };
     let mut one_value = |value: usize, noise: f32| {
         let (atom, axis) = (value / 3, value % 3);
         let v = match groups {
-            Some(_) => noise + group(atom, axis),
+            Some((values, _, map)) => noise + values[3 * map[atom] as usize + axis],
             None => noise,
         };
         rows.rows[axis][atom - rows.first_atom[axis]].write(x[axis * n + atom] + v);

@@ -45,7 +45,7 @@ pub fn normal<const D: usize>(
 /// The `len` values `normal` gives on burn's CPU backend for `std` and `seed`, on the host.
 pub fn host_normal_values(len: usize, std: f64, seed: u64) -> Vec<f32> {
     let mut values = vec![0.0f32; len];
-    host_normals(&mut values, std as f32, seed, normal_threads());
+    host_normals(&mut values, std as f32, seed, crate::compute::cores());
     values
 }
 
@@ -118,11 +118,6 @@ pub(super) fn block_normals(block: usize, std: f32, seed: u64) -> impl Iterator<
         let z: f32 = rand_distr::StandardNormal.sample(&mut rng);
         std * z
     })
-}
-
-/// The number of threads host normals are drawn on.
-pub(super) fn normal_threads() -> usize {
-    crate::compute::cores()
 }
 
 #[cfg(test)]

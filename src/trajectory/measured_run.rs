@@ -4,7 +4,7 @@
 
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use super::metrics::{FrameMetrics, MetricsTracker, slice_bounds};
+use super::metrics::{FrameMetrics, MetricsTracker, measuring_threads};
 use crate::sampler::{Frame, SamplerError, SteppedRun};
 use crate::structure::Structure;
 
@@ -44,7 +44,7 @@ pub fn run_measuring(
     reference: &[[f32; 3]],
     kept: KeptCoordinates,
 ) -> (Result<(), SamplerError>, Vec<FrameMetrics>) {
-    let threads = slice_bounds(run.total_steps() + 1).len() - 1;
+    let threads = measuring_threads(run.total_steps() + 1);
     std::thread::scope(|scope| {
         let mut senders: Vec<SyncSender<Sent>> = Vec::new();
         let mut measuring = Vec::new();

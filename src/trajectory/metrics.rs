@@ -381,12 +381,8 @@ impl MetricsTracker {
             motion_by_cause,
             residue_offset_kept,
         };
-        self.previous_prediction = match &churned {
-            None => x0.as_ref().map(LevelPoints::atoms_in_truth),
-            Some(_) => None,
-        };
         drop(before);
-        now.store(self.previous.get_or_insert_with(LevelPoints::empty));
+        self.keep_as_previous(frame, &now, to_truth);
         metrics
     }
 }
@@ -397,6 +393,12 @@ impl MetricsTracker {
     pub fn remember(&mut self, s: &Structure, frame: &Frame) {
         let to_truth = frame.pose.inverse();
         let now = LevelPoints::of(s, &frame.x_t, to_truth);
+        self.keep_as_previous(frame, &now, to_truth);
+    }
+
+    /// Keeps what the next frame's motion needs of `frame` (its levels `now`): its levels, and its
+    /// prediction in the truth's frame where it recorded no churned state (imported runs).
+    fn keep_as_previous(&mut self, frame: &Frame, now: &LevelPoints, to_truth: RigidTransform) {
         self.previous_prediction = match &frame.x_churned {
             None => frame.x0_hat.as_ref().map(|x0| to_truth.apply_all(x0)),
             Some(_) => None,
@@ -436,13 +438,19 @@ fn level_metrics(
     }
 }
 
+/// How many threads measure a run of `frames` frames: one per core, but none for fewer than a few
+/// frames (below that a thread's extra tracker and frame cost more than it saves).
+pub(super) fn measuring_threads(frames: usize) -> usize {
+    const FRAMES_PER_THREAD: usize = 16;
+    crate::compute::cores()
+        .min(frames / FRAMES_PER_THREAD)
+        .max(1)
+}
+
 /// Where a run of `frames` frames is cut into contiguous slices measured on their own cores: slice k is
-/// `bounds[k]..bounds[k + 1]`, one slice per core but none shorter than a few frames.
-pub(super) fn slice_bounds(frames: usize) -> Vec<usize> {
-    // Below this many frames a slice's extra tracker and frame cost more than the thread saves.
-    const FRAMES_PER_SLICE: usize = 16;
-    let cores = crate::compute::cores();
-    let slices = cores.min(frames / FRAMES_PER_SLICE).max(1);
+/// `bounds[k]..bounds[k + 1]`, one per measuring thread.
+fn slice_bounds(frames: usize) -> Vec<usize> {
+    let slices = measuring_threads(frames);
     (0..=slices).map(|k| k * frames / slices).collect()
 }
 
