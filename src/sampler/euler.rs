@@ -17,20 +17,19 @@ pub(super) fn euler_update(
     k: f64,
     device: &Device,
 ) -> Result<Tensor<2>, SamplerError> {
-    let x_hat = if *device == Device::flex() {
-        match update_in_place(x_hat, &x0, k as f32)? {
-            Ok(x_next) => return Ok(x_next),
-            Err(x_hat) => x_hat,
-        }
-    } else {
-        x_hat
+    if *device != Device::flex() {
+        return Ok(fused(&x_hat, &x0, k, device).unwrap_or_else(|| burn_update(x_hat, x0, k)));
+    }
+    let x_hat = match update_in_place(x_hat, &x0, k as f32)? {
+        Ok(x_next) => return Ok(x_next),
+        Err(shared) => shared,
     };
-    let fused = if *device == Device::flex() {
-        host_update(&x_hat, &x0, k as f32)
-    } else {
-        fused(&x_hat, &x0, k, device)
-    };
-    Ok(fused.unwrap_or_else(|| x_hat.clone() + (x_hat - x0) * k))
+    Ok(host_update(&x_hat, &x0, k as f32).unwrap_or_else(|| burn_update(x_hat, x0, k)))
+}
+
+/// burn's ops, for operands the host passes and the kernel do not take.
+fn burn_update(x_hat: Tensor<2>, x0: Tensor<2>, k: f64) -> Tensor<2> {
+    x_hat.clone() + (x_hat - x0) * k
 }
 
 /// The update written over x̂ where nothing else holds its buffer (a step that records nothing) on
@@ -48,12 +47,7 @@ fn update_in_place(
         .map_err(|e| SamplerError::Device(format!("{e:?}")))?;
     let written = with_host_values(x0, |x0| match rows.try_storage_mut::<f32>() {
         Some(x) if x.len() == x0.len() => {
-            let update = |(x, x0): (&mut [f32], &[f32])| {
-                for (v, &v0) in x.iter_mut().zip(x0) {
-                    *v += (*v - v0) * k;
-                }
-            };
-            split_over_cores(x, x0, update);
+            update_over_cores(x, x0, k);
             true
         }
         _ => false,
@@ -69,15 +63,19 @@ fn update_in_place(
 /// Elements below which the host update runs on one thread (a thread's start costs more).
 const PARALLEL_ELEMENTS: usize = 1 << 19;
 
-/// Runs `update` on matching chunks of `x` and `x0`, split over the cores from `PARALLEL_ELEMENTS` on.
-fn split_over_cores(x: &mut [f32], x0: &[f32], update: impl Fn((&mut [f32], &[f32])) + Sync) {
+/// x ← x + k (x − x0) element by element, split over the cores from `PARALLEL_ELEMENTS` on.
+fn update_over_cores(x: &mut [f32], x0: &[f32], k: f32) {
+    let update = |(x, x0): (&mut [f32], &[f32])| {
+        for (v, &v0) in x.iter_mut().zip(x0) {
+            *v += (*v - v0) * k;
+        }
+    };
     let threads = crate::compute::cores();
     if threads < 2 || x.len() < PARALLEL_ELEMENTS {
         update((x, x0));
         return;
     }
     let chunk = x.len().div_ceil(threads);
-    let update = &update;
     std::thread::scope(|scope| {
         for part in x.chunks_mut(chunk).zip(x0.chunks(chunk)) {
             scope.spawn(move || update(part));
@@ -85,8 +83,8 @@ fn split_over_cores(x: &mut [f32], x0: &[f32], update: impl Fn((&mut [f32], &[f3
     });
 }
 
-/// The update on burn's CPU backend, where both operands lie contiguously on the host: one pass
-/// instead of burn's three, split over the cores.
+/// The update on burn's CPU backend, where both operands lie contiguously on the host but x̂ is
+/// shared (a recorded step keeps it): a copy of x̂ updated in place, instead of burn's three passes.
 fn host_update(x_hat: &Tensor<2>, x0: &Tensor<2>, k: f32) -> Option<Tensor<2>> {
     let shape = x_hat.dims();
     if x0.dims() != shape {
@@ -94,30 +92,9 @@ fn host_update(x_hat: &Tensor<2>, x0: &Tensor<2>, k: f32) -> Option<Tensor<2>> {
     }
     let values = with_host_values(x_hat, |x| {
         with_host_values(x0, |x0| {
-            let threads = crate::compute::cores();
-            if threads < 2 || x.len() < PARALLEL_ELEMENTS {
-                return x.iter().zip(x0).map(|(&v, &v0)| v + (v - v0) * k).collect();
-            }
-            // Each thread writes its whole chunk, so the output is not zeroed first.
-            let mut out: Vec<f32> = Vec::with_capacity(x.len());
-            let chunk = x.len().div_ceil(threads);
-            std::thread::scope(|scope| {
-                let slots = &mut out.spare_capacity_mut()[..x.len()];
-                for (out, (x, x0)) in slots
-                    .chunks_mut(chunk)
-                    .zip(x.chunks(chunk).zip(x0.chunks(chunk)))
-                {
-                    scope.spawn(move || {
-                        for ((o, &v), &v0) in out.iter_mut().zip(x).zip(x0) {
-                            o.write(v + (v - v0) * k);
-                        }
-                    });
-                }
-            });
-            // SAFETY: the chunks of the first `x.len()` slots cover them all, and each element of a
-            // chunk was written above (the chunks of `x` and `x0` are as long as the slots' chunks).
-            unsafe { out.set_len(x.len()) };
-            out
+            let mut next = x.to_vec();
+            update_over_cores(&mut next, x0, k);
+            next
         })
     })??;
     Some(Tensor::from_data(
