@@ -166,3 +166,13 @@ pub fn python_with_numpy() -> bool {
     }
     ok
 }
+
+/// 3-D RMS of per-point differences, computed here from the coordinates.
+pub fn rms_between(a: &[[f32; 3]], b: &[[f32; 3]]) -> f64 {
+    let sum: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(p, q)| (0..3).map(|k| f64::from(p[k] - q[k]).powi(2)).sum::<f64>())
+        .sum();
+    (sum / a.len() as f64).sqrt()
+}

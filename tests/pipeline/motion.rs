@@ -103,7 +103,7 @@ fn the_steps_alignment_onto_the_prediction_counts_as_motion_like_any_other_cause
     let start = Frame::from_positions(0, s.positions.clone());
     let with = trajectory_metrics(&s, &s.positions, &[start.clone(), aligned]);
     let without = trajectory_metrics(&s, &s.positions, &[start, plain]);
-    let expected = rms_between(&moved, &s.positions);
+    let expected = common::rms_between(&moved, &s.positions);
     for m in [&with[1], &without[1]] {
         let motion = m.levels.atom.motion.unwrap();
         assert!((motion - expected).abs() < 1e-3, "{motion} vs {expected}");
@@ -176,16 +176,6 @@ fn churn_from_the_noise_model_moves_residues_with_their_chain() {
     );
 }
 
-/// 3-D RMS of per-point differences, computed here from the coordinates.
-fn rms_between(a: &[[f32; 3]], b: &[[f32; 3]]) -> f64 {
-    let sum: f64 = a
-        .iter()
-        .zip(b)
-        .map(|(p, q)| (0..3).map(|k| f64::from(p[k] - q[k]).powi(2)).sum::<f64>())
-        .sum();
-    (sum / a.len() as f64).sqrt()
-}
-
 #[test]
 fn a_steps_motion_splits_into_churn_alignment_and_the_denoiser_update() {
     // Boltz-2 with its alignment onto x0_hat and churn; each cause's atom figure is worked out here from
@@ -210,15 +200,15 @@ fn a_steps_motion_splits_into_churn_alignment_and_the_denoiser_update() {
         let now = frames[k].x_t_in_data();
         let close = |a: f64, b: f64| (a - b).abs() <= 1e-3 * b.max(1.0);
         assert!(
-            close(causes.churn.atom, rms_between(&churned, &prev)),
+            close(causes.churn.atom, common::rms_between(&churned, &prev)),
             "step {k}"
         );
         assert!(
-            close(causes.rigid.atom, rms_between(&aligned, &churned)),
+            close(causes.rigid.atom, common::rms_between(&aligned, &churned)),
             "step {k}"
         );
         assert!(
-            close(causes.denoiser.atom, rms_between(&now, &aligned)),
+            close(causes.denoiser.atom, common::rms_between(&now, &aligned)),
             "step {k}"
         );
         // The additive split, worked out here: each cause's displacement projected on the net one.
@@ -257,7 +247,7 @@ fn a_steps_motion_splits_into_churn_alignment_and_the_denoiser_update() {
         // The step's motion is the net displacement, the alignment included: one definition.
         let motion = metrics[k].levels.atom.motion.unwrap();
         assert!(
-            close(motion, rms_between(&now, &prev)),
+            close(motion, common::rms_between(&now, &prev)),
             "step {k}: {motion}"
         );
         // The exact denoiser restores every residue's offset from its chain.

@@ -137,16 +137,8 @@ fn hold_steady_and_the_network_view_change_what_is_drawn() {
     s.apply(AppCommand::UpdateSettings(Box::new(settings.clone())));
     let held = drawn(&s);
     // Superposed onto the truth: the same RMSD as after superposition, the truth's centroid.
-    let rmsd = |a: &[[f32; 3]], b: &[[f32; 3]]| {
-        let sum: f64 = a
-            .iter()
-            .zip(b)
-            .map(|(p, q)| (0..3).map(|k| f64::from(p[k] - q[k]).powi(2)).sum::<f64>())
-            .sum();
-        (sum / a.len() as f64).sqrt()
-    };
     let superposed = sigmascope::geometry::superposed_rmsd(&frame, &truth);
-    assert!((rmsd(&held, &truth) - superposed).abs() < 1e-3 * superposed.max(1.0));
+    assert!((common::rms_between(&held, &truth) - superposed).abs() < 1e-3 * superposed.max(1.0));
     // The network view scales the frame by σ_data/√(σ² + σ_data²).
     settings.hold_steady = sigmascope::render::HoldSteady::None;
     settings.network_view = true;
